@@ -1,0 +1,1 @@
+"""invoke task modules; tasks.py at the repository root collects them."""

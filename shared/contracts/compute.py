@@ -1,0 +1,47 @@
+"""compute: Lambda in both regions, NLB -> ALB -> Lambda, API Gateway, EventBridge."""
+
+from shared.contracts.base import LayerContract, outputs
+
+_NETWORK_KEYS = (
+    "region", "vpc_id", "public_subnet_ids", "private_subnet_ids", "app_security_group_id",
+    "nlb_target_group_arn", "nlb_listener_port",
+)
+
+COMPUTE = LayerContract(
+    name="compute",
+    description="Lambda functions, the NLB-to-ALB application path, API Gateway with optional "
+    "custom domains, EventBridge buses and Global Endpoint, parameter replication",
+    outputs=outputs(
+        ("primary_function_arns", "Map of function role (health, api, ...) to ARN, primary"),
+        ("secondary_function_arns", "Map of function role (health, api, ...) to ARN, secondary"),
+        ("primary_function_names", "Map of function role to function name, primary region"),
+        ("secondary_function_names", "Map of function role to function name, secondary region"),
+        ("primary_alb_arn", "ARN of the internal ALB behind the primary NLB"),
+        ("primary_alb_dns_name", "DNS name of the primary ALB"),
+        ("secondary_alb_arn", "ARN of the internal ALB behind the secondary NLB"),
+        ("secondary_alb_dns_name", "DNS name of the secondary ALB"),
+        ("primary_api_id", "ID of the primary REST API"),
+        ("secondary_api_id", "ID of the secondary REST API"),
+        ("primary_api_url", "Invoke URL of the primary REST API's prod stage"),
+        ("secondary_api_url", "Invoke URL of the secondary REST API's prod stage"),
+        ("primary_custom_domain", "Custom domain of the primary API, or null"),
+        ("primary_custom_domain_target", "Regional target DNS name for the primary domain, or null"),
+        ("secondary_custom_domain", "Custom domain of the secondary API, or null"),
+        ("secondary_custom_domain_target", "Regional target DNS name for the secondary, or null"),
+        ("event_bus_name", "Name of the custom event bus (the same in both regions)"),
+        ("primary_event_bus_arn", "ARN of the primary event bus"),
+        ("secondary_event_bus_arn", "ARN of the secondary event bus"),
+        ("global_endpoint_id", "ID of the EventBridge Global Endpoint"),
+        ("global_endpoint_url", "URL of the EventBridge Global Endpoint"),
+    ),
+    consumes={
+        "network-primary": _NETWORK_KEYS,
+        "network-secondary": _NETWORK_KEYS,
+        "data": (
+            "table_name", "table_arn", "parameter_prefix", "active_region_parameter_name",
+            "primary_kms_key_arn", "secondary_kms_key_arn", "primary_cluster_endpoint",
+            "secondary_cluster_reader_endpoint", "db_port",
+        ),
+        "global-traffic": ("primary_health_check_id", "secondary_health_check_id"),
+    },
+)

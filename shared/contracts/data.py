@@ -1,0 +1,43 @@
+"""data: keys, replicated buckets, the global table, the global database, backups, parameters."""
+
+from shared.contracts.base import LayerContract, outputs
+
+_NETWORK_KEYS = (
+    "region", "vpc_cidr", "private_subnet_ids", "app_security_group_id",
+    "database_security_group_id",
+)
+
+DATA = LayerContract(
+    name="data",
+    description="KMS keys, S3 replication with RTC, DynamoDB global table, Aurora Global "
+    "Database, AWS Backup with cross-region copy, SSM parameters in both regions",
+    outputs=outputs(
+        ("primary_kms_key_arn", "ARN of the customer-managed KMS key in the primary region"),
+        ("secondary_kms_key_arn", "ARN of the customer-managed KMS key in the secondary region"),
+        ("global_cluster_id", "Identifier of the Aurora global cluster"),
+        ("primary_cluster_id", "Identifier of the primary Aurora cluster"),
+        ("primary_cluster_arn", "ARN of the primary Aurora cluster"),
+        ("primary_cluster_endpoint", "Writer endpoint of the primary Aurora cluster"),
+        ("primary_cluster_reader_endpoint", "Reader endpoint of the primary Aurora cluster"),
+        ("secondary_cluster_id", "Identifier of the secondary Aurora cluster"),
+        ("secondary_cluster_arn", "ARN of the secondary Aurora cluster"),
+        ("secondary_cluster_endpoint", "Writer endpoint of the secondary cluster (after promotion)"),
+        ("secondary_cluster_reader_endpoint", "Reader endpoint of the secondary Aurora cluster"),
+        ("db_port", "TCP port of the database"),
+        ("db_name", "Name of the application database"),
+        ("db_secret_arn", "ARN of the Secrets Manager secret holding the master credentials"),
+        ("table_name", "Name of the DynamoDB global table"),
+        ("table_arn", "ARN of the DynamoDB global table (primary replica)"),
+        ("primary_bucket_name", "Name of the primary S3 bucket (replication source)"),
+        ("primary_bucket_arn", "ARN of the primary S3 bucket"),
+        ("secondary_bucket_name", "Name of the secondary S3 bucket (replica)"),
+        ("secondary_bucket_arn", "ARN of the secondary S3 bucket"),
+        ("primary_vault_name", "Name of the AWS Backup vault in the primary region"),
+        ("primary_vault_arn", "ARN of the AWS Backup vault in the primary region"),
+        ("secondary_vault_name", "Name of the AWS Backup vault in the secondary region"),
+        ("secondary_vault_arn", "ARN of the AWS Backup vault in the secondary region"),
+        ("parameter_prefix", "SSM Parameter Store path prefix of this environment"),
+        ("active_region_parameter_name", "SSM parameter naming the active region (DR flips it)"),
+    ),
+    consumes={"network-primary": _NETWORK_KEYS, "network-secondary": _NETWORK_KEYS},
+)

@@ -1,0 +1,33 @@
+"""Physical names: every one ends in the environment so stacks of one account never collide."""
+
+from __future__ import annotations
+
+PROJECT = "dr"
+# Longest name built here: "dr-" + kind (<= 5) + "-" + env + "-" + region code (<= 5) must fit
+# the 32-character limit AWS puts on load balancer and target group names.
+MAX_ENVIRONMENT_LENGTH = 16
+
+_DIRECTIONS = {
+    "north": "n", "south": "s", "east": "e", "west": "w", "central": "c",
+    "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw",
+}
+
+
+def region_code(region: str) -> str:
+    """us-east-1 -> use1, ap-southeast-2 -> apse2: short enough for 32-character names."""
+    area, *middle, number = region.split("-")
+    return area + "".join(_DIRECTIONS.get(part, part[:1]) for part in middle) + number
+
+
+def physical_name(kind: str, environment: str, region: str | None = None) -> str:
+    parts = [PROJECT, kind, environment]
+    if region:
+        parts.append(region_code(region))
+    return "-".join(parts)
+
+
+def lb_name(kind: str, environment: str, region: str) -> str:
+    name = physical_name(kind, environment, region)
+    if len(name) > 32:
+        raise ValueError(f"load balancer name {name!r} exceeds AWS's 32 characters")
+    return name

@@ -1,0 +1,81 @@
+"""Build the whole system's offline plan: six layer programs, outputs threaded downstream."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from shared.config import REPO_ROOT, settings_for
+from shared.contracts import LAYERS
+from shared.graph import deploy_order
+from shared.plan.runtime import SECRET, LayerRun, StackOutputs, run_layer
+from shared.settings import Settings
+
+STACKS_DIR = REPO_ROOT / "stacks"
+
+
+@dataclass
+class Plan:
+    environment: str
+    settings: Settings
+    runs: list[LayerRun]
+    seconds: float
+
+    def layer(self, name: str) -> LayerRun:
+        for run in self.runs:
+            if run.name == name:
+                return run
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "environment": self.environment,
+            "layers": [_layer_json(run) for run in self.runs],
+        }
+
+    def summary(self) -> str:
+        lines = [f"Offline plan of environment {self.environment!r}"]
+        for run in self.runs:
+            regions = Counter(r["region"] or "-" for r in run.resources if r["custom"])
+            spread = ", ".join(f"{region}: {count}" for region, count in sorted(regions.items()))
+            lines.append(f"  {run.name:<18} {sum(regions.values()):>4} resources  ({spread})")
+            lines.extend(f"    warning: {message}" for message in run.warnings)
+        total = sum(1 for run in self.runs for r in run.resources if r["custom"])
+        lines.append(f"  {'total':<18} {total:>4} resources in {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+
+def _layer_json(run: LayerRun) -> dict[str, Any]:
+    spec = LAYERS[run.name]
+    outputs = {key: (SECRET if key in run.outputs.secret_names else value)
+               for key, value in run.outputs.values.items()}
+    return {
+        "name": run.name,
+        "depends_on": list(spec.depends_on),
+        "consumes": {producer: list(keys) for producer, keys in spec.consumes.items()},
+        "outputs": outputs,
+        "warnings": run.warnings,
+        "resources": run.resources,
+    }
+
+
+def build_plan(environment: str, overrides: dict[str, Any] | None = None,
+               layers: list[str] | None = None) -> Plan:
+    """Validate settings, then run each layer (or the given ones and what they need) in order.
+
+    `overrides` are `dr:` keys applied as a layer's own stack config would be.
+    Raises SettingsError before any layer runs, LayerFailed when a program stops.
+    """
+    config = dict(overrides or {})
+    settings = settings_for(environment, config)
+    started = time.perf_counter()
+    outputs: dict[str, StackOutputs] = {}
+    runs: list[LayerRun] = []
+    for name in deploy_order(layers):
+        run = run_layer(STACKS_DIR / name, name, environment, config, outputs,
+                        default_region=settings.primary_region)
+        outputs[name] = run.outputs
+        runs.append(run)
+    return Plan(environment, settings, runs, time.perf_counter() - started)

@@ -1,0 +1,223 @@
+"""Run one layer program under Pulumi's mock runtime and record what it would deploy."""
+
+from __future__ import annotations
+
+import logging
+import os
+import runpy
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from shared.config import REPO_ROOT
+from shared.plan.fakes import Fake, fake_call, is_global
+from shared.stack_io import reset_references
+
+ORGANIZATION = "organization"  # what a self-managed backend calls the org in stack names
+SECRET = "[secret]"
+_SIG = "4dabf18193072939515e22adb298388d"
+_SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+_ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
+_ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
+_RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
+
+
+class LayerFailed(RuntimeError):
+    """A layer program stopped with an error; the message is the program's own."""
+
+
+@dataclass
+class StackOutputs:
+    values: dict[str, Any]
+    secret_names: set[str] = field(default_factory=set)
+
+
+@dataclass
+class LayerRun:
+    name: str
+    outputs: StackOutputs
+    resources: list[dict[str, Any]]
+    warnings: list[str]
+
+
+def plain(value: Any) -> Any:
+    """Wire properties as a person reads them: secrets masked, assets and archives named."""
+    if isinstance(value, dict):
+        sig = value.get(_SIG)
+        if sig == _SECRET_SIG:
+            return SECRET
+        if sig == _ASSET_SIG:
+            return {"asset": value.get("path") or value.get("uri") or "<text>"}
+        if sig == _ARCHIVE_SIG:
+            if "assets" in value:
+                return {"archive": sorted(value["assets"])}
+            return {"archive": value.get("path") or value.get("uri")}
+        if sig == _RESOURCE_SIG:
+            return value.get("urn")
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class _Mocks(pulumi_mocks.Mocks):
+    def __init__(self, layer: str, environment: str, default_region: str,
+                 upstream: dict[str, StackOutputs], warnings: list[str]) -> None:
+        self.layer, self.environment, self.default_region = layer, environment, default_region
+        self.upstream, self.warnings = upstream, warnings
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str | None, dict]:
+        if args.typ == "pulumi:pulumi:StackReference":
+            stack_name = args.inputs.get("name", args.name)
+            producer = stack_name.split("/")[1] if stack_name.count("/") == 2 else stack_name
+            found = self.upstream.get(producer, StackOutputs({}))
+            return stack_name, {"name": stack_name, "outputs": found.values,
+                                "secretOutputNames": sorted(found.secret_names)}
+        region = args.inputs.get("region") or self.default_region
+        seed = f"{self.environment}/{self.layer}/{args.typ}/{args.name}"
+        return Fake(args.typ, args.name, dict(args.inputs), region, seed).outputs()
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list]:
+        answer = fake_call(args.token, dict(args.args), self.default_region)
+        if answer is None:
+            self.warnings.append(f"offline plan has no answer for invoke {args.token}")
+            return {}, []
+        return answer, []
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The SDK's mock monitor, keeping each registration's options for the plan."""
+
+    def __init__(self, mocks: _Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[dict[str, Any]] = []
+        self.provider_regions: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._default_region = mocks.default_region
+
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)
+        self._record(request, response.urn, bool(request.custom))
+        return response
+
+    def ReadResource(self, request: Any) -> Any:
+        response = super().ReadResource(request)
+        self._record(request, response.urn, True)
+        return response
+
+    def _region(self, token: str, inputs: dict[str, Any], provider: str) -> str | None:
+        if is_global(token):
+            return "global"
+        if not token.startswith("aws:"):
+            return inputs.get("region") if token == "pulumi:providers:aws" else None
+        provider_urn = provider.rsplit("::", 1)[0]  # a reference is "<urn>::<id>"
+        return (inputs.get("region") or self.provider_regions.get(provider_urn)
+                or self._default_region)
+
+    def _record(self, request: Any, urn: str, custom: bool) -> None:
+        read = request.DESCRIPTOR.name == "ReadResourceRequest"
+        inputs = plain(json_format.MessageToDict(request.properties if read else request.object))
+        provider = getattr(request, "provider", "")
+        region = self._region(request.type, inputs, provider)
+        if request.type == "pulumi:providers:aws" and region:
+            self.provider_regions[urn] = region
+        record = {
+            "urn": urn,
+            "type": request.type,
+            "name": request.name,
+            "custom": custom,
+            "region": region,
+            "parent": request.parent or None,
+            "protect": bool(getattr(request, "protect", False)),
+            "retain_on_delete": bool(getattr(request, "retainOnDelete", False)),
+            "depends_on": sorted(getattr(request, "dependencies", [])),
+            "ignore_changes": sorted(getattr(request, "ignoreChanges", [])),
+            "inputs": inputs,
+        }
+        with self._lock:
+            self.records.append(record)
+
+
+class _ListHandler(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.sink.append(record.getMessage())
+
+
+@contextmanager
+def _in_directory(path: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _run_program(program: Path) -> None:
+    runpy.run_path(str(program), run_name="__main__")
+
+
+def _ours(filename: str | None) -> bool:
+    path = Path(filename or "/").resolve()
+    return path.is_relative_to(REPO_ROOT) and not path.is_relative_to(REPO_ROOT / ".venv")
+
+
+def _resolve(value: Any) -> tuple[Any, bool]:
+    output = pulumi.Output.from_input(value)
+    return _sync_await(output.future()), bool(_sync_await(output.is_secret()))
+
+
+def run_layer(program_dir: Path, layer: str, environment: str, config: dict[str, Any],
+              upstream: dict[str, StackOutputs], default_region: str) -> LayerRun:
+    """Run `program_dir/__main__.py` as stack `environment` of project `layer`, offline."""
+    messages: list[str] = []
+    logger = logging.getLogger(f"dr.plan.{layer}")
+    logger.propagate = False
+    handler = _ListHandler(messages)
+    logger.addHandler(handler)
+    mocks = _Mocks(layer, environment, default_region, upstream, messages)
+    monitor = _RecordingMonitor(mocks)
+
+    runtime_settings.ROOT.set(None)
+    reset_references()
+    pulumi.runtime.set_all_config({"aws:region": default_region, **config})
+    pulumi.runtime.set_mocks(mocks, project=layer, stack=environment, preview=False,
+                             logger=logger, monitor=monitor, organization=ORGANIZATION)
+    program = program_dir / "__main__.py"
+    try:
+        with warnings.catch_warnings(record=True) as caught, _in_directory(program_dir):
+            warnings.simplefilter("always")
+            try:
+                _sync_await(run_pulumi_func(lambda: _run_program(program)))
+            except pulumi.RunError as error:
+                raise LayerFailed(str(error)) from None
+            root = runtime_settings.get_root_resource()
+            stack_outputs = getattr(root, "outputs", {})
+            values, secrets = {}, set()
+            for key, value in stack_outputs.items():
+                values[key], secret = _resolve(value)
+                if secret:
+                    secrets.add(key)
+        # pulumi-aws reports deprecated resources and arguments through the engine log (kept
+        # above); its Python warnings fire on import, whatever the program uses.
+        messages.extend(str(w.message) for w in caught if _ours(w.filename))
+    finally:
+        logger.removeHandler(handler)
+    return LayerRun(layer, StackOutputs(values, secrets), monitor.records, messages)

@@ -1,0 +1,350 @@
+"""The validated settings every layer reads: one frozen dataclass built from the merged config.
+
+Every rule here raises `SettingsError` with a one-line message that names the `dr:` key and
+says how to fix it, so `invoke plan`, `invoke deploy-all` and `pulumi up` all stop before
+anything is built.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.naming import MAX_ENVIRONMENT_LENGTH
+
+# Regions where Aurora Global Database, DynamoDB global tables and S3 RTC are all available.
+KNOWN_REGIONS = frozenset(
+    {
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1",
+        "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-central-2", "eu-north-1",
+        "eu-south-1", "eu-south-2", "ap-south-1", "ap-south-2", "ap-northeast-1",
+        "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+        "ap-southeast-3", "ap-southeast-4", "ap-east-1", "sa-east-1", "me-south-1",
+        "me-central-1", "af-south-1", "il-central-1",
+    }
+)
+TRAFFIC_MODES = ("active-passive", "active-active")
+_ENV_RE = re.compile(r"^[a-z][a-z0-9-]*$")
+_EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+_CERT_ARN_RE = re.compile(
+    r"^arn:aws:acm:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate/[0-9a-f-]{36}$"
+)
+_ZONE_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+
+
+class SettingsError(ValueError):
+    """A setting is wrong; the message names the key and the fix."""
+
+
+def _fail(key: str, problem: str, fix: str) -> SettingsError:
+    return SettingsError(f"{key}: {problem}; {fix}")
+
+
+# --- parsers: config values arrive typed from YAML or as strings from `pulumi config set` ---
+
+
+def _as_bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise _fail(key, f"{value!r} is not a boolean", "use true or false")
+
+
+def _as_number(key: str, value: Any, kind: type[int] | type[float]) -> float:
+    if isinstance(value, bool):
+        raise _fail(key, f"{value!r} is not a number", "give a number")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _fail(key, f"{value!r} is not a number", "give a number") from None
+    if kind is int and not number.is_integer():
+        raise _fail(key, f"{value!r} is not a whole number", "give a whole number")
+    return number
+
+
+def _int_in(low: int, high: int) -> Callable[[str, Any], int]:
+    def parse(key: str, value: Any) -> int:
+        number = int(_as_number(key, value, int))
+        if not low <= number <= high:
+            raise _fail(key, f"{number} is out of range", f"use a value from {low} to {high}")
+        return number
+
+    return parse
+
+
+def _one_of(*choices: Any) -> Callable[[str, Any], Any]:
+    def parse(key: str, value: Any) -> Any:
+        candidate = value
+        if isinstance(choices[0], int) and not isinstance(value, bool):
+            try:
+                candidate = int(_as_number(key, value, int))
+            except SettingsError:
+                candidate = value
+        if candidate not in choices:
+            allowed = " or ".join(str(c) for c in choices)
+            raise _fail(key, f"{value!r} is not allowed", f"use {allowed}")
+        return candidate
+
+    return parse
+
+
+def _acu(key: str, value: Any) -> float:
+    number = _as_number(key, value, float)
+    # Serverless v2 capacity moves in half-ACU steps between 0 and 256.
+    if not 0 <= number <= 256 or (number * 2) != int(number * 2):
+        raise _fail(key, f"{value!r} is not a valid Aurora capacity", "use 0 to 256 in steps of 0.5")
+    return number
+
+
+def _region(key: str, value: Any) -> str:
+    region = str(value)
+    if region not in KNOWN_REGIONS:
+        close = difflib.get_close_matches(region, sorted(KNOWN_REGIONS), n=1)
+        hint = f"did you mean {close[0]}?" if close else "use an AWS region code like us-east-1"
+        raise _fail(key, f"unknown AWS region {region!r}", hint)
+    return region
+
+
+def _cidr(key: str, value: Any) -> ipaddress.IPv4Network:
+    text = str(value)
+    try:
+        network = ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        raise _fail(key, f"{text!r} is not an IPv4 CIDR block", "use e.g. 10.10.0.0/16") from None
+    if str(network) != text:
+        raise _fail(key, f"{text!r} has host bits set", f"use {network}")
+    if not network.is_private:
+        raise _fail(key, f"{text} is not a private (RFC 1918) range", "use e.g. 10.10.0.0/16")
+    # Subnets are carved 4 bits smaller than the VPC; AWS's smallest subnet is /28.
+    if network.prefixlen < 16 or network.prefixlen > 24:
+        raise _fail(key, f"/{network.prefixlen} is outside what a VPC here can hold",
+                    "use a prefix from /16 to /24")
+    return network
+
+
+def _path(key: str, value: Any) -> str:
+    text = str(value)
+    if not text.startswith("/") or " " in text:
+        raise _fail(key, f"{text!r} is not a URL path", "start it with / (e.g. /health)")
+    return text
+
+
+def _domain(key: str, value: Any) -> str:
+    text = str(value).lower().rstrip(".")
+    if not _DOMAIN_RE.match(text):
+        raise _fail(key, f"{value!r} is not a domain name", "use e.g. api.example.com")
+    return text
+
+
+def _certificate(key: str, value: Any) -> str:
+    text = str(value)
+    if not _CERT_ARN_RE.match(text):
+        raise _fail(key, f"{text!r} is not an ACM certificate ARN",
+                    "use arn:aws:acm:<region>:<account>:certificate/<id>")
+    return text
+
+
+def _zone(key: str, value: Any) -> str:
+    text = str(value)
+    if not _ZONE_RE.match(text):
+        raise _fail(key, f"{text!r} is not a Route 53 hosted zone ID", "use e.g. Z0123456789ABC")
+    return text
+
+
+def _email(key: str, value: Any) -> str:
+    text = str(value)
+    if not _EMAIL_RE.match(text):
+        raise _fail(key, f"{text!r} is not an e-mail address", "use e.g. oncall@example.com")
+    return text
+
+
+def _tags(key: str, value: Any) -> dict[str, str]:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise _fail(key, f"{value!r} is not a map", 'give e.g. {"Team": "platform"}') from None
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str | int | float) for k, v in value.items()
+    ):
+        raise _fail(key, "is not a map of tag names to values", "give e.g. {Team: platform}")
+    return {k: str(v) for k, v in value.items()}
+
+
+@dataclass(frozen=True)
+class _Key:
+    field: str
+    parse: Callable[[str, Any], Any]
+    required: bool = True
+
+
+# The one table of `dr:` keys: config name -> dataclass field and parser.
+KEYS: dict[str, _Key] = {
+    "dr:primaryRegion": _Key("primary_region", _region),
+    "dr:secondaryRegion": _Key("secondary_region", _region),
+    "dr:primaryVpcCidr": _Key("primary_vpc_cidr", _cidr),
+    "dr:secondaryVpcCidr": _Key("secondary_vpc_cidr", _cidr),
+    "dr:azCount": _Key("az_count", _one_of(2, 3)),
+    "dr:auroraMinAcu": _Key("aurora_min_acu", _acu),
+    "dr:auroraMaxAcu": _Key("aurora_max_acu", _acu),
+    "dr:backupRetentionDays": _Key("backup_retention_days", _int_in(1, 36500)),
+    "dr:protectData": _Key("protect_data", _as_bool),
+    "dr:trafficMode": _Key("traffic_mode", _one_of(*TRAFFIC_MODES)),
+    "dr:appPort": _Key("app_port", _int_in(1, 65535)),
+    "dr:healthCheckPath": _Key("health_check_path", _path),
+    # Route 53 cannot change a health check's interval after creation: 10 (fast) or 30 s.
+    "dr:healthCheckIntervalSeconds": _Key("health_check_interval_seconds", _one_of(10, 30)),
+    "dr:healthCheckFailureThreshold": _Key("health_check_failure_threshold", _int_in(1, 10)),
+    "dr:logRetentionDays": _Key(
+        "log_retention_days",
+        _one_of(1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+                2192, 2557, 2922, 3288, 3653),
+    ),
+    "dr:replicationLagAlarmSeconds": _Key("replication_lag_alarm_seconds", _int_in(1, 3600)),
+    "dr:lambdaErrorAlarmThreshold": _Key("lambda_error_alarm_threshold", _int_in(1, 10000)),
+    "dr:api5xxAlarmThreshold": _Key("api_5xx_alarm_threshold", _int_in(1, 100000)),
+    "dr:tags": _Key("tags", _tags),
+    "dr:primaryDomain": _Key("primary_domain", _domain, required=False),
+    "dr:secondaryDomain": _Key("secondary_domain", _domain, required=False),
+    "dr:primaryCertificateArn": _Key("primary_certificate_arn", _certificate, required=False),
+    "dr:secondaryCertificateArn": _Key("secondary_certificate_arn", _certificate, required=False),
+    "dr:hostedZoneId": _Key("hosted_zone_id", _zone, required=False),
+    "dr:alertEmail": _Key("alert_email", _email, required=False),
+}
+
+
+@dataclass(frozen=True)
+class RegionalSettings:
+    """What differs between the two regions, so components take one region's view."""
+
+    role: str  # "primary" or "secondary"
+    region: str
+    vpc_cidr: ipaddress.IPv4Network
+    domain: str | None
+    certificate_arn: str | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str
+    primary_region: str
+    secondary_region: str
+    primary_vpc_cidr: ipaddress.IPv4Network
+    secondary_vpc_cidr: ipaddress.IPv4Network
+    az_count: int
+    aurora_min_acu: float
+    aurora_max_acu: float
+    backup_retention_days: int
+    protect_data: bool
+    traffic_mode: str
+    app_port: int
+    health_check_path: str
+    health_check_interval_seconds: int
+    health_check_failure_threshold: int
+    log_retention_days: int
+    replication_lag_alarm_seconds: int
+    lambda_error_alarm_threshold: int
+    api_5xx_alarm_threshold: int
+    tags: dict[str, str] = field(default_factory=dict)
+    primary_domain: str | None = None
+    secondary_domain: str | None = None
+    primary_certificate_arn: str | None = None
+    secondary_certificate_arn: str | None = None
+    hosted_zone_id: str | None = None
+    alert_email: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_environment(self.environment)
+        if self.primary_region == self.secondary_region:
+            raise _fail("dr:secondaryRegion", f"is the same region as dr:primaryRegion "
+                        f"({self.primary_region})", "pick a different region to fail over to")
+        if self.primary_vpc_cidr.overlaps(self.secondary_vpc_cidr):
+            raise _fail("dr:secondaryVpcCidr", f"{self.secondary_vpc_cidr} overlaps "
+                        f"dr:primaryVpcCidr {self.primary_vpc_cidr}",
+                        "VPC peering needs disjoint ranges, e.g. 10.20.0.0/16")
+        if self.aurora_max_acu < 1:
+            raise _fail("dr:auroraMaxAcu", f"{self.aurora_max_acu} is below Aurora's minimum "
+                        "maximum capacity", "use at least 1.0")
+        if self.aurora_min_acu > self.aurora_max_acu:
+            raise _fail("dr:auroraMinAcu", f"{self.aurora_min_acu} is above dr:auroraMaxAcu "
+                        f"({self.aurora_max_acu})", "lower it or raise dr:auroraMaxAcu")
+        for role in ("primary", "secondary"):
+            self._check_domain_pair(role)
+
+    def _check_domain_pair(self, role: str) -> None:
+        domain = getattr(self, f"{role}_domain")
+        certificate = getattr(self, f"{role}_certificate_arn")
+        region = getattr(self, f"{role}_region")
+        domain_key, cert_key = f"dr:{role}Domain", f"dr:{role}CertificateArn"
+        if domain and not certificate:
+            raise _fail(domain_key, "is set without a certificate",
+                        f"set {cert_key} to an ACM certificate in {region}")
+        if certificate and not domain:
+            raise _fail(cert_key, "is set without a domain", f"set {domain_key} or remove it")
+        match = _CERT_ARN_RE.match(certificate or "")
+        # A regional API Gateway custom domain needs its certificate in the same region.
+        if match and match.group("region") != region:
+            raise _fail(cert_key, f"is in {match.group('region')}, not {region}",
+                        f"issue or import the certificate in {region}")
+
+    def regional(self, role: str) -> RegionalSettings:
+        if role not in ("primary", "secondary"):
+            raise ValueError(f"unknown region role {role!r}")
+        return RegionalSettings(
+            role=role,
+            region=getattr(self, f"{role}_region"),
+            vpc_cidr=getattr(self, f"{role}_vpc_cidr"),
+            domain=getattr(self, f"{role}_domain"),
+            certificate_arn=getattr(self, f"{role}_certificate_arn"),
+        )
+
+    @property
+    def resource_tags(self) -> dict[str, str]:
+        """Tags on every taggable resource: the base set plus the environment."""
+        return {**self.tags, "Environment": self.environment}
+
+    @property
+    def regions(self) -> tuple[str, str]:
+        return (self.primary_region, self.secondary_region)
+
+    @property
+    def domains_configured(self) -> bool:
+        return bool(self.primary_domain or self.secondary_domain)
+
+    @classmethod
+    def from_config(cls, environment: str, config: Mapping[str, Any]) -> Settings:
+        """Build settings from merged `dr:` config (YAML-typed or string values)."""
+        _check_environment(environment)
+        unknown = sorted(k for k in config if k.startswith("dr:") and k not in KEYS)
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], list(KEYS), n=1)
+            hint = f"did you mean {close[0]}?" if close else "see the README's settings table"
+            raise _fail(unknown[0], "is not a known setting", hint)
+        values: dict[str, Any] = {}
+        for key, spec in KEYS.items():
+            raw = config.get(key)
+            if raw is None or raw == "":
+                if spec.required:
+                    raise _fail(key, "is missing", "set it in Pulumi.base.yaml")
+                continue
+            values[spec.field] = spec.parse(key, raw)
+        return cls(environment=environment, **values)
+
+
+def _check_environment(name: str) -> None:
+    key = "environment"
+    if not _ENV_RE.match(name) or name.endswith("-") or "--" in name:
+        raise _fail(key, f"{name!r} is not a valid name (it suffixes S3 bucket and load balancer "
+                    "names)", "use lowercase letters, digits and single hyphens, starting with a "
+                    "letter, e.g. dev or prod")
+    if len(name) > MAX_ENVIRONMENT_LENGTH:
+        raise _fail(key, f"{name!r} is {len(name)} characters; load balancer and target group "
+                    "names that end in it must stay within 32",
+                    f"use at most {MAX_ENVIRONMENT_LENGTH} characters")

@@ -1,0 +1,9 @@
+"""invoke tasks: plan, deploy, operate and check the multi-region DR system.
+
+Each task lives in a module of shared/cli by concern; this file is their index.
+`invoke --list` shows them, `invoke --help <task>` explains one.
+"""
+
+from shared.cli.plan import docs, graph, lint, plan, test
+
+__all__ = ["docs", "graph", "lint", "plan", "test"]

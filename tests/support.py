@@ -1,0 +1,44 @@
+"""Queries over an offline plan, so assertions read like a reviewer's checklist."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from shared.plan.plan import Plan, build_plan
+
+
+@cache
+def _plan(environment: str, overrides: tuple[tuple[str, str], ...]) -> Plan:
+    return build_plan(environment, dict(overrides))
+
+
+def plan_of(environment: str = "dev", **overrides: str) -> Plan:
+    """The offline plan for `environment`; keyword overrides are `dr:` keys in snake form.
+
+    plan_of("dev", hostedZoneId="Z123") plans with dr:hostedZoneId=Z123. Cached per argument set.
+    """
+    return _plan(environment, tuple(sorted((f"dr:{k}", v) for k, v in overrides.items())))
+
+
+def resources(plan: Plan, layer: str, type_token: str | None = None,
+              region: str | None = None) -> list[dict[str, Any]]:
+    """Custom resources of `layer`, optionally of one Pulumi type token and region."""
+    return [
+        r for r in plan.layer(layer).resources
+        if r["custom"] and (type_token is None or r["type"] == type_token)
+        and (region is None or r["region"] == region)
+    ]
+
+
+def one(items: list[dict[str, Any]]) -> dict[str, Any]:
+    assert len(items) == 1, f"expected exactly one, found {len(items)}: {[i['name'] for i in items]}"
+    return items[0]
+
+
+def outputs(plan: Plan, layer: str) -> dict[str, Any]:
+    return plan.layer(layer).outputs.values
+
+
+def by_urn(plan: Plan, layer: str) -> dict[str, dict[str, Any]]:
+    return {r["urn"]: r for r in plan.layer(layer).resources}

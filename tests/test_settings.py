@@ -1,0 +1,109 @@
+"""Every settings rule, as plain Python: a bad value is refused with a message naming the key."""
+
+import pytest
+
+from shared.config import merge_config, settings_for
+from shared.settings import Settings, SettingsError
+
+BASE = {"config": {"dr:primaryRegion": "us-east-1"}, "environments": {"prod": {"dr:protectData": True}}}
+
+
+def settings(environment: str = "dev", **overrides: object) -> Settings:
+    return settings_for(environment, {f"dr:{k}": v for k, v in overrides.items()})
+
+
+def refused(match: str, environment: str = "dev", **overrides: object) -> None:
+    with pytest.raises(SettingsError, match=match):
+        settings(environment, **overrides)
+
+
+def test_defaults_come_from_the_base_file():
+    dev = settings()
+    assert (dev.primary_region, dev.secondary_region) == ("us-east-1", "us-east-2")
+    assert (dev.aurora_min_acu, dev.aurora_max_acu) == (0.5, 1.0)
+    assert dev.az_count == 2 and dev.backup_retention_days == 7
+    assert dev.protect_data is False and dev.traffic_mode == "active-passive"
+
+
+def test_prod_is_protected_by_its_environment_override():
+    assert settings("prod").protect_data is True
+    assert settings("staging").protect_data is False
+
+
+def test_merge_order_is_base_then_environment_then_stack():
+    assert merge_config("prod", {}, BASE)["dr:protectData"] is True
+    assert merge_config("prod", {"dr:protectData": "false"}, BASE)["dr:protectData"] == "false"
+    assert merge_config("dev", {"aws:region": "x"}, BASE) == {"dr:primaryRegion": "us-east-1"}
+
+
+def test_string_values_from_pulumi_config_are_parsed():
+    parsed = settings(azCount="3", auroraMaxAcu="2.5", protectData="TRUE", tags='{"Team": "p"}')
+    assert (parsed.az_count, parsed.aurora_max_acu, parsed.protect_data) == (3, 2.5, True)
+    assert parsed.resource_tags == {"Team": "p", "Environment": "dev"}
+
+
+@pytest.mark.parametrize(("overrides", "match"), [
+    ({"primaryVpcCidr": "10.10.0/16"}, r"dr:primaryVpcCidr: '10.10.0/16' is not an IPv4 CIDR"),
+    ({"primaryVpcCidr": "10.10.0.1/16"}, r"host bits set; use 10.10.0.0/16"),
+    ({"secondaryVpcCidr": "10.20.0.0/26"}, r"dr:secondaryVpcCidr: /26 is outside"),
+    ({"primaryVpcCidr": "10.0.0.0/8"}, r"/8 is outside"),
+    ({"primaryVpcCidr": "8.8.0.0/16"}, r"not a private"),
+    ({"secondaryVpcCidr": "10.10.128.0/17"}, r"dr:secondaryVpcCidr: .* overlaps dr:primaryVpcCidr"),
+    ({"primaryRegion": "us-east-9"}, r"dr:primaryRegion: unknown AWS region 'us-east-9'; did you mean"),
+    ({"secondaryRegion": "us-east-1"}, r"dr:secondaryRegion: is the same region"),
+    ({"auroraMinAcu": "0.3"}, r"dr:auroraMinAcu: .* steps of 0.5"),
+    ({"auroraMaxAcu": "300"}, r"dr:auroraMaxAcu: .* 0 to 256"),
+    ({"auroraMaxAcu": "0.5"}, r"dr:auroraMaxAcu: .* use at least 1.0"),
+    ({"auroraMinAcu": "4", "auroraMaxAcu": "2"}, r"dr:auroraMinAcu: 4.0 is above dr:auroraMaxAcu"),
+    ({"backupRetentionDays": "0"}, r"dr:backupRetentionDays: 0 is out of range"),
+    ({"backupRetentionDays": "1.5"}, r"not a whole number"),
+    ({"azCount": "4"}, r"dr:azCount: '4' is not allowed; use 2 or 3"),
+    ({"protectData": "yes"}, r"dr:protectData: 'yes' is not a boolean"),
+    ({"trafficMode": "active"}, r"dr:trafficMode: 'active' is not allowed; use active-passive or active-active"),
+    ({"healthCheckIntervalSeconds": "15"}, r"use 10 or 30"),
+    ({"healthCheckPath": "health"}, r"dr:healthCheckPath: .* start it with /"),
+    ({"logRetentionDays": "8"}, r"dr:logRetentionDays"),
+    ({"alertEmail": "oncall-at-example"}, r"dr:alertEmail: .* not an e-mail"),
+    ({"hostedZoneId": "zone1"}, r"dr:hostedZoneId: .* hosted zone ID"),
+    ({"primaryDomain": "api.example.com"}, r"dr:primaryDomain: is set without a certificate; set "
+                                           r"dr:primaryCertificateArn to an ACM certificate in us-east-1"),
+    ({"secondaryCertificateArn": "arn:aws:acm:us-east-2:123456789012:certificate/"
+                                 "0e2f2f6f-1111-2222-3333-444455556666"}, r"is set without a domain"),
+    ({"primaryDomain": "api.example.com", "primaryCertificateArn": "arn:aws:acm:us-east-1:12:cert/x"},
+     r"dr:primaryCertificateArn: .* not an ACM certificate ARN"),
+    ({"primaryDomain": "api.example.com",
+      "primaryCertificateArn": "arn:aws:acm:us-west-2:123456789012:certificate/"
+                               "0e2f2f6f-1111-2222-3333-444455556666"},
+     r"dr:primaryCertificateArn: is in us-west-2, not us-east-1"),
+    ({"primaryDomain": "not a domain", "primaryCertificateArn": "x"}, r"dr:primaryDomain: .* not a domain"),
+    ({"tags": "[1, 2]"}, r"dr:tags: is not a map"),
+    ({"trafficMod": "active-active"}, r"dr:trafficMod: is not a known setting; did you mean dr:trafficMode\?"),
+])
+def test_bad_values_are_refused_naming_the_key(overrides, match):
+    refused(match, **overrides)
+
+
+@pytest.mark.parametrize(("environment", "match"), [
+    ("Prod", "not a valid name"),
+    ("my_env", "not a valid name"),
+    ("9lives", "not a valid name"),
+    ("dev-", "not a valid name"),
+    ("a--b", "not a valid name"),
+    ("a-very-long-environment", "is 23 characters.*at most 16"),
+])
+def test_environment_names_must_fit_bucket_and_load_balancer_names(environment, match):
+    with pytest.raises(SettingsError, match=f"environment: .*{match}"):
+        settings(environment)
+
+
+def test_a_missing_required_key_says_where_to_set_it():
+    with pytest.raises(SettingsError, match="dr:secondaryRegion: is missing"):
+        Settings.from_config("dev", {"dr:primaryRegion": "us-east-1"})
+
+
+def test_domains_with_certificates_in_their_own_region_are_accepted():
+    cert = "arn:aws:acm:{}:123456789012:certificate/0e2f2f6f-1111-2222-3333-444455556666"
+    ok = settings(primaryDomain="API.example.com.", primaryCertificateArn=cert.format("us-east-1"),
+                  secondaryDomain="api2.example.com", secondaryCertificateArn=cert.format("us-east-2"))
+    assert ok.primary_domain == "api.example.com" and ok.domains_configured
+    assert ok.regional("secondary").certificate_arn == cert.format("us-east-2")
