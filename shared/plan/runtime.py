@@ -220,4 +220,6 @@ def run_layer(program_dir: Path, layer: str, environment: str, config: dict[str,
         messages.extend(str(w.message) for w in caught if _ours(w.filename))
     finally:
         logger.removeHandler(handler)
-    return LayerRun(layer, StackOutputs(values, secrets), monitor.records, messages)
+    # Registrations arrive from the SDK's worker threads: sort so plans are reproducible.
+    records = sorted(monitor.records, key=lambda record: record["urn"])
+    return LayerRun(layer, StackOutputs(values, secrets), records, messages)

@@ -1,4 +1,4 @@
-"""What AWS would answer, offline: IDs, ARNs, DNS names and endpoints in AWS's own formats.
+"""Fake-AWS machinery: IDs, ARNs, DNS names and endpoints in AWS's own formats.
 
 Deterministic (hashed from the URN) so two plans of the same settings are identical, and
 shaped like the real thing so code that parses an ARN or a DNS name behaves as in AWS.
@@ -110,42 +110,6 @@ def builds(*tokens: str) -> Callable[[Builder], Builder]:
     return register
 
 
-@builds("aws:ec2/vpc:Vpc")
-def _vpc(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    vpc_id = f"vpc-{fake.hex()}"
-    state.update(arn=fake.arn(f"vpc/{vpc_id}"), defaultRouteTableId=f"rtb-{fake.hex(16)}0",
-                 mainRouteTableId=f"rtb-{fake.hex(16)}1", ownerId=ACCOUNT_ID)
-    return vpc_id, state
-
-
-@builds("aws:lb/loadBalancer:LoadBalancer")
-def _load_balancer(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    network = state.get("loadBalancerType") == "network"
-    kind, zones = ("net", NLB_ZONES) if network else ("app", ALB_ZONES)
-    suffix = fake.hex(16)
-    arn = fake.arn(f"loadbalancer/{kind}/{name}/{suffix}")
-    prefix = "internal-" if state.get("internal") else ""
-    dns = f"{prefix}{name}-{suffix[:10]}." + (
-        f"elb.{fake.region}.amazonaws.com" if network else f"{fake.region}.elb.amazonaws.com")
-    state.update(arn=arn, arnSuffix=arn.split(":loadbalancer/")[1], dnsName=dns,
-                 zoneId=zones.get(fake.region, "Z" + fake.hex(13).upper()))
-    return arn, state
-
-
-@builds("aws:lb/targetGroup:TargetGroup")
-def _target_group(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    arn = fake.arn(f"targetgroup/{name}/{fake.hex(16)}")
-    state.update(arn=arn, arnSuffix=arn.split(":", 5)[5])
-    return arn, state
-
-
-@builds("aws:lb/listener:Listener")
-def _listener(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    arn = fake.arn(f"listener/net/{name}/{fake.hex(16)}/{fake.hex(16)[::-1]}")
-    state["arn"] = arn
-    return arn, state
-
-
 @builds("aws:iam/role:Role", "aws:iam/policy:Policy", "aws:iam/user:User")
 def _iam(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     kind = fake.kind.lower()
@@ -165,21 +129,45 @@ def _provider(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[s
     return fake_uuid(fake.seed), {k: v for k, v in state.items() if k != "name"}
 
 
+Answer = Callable[[dict[str, Any], str], dict[str, Any]]
+_ANSWERS: dict[str, Answer] = {}
+
+
+def answers(token: str) -> Callable[[Answer], Answer]:
+    """Register the offline answer to a provider function (invoke) token."""
+    def register(function: Answer) -> Answer:
+        _ANSWERS[token] = function
+        return function
+
+    return register
+
+
 def fake_call(token: str, args: dict[str, Any], default_region: str) -> dict[str, Any] | None:
     """Answers for the provider functions (invokes) the layers use; None when unknown."""
-    region = args.get("region") or default_region
-    if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
-        letters = "abcdef"
-        code = "".join(part[0] for part in region.split("-")[:-1]) + region.rsplit("-", 1)[1]
-        return {"id": region, "names": [f"{region}{c}" for c in letters[:3]],
-                "zoneIds": [f"{code}-az{i + 1}" for i in range(3)], "region": region}
-    if token == "aws:index/getCallerIdentity:getCallerIdentity":
-        return {"accountId": ACCOUNT_ID, "id": ACCOUNT_ID,
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/planner", "userId": "AIDAPLANNER"}
-    if token == "aws:index/getRegion:getRegion":
-        return {"id": region, "name": region, "region": region,
-                "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
-    if token == "aws:index/getPartition:getPartition":
-        return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com",
-                "reverseDnsPrefix": "com.amazonaws"}
-    return None
+    answer = _ANSWERS.get(token)
+    return answer(args, args.get("region") or default_region) if answer else None
+
+
+@answers("aws:index/getAvailabilityZones:getAvailabilityZones")
+def _zones(args: dict[str, Any], region: str) -> dict[str, Any]:
+    code = "".join(part[0] for part in region.split("-")[:-1]) + region.rsplit("-", 1)[1]
+    return {"id": region, "names": [f"{region}{c}" for c in "abc"],
+            "zoneIds": [f"{code}-az{i + 1}" for i in range(3)], "region": region}
+
+
+@answers("aws:index/getCallerIdentity:getCallerIdentity")
+def _identity(args: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"accountId": ACCOUNT_ID, "id": ACCOUNT_ID,
+            "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/planner", "userId": "AIDAPLANNER"}
+
+
+@answers("aws:index/getRegion:getRegion")
+def _region(args: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"id": region, "name": region, "region": region,
+            "endpoint": f"ec2.{region}.amazonaws.com", "description": region}
+
+
+@answers("aws:index/getPartition:getPartition")
+def _partition(args: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com",
+            "reverseDnsPrefix": "com.amazonaws"}
