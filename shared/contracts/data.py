@@ -32,6 +32,7 @@ DATA = LayerContract(
         ("primary_bucket_arn", "ARN of the primary S3 bucket"),
         ("secondary_bucket_name", "Name of the secondary S3 bucket (replica)"),
         ("secondary_bucket_arn", "ARN of the secondary S3 bucket"),
+        ("replication_rule_id", "ID of the S3 replication rule (replication metrics are per rule)"),
         ("primary_vault_name", "Name of the AWS Backup vault in the primary region"),
         ("primary_vault_arn", "ARN of the AWS Backup vault in the primary region"),
         ("secondary_vault_name", "Name of the AWS Backup vault in the secondary region"),

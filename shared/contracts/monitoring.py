@@ -24,8 +24,9 @@ MONITORING = LayerContract(
                            "secondary_health_check_id"),
         "data": ("global_cluster_id", "secondary_cluster_id", "primary_cluster_id",
                  "table_name", "primary_bucket_name", "secondary_bucket_name",
-                 "primary_vault_name", "secondary_vault_name"),
+                 "primary_vault_name", "secondary_vault_name", "replication_rule_id"),
         "compute": ("primary_function_names", "secondary_function_names", "primary_api_id",
-                    "secondary_api_id", "primary_alb_arn", "secondary_alb_arn"),
+                    "secondary_api_id", "primary_api_name", "secondary_api_name",
+                    "api_stage_name", "primary_alb_arn", "secondary_alb_arn"),
     },
 )
