@@ -5,9 +5,41 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from shared.config import load_base
 from shared.contracts import LAYERS
+from shared.settings import KEYS
 
 BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
+SETTINGS_BEGIN, SETTINGS_END = "<!-- settings:begin -->", "<!-- settings:end -->"
+
+# What each `dr:` key means, for the README table (a test requires one line per key).
+SETTING_DOCS = {
+    "dr:primaryRegion": "Region that serves traffic and holds the writers",
+    "dr:secondaryRegion": "Region to fail over to; must differ from the primary",
+    "dr:primaryVpcCidr": "Primary VPC range, private, /16 to /24, disjoint from the secondary's",
+    "dr:secondaryVpcCidr": "Secondary VPC range, private, /16 to /24, disjoint from the primary's",
+    "dr:azCount": "Availability Zones per region: 2 or 3",
+    "dr:auroraMinAcu": "Aurora Serverless v2 minimum capacity (0 to 256, steps of 0.5)",
+    "dr:auroraMaxAcu": "Aurora Serverless v2 maximum capacity (at least 1, at least the minimum)",
+    "dr:backupRetentionDays": "Days AWS Backup keeps recovery points, in both regions",
+    "dr:protectData": "Deletion protection, final snapshots and retained stores (true in prod)",
+    "dr:trafficMode": "active-passive (secondary dial 0) or active-active: initial accelerator dials",
+    "dr:appPort": "Port the NLB and ALB listen on (the one world-open port)",
+    "dr:healthCheckPath": "Application health path probed by the NLB, ALB and Route 53",
+    "dr:healthCheckIntervalSeconds": "Route 53 and NLB health check interval: 10 or 30 (fixed once created)",
+    "dr:healthCheckFailureThreshold": "Failed Route 53 checks before a region counts as unhealthy (1-10)",
+    "dr:logRetentionDays": "Retention of every log group (a value CloudWatch Logs accepts)",
+    "dr:replicationLagAlarmSeconds": "Aurora replication lag that raises an alarm and blocks failback",
+    "dr:lambdaErrorAlarmThreshold": "Lambda errors per 5 minutes that raise an alarm",
+    "dr:api5xxAlarmThreshold": "API Gateway 5XX responses per 5 minutes that raise an alarm",
+    "dr:tags": "Tags on every taggable resource (Environment is added)",
+    "dr:primaryDomain": "Custom domain of the primary REST API (with its certificate)",
+    "dr:secondaryDomain": "Custom domain of the secondary REST API (with its certificate)",
+    "dr:primaryCertificateArn": "ACM certificate for the primary domain, in the primary region",
+    "dr:secondaryCertificateArn": "ACM certificate for the secondary domain, in the secondary region",
+    "dr:hostedZoneId": "Route 53 hosted zone for failover DNS records (none when unset)",
+    "dr:alertEmail": "E-mail subscribed to the alert topics in both regions",
+}
 
 
 def contract_markdown() -> str:
@@ -21,12 +53,39 @@ def contract_markdown() -> str:
     return "\n".join(sections)
 
 
-def refresh_readme(path: Path) -> bool:
-    """Rewrite the contract section between the markers; True when it changed."""
-    text = path.read_text(encoding="utf-8")
-    pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
+def _shown(value: object) -> str:
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items())
+    return str(value)
+
+
+def settings_markdown() -> str:
+    base = load_base()
+    defaults = base.get("config") or {}
+    overrides = {env: values or {} for env, values in (base.get("environments") or {}).items()}
+    rows = []
+    for key in KEYS:
+        changed = [f"{env}: `{_shown(values[key])}`" for env, values in overrides.items() if key in values]
+        default = f"`{_shown(defaults.get(key))}`" + (f" ({'; '.join(changed)})" if changed else "")
+        rows.append(f"| `{key}` | {default} | {SETTING_DOCS.get(key, '')} |")
+    return "| key | default | meaning |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+
+
+def _replace(text: str, begin: str, end: str, body: str) -> str:
+    pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"{path} has no {BEGIN} ... {END} section")
-    updated = pattern.sub(lambda _: f"{BEGIN}\n{contract_markdown()}{END}", text)
+        raise ValueError(f"README has no {begin} ... {end} section")
+    return pattern.sub(lambda _: f"{begin}\n{body}{end}", text)
+
+
+def refresh_readme(path: Path) -> bool:
+    """Rewrite the generated sections (settings, contract); True when anything changed."""
+    text = path.read_text(encoding="utf-8")
+    updated = _replace(text, SETTINGS_BEGIN, SETTINGS_END, settings_markdown())
+    updated = _replace(updated, BEGIN, END, contract_markdown())
     path.write_text(updated, encoding="utf-8")
     return updated != text

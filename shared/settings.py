@@ -268,7 +268,7 @@ class Settings:
         if self.primary_vpc_cidr.overlaps(self.secondary_vpc_cidr):
             raise _fail("dr:secondaryVpcCidr", f"{self.secondary_vpc_cidr} overlaps "
                         f"dr:primaryVpcCidr {self.primary_vpc_cidr}",
-                        "VPC peering needs disjoint ranges, e.g. 10.20.0.0/16")
+                        f"VPC peering needs disjoint ranges, e.g. {self._free_block()}")
         if self.aurora_max_acu < 1:
             raise _fail("dr:auroraMaxAcu", f"{self.aurora_max_acu} is below Aurora's minimum "
                         "maximum capacity", "use at least 1.0")
@@ -277,6 +277,12 @@ class Settings:
                         f"({self.aurora_max_acu})", "lower it or raise dr:auroraMaxAcu")
         for role in ("primary", "secondary"):
             self._check_domain_pair(role)
+
+    def _free_block(self) -> ipaddress.IPv4Network:
+        """The block of the secondary's size right after the primary's range."""
+        start = int(self.primary_vpc_cidr.broadcast_address) + 1
+        size = self.secondary_vpc_cidr.prefixlen
+        return ipaddress.IPv4Network((start - start % 2 ** (32 - size), size))
 
     def _check_domain_pair(self, role: str) -> None:
         domain = getattr(self, f"{role}_domain")

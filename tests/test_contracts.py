@@ -3,7 +3,8 @@
 import pytest
 
 from shared.contracts import LAYERS, ContractError
-from shared.docs import contract_markdown
+from shared.docs import SETTING_DOCS, contract_markdown, settings_markdown
+from shared.settings import KEYS
 from shared.graph import deploy_order, destroy_order, waves
 
 README = "README.md"
@@ -37,6 +38,11 @@ def test_graph_is_derived_from_consumes():
 def test_the_readme_documents_the_current_contract():
     text = open(README, encoding="utf-8").read()
     assert contract_markdown() in text, "README contract is stale: run `invoke docs`"
+    assert settings_markdown() in text, "README settings table is stale: run `invoke docs`"
+
+
+def test_every_setting_is_documented():
+    assert set(SETTING_DOCS) == set(KEYS)
 
 
 def test_reading_an_undeclared_key_is_refused():

@@ -53,11 +53,11 @@ def graph(c: Context, format: str = "mermaid") -> None:
 
 @task
 def docs(c: Context) -> None:
-    """Regenerate the README's output-contract section from shared/contracts/."""
+    """Regenerate the README's settings table and output contract from the code."""
     from shared.docs import refresh_readme
 
     changed = refresh_readme(REPO_ROOT / "README.md")
-    print("README contract section " + ("updated" if changed else "already current"))
+    print("README generated sections " + ("updated" if changed else "already current"))
 
 
 @task
