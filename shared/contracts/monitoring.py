@@ -2,15 +2,22 @@
 
 from shared.contracts.base import LayerContract, outputs
 
-_NETWORK_KEYS = ("region", "nlb_arn", "nlb_target_group_arn")
+_NETWORK_KEYS = ("nlb_arn", "nlb_target_group_arn")
+
+# Keys of compute's `<role>_function_names` maps that get Errors and Throttles alarms. They
+# must be known before the maps resolve (a resource per key cannot be created inside an
+# apply); tests/stacks/test_monitoring.py fails when compute's maps and this list diverge.
+FUNCTION_ROLES = ("health", "api", "parameter_replicator", "event_processor")
 
 MONITORING = LayerContract(
     name="monitoring",
     description="SNS topics, CloudWatch alarms on health and replication, composite "
-    "region-impaired alarms, dashboards",
+    "region-impaired alarms, backup-failure events, dashboards",
     outputs=outputs(
         ("primary_topic_arn", "ARN of the alerts SNS topic in the primary region"),
         ("secondary_topic_arn", "ARN of the alerts SNS topic in the secondary region"),
+        ("health_check_topic_arn", "ARN of the topic the Route 53 health-check alarms notify "
+                                   "(us-east-1, the only region with Route 53 metrics)"),
         ("alarm_names", "Names of every CloudWatch metric alarm"),
         ("primary_region_impaired_alarm_name", "Composite alarm: users hurt in the primary"),
         ("secondary_region_impaired_alarm_name", "Composite alarm: users hurt in the secondary"),
@@ -20,13 +27,12 @@ MONITORING = LayerContract(
     consumes={
         "network-primary": _NETWORK_KEYS,
         "network-secondary": _NETWORK_KEYS,
-        "global-traffic": ("accelerator_arn", "primary_health_check_id",
+        "global-traffic": ("accelerator_arn", "listener_arn", "primary_health_check_id",
                            "secondary_health_check_id"),
-        "data": ("global_cluster_id", "secondary_cluster_id", "primary_cluster_id",
-                 "table_name", "primary_bucket_name", "secondary_bucket_name",
-                 "primary_vault_name", "secondary_vault_name", "replication_rule_id"),
-        "compute": ("primary_function_names", "secondary_function_names", "primary_api_id",
-                    "secondary_api_id", "primary_api_name", "secondary_api_name",
-                    "api_stage_name", "primary_alb_arn", "secondary_alb_arn"),
+        "data": ("secondary_cluster_id", "table_name", "primary_bucket_name",
+                 "secondary_bucket_name", "replication_rule_id", "primary_vault_name",
+                 "secondary_vault_name", "primary_vault_arn", "secondary_vault_arn"),
+        "compute": ("primary_function_names", "secondary_function_names", "primary_api_name",
+                    "secondary_api_name", "api_stage_name"),
     },
 )
