@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pulumi
@@ -14,11 +15,27 @@ from shared.naming import physical_name
 _FAILED_BACKUP_STATES = ["FAILED", "ABORTED", "EXPIRED"]
 
 
+_RULES = {"backup-job-failed": "backup jobs into this region's vault failed",
+          "backup-copy-failed": "copies out of this region's vault failed"}
+
+
 def backup_rule_names(environment: str, region: str) -> list[str]:
     """The EventBridge rule names, known before the rules exist so the topic policy can
     admit exactly them."""
-    return [physical_name(kind, environment, region)
-            for kind in ("backup-job-failed", "backup-copy-failed")]
+    return [physical_name(kind, environment, region) for kind in _RULES]
+
+
+def backup_failure_patterns(vault_name: str, vault_arn: str) -> dict[str, dict[str, object]]:
+    """Event patterns by rule kind; the matched fields are those of AWS Backup's documented
+    "Backup Job State Change" and "Copy Job State Change" events."""
+    return {
+        "backup-job-failed": {
+            "source": ["aws.backup"], "detail-type": ["Backup Job State Change"],
+            "detail": {"backupVaultName": [vault_name], "state": _FAILED_BACKUP_STATES}},
+        "backup-copy-failed": {
+            "source": ["aws.backup"], "detail-type": ["Copy Job State Change"],
+            "detail": {"sourceBackupVaultArn": [vault_arn], "state": ["FAILED"]}},
+    }
 
 
 @dataclass
@@ -46,25 +63,19 @@ class BackupFailureEvents(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:monitoring:BackupFailureEvents", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        backup_rule, copy_rule = backup_rule_names(args.environment, args.region)
-        patterns = [
-            ("backup-job-failed", backup_rule, "backup jobs into this region's vault failed",
-             pulumi.Output.from_input(args.vault_name).apply(lambda vault: {
-                 "source": ["aws.backup"], "detail-type": ["Backup Job State Change"],
-                 "detail": {"backupVaultName": [vault], "state": _FAILED_BACKUP_STATES}})),
-            ("backup-copy-failed", copy_rule, "copies out of this region's vault failed",
-             pulumi.Output.from_input(args.vault_arn).apply(lambda vault: {
-                 "source": ["aws.backup"], "detail-type": ["Copy Job State Change"],
-                 "detail": {"sourceBackupVaultArn": [vault], "state": ["FAILED"]}})),
-        ]
-        self.rule_names: list[str] = []
-        for kind, rule_name, description, pattern in patterns:
+        patterns = pulumi.Output.all(args.vault_name, args.vault_arn).apply(
+            lambda vault: backup_failure_patterns(vault[0], vault[1]))
+        self.rule_names = backup_rule_names(args.environment, args.region)
+        for (kind, description), rule_name in zip(_RULES.items(), self.rule_names, strict=True):
             rule = aws.cloudwatch.EventRule(
                 f"{name}-{kind}", name=rule_name, description=f"AWS Backup: {description}",
-                event_pattern=pattern.apply(json.dumps), region=args.region,
+                event_pattern=patterns.apply(_pattern_json(kind)), region=args.region,
                 tags={**args.tags, "Name": rule_name}, opts=child)
             aws.cloudwatch.EventTarget(f"{name}-{kind}-to-sns", rule=rule.name,
                                        arn=args.topic_arn, region=args.region, opts=child)
-            self.rule_names.append(rule_name)
         self.register_outputs({"rule_names": self.rule_names})
 
+
+
+def _pattern_json(kind: str) -> Callable[[dict[str, dict[str, object]]], str]:
+    return lambda patterns: json.dumps(patterns[kind])
