@@ -4,6 +4,7 @@ Each task lives in a module of shared/cli by concern; this file is their index.
 `invoke --list` shows them, `invoke --help <task>` explains one.
 """
 
+from shared.cli.check import check
 from shared.cli.plan import docs, graph, lint, plan, test
 
-__all__ = ["docs", "graph", "lint", "plan", "test"]
+__all__ = ["check", "docs", "graph", "lint", "plan", "test"]

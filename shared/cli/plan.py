@@ -73,6 +73,9 @@ def lint(c: Context) -> None:
 
 @task(help={"pytest_args": "extra arguments for pytest, e.g. '-k network'"})
 def test(c: Context, pytest_args: str = "") -> None:
-    """Lint, then the whole test suite (live-AWS tests skip unless DR_INTEGRATION=1)."""
+    """Lint, the whole test suite (live-AWS tests skip unless DR_INTEGRATION=1), then the
+    guardrails over the dev and prod plans."""
     lint(c)
     c.run(f"{sys.executable} -m pytest {pytest_args}", echo=True, pty=False)
+    for environment in ("dev", "prod"):
+        c.run(f"{sys.executable} -m invoke check --env {environment}", echo=True, pty=False)

@@ -1,0 +1,53 @@
+"""`invoke check`: the guardrails of shared/policy over the offline plan of one environment."""
+
+from __future__ import annotations
+
+from invoke import Context, task
+
+from shared.cli.common import fail, parse_overrides
+from shared.plan.runtime import LayerFailed
+from shared.policy import RULES, Report, evaluate, records_from_plan
+from shared.policy import Context as PolicyContext
+from shared.settings import SettingsError
+
+
+def render(report: Report) -> str:
+    """The table (rule | resource | verdict), then the one-line summary."""
+    rows: list[tuple[str, str, str]] = []
+    for rule in report.rules:
+        found = report.findings_of(rule)
+        for finding in found:
+            rows.append((rule.id, finding.resource, f"FAIL {finding.message}"))
+        if not found:
+            judged = report.judged.get(rule.id, 0)
+            rows.append((rule.id, f"{judged} checked" if rule.check else "whole plan", "pass"))
+    width_rule = max(len("rule"), *(len(r[0]) for r in rows))
+    width_resource = min(48, max(len("resource"), *(len(r[1]) for r in rows)))
+    lines = [f"{'rule':<{width_rule}}  {'resource':<{width_resource}}  verdict"]
+    lines.extend(f"{rule:<{width_rule}}  {resource:<{width_resource}}  {verdict}"
+                 for rule, resource, verdict in rows)
+    lines.append(f"{len(report.rules)} rules, {report.resource_count} resources, "
+                 f"{len(report.findings)} violations")
+    return "\n".join(lines)
+
+
+@task(iterable=["set_"], help={
+    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "set_": "override one setting for this run, e.g. --set dr:protectData=true (repeatable)",
+})
+def check(c: Context, env: str = "dev", set_: list[str] | None = None) -> None:
+    """Apply the guardrails (security, reliability, AWS limits, safety, tags) to the offline plan."""
+    from shared.plan.plan import build_plan
+
+    overrides = parse_overrides(set_ or [])
+    try:
+        plan = build_plan(env, overrides)
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    except LayerFailed as error:
+        raise fail(str(error), code=1) from None
+    report = evaluate(records_from_plan(plan.to_json()), PolicyContext.from_settings(plan.settings),
+                      RULES)
+    print(render(report))
+    if report.findings:
+        raise fail(f"{len(report.findings)} guardrail violations in environment {env!r}", code=1)

@@ -1,0 +1,15 @@
+"""Guardrails over the whole system: one definition per rule, two runners.
+
+`invoke check` (shared/cli/check.py) applies RULES to the offline plan; the CrossGuard pack in
+shared/policy_pack applies the same RULES during `pulumi preview` (shared/policy/crossguard.py).
+"""
+
+from shared.policy import encryption, limits, reliability, safety, security, tags
+from shared.policy.engine import Context, Finding, Report, Rule, evaluate, records_from_plan
+
+RULES: list[Rule] = [
+    *encryption.RULES, *security.RULES, *reliability.RULES, *limits.RULES, *safety.RULES,
+    *tags.RULES,
+]
+
+__all__ = ["RULES", "Context", "Finding", "Report", "Rule", "evaluate", "records_from_plan"]
