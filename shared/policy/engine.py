@@ -225,8 +225,9 @@ def referenced_by(child: Record, target: Record, key: str, names: Iterable[Any])
     through a dependency on its URN? Plans record inputs, CrossGuard stacks record outputs."""
     value = inputs(child).get(key)
     known = {str(n) for n in names if is_known(n)}
-    if value is not None and (str(value) in known
-                              or any(str(value).endswith(f":{n}") for n in known)):
+    # An ARN ends in the name after ":" (arn:...:secret:x) or "/" (arn:...:table/x).
+    if value is not None and (str(value) in known or any(
+            str(value).endswith((f":{n}", f"/{n}")) for n in known)):
         return True
     return target.get("urn") in as_list(child.get("depends_on"))
 
