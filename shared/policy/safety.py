@@ -13,9 +13,9 @@ VAULT = "aws:backup/vault:Vault"
 DATA_STORES = frozenset({*BUCKETS, TABLE, TABLE_REPLICA, CLUSTER, GLOBAL_CLUSTER, VAULT})
 _DELETION_FLAG = {CLUSTER: "deletionProtection", GLOBAL_CLUSTER: "deletionProtection",
                   TABLE: "deletionProtectionEnabled", TABLE_REPLICA: "deletionProtectionEnabled"}
-# DeleteDBCluster's FinalDBSnapshotIdentifier: 1-255 letters, digits or hyphens, a letter first,
-# no trailing hyphen, no two hyphens in a row.
-_SNAPSHOT_ID = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,254}(?<!-)$")
+# The final snapshot is a cluster snapshot, so its identifier follows CreateDBClusterSnapshot:
+# 1-63 letters, digits or hyphens, a letter first, no trailing hyphen, no two hyphens in a row.
+_SNAPSHOT_ID = re.compile(r"^[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,62}(?<!-)$")
 
 
 def deletion_protection(record: Record, context: Context) -> Iterator[str]:

@@ -44,8 +44,8 @@ SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 WORLD = ("0.0.0.0/0", "::/0")
 # Key names that hold a credential (compared lowercased, without separators).
-_SECRET_KEY = re.compile(r"(password|passwd|passphrase|secret|apikey|token|privatekey|"
-                         r"secretkey|accesskey|credentials?)$")
+_SECRET_KEY = re.compile(r"(password|passwd|passphrase|secret|secretstring|secretbinary|apikey|"
+                         r"token|privatekey|secretkey|accesskey|credentials?)$")
 _SECRET_NAME = re.compile(r"password|passwd|secret|apikey|api-key|api_key|token|private-?key")
 
 

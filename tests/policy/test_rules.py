@@ -165,7 +165,9 @@ CASES: dict[str, Case] = {
                "credential in a String parameter": [res(PARAMETER, "p", type="String",
                                                         name="/dr/dev/db-password",
                                                         value="hunter2")],
-               "exported in plain text": [stack({"api_token": "abc123"})]},
+               "exported in plain text": [stack({"api_token": "abc123"})],
+               "literal secret version": [res("aws:secretsmanager/secretVersion:SecretVersion",
+                                              "v", secretId="arn:x", secretString="hunter2")]},
         passes={"masked secrets and ARNs": [
                     res(CLUSTER, "c", masterPassword="[secret]"),
                     res(FUNCTION, "f", name="dr-api", environment={"variables": {
@@ -255,7 +257,8 @@ CASES: dict[str, Case] = {
     "final-snapshot": Case(
         fails={"prod skips the snapshot": [res(CLUSTER, "c", skipFinalSnapshot=True)],
                "destroy would fail": [res(CLUSTER, "c", skipFinalSnapshot=False)],
-               "bad snapshot name": [res(CLUSTER, "c", finalSnapshotIdentifier="final--x")]},
+               "bad snapshot name": [res(CLUSTER, "c", finalSnapshotIdentifier="final--x")],
+               "snapshot name over 63": [res(CLUSTER, "c", finalSnapshotIdentifier="f" * 64)]},
         passes={"prod snapshot": [res(CLUSTER, "c", finalSnapshotIdentifier="dr-db-prod-final")],
                 "dev skips": [res(CLUSTER, "c", skipFinalSnapshot=True)]},
         context=PROD, contexts={"destroy would fail": DEV, "dev skips": DEV}),
