@@ -46,7 +46,6 @@ WORLD = ("0.0.0.0/0", "::/0")
 # Key names that hold a credential (compared lowercased, without separators).
 _SECRET_KEY = re.compile(r"(password|passwd|passphrase|secret|secretstring|secretbinary|apikey|"
                          r"token|privatekey|secretkey|accesskey|credentials?)$")
-_SECRET_NAME = re.compile(r"password|passwd|secret|apikey|api-key|api_key|token|private-?key")
 
 
 def _in(records: Sequence[Record], kind: str, bucket: Record) -> list[Record]:
@@ -167,10 +166,11 @@ def plaintext_secret_inputs(record: Record, context: Context) -> Iterator[str]:
     for path, value in walk(values):
         if _plaintext(path, value):
             yield f"input {'.'.join(path)} holds a literal secret; pass it as a Pulumi secret"
+    # pulumi-aws always masks a parameter's value, so its type is what tells: SSM stores a
+    # String in plain text whatever Pulumi does with the value in its state.
     if record["type"] == PARAMETER and values.get("type") in ("String", "StringList"):
-        value = values.get("value")
-        if (_SECRET_NAME.search(str(values.get("name", "")).lower()) and is_known(value)
-                and value != SECRET and not str(value).startswith("arn:")):
+        leaf = re.sub(r"[^a-z0-9]", "", str(values.get("name", "")).rsplit("/", 1)[-1].lower())
+        if _SECRET_KEY.search(leaf):
             yield "a credential-named parameter is a plain String; make it a SecureString"
 
 

@@ -164,7 +164,7 @@ CASES: dict[str, Case] = {
                "literal master password": [res(CLUSTER, "c", masterPassword="hunter2")],
                "credential in a String parameter": [res(PARAMETER, "p", type="String",
                                                         name="/dr/dev/db-password",
-                                                        value="hunter2")],
+                                                        value="[secret]")],
                "exported in plain text": [stack({"api_token": "abc123"})],
                "literal secret version": [res("aws:secretsmanager/secretVersion:SecretVersion",
                                               "v", secretId="arn:x", secretString="hunter2")]},
@@ -173,7 +173,9 @@ CASES: dict[str, Case] = {
                     res(FUNCTION, "f", name="dr-api", environment={"variables": {
                         "DB_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:1:secret:db"}}),
                     stack({"db_secret_arn": "arn:aws:secretsmanager:us-east-1:1:secret:db",
-                           "api_token": "[secret]"})]}),
+                           "api_token": "[secret]"}),
+                    res(PARAMETER, "p", type="String", name="/dr/dev/db-secret-arn",
+                        value="[secret]")]}),
     "log-retention": Case(
         fails={"kept forever": [res(LOG_GROUP, "l", name="/dr/x")]},
         passes={"30 days": [res(LOG_GROUP, "l", name="/dr/x", retentionInDays=30)]}),
