@@ -130,14 +130,14 @@ class RegionalNetwork(pulumi.ComponentResource):
             f"{self._name}-{what}", security_group_id=group.id, ip_protocol="tcp",
             from_port=port, to_port=port, cidr_ipv4=cidr, description=description,
             referenced_security_group_id=source.id if source else None,
-            region=self._args.region, opts=pulumi.ResourceOptions(parent=self))
+            region=self._args.region, tags=self._tags(what), opts=pulumi.ResourceOptions(parent=self))
 
     def _egress(self, what: str, group: aws.ec2.SecurityGroup, description: str,
                 port: int | None = None, cidr: str = "0.0.0.0/0") -> None:
         aws.vpc.SecurityGroupEgressRule(
             f"{self._name}-{what}", security_group_id=group.id, cidr_ipv4=cidr,
             ip_protocol="tcp" if port else "-1", from_port=port, to_port=port,
-            description=description, region=self._args.region,
+            description=description, region=self._args.region, tags=self._tags(what),
             opts=pulumi.ResourceOptions(parent=self))
 
     def _security_groups(self) -> None:
