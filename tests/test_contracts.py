@@ -1,11 +1,13 @@
 """The output contract holds: every key a consumer reads is declared and exported by its producer."""
 
+from pathlib import Path
+
 import pytest
 
 from shared.contracts import LAYERS, ContractError
 from shared.docs import SETTING_DOCS, contract_markdown, settings_markdown
-from shared.settings import KEYS
 from shared.graph import deploy_order, destroy_order, waves
+from shared.settings import KEYS
 
 README = "README.md"
 
@@ -36,7 +38,7 @@ def test_graph_is_derived_from_consumes():
 
 
 def test_the_readme_documents_the_current_contract():
-    text = open(README, encoding="utf-8").read()
+    text = Path(README).read_text(encoding="utf-8")
     assert contract_markdown() in text, "README contract is stale: run `invoke docs`"
     assert settings_markdown() in text, "README settings table is stale: run `invoke docs`"
 

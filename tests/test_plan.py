@@ -18,9 +18,9 @@ def test_json_document_has_the_design_shape(dev_plan):
     assert [layer["name"] for layer in document["layers"]] == [
         "network-primary", "network-secondary", "global-traffic", "data", "compute", "monitoring"]
     for layer in document["layers"]:
-        assert LAYER_KEYS <= set(layer)
+        assert set(layer) >= LAYER_KEYS
         for resource in layer["resources"]:
-            assert RESOURCE_KEYS <= set(resource), resource["urn"]
+            assert set(resource) >= RESOURCE_KEYS, resource["urn"]
             assert resource["urn"].startswith(f"urn:pulumi:dev::{layer['name']}::")
 
 

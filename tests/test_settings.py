@@ -59,7 +59,8 @@ def test_string_values_from_pulumi_config_are_parsed():
     ({"backupRetentionDays": "1.5"}, r"not a whole number"),
     ({"azCount": "4"}, r"dr:azCount: '4' is not allowed; use 2 or 3"),
     ({"protectData": "yes"}, r"dr:protectData: 'yes' is not a boolean"),
-    ({"trafficMode": "active"}, r"dr:trafficMode: 'active' is not allowed; use active-passive or active-active"),
+    ({"trafficMode": "active"},
+     r"dr:trafficMode: 'active' is not allowed; use active-passive or active-active"),
     ({"healthCheckIntervalSeconds": "15"}, r"use 10 or 30"),
     ({"healthCheckPath": "health"}, r"dr:healthCheckPath: .* start it with /"),
     ({"logRetentionDays": "8"}, r"dr:logRetentionDays"),
@@ -77,7 +78,8 @@ def test_string_values_from_pulumi_config_are_parsed():
      r"dr:primaryCertificateArn: is in us-west-2, not us-east-1"),
     ({"primaryDomain": "not a domain", "primaryCertificateArn": "x"}, r"dr:primaryDomain: .* not a domain"),
     ({"tags": "[1, 2]"}, r"dr:tags: is not a map"),
-    ({"trafficMod": "active-active"}, r"dr:trafficMod: is not a known setting; did you mean dr:trafficMode\?"),
+    ({"trafficMod": "active-active"},
+     r"dr:trafficMod: is not a known setting; did you mean dr:trafficMode\?"),
 ])
 def test_bad_values_are_refused_naming_the_key(overrides, match):
     refused(match, **overrides)

@@ -37,7 +37,7 @@ def test_only_public_subnets_route_to_the_internet(dev_plan, layer):
     out = outputs(dev_plan, layer)
     tables = {r["urn"]: r for r in resources(dev_plan, layer, "aws:ec2/routeTable:RouteTable")}
     igw_routes = [t for t in tables.values()
-                  if any(route.get("gatewayId", "").startswith("igw-") for route in t["inputs"].get("routes", []))]
+                  if any(r.get("gatewayId", "").startswith("igw-") for r in t["inputs"].get("routes", []))]
     assert len(igw_routes) == 1 and igw_routes[0]["inputs"]["routes"][0]["cidrBlock"] == "0.0.0.0/0"
     associations = resources(dev_plan, layer, "aws:ec2/routeTableAssociation:RouteTableAssociation")
     public_table_id = out["public_route_table_ids"][0]
@@ -50,7 +50,8 @@ def test_only_public_subnets_route_to_the_internet(dev_plan, layer):
 
 def test_private_subnets_reach_aws_apis_through_endpoints(dev_plan, layer):
     region = LAYERS[layer]
-    endpoints = {e["inputs"]["serviceName"]: e for e in resources(dev_plan, layer, "aws:ec2/vpcEndpoint:VpcEndpoint")}
+    found = resources(dev_plan, layer, "aws:ec2/vpcEndpoint:VpcEndpoint")
+    endpoints = {e["inputs"]["serviceName"]: e for e in found}
     out = outputs(dev_plan, layer)
     for gateway in ("s3", "dynamodb"):
         endpoint = endpoints[f"com.amazonaws.{region}.{gateway}"]
