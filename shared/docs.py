@@ -38,6 +38,7 @@ SETTING_DOCS = {
     "dr:primaryCertificateArn": "ACM certificate for the primary domain, in the primary region",
     "dr:secondaryCertificateArn": "ACM certificate for the secondary domain, in the secondary region",
     "dr:hostedZoneId": "Route 53 hosted zone for failover DNS records (none when unset)",
+    "dr:failoverRecordName": "Name of the failover DNS records in that zone (set with dr:hostedZoneId)",
     "dr:alertEmail": "E-mail subscribed to the alert topics in both regions",
 }
 

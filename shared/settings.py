@@ -216,6 +216,7 @@ KEYS: dict[str, _Key] = {
     "dr:primaryCertificateArn": _Key("primary_certificate_arn", _certificate, required=False),
     "dr:secondaryCertificateArn": _Key("secondary_certificate_arn", _certificate, required=False),
     "dr:hostedZoneId": _Key("hosted_zone_id", _zone, required=False),
+    "dr:failoverRecordName": _Key("failover_record_name", _domain, required=False),
     "dr:alertEmail": _Key("alert_email", _email, required=False),
 }
 
@@ -258,6 +259,7 @@ class Settings:
     primary_certificate_arn: str | None = None
     secondary_certificate_arn: str | None = None
     hosted_zone_id: str | None = None
+    failover_record_name: str | None = None
     alert_email: str | None = None
 
     def __post_init__(self) -> None:
@@ -277,6 +279,7 @@ class Settings:
                         f"({self.aurora_max_acu})", "lower it or raise dr:auroraMaxAcu")
         for role in ("primary", "secondary"):
             self._check_domain_pair(role)
+        self._check_failover_dns()
 
     def _free_block(self) -> ipaddress.IPv4Network:
         """The block of the secondary's size right after the primary's range."""
@@ -299,6 +302,15 @@ class Settings:
         if match and match.group("region") != region:
             raise _fail(cert_key, f"is in {match.group('region')}, not {region}",
                         f"issue or import the certificate in {region}")
+
+    def _check_failover_dns(self) -> None:
+        # Failover records need both the zone and the name inside it; one alone builds nothing.
+        if self.hosted_zone_id and not self.failover_record_name:
+            raise _fail("dr:hostedZoneId", "is set without dr:failoverRecordName",
+                        "set dr:failoverRecordName to the failover name in that zone, e.g. app.example.com")
+        if self.failover_record_name and not self.hosted_zone_id:
+            raise _fail("dr:failoverRecordName", "is set without dr:hostedZoneId",
+                        "set dr:hostedZoneId to the zone that holds it, or remove it")
 
     def regional(self, role: str) -> RegionalSettings:
         if role not in ("primary", "secondary"):

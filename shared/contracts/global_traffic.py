@@ -2,8 +2,10 @@
 
 from shared.contracts.base import LayerContract, outputs
 
+# Peering routes go in the private tables only: the public subnets hold just the NLB, which
+# never talks to the other VPC.
 _NETWORK_KEYS = (
-    "region", "vpc_id", "vpc_cidr", "private_route_table_ids", "public_route_table_ids",
+    "region", "vpc_id", "vpc_cidr", "private_route_table_ids",
     "nlb_arn", "nlb_dns_name", "nlb_zone_id", "nlb_listener_port",
 )
 
