@@ -52,7 +52,7 @@ class TrafficAccelerator(pulumi.ComponentResource):
         super().__init__("dr:traffic:TrafficAccelerator", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         dials = initial_dials(args.traffic_mode)
-        port = pulumi.Output.all(*(r.nlb_listener_port for r in args.regions)).apply(_one_port)
+        port = pulumi.Output.all(*(r.nlb_listener_port for r in args.regions)).apply(one_listener_port)
 
         # Global Accelerator's API lives in us-west-2 only. pulumi-aws v7 models its resources
         # as global (no `region` argument) and pins their API client to us-west-2 whatever the
@@ -96,8 +96,9 @@ class TrafficAccelerator(pulumi.ComponentResource):
         })
 
 
-def _one_port(ports: list[int]) -> int:
-    # One listener port forwards to every endpoint group unchanged: the NLBs must agree.
+def one_listener_port(ports: list[int]) -> int:
+    """The port both NLBs listen on, which the accelerator's listener forwards unchanged."""
+    # Without port overrides every endpoint group receives the listener's port.
     if len(set(ports)) != 1:
         raise pulumi.RunError(f"the NLBs listen on different ports {sorted(set(ports))}; "
                               "redeploy both network layers with the same dr:appPort")

@@ -29,21 +29,24 @@ class PeerSide:
 def peer_side(role: str, region: str, network: Mapping[str, pulumi.Output[Any]],
               route_table_count: int) -> PeerSide:
     """A side built from a network stack's outputs, refusing a network deployed elsewhere."""
-    layer = f"network-{role}"
-
-    def same_region(values: list[Any]) -> str:
-        deployed, vpc_id = values
-        if deployed != region:
-            raise pulumi.RunError(
-                f"{layer} is deployed in {deployed} but dr:{role}Region is {region}; "
-                f"redeploy {layer} or restore the setting")
-        return str(vpc_id)
-
     return PeerSide(
         role=role, region=region,
-        vpc_id=pulumi.Output.all(network["region"], network["vpc_id"]).apply(same_region),
+        vpc_id=pulumi.Output.all(network["region"], network["vpc_id"]).apply(
+            functools.partial(vpc_in_region, role, region)),
         vpc_cidr=network["vpc_cidr"], route_table_ids=network["private_route_table_ids"],
         route_table_count=route_table_count)
+
+
+def vpc_in_region(role: str, region: str, values: list[Any]) -> str:
+    """The VPC ID, once the network stack's exported region matches the settings."""
+    deployed, vpc_id = values
+    # peer_region comes from the settings: a network deployed elsewhere would be looked for
+    # in the wrong region, so name the mismatch before EC2 is asked.
+    if deployed != region:
+        raise pulumi.RunError(
+            f"network-{role} is deployed in {deployed} but dr:{role}Region is {region}; "
+            f"redeploy network-{role} or restore the setting")
+    return str(vpc_id)
 
 
 @dataclass
@@ -102,13 +105,14 @@ class VpcPeering(pulumi.ComponentResource):
         for index in range(side.route_table_count):
             aws.ec2.Route(
                 f"{self._name}-{side.role}-to-{other.role}-{index}",
-                route_table_id=side.route_table_ids.apply(functools.partial(_table, index, side)),
+                route_table_id=side.route_table_ids.apply(functools.partial(route_table, index, side)),
                 destination_cidr_block=other.vpc_cidr,
                 vpc_peering_connection_id=self.connection_id, region=side.region,
                 opts=pulumi.ResourceOptions(parent=self))
 
 
-def _table(index: int, side: PeerSide, ids: list[str]) -> str:
+def route_table(index: int, side: PeerSide, ids: list[str]) -> str:
+    """Table `index` of one side, once the exported count matches dr:azCount."""
     # The count comes from dr:azCount; a network deployed with another count would leave
     # tables without a route back, so a mismatch stops the deployment instead.
     if len(ids) != side.route_table_count:
