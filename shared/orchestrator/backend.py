@@ -1,0 +1,67 @@
+"""Where Pulumi state lives and the environment every `pulumi` child process gets.
+
+Default: a file backend inside the repository (`.pulumi-state/`, gitignored), so no Pulumi
+Cloud account is needed. `--backend URL` beats an exported PULUMI_BACKEND_URL, which beats
+the default. Every self-managed backend (file://, s3://, gs://, azblob://) uses the passphrase
+secrets provider for all layers, so any layer can read another's secret outputs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.config import REPO_ROOT
+from shared.orchestrator.errors import OrchestratorError
+
+STATE_DIR = REPO_ROOT / ".pulumi-state"
+STACKS_DIR = REPO_ROOT / "stacks"
+SELF_MANAGED = ("file://", "s3://", "gs://", "azblob://")
+
+
+@dataclass(frozen=True)
+class Backend:
+    url: str
+
+    @property
+    def self_managed(self) -> bool:
+        return self.url.startswith(SELF_MANAGED)
+
+    @property
+    def local(self) -> bool:
+        return self.url.startswith("file://")
+
+    @property
+    def organization(self) -> str:
+        """What `pulumi.get_organization()` returns on a self-managed backend."""
+        return "organization"
+
+
+def resolve_backend(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> Backend:
+    env = os.environ if environ is None else environ
+    url = explicit or env.get("PULUMI_BACKEND_URL") or f"file://{STATE_DIR}"
+    return Backend(url)
+
+
+def layer_dir(layer: str) -> Path:
+    return STACKS_DIR / layer
+
+
+def child_environment(backend: Backend, environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of every `pulumi` call; refuses a self-managed backend without a passphrase."""
+    env = dict(os.environ if environ is None else environ)
+    if backend.self_managed and not (env.get("PULUMI_CONFIG_PASSPHRASE")
+                                     or env.get("PULUMI_CONFIG_PASSPHRASE_FILE")):
+        raise OrchestratorError(
+            f"PULUMI_CONFIG_PASSPHRASE is not set: the {backend.url.split('://')[0]}:// backend "
+            "encrypts secrets with a passphrase; export PULUMI_CONFIG_PASSPHRASE (or "
+            "PULUMI_CONFIG_PASSPHRASE_FILE) and use the same one for every run"
+        )
+    if backend.local:
+        Path(backend.url.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
+    env["PULUMI_BACKEND_URL"] = backend.url
+    # No "a new version is available" nag in the middle of a layer's log.
+    env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
+    return env
