@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.config import REPO_ROOT, settings_for
 from shared.contracts import LAYERS
-from shared.graph import deploy_order
+from shared.graph import deploy_order, upstream_closure
 from shared.plan.runtime import SECRET, LayerRun, StackOutputs, run_layer
 from shared.settings import Settings
 
@@ -73,7 +73,9 @@ def build_plan(environment: str, overrides: dict[str, Any] | None = None,
     started = time.perf_counter()
     outputs: dict[str, StackOutputs] = {}
     runs: list[LayerRun] = []
-    for name in deploy_order(layers):
+    # A layer can only be planned with the outputs of everything it reads.
+    selected = None if layers is None else set(layers).union(*(upstream_closure(n) for n in layers))
+    for name in deploy_order(selected):
         run = run_layer(STACKS_DIR / name, name, environment, config, outputs,
                         default_region=settings.primary_region)
         outputs[name] = run.outputs

@@ -1,0 +1,122 @@
+"""GlobalDatabase: an Aurora PostgreSQL Global Database on Serverless v2 across two regions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from shared.components.network import DB_PORT
+from shared.naming import physical_name, region_code
+
+ENGINE = "aurora-postgresql"
+# Aurora PostgreSQL 16 supports both global databases and Serverless v2 in every region here.
+ENGINE_VERSION = "16.6"
+DATABASE_NAME = "app"
+MASTER_USERNAME = "dradmin"
+# After a switchover or failover AWS rewrites cluster membership under the program; Pulumi must
+# not "repair" it by detaching or promoting a cluster on the next `up`.
+MEMBERSHIP_DRIFT = ["globalClusterIdentifier", "replicationSourceIdentifier"]
+
+
+@dataclass
+class ClusterSide:
+    region: str
+    subnet_ids: pulumi.Input[Sequence[pulumi.Input[str]]]
+    security_group_id: pulumi.Input[str]
+    kms_key_arn: pulumi.Input[str]
+    peer_cidr: pulumi.Input[str]  # the other region's VPC, reaching this cluster over peering
+
+
+@dataclass
+class GlobalDatabaseArgs:
+    environment: str
+    primary: ClusterSide
+    secondary: ClusterSide
+    min_acu: float
+    max_acu: float
+    backup_retention_days: int
+    protect: bool
+    master_password: pulumi.Input[str]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class GlobalDatabase(pulumi.ComponentResource):
+    """Owns the global cluster, the primary regional cluster (writer) with its db.serverless
+    instance, and the secondary cluster joined to it with its own instance, each on a DB subnet
+    group over that region's private subnets, encrypted with that region's key. Dev is fully
+    destroyable; protected environments get deletion protection and a final snapshot."""
+
+    def __init__(self, name: str, args: GlobalDatabaseArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dr:data:GlobalDatabase", name, None, opts)
+        self._name, self._args = name, args
+        self.global_cluster = aws.rds.GlobalCluster(
+            f"{name}-global", global_cluster_identifier=physical_name("aurora", args.environment),
+            engine=ENGINE, engine_version=ENGINE_VERSION, database_name=DATABASE_NAME,
+            storage_encrypted=True, deletion_protection=args.protect,
+            region=args.primary.region, tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect))
+        self.primary = self._cluster("primary", args.primary, credentials=True)
+        self.primary_instance = self._instance("primary", args.primary, self.primary)
+        # AWS rejects a secondary until the primary has a writer instance to replicate from.
+        self.secondary = self._cluster("secondary", args.secondary, credentials=False,
+                                       after=[self.primary_instance])
+        self.secondary_instance = self._instance("secondary", args.secondary, self.secondary)
+        self.register_outputs({"global_cluster_id": self.global_cluster.id,
+                               "primary_cluster_arn": self.primary.arn,
+                               "secondary_cluster_arn": self.secondary.arn})
+
+    def _cluster(self, role: str, side: ClusterSide, credentials: bool,
+                 after: Sequence[pulumi.Resource] = ()) -> aws.rds.Cluster:
+        args, name = self._args, f"{self._name}-{role}"
+        identifier = physical_name("aurora", args.environment, side.region)
+        subnets = aws.rds.SubnetGroup(
+            f"{name}-subnets", name=f"{identifier}-subnets", subnet_ids=side.subnet_ids,
+            description=f"Private subnets of the {role} Aurora cluster", region=side.region,
+            tags=args.tags, opts=pulumi.ResourceOptions(parent=self))
+        # The application in the other region reaches this cluster over the VPC peering
+        # (writes after a failover go to whichever cluster is the writer).
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-peer", security_group_id=side.security_group_id, ip_protocol="tcp",
+            from_port=DB_PORT, to_port=DB_PORT, cidr_ipv4=side.peer_cidr,
+            description="PostgreSQL from the peer region's VPC", region=side.region,
+            tags=args.tags, opts=pulumi.ResourceOptions(parent=self))
+        # A cross-region member takes its credentials and database from the global cluster;
+        # AWS rejects both when given. Only the primary carries them.
+        # A final snapshot is taken of the writer; the secondary holds the same data.
+        final_snapshot = args.protect and credentials
+        return aws.rds.Cluster(
+            name, cluster_identifier=identifier, engine=ENGINE, engine_version=ENGINE_VERSION,
+            engine_mode="provisioned", global_cluster_identifier=self.global_cluster.id,
+            db_subnet_group_name=subnets.name, vpc_security_group_ids=[side.security_group_id],
+            port=DB_PORT, storage_encrypted=True, kms_key_id=side.kms_key_arn,
+            serverlessv2_scaling_configuration={"min_capacity": args.min_acu,
+                                                "max_capacity": args.max_acu},
+            # Aurora keeps automated backups 1-35 days; AWS Backup holds anything longer.
+            backup_retention_period=min(args.backup_retention_days, 35),
+            copy_tags_to_snapshot=True, deletion_protection=args.protect,
+            skip_final_snapshot=not final_snapshot,
+            final_snapshot_identifier=f"{identifier}-final" if final_snapshot else None,
+            enabled_cloudwatch_logs_exports=["postgresql"], region=side.region,
+            master_username=MASTER_USERNAME if credentials else None,
+            master_password=args.master_password if credentials else None,
+            database_name=DATABASE_NAME if credentials else None,
+            tags={**args.tags, "Name": identifier, "Role": role},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after),
+                                        ignore_changes=MEMBERSHIP_DRIFT,
+                                        retain_on_delete=args.protect))
+
+    def _instance(self, role: str, side: ClusterSide,
+                  cluster: aws.rds.Cluster) -> aws.rds.ClusterInstance:
+        args = self._args
+        return aws.rds.ClusterInstance(
+            f"{self._name}-{role}-instance",
+            identifier=f"dr-aurora-{args.environment}-{region_code(side.region)}-1",
+            cluster_identifier=cluster.id, instance_class="db.serverless",
+            engine=aws.rds.EngineType.AURORA_POSTGRESQL,
+            engine_version=ENGINE_VERSION, publicly_accessible=False,
+            auto_minor_version_upgrade=True, region=side.region, tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self))

@@ -1,0 +1,185 @@
+"""The data layer under mocks: nothing lost, everything encrypted, dev destroyable, prod kept."""
+
+import json
+
+from tests.support import one, outputs, resources
+
+PRIMARY, SECONDARY = "us-east-1", "us-east-2"
+
+
+def of(plan, token, region=None):
+    return resources(plan, "data", token, region)
+
+
+def test_versioning_is_on_at_both_ends_before_replication(dev_plan):
+    buckets = {b["region"]: b for b in of(dev_plan, "aws:s3/bucket:Bucket")}
+    assert set(buckets) == {PRIMARY, SECONDARY}
+    versionings = of(dev_plan, "aws:s3/bucketVersioning:BucketVersioning")
+    assert {v["region"] for v in versionings} == {PRIMARY, SECONDARY}
+    assert all(v["inputs"]["versioningConfiguration"]["status"] == "Enabled" for v in versionings)
+    replication = one(of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"))
+    assert {v["urn"] for v in versionings} <= set(replication["depends_on"])
+
+
+def test_replication_has_rtc_metrics_delete_markers_and_the_destination_key(dev_plan):
+    data = outputs(dev_plan, "data")
+    replication = one(of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"))
+    assert replication["region"] == PRIMARY
+    assert replication["inputs"]["bucket"] == data["primary_bucket_name"]
+    rule = one(replication["inputs"]["rules"])
+    destination = rule["destination"]
+    assert destination["bucket"] == data["secondary_bucket_arn"]
+    assert destination["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}
+    assert destination["metrics"]["status"] == "Enabled"
+    assert rule["deleteMarkerReplication"]["status"] == "Enabled"
+    assert rule["sourceSelectionCriteria"]["sseKmsEncryptedObjects"]["status"] == "Enabled"
+    assert destination["encryptionConfiguration"]["replicaKmsKeyId"] == data["secondary_kms_key_arn"]
+    assert rule["id"] == data["replication_rule_id"]
+
+
+def test_replication_role_is_least_privilege(dev_plan):
+    policy = json.loads(one([p for p in of(dev_plan, "aws:iam/rolePolicy:RolePolicy")
+                             if "replication" in p["name"]])["inputs"]["policy"])
+    actions = {a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str)
+                                                        else s["Action"])}
+    assert "s3:*" not in actions and "*" not in actions
+    assert all(s["Resource"] != "*" for s in policy["Statement"])
+
+
+def test_buckets_are_private_encrypted_tls_only(dev_plan):
+    data = outputs(dev_plan, "data")
+    for region, key in ((PRIMARY, "primary"), (SECONDARY, "secondary")):
+        sse = one(of(dev_plan, "aws:s3/bucketServerSideEncryptionConfiguration:"
+                               "BucketServerSideEncryptionConfiguration", region))
+        default = sse["inputs"]["rules"][0]["applyServerSideEncryptionByDefault"]
+        assert default == {"sseAlgorithm": "aws:kms", "kmsMasterKeyId": data[f"{key}_kms_key_arn"]}
+        block = one(of(dev_plan, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", region))
+        assert all(block["inputs"][flag] for flag in ("blockPublicAcls", "blockPublicPolicy",
+                                                      "ignorePublicAcls", "restrictPublicBuckets"))
+        policy = json.loads(one(of(dev_plan, "aws:s3/bucketPolicy:BucketPolicy", region))["inputs"]["policy"])
+        assert policy["Statement"][0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        lifecycle = one(of(dev_plan, "aws:s3/bucketLifecycleConfiguration:"
+                                     "BucketLifecycleConfiguration", region))
+        assert lifecycle["inputs"]["rules"][0]["noncurrentVersionExpiration"]["noncurrentDays"] > 0
+
+
+def test_global_table_replicates_to_the_secondary_with_pitr_and_its_key(dev_plan):
+    data = outputs(dev_plan, "data")
+    table = one(of(dev_plan, "aws:dynamodb/table:Table"))
+    inputs = table["inputs"]
+    assert table["region"] == PRIMARY and inputs["billingMode"] == "PAY_PER_REQUEST"
+    assert inputs["streamEnabled"] and inputs["streamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert inputs["pointInTimeRecovery"]["enabled"]
+    assert inputs["serverSideEncryption"]["kmsKeyArn"] == data["primary_kms_key_arn"]
+    replica = one(inputs["replicas"])
+    assert replica["regionName"] == SECONDARY and replica["pointInTimeRecovery"]
+    assert replica["kmsKeyArn"] == data["secondary_kms_key_arn"]
+
+
+def test_secondary_cluster_joins_the_global_cluster_without_credentials(dev_plan):
+    data = outputs(dev_plan, "data")
+    clusters = {c["region"]: c for c in of(dev_plan, "aws:rds/cluster:Cluster")}
+    primary, secondary = clusters[PRIMARY]["inputs"], clusters[SECONDARY]["inputs"]
+    assert primary["globalClusterIdentifier"] == data["global_cluster_id"]
+    assert secondary["globalClusterIdentifier"] == data["global_cluster_id"]
+    assert primary["masterPassword"] == "[secret]" and primary["masterUsername"]
+    for absent in ("masterUsername", "masterPassword", "databaseName"):
+        assert absent not in secondary
+    assert primary["kmsKeyId"] == data["primary_kms_key_arn"]
+    assert secondary["kmsKeyId"] == data["secondary_kms_key_arn"]
+    assert all(c["inputs"]["storageEncrypted"] for c in clusters.values())
+    primary_instance = one(of(dev_plan, "aws:rds/clusterInstance:ClusterInstance", PRIMARY))
+    assert primary_instance["urn"] in clusters[SECONDARY]["depends_on"]
+
+
+def test_clusters_ignore_membership_drift_after_a_failover(dev_plan):
+    for cluster in of(dev_plan, "aws:rds/cluster:Cluster"):
+        assert {"globalClusterIdentifier", "replicationSourceIdentifier"} <= set(cluster["ignore_changes"])
+
+
+def test_serverless_v2_in_private_subnets_of_each_network(dev_plan):
+    for cluster in of(dev_plan, "aws:rds/cluster:Cluster"):
+        assert cluster["inputs"]["serverlessv2ScalingConfiguration"] == {"minCapacity": 0.5, "maxCapacity": 1}
+        assert cluster["inputs"]["engineMode"] == "provisioned"
+    for instance in of(dev_plan, "aws:rds/clusterInstance:ClusterInstance"):
+        assert instance["inputs"]["instanceClass"] == "db.serverless"
+    for region, layer in ((PRIMARY, "network-primary"), (SECONDARY, "network-secondary")):
+        group = one(of(dev_plan, "aws:rds/subnetGroup:SubnetGroup", region))
+        assert group["inputs"]["subnetIds"] == outputs(dev_plan, layer)["private_subnet_ids"]
+        cluster = one(of(dev_plan, "aws:rds/cluster:Cluster", region))
+        group_id = outputs(dev_plan, layer)["database_security_group_id"]
+        assert cluster["inputs"]["vpcSecurityGroupIds"] == [group_id]
+
+
+def test_dev_is_destroyable(dev_plan):
+    for cluster in of(dev_plan, "aws:rds/cluster:Cluster"):
+        assert cluster["inputs"]["skipFinalSnapshot"] and not cluster["inputs"]["deletionProtection"]
+        assert not cluster["retain_on_delete"]
+    assert not one(of(dev_plan, "aws:dynamodb/table:Table"))["inputs"]["deletionProtectionEnabled"]
+    assert all(b["inputs"]["forceDestroy"] for b in of(dev_plan, "aws:s3/bucket:Bucket"))
+
+
+def test_prod_is_protected(prod_plan):
+    clusters = {c["region"]: c for c in of(prod_plan, "aws:rds/cluster:Cluster")}
+    assert all(c["inputs"]["deletionProtection"] and c["retain_on_delete"] for c in clusters.values())
+    assert clusters[PRIMARY]["inputs"]["finalSnapshotIdentifier"] == "dr-aurora-prod-use1-final"
+    table = one(of(prod_plan, "aws:dynamodb/table:Table"))
+    assert table["inputs"]["deletionProtectionEnabled"] and table["retain_on_delete"]
+    assert all(b["retain_on_delete"] and not b["inputs"]["forceDestroy"]
+               for b in of(prod_plan, "aws:s3/bucket:Bucket"))
+    assert one(of(prod_plan, "aws:rds/globalCluster:GlobalCluster"))["inputs"]["deletionProtection"]
+
+
+def test_backups_copy_to_the_secondary_vault_with_the_same_retention(dev_plan):
+    data = outputs(dev_plan, "data")
+    plan = one(of(dev_plan, "aws:backup/plan:Plan"))
+    rule = one(plan["inputs"]["rules"])
+    assert rule["targetVaultName"] == data["primary_vault_name"]
+    copy = one(rule["copyActions"])
+    assert copy["destinationVaultArn"] == data["secondary_vault_arn"]
+    assert copy["lifecycle"] == rule["lifecycle"] == {"deleteAfter": 7}
+    selection = one(of(dev_plan, "aws:backup/selection:Selection"))
+    assert set(selection["inputs"]["resources"]) == {data["primary_cluster_arn"], data["table_arn"]}
+    vaults = {v["region"]: v["inputs"]["kmsKeyArn"] for v in of(dev_plan, "aws:backup/vault:Vault")}
+    assert vaults == {PRIMARY: data["primary_kms_key_arn"], SECONDARY: data["secondary_kms_key_arn"]}
+
+
+def test_every_parameter_exists_in_both_regions_with_that_regions_values(dev_plan):
+    data = outputs(dev_plan, "data")
+    params = {(p["region"], p["inputs"]["name"]): p["inputs"]
+              for p in of(dev_plan, "aws:ssm/parameter:Parameter")}
+    names = {name for _, name in params}
+    assert all((region, name) in params for region in (PRIMARY, SECONDARY) for name in names)
+    prefix = data["parameter_prefix"]
+    for region, role in ((PRIMARY, "primary"), (SECONDARY, "secondary")):
+        writer = params[(region, f"{prefix}db/writer-endpoint")]
+        assert writer["insecureValue"] == data[f"{role}_cluster_endpoint"]
+        assert params[(region, f"{prefix}bucket-name")]["insecureValue"] == data[f"{role}_bucket_name"]
+        api_key = params[(region, f"{prefix}api-key")]
+        assert api_key["type"] == "SecureString" and api_key["value"] == "[secret]"
+        assert api_key["keyId"] == data[f"{role}_kms_key_arn"]
+        assert params[(region, data["active_region_parameter_name"])]["insecureValue"] == PRIMARY
+
+
+def test_the_active_region_flag_survives_a_later_deploy(dev_plan):
+    flags = [p for p in of(dev_plan, "aws:ssm/parameter:Parameter")
+             if p["inputs"]["name"].endswith("/active-region")]
+    assert len(flags) == 2 and all(p["ignore_changes"] == ["insecureValue"] for p in flags)
+
+
+def test_keys_rotate_and_exist_in_both_regions(dev_plan):
+    key = one(of(dev_plan, "aws:kms/key:Key"))
+    assert key["inputs"]["multiRegion"] and key["inputs"]["enableKeyRotation"]
+    replica = one(of(dev_plan, "aws:kms/replicaKey:ReplicaKey"))
+    assert replica["region"] == SECONDARY
+    data = outputs(dev_plan, "data")
+    assert replica["inputs"]["primaryKeyArn"] == data["primary_kms_key_arn"]
+    assert data["secondary_kms_key_arn"].split(":")[3] == SECONDARY
+
+
+def test_no_credential_appears_in_plain_text(dev_plan):
+    text = json.dumps([r["inputs"] for r in dev_plan.layer("data").resources])
+    secret_value = one([r for r in of(dev_plan, "aws:secretsmanager/secretVersion:SecretVersion")])
+    assert secret_value["inputs"]["secretString"] == "[secret]"
+    assert "password\\\": \\\"" not in text
+    assert outputs(dev_plan, "data")["db_secret_arn"].startswith("arn:aws:secretsmanager:us-east-1:")
