@@ -34,7 +34,10 @@ def final_snapshot(record: Record, context: Context) -> Iterator[str]:
     values = inputs(record)
     skip = truthy(values.get("skipFinalSnapshot"))
     identifier = values.get("finalSnapshotIdentifier")
-    if context.protect_data and skip:
+    # A global database's secondary holds a copy of the writer's data, and the writer takes the
+    # final snapshot; the secondary (no credentials of its own) may skip it.
+    secondary = is_known(values.get("globalClusterIdentifier")) and not values.get("masterUsername")
+    if context.protect_data and skip and not secondary:
         yield f"skipFinalSnapshot is true in protected environment {context.environment}"
     if not skip and not is_known(identifier):
         # pulumi-aws refuses to delete such a cluster: the destroy stops halfway.

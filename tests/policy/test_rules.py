@@ -258,10 +258,14 @@ CASES: dict[str, Case] = {
         context=PROD, contexts={"dev": DEV}),
     "final-snapshot": Case(
         fails={"prod skips the snapshot": [res(CLUSTER, "c", skipFinalSnapshot=True)],
+               "prod global writer skips": [res(CLUSTER, "c", skipFinalSnapshot=True, masterUsername="a",
+                                                globalClusterIdentifier="dr-aurora-prod")],
                "destroy would fail": [res(CLUSTER, "c", skipFinalSnapshot=False)],
                "bad snapshot name": [res(CLUSTER, "c", finalSnapshotIdentifier="final--x")],
                "snapshot name over 63": [res(CLUSTER, "c", finalSnapshotIdentifier="f" * 64)]},
         passes={"prod snapshot": [res(CLUSTER, "c", finalSnapshotIdentifier="dr-db-prod-final")],
+                "prod global secondary skips": [res(CLUSTER, "c", skipFinalSnapshot=True,
+                                                    globalClusterIdentifier="dr-aurora-prod")],
                 "dev skips": [res(CLUSTER, "c", skipFinalSnapshot=True)]},
         context=PROD, contexts={"destroy would fail": DEV, "dev skips": DEV}),
     "required-tags": Case(
