@@ -32,6 +32,8 @@ SETTING_DOCS = {
     "dr:replicationLagAlarmSeconds": "Aurora replication lag that raises an alarm and blocks failback",
     "dr:lambdaErrorAlarmThreshold": "Lambda errors per 5 minutes that raise an alarm",
     "dr:api5xxAlarmThreshold": "API Gateway 5XX responses per 5 minutes that raise an alarm",
+    "dr:apiThrottleRateLimit": "Steady requests per second each REST API stage accepts",
+    "dr:apiThrottleBurstLimit": "Burst of requests each REST API stage accepts",
     "dr:tags": "Tags on every taggable resource (Environment is added)",
     "dr:primaryDomain": "Custom domain of the primary REST API (with its certificate)",
     "dr:secondaryDomain": "Custom domain of the secondary REST API (with its certificate)",

@@ -210,6 +210,9 @@ KEYS: dict[str, _Key] = {
     "dr:replicationLagAlarmSeconds": _Key("replication_lag_alarm_seconds", _int_in(1, 3600)),
     "dr:lambdaErrorAlarmThreshold": _Key("lambda_error_alarm_threshold", _int_in(1, 10000)),
     "dr:api5xxAlarmThreshold": _Key("api_5xx_alarm_threshold", _int_in(1, 100000)),
+    # API Gateway's account quota is 10,000 requests/s and a burst of 5,000 per region.
+    "dr:apiThrottleRateLimit": _Key("api_throttle_rate_limit", _int_in(1, 10000)),
+    "dr:apiThrottleBurstLimit": _Key("api_throttle_burst_limit", _int_in(1, 5000)),
     "dr:tags": _Key("tags", _tags),
     "dr:primaryDomain": _Key("primary_domain", _domain, required=False),
     "dr:secondaryDomain": _Key("secondary_domain", _domain, required=False),
@@ -252,6 +255,8 @@ class Settings:
     log_retention_days: int
     replication_lag_alarm_seconds: int
     lambda_error_alarm_threshold: int
+    api_throttle_rate_limit: int
+    api_throttle_burst_limit: int
     api_5xx_alarm_threshold: int
     tags: dict[str, str] = field(default_factory=dict)
     primary_domain: str | None = None

@@ -1,8 +1,72 @@
-"""compute: reads its upstream contract; it builds nothing yet."""
+"""compute: Lambda in both regions behind NLB -> ALB and API Gateway, EventBridge buses with a
+Global Endpoint, and Parameter Store changes copied to the other region."""
 
+import pulumi_aws as aws
+
+from shared.components.application import RegionalApplication, RegionalApplicationArgs, RegionSide
+from shared.components.events import AsyncTarget, CrossRegionEvents, CrossRegionEventsArgs, RegionalEvents
+from shared.components.rest_api import STAGE, CustomDomain
 from shared.config import current_settings
-from shared.stack_io import Upstream
+from shared.stack_io import Upstream, export_outputs
+
+ROLES = ("primary", "secondary")
 
 settings = current_settings()
 upstream = Upstream("compute")
-networks = [upstream.outputs(f"network-{role}") for role in ("primary", "secondary")]
+networks = {role: upstream.outputs(f"network-{role}") for role in ROLES}
+data = upstream.outputs("data")
+account_id = aws.get_caller_identity_output().account_id
+db_hosts = {"primary": data["primary_cluster_endpoint"],
+            "secondary": data["secondary_cluster_reader_endpoint"]}
+sides = {role: RegionSide(settings.regional(role).region, data[f"{role}_kms_key_arn"],
+                          db_hosts[role], networks[role]) for role in ROLES}
+
+
+def custom_domain(role: str) -> CustomDomain | None:
+    regional = settings.regional(role)
+    if regional.domain and regional.certificate_arn:
+        return CustomDomain(regional.domain, regional.certificate_arn)
+    return None
+
+
+apps = {role: RegionalApplication(f"app-{role}", RegionalApplicationArgs(
+    settings.environment, account_id, sides[role], sides[peer], data["table_name"],
+    data["parameter_prefix"], data["active_region_parameter_name"], data["db_port"],
+    settings.app_port, settings.health_check_path, settings.log_retention_days,
+    settings.api_throttle_rate_limit, settings.api_throttle_burst_limit,
+    domain=custom_domain(role), tags=settings.resource_tags))
+    for role, peer in (("primary", "secondary"), ("secondary", "primary"))}
+
+
+def async_target(role: str, function: str) -> AsyncTarget:
+    built = apps[role].functions[function]
+    return AsyncTarget(built.function.arn, built.function.name, built.queue.arn, built.queue.url)
+
+
+events = CrossRegionEvents("events", CrossRegionEventsArgs(
+    settings.environment, account_id, data["parameter_prefix"],
+    primary=RegionalEvents(sides["primary"].region, async_target("primary", "event_processor"),
+                           async_target("primary", "parameter_replicator")),
+    secondary=RegionalEvents(sides["secondary"].region,
+                             async_target("secondary", "event_processor"),
+                             async_target("secondary", "parameter_replicator")),
+    primary_health_check_id=upstream.require("global-traffic", "primary_health_check_id"),
+    tags=settings.resource_tags))
+
+export_outputs("compute", {
+    **{f"{role}_{key}": value for role, app in apps.items() for key, value in {
+        "function_arns": {k: f.function.arn for k, f in app.functions.items()},
+        "function_names": {k: f.function.name for k, f in app.functions.items()},
+        "alb_arn": app.path.alb.arn, "alb_dns_name": app.path.alb.dns_name,
+        "api_id": app.rest_api.api.id, "api_name": app.rest_api.api.name,
+        "api_url": app.rest_api.stage.invoke_url,
+        "custom_domain": app.rest_api.domain.domain_name if app.rest_api.domain else None,
+        "custom_domain_target": app.rest_api.domain.regional_domain_name
+        if app.rest_api.domain else None,
+        "event_bus_arn": events.buses[role].arn,
+    }.items()},
+    "api_stage_name": STAGE,
+    "event_bus_name": events.bus_name,
+    "global_endpoint_id": events.endpoint.id,
+    "global_endpoint_url": events.endpoint.endpoint_url,
+})

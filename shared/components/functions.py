@@ -1,0 +1,126 @@
+"""RegionalFunction: one Lambda function with its own role, log group and, for asynchronous
+callers, retries and a dead-letter queue."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from shared.naming import physical_name
+
+HANDLERS_DIR = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handlers"
+RUNTIME = "python3.12"
+VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+# Lambda retries a failed asynchronous invocation this often before the dead-letter queue.
+ASYNC_RETRIES = 2
+ASYNC_MAX_AGE_SECONDS = 3600
+
+
+def handler_code() -> pulumi.AssetArchive:
+    """The handlers folder's Python files only, so a stray __pycache__ never changes the hash."""
+    return pulumi.AssetArchive({
+        path.name: pulumi.FileAsset(str(path)) for path in sorted(HANDLERS_DIR.glob("*.py"))})
+
+
+@dataclass
+class VpcPlacement:
+    subnet_ids: pulumi.Input[Sequence[str]]
+    security_group_ids: Sequence[pulumi.Input[str]]
+
+
+@dataclass
+class RegionalFunctionArgs:
+    environment: str
+    region: str
+    module: str  # handler module in stacks/compute/handlers, e.g. "health"
+    description: str
+    # IAM statements beyond logging; each a dict whose values may be Outputs.
+    statements: Sequence[Mapping[str, Any]]
+    variables: Mapping[str, pulumi.Input[str]]
+    log_kms_key_arn: pulumi.Input[str]
+    log_retention_days: int
+    vpc: VpcPlacement | None = None
+    asynchronous: bool = False
+    timeout: int = 10
+    memory_size: int = 256
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class RegionalFunction(pulumi.ComponentResource):
+    """Owns the function, a role that may only do what `statements` allow plus write its own log
+    group, the KMS-encrypted log group with retention (created first, so Lambda never creates
+    an unmanaged one) and, when `asynchronous`, an SQS dead-letter queue and the retry policy."""
+
+    def __init__(self, name: str, args: RegionalFunctionArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dr:compute:RegionalFunction", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.function_name = physical_name(args.module.replace("_", "-"), args.environment,
+                                           args.region)
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs", name=f"/aws/lambda/{self.function_name}",
+            retention_in_days=args.log_retention_days, kms_key_id=args.log_kms_key_arn,
+            region=args.region, tags=args.tags, opts=child)
+        self.dead_letter_queue = aws.sqs.Queue(
+            f"{name}-dlq", name=f"{self.function_name}-dlq", sqs_managed_sse_enabled=True,
+            message_retention_seconds=14 * 24 * 3600, region=args.region, tags=args.tags,
+            opts=child) if args.asynchronous else None
+        self.role = self._role(name, args)
+        self.function = aws.lambda_.Function(
+            f"{name}-function", name=self.function_name, description=args.description,
+            runtime=RUNTIME, architectures=["arm64"], handler=f"{args.module}.handler",
+            code=handler_code(), role=self.role.arn, timeout=args.timeout,
+            memory_size=args.memory_size,
+            environment={"variables": {"DR_ENVIRONMENT": args.environment, **args.variables}},
+            vpc_config={"subnet_ids": args.vpc.subnet_ids,
+                        "security_group_ids": list(args.vpc.security_group_ids)} if args.vpc else None,
+            dead_letter_config={"target_arn": self.dead_letter_queue.arn}
+            if self.dead_letter_queue else None,
+            logging_config={"log_format": "JSON", "log_group": self.log_group.name},
+            region=args.region, tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.log_group, *self._grants]))
+        if args.asynchronous:
+            aws.lambda_.FunctionEventInvokeConfig(
+                f"{name}-async", function_name=self.function.name,
+                maximum_retry_attempts=ASYNC_RETRIES,
+                maximum_event_age_in_seconds=ASYNC_MAX_AGE_SECONDS, region=args.region,
+                opts=child)
+        self.register_outputs({"arn": self.function.arn, "name": self.function.name})
+
+    @property
+    def queue(self) -> aws.sqs.Queue:
+        """The dead-letter queue of an asynchronous function."""
+        if self.dead_letter_queue is None:
+            raise ValueError(f"{self.function_name} is invoked synchronously: no dead-letter queue")
+        return self.dead_letter_queue
+
+    def _role(self, name: str, args: RegionalFunctionArgs) -> aws.iam.Role:
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{name}-role", description=f"{self.function_name} (Lambda execution)",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"Service": "lambda.amazonaws.com"}}]}),
+            tags=args.tags, opts=child)
+        logging = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                   "Resource": self.log_group.arn.apply(lambda arn: f"{arn}:*")}
+        dead_letter = [{"Effect": "Allow", "Action": "sqs:SendMessage",
+                        "Resource": self.dead_letter_queue.arn}] if self.dead_letter_queue else []
+        statements = [logging, *dead_letter, *args.statements]
+        policy = aws.iam.RolePolicy(
+            f"{name}-policy", role=role.id,
+            policy=pulumi.Output.all(*[pulumi.Output.from_input(s) for s in statements]).apply(
+                lambda resolved: json.dumps({"Version": "2012-10-17", "Statement": resolved})),
+            opts=child)
+        self._grants: list[pulumi.Resource] = [policy]
+        if args.vpc:
+            # Creating and deleting the function's network interfaces in the private subnets.
+            self._grants.append(aws.iam.RolePolicyAttachment(
+                f"{name}-vpc-access", role=role.name, policy_arn=VPC_ACCESS_POLICY, opts=child))
+        return role

@@ -1,0 +1,160 @@
+"""RegionalRestApi: a regional REST API over the health and api functions, its `prod` stage
+with access logs and throttling, and, when configured, the custom domain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from shared.naming import physical_name
+
+STAGE = "prod"
+ITEM_METHODS = ("GET", "PUT")
+# One JSON line per request: what an on-call engineer filters by in Logs Insights.
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "ip": "$context.identity.sourceIp",
+    "method": "$context.httpMethod", "path": "$context.resourcePath",
+    "status": "$context.status", "latencyMs": "$context.responseLatency",
+    "integrationError": "$context.integration.error",
+})
+LOGS_PUSH_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+
+
+@dataclass
+class Route:
+    path: Sequence[str]  # path segments, e.g. ["items", "{id}"]
+    methods: Sequence[str]
+    function_name: pulumi.Input[str]
+    invoke_arn: pulumi.Input[str]
+
+
+@dataclass
+class CustomDomain:
+    domain: str
+    certificate_arn: str
+
+
+@dataclass
+class RegionalRestApiArgs:
+    environment: str
+    region: str
+    routes: Sequence[Route]
+    throttle_rate_limit: int
+    throttle_burst_limit: int
+    log_kms_key_arn: pulumi.Input[str]
+    log_retention_days: int
+    domain: CustomDomain | None = None
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class RegionalRestApi(pulumi.ComponentResource):
+    """Owns the REST API (regional endpoint), a resource per path segment, Lambda proxy
+    integrations and their invoke permissions, a deployment redeployed whenever a route
+    changes, the stage with JSON access logs and throttling, API Gateway's CloudWatch role for
+    the region, and the regional custom domain with its base path mapping when one is set."""
+
+    def __init__(self, name: str, args: RegionalRestApiArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dr:compute:RegionalRestApi", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.api_name = physical_name("api", args.environment, args.region)
+        self.api = aws.apigateway.RestApi(
+            f"{name}-api", name=self.api_name, description=f"DR application API in {args.region}",
+            endpoint_configuration={"types": "REGIONAL"}, region=args.region, tags=args.tags,
+            opts=child)
+        self._resources: dict[tuple[str, ...], aws.apigateway.Resource] = {}
+        integrations = [self._route(name, args, route, method)
+                        for route in args.routes for method in route.methods]
+        routes = sorted(f"{m} /{'/'.join(r.path)}" for r in args.routes for m in r.methods)
+        deployment = aws.apigateway.Deployment(
+            f"{name}-deployment", rest_api=self.api.id, region=args.region,
+            triggers={"routes": hashlib.sha256(json.dumps(routes).encode()).hexdigest()},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=integrations))
+        self.stage = self._stage(name, args, deployment)
+        self.domain = self._custom_domain(name, args, args.domain) if args.domain else None
+        self.register_outputs({"api_id": self.api.id, "invoke_url": self.stage.invoke_url})
+
+    def _resource(self, name: str, args: RegionalRestApiArgs,
+                  path: Sequence[str]) -> pulumi.Input[str]:
+        if not path:
+            return self.api.root_resource_id
+        key = tuple(path)
+        if key not in self._resources:
+            slug = "-".join(p.strip("{}") for p in path)
+            self._resources[key] = aws.apigateway.Resource(
+                f"{name}-{slug}", rest_api=self.api.id, path_part=path[-1],
+                parent_id=self._resource(name, args, path[:-1]), region=args.region,
+                opts=pulumi.ResourceOptions(parent=self))
+        return self._resources[key].id
+
+    def _route(self, name: str, args: RegionalRestApiArgs, route: Route,
+               method: str) -> aws.apigateway.Integration:
+        child = pulumi.ResourceOptions(parent=self)
+        slug = "-".join(p.strip("{}") for p in route.path) + f"-{method.lower()}"
+        resource_id = self._resource(name, args, route.path)
+        api_method = aws.apigateway.Method(
+            f"{name}-{slug}", rest_api=self.api.id, resource_id=resource_id, http_method=method,
+            authorization="NONE", region=args.region, opts=child)
+        aws.lambda_.Permission(
+            f"{name}-{slug}-permission", action="lambda:InvokeFunction",
+            function=route.function_name, principal="apigateway.amazonaws.com",
+            source_arn=self.api.execution_arn.apply(
+                lambda arn: f"{arn}/*/{method}/{'/'.join(route.path)}"),
+            region=args.region, opts=child)
+        return aws.apigateway.Integration(
+            f"{name}-{slug}-integration", rest_api=self.api.id, resource_id=resource_id,
+            http_method=api_method.http_method, type="AWS_PROXY", integration_http_method="POST",
+            uri=route.invoke_arn, region=args.region, opts=child)
+
+    def _stage(self, name: str, args: RegionalRestApiArgs,
+               deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
+        child = pulumi.ResourceOptions(parent=self)
+        # Access logs need the region's API Gateway account to name a role that may write logs.
+        # It is one setting per account and region: this stack owns it for its two regions.
+        role = aws.iam.Role(
+            f"{name}-cloudwatch-role", description=f"API Gateway logging in {args.region}",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Principal": {"Service": "apigateway.amazonaws.com"}}]}),
+            tags=args.tags, opts=child)
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-cloudwatch-role-policy", role=role.name, policy_arn=LOGS_PUSH_POLICY,
+            opts=child)
+        account = aws.apigateway.Account(
+            f"{name}-account", cloudwatch_role_arn=role.arn, region=args.region,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]))
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-access-logs", name=f"/aws/apigateway/{self.api_name}/{STAGE}",
+            retention_in_days=args.log_retention_days, kms_key_id=args.log_kms_key_arn,
+            region=args.region, tags=args.tags, opts=child)
+        stage = aws.apigateway.Stage(
+            f"{name}-stage", rest_api=self.api.id, deployment=deployment.id, stage_name=STAGE,
+            access_log_settings={"destination_arn": log_group.arn, "format": ACCESS_LOG_FORMAT},
+            region=args.region, tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account]))
+        aws.apigateway.MethodSettings(
+            f"{name}-throttling", rest_api=self.api.id, stage_name=stage.stage_name,
+            method_path="*/*", settings={
+                "throttling_rate_limit": args.throttle_rate_limit,
+                "throttling_burst_limit": args.throttle_burst_limit,
+                "metrics_enabled": True, "logging_level": "ERROR"},
+            region=args.region, opts=child)
+        return stage
+
+    def _custom_domain(self, name: str, args: RegionalRestApiArgs,
+                       custom: CustomDomain) -> aws.apigateway.DomainName:
+        domain = aws.apigateway.DomainName(
+            f"{name}-domain", domain_name=custom.domain,
+            regional_certificate_arn=custom.certificate_arn,
+            endpoint_configuration={"types": "REGIONAL"}, security_policy="TLS_1_2",
+            region=args.region, tags=args.tags, opts=pulumi.ResourceOptions(parent=self))
+        aws.apigateway.BasePathMapping(
+            f"{name}-base-path", domain_name=domain.domain_name, rest_api=self.api.id,
+            stage_name=self.stage.stage_name, region=args.region,
+            opts=pulumi.ResourceOptions(parent=self))
+        return domain
