@@ -66,7 +66,8 @@ class RegionalApplication(pulumi.ComponentResource):
                  "Resource": table},
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": active_parameter},
             ], {**base, "DB_HOST": side.db_host,
-                "DB_PORT": pulumi.Output.from_input(args.db_port).apply(str)}, vpc=in_vpc),
+                # Stack references carry numbers as floats: 5432.0 -> "5432".
+                "DB_PORT": pulumi.Output.from_input(args.db_port).apply(lambda p: str(int(p)))}, vpc=in_vpc),
             "api": self._function(name, args, "api", "Items API over the global table", [
                 {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
                  "Resource": table},
