@@ -64,6 +64,8 @@ def test_string_values_from_pulumi_config_are_parsed():
     ({"healthCheckIntervalSeconds": "15"}, r"use 10 or 30"),
     ({"healthCheckPath": "health"}, r"dr:healthCheckPath: .* start it with /"),
     ({"logRetentionDays": "8"}, r"dr:logRetentionDays"),
+    ({"apiThrottleRateLimit": "0"}, r"dr:apiThrottleRateLimit: 0 is out of range"),
+    ({"apiThrottleBurstLimit": "6000"}, r"dr:apiThrottleBurstLimit: 6000 is out of range"),
     ({"alertEmail": "oncall-at-example"}, r"dr:alertEmail: .* not an e-mail"),
     ({"hostedZoneId": "zone1"}, r"dr:hostedZoneId: .* hosted zone ID"),
     ({"primaryDomain": "api.example.com"}, r"dr:primaryDomain: is set without a certificate; set "
