@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+
+from shared.components.iam import service_role
 
 MANAGED_POLICIES = (
     "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
@@ -56,12 +57,7 @@ class CrossRegionBackup(pulumi.ComponentResource):
                         delete_after=args.retention_days))],
             )],
             tags=args.tags, opts=child)
-        role = aws.iam.Role(
-            f"{name}-role",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": "backup.amazonaws.com"}}]}),
-            tags=args.tags, opts=child)
+        role = service_role(f"{name}-role", "backup.amazonaws.com", args.tags, child)
         attachments = [
             aws.iam.RolePolicyAttachment(f"{name}-role-{i}", role=role.name, policy_arn=arn,
                                          opts=child)

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.iam import service_role
 from shared.naming import physical_name
 
 # EventBridge retries delivery to a target for up to a day by default; an hour is enough to
@@ -107,12 +108,8 @@ class CrossRegionEvents(pulumi.ComponentResource):
 
     def _global_endpoint(self, name: str, args: CrossRegionEventsArgs) -> aws.cloudwatch.EventEndpoint:
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-replication-role", description="EventBridge Global Endpoint replication",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": "events.amazonaws.com"}}]}),
-            tags=args.tags, opts=child)
+        role = service_role(f"{name}-replication-role", "events.amazonaws.com", args.tags, child,
+                            description="EventBridge Global Endpoint replication")
         # EventBridge keeps managed rules on both buses that forward to the other region.
         policy = aws.iam.RolePolicy(
             f"{name}-replication-policy", role=role.id,

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.iam import service_role
 from shared.naming import physical_name
 
 HANDLERS_DIR = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handlers"
@@ -102,12 +103,8 @@ class RegionalFunction(pulumi.ComponentResource):
 
     def _role(self, name: str, args: RegionalFunctionArgs) -> aws.iam.Role:
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-role", description=f"{self.function_name} (Lambda execution)",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": "lambda.amazonaws.com"}}]}),
-            tags=args.tags, opts=child)
+        role = service_role(f"{name}-role", "lambda.amazonaws.com", args.tags, child,
+                            description=f"{self.function_name} (Lambda execution)")
         logging = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                    "Resource": self.log_group.arn.apply(lambda arn: f"{arn}:*")}
         dead_letter = [{"Effect": "Allow", "Action": "sqs:SendMessage",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.iam import service_role
 from shared.naming import lb_name, physical_name
 from shared.settings import Settings
 
@@ -205,14 +206,8 @@ class RegionalNetwork(pulumi.ComponentResource):
             name=f"/dr/{args.environment}/{args.region}/vpc-flow-logs",
             retention_in_days=args.log_retention_days, region=args.region,
             tags=self._tags("flow-logs"), opts=child)
-        role = aws.iam.Role(
-            f"{self._name}-flow-logs-role",
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                               "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}}],
-            }),
-            tags=self._tags("flow-logs-role"), opts=child)
+        role = service_role(f"{self._name}-flow-logs-role", "vpc-flow-logs.amazonaws.com",
+                            self._tags("flow-logs-role"), child)
         aws.iam.RolePolicy(
             f"{self._name}-flow-logs-policy", role=role.id,
             policy=self.flow_log_group.arn.apply(lambda arn: json.dumps({

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.iam import service_role
+
 REPLICATION_RULE_ID = "primary-to-secondary"
 NONCURRENT_VERSION_DAYS = 90
 
@@ -100,12 +102,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
 
     def _replication_role(self) -> aws.iam.Role:
         args, child = self._args, pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{self._name}-replication-role",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": "s3.amazonaws.com"}}]}),
-            tags=args.tags, opts=child)
+        role = service_role(f"{self._name}-replication-role", "s3.amazonaws.com", args.tags, child)
         policy = pulumi.Output.all(
             self.primary.arn, self.secondary.arn, args.primary.kms_key_arn,
             args.secondary.kms_key_arn,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.iam import service_role
 from shared.naming import physical_name
 
 STAGE = "prod"
@@ -116,12 +117,8 @@ class RegionalRestApi(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         # Access logs need the region's API Gateway account to name a role that may write logs.
         # It is one setting per account and region: this stack owns it for its two regions.
-        role = aws.iam.Role(
-            f"{name}-cloudwatch-role", description=f"API Gateway logging in {args.region}",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": "apigateway.amazonaws.com"}}]}),
-            tags=args.tags, opts=child)
+        role = service_role(f"{name}-cloudwatch-role", "apigateway.amazonaws.com", args.tags, child,
+                            description=f"API Gateway logging in {args.region}")
         attachment = aws.iam.RolePolicyAttachment(
             f"{name}-cloudwatch-role-policy", role=role.name, policy_arn=LOGS_PUSH_POLICY,
             opts=child)
