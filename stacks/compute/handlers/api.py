@@ -1,0 +1,98 @@
+"""Items API over the DynamoDB global table: GET and PUT /items/{id}.
+
+An item's JSON document is stored as a string attribute, so any JSON value round-trips exactly
+(DynamoDB's number type would turn floats into Decimals). Items live under `item#<id>` keys,
+apart from the event processor's `event#<id>` records in the same table.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from clients import client, own_region, required_env
+from log import get_logger
+from web import HttpError, Request, Response, serve
+
+log = get_logger("api")
+
+ITEM_RESOURCE = "/items/{id}"
+ALB_ITEM_PATH = re.compile(r"^/items/(?P<id>[^/]+)/?$")
+METHODS = ("GET", "PUT")
+MAX_ID_LENGTH = 200
+# DynamoDB items are at most 400 KB; leave room for the key and the other attributes.
+MAX_DOCUMENT_BYTES = 350 * 1024
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    return serve(event, route)
+
+
+def route(request: Request) -> Response:
+    item_id = _item_id(request)
+    if request.method == "GET":
+        return get_item(item_id)
+    if request.method == "PUT":
+        return put_item(item_id, request)
+    raise HttpError(405, f"{request.method} is not allowed on /items/{{id}}; use GET or PUT",
+                    {"allow": ", ".join(METHODS)})
+
+
+def _item_id(request: Request) -> str:
+    if request.resource == ITEM_RESOURCE:
+        item_id = request.path_parameters.get("id", "")
+    else:
+        match = ALB_ITEM_PATH.match(request.path) if request.via == "alb" else None
+        if match is None:
+            raise HttpError(404, f"no route for {request.path}; the API serves /items/{{id}}")
+        item_id = match["id"]
+    if not item_id.strip() or len(item_id) > MAX_ID_LENGTH:
+        raise HttpError(400, f"the item id must be 1 to {MAX_ID_LENGTH} characters")
+    return item_id
+
+
+def _key(item_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"item#{item_id}"}}
+
+
+def get_item(item_id: str) -> Response:
+    try:
+        found = client("dynamodb", fast=True).get_item(
+            TableName=required_env("TABLE_NAME"), Key=_key(item_id), ConsistentRead=True)
+    except (BotoCoreError, ClientError) as error:
+        raise _unavailable(error) from error
+    item = found.get("Item")
+    if item is None:
+        raise HttpError(404, f"item {item_id!r} not found")
+    return Response(200, _view(item_id, item))
+
+
+def put_item(item_id: str, request: Request) -> Response:
+    document = json.dumps(request.json_body(), separators=(",", ":"))
+    if len(document.encode()) > MAX_DOCUMENT_BYTES:
+        raise HttpError(413, f"the item document is larger than {MAX_DOCUMENT_BYTES} bytes")
+    item = {**_key(item_id), "data": {"S": document},
+            "updated_at": {"S": datetime.now(UTC).isoformat()}, "region": {"S": own_region()}}
+    try:
+        previous = client("dynamodb", fast=True).put_item(
+            TableName=required_env("TABLE_NAME"), Item=item, ReturnValues="ALL_OLD")
+    except (BotoCoreError, ClientError) as error:
+        raise _unavailable(error) from error
+    created = "Attributes" not in previous
+    log.info("item stored", extra={"item_id": item_id, "new_item": created})
+    return Response(201 if created else 200, _view(item_id, item))
+
+
+def _view(item_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {"id": item_id, "data": json.loads(item["data"]["S"]),
+            "updated_at": item.get("updated_at", {}).get("S"),
+            "region": item.get("region", {}).get("S")}
+
+
+def _unavailable(error: Exception) -> HttpError:
+    log.error("table unavailable", extra={"table": os.environ.get("TABLE_NAME"), "error": str(error)})
+    return HttpError(503, "the item store is unavailable in this region; retry shortly")

@@ -1,0 +1,93 @@
+"""Health of this region, served to Global Accelerator (through NLB -> ALB), Route 53 and
+people: the region, whether it is the active or the standby one, and whether the DynamoDB
+table and the database answer. 200 when both answer, 503 otherwise.
+
+A standby region that can serve is healthy: failover needs somewhere healthy to go. The
+checks run in parallel and the whole answer stays within BUDGET_SECONDS, so a hanging
+dependency turns into a fast 503 instead of a health-check timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
+from functools import partial
+from typing import Any
+
+from clients import client, own_region, required_env
+from log import get_logger
+from web import HttpError, Request, Response, serve
+
+log = get_logger("health")
+
+BUDGET_SECONDS = 2.0
+CONNECT_TIMEOUT_SECONDS = 1.0
+# A key no item uses: reading it proves the table answers data-plane reads in this region.
+PROBE_KEY = {"pk": {"S": "health#probe"}}
+OK = "ok"
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    return serve(event, check)
+
+
+def check(request: Request) -> Response:
+    if request.method not in ("GET", "HEAD"):
+        raise HttpError(405, f"{request.method} is not allowed on the health endpoint; use GET",
+                        {"allow": "GET, HEAD"})
+    started = time.monotonic()
+    # Clients are built here, not in the probe threads: boto3's default session is not thread-safe.
+    dynamodb, ssm = client("dynamodb", fast=True), client("ssm", fast=True)
+    results = run_within_budget({
+        "dynamodb": partial(check_dynamodb, dynamodb), "database": check_database,
+        "active_region": partial(active_region, ssm)}, BUDGET_SECONDS)
+    checks = {name: results[name] for name in ("dynamodb", "database")}
+    healthy = all(result == OK for result in checks.values())
+    region = own_region()
+    active = results["active_region"]
+    role = "unknown" if active.startswith("error") else "active" if active == region else "standby"
+    body = {"region": region, "environment": os.environ.get("DR_ENVIRONMENT"), "role": role,
+            "active_region": None if role == "unknown" else active, "checks": checks,
+            "healthy": healthy, "duration_ms": round((time.monotonic() - started) * 1000)}
+    log.log(logging.INFO if healthy else logging.WARNING, "health checked", extra={
+        "healthy": healthy, "role": role, "checks": checks, "duration_ms": body["duration_ms"]})
+    return Response(200 if healthy else 503, body)
+
+
+def run_within_budget(probes: dict[str, Callable[[], str]], budget: float) -> dict[str, str]:
+    """Each probe's answer ("ok", a value, or "error: ..."), or a timeout error past `budget`."""
+    pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="health")
+    futures = {name: pool.submit(_guarded, probe) for name, probe in probes.items()}
+    wait(futures.values(), timeout=budget)
+    # Never wait for a probe stuck past the budget; its thread ends on its own timeout.
+    pool.shutdown(wait=False, cancel_futures=True)
+    return {name: future.result() if future.done() else f"error: no answer within {budget:g} s"
+            for name, future in futures.items()}
+
+
+def _guarded(probe: Callable[[], str]) -> str:
+    try:
+        return probe()
+    except Exception as error:
+        return f"error: {type(error).__name__}: {error}"
+
+
+def check_dynamodb(dynamodb: Any) -> str:
+    dynamodb.get_item(TableName=required_env("TABLE_NAME"), Key=PROBE_KEY)
+    return OK
+
+
+def check_database() -> str:
+    """A TCP connection to the cluster endpoint: it resolves, routes and accepts connections."""
+    host, port = required_env("DB_HOST"), int(required_env("DB_PORT"))
+    with socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS):
+        return OK
+
+
+def active_region(ssm: Any) -> str:
+    parameter = ssm.get_parameter(Name=required_env("ACTIVE_REGION_PARAMETER"))
+    return str(parameter["Parameter"]["Value"]).strip()

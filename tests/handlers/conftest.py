@@ -1,0 +1,67 @@
+"""Handler tests: the modules of stacks/compute/handlers imported the way Lambda imports them
+(their folder on sys.path, siblings as top-level modules), against moto's AWS."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+HANDLERS = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handlers"
+PRIMARY, SECONDARY = "us-east-1", "us-east-2"
+TABLE = "dr-dev-items"
+ACTIVE_REGION_PARAMETER = "/dr/dev/active-region"
+
+
+def handler_module(name: str) -> ModuleType:
+    if str(HANDLERS) not in sys.path:
+        sys.path.insert(0, str(HANDLERS))
+    return importlib.import_module(name)
+
+
+@functools.cache
+def aws_client(service: str, region: str = PRIMARY) -> Any:
+    """The test's own view of AWS, built once: moto intercepts clients made before mock_aws starts."""
+    factory: Any = boto3.client
+    return factory(service, region_name=region)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def credentials() -> Iterator[None]:
+    """Fake credentials for the whole session, so cached clients never reach a real account."""
+    with pytest.MonkeyPatch.context() as patch:
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            patch.setenv(key, "testing")
+        patch.setenv("AWS_DEFAULT_REGION", PRIMARY)
+        patch.delenv("AWS_PROFILE", raising=False)
+        yield
+
+
+@pytest.fixture(autouse=True)
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The variables every function gets, and a fresh moto account per test."""
+    for key, value in {
+        "AWS_REGION": PRIMARY, "DR_ENVIRONMENT": "dev", "TABLE_NAME": TABLE,
+        "ACTIVE_REGION_PARAMETER": ACTIVE_REGION_PARAMETER,
+    }.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def table() -> str:
+    """The global table as the data layer creates it (hash key pk), in the primary region."""
+    aws_client("dynamodb").create_table(
+        TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    return TABLE

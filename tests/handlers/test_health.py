@@ -1,0 +1,117 @@
+"""The health endpoint: region, role and reachability, 200 only when it can serve."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.handlers import events
+from tests.handlers.conftest import ACTIVE_REGION_PARAMETER, PRIMARY, SECONDARY, aws_client, handler_module
+
+
+@pytest.fixture
+def health():
+    return handler_module("health")
+
+
+@pytest.fixture
+def database(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """A listening TCP socket standing in for the cluster endpoint."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        monkeypatch.setenv("DB_HOST", "127.0.0.1")
+        monkeypatch.setenv("DB_PORT", str(port))
+        yield port
+
+
+@pytest.fixture
+def database_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port nothing listens on: the connection is refused."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+    monkeypatch.setenv("DB_HOST", "127.0.0.1")
+    monkeypatch.setenv("DB_PORT", str(port))
+
+
+def active(region: str) -> None:
+    aws_client("ssm").put_parameter(
+        Name=ACTIVE_REGION_PARAMETER, Value=region, Type="String", Overwrite=True)
+
+
+def call(health, event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    response = health.handler(event, None)
+    return response, json.loads(response["body"])
+
+
+def test_active_region_with_everything_reachable_is_200_through_the_alb(health, table, database):
+    active(PRIMARY)
+    response, body = call(health, events.alb("GET", "/health"))
+    assert response["statusCode"] == 200
+    assert response["statusDescription"] == "200 OK"
+    assert set(response) == {"statusCode", "statusDescription", "headers", "body", "isBase64Encoded"}
+    assert body["region"] == PRIMARY and body["role"] == "active" and body["healthy"] is True
+    assert body["checks"] == {"dynamodb": "ok", "database": "ok"}
+
+
+def test_standby_region_that_can_serve_is_healthy_through_api_gateway(health, table, database):
+    active(SECONDARY)
+    response, body = call(health, events.api_gateway("GET", "/health", "/health"))
+    assert response["statusCode"] == 200
+    assert "statusDescription" not in response
+    assert body["role"] == "standby" and body["active_region"] == SECONDARY
+
+
+def test_unreachable_database_is_503_naming_the_database(health, table, database_down):
+    active(PRIMARY)
+    response, body = call(health, events.alb("GET", "/health"))
+    assert response["statusCode"] == 503
+    assert response["statusDescription"] == "503 Service Unavailable"
+    assert body["healthy"] is False
+    assert body["checks"]["dynamodb"] == "ok"
+    assert body["checks"]["database"].startswith("error: ConnectionRefusedError")
+
+
+def test_missing_table_is_503_naming_dynamodb(health, database):
+    active(PRIMARY)
+    response, body = call(health, events.alb("GET", "/health"))
+    assert response["statusCode"] == 503
+    assert body["checks"]["database"] == "ok"
+    assert "ResourceNotFoundException" in body["checks"]["dynamodb"]
+
+
+def test_unset_database_endpoint_is_503_saying_which_variable(health, table, monkeypatch):
+    monkeypatch.delenv("DB_HOST", raising=False)
+    response, body = call(health, events.alb("GET", "/health"))
+    assert response["statusCode"] == 503
+    assert "DB_HOST" in body["checks"]["database"]
+
+
+def test_unreadable_active_region_parameter_leaves_the_role_unknown_not_the_region_down(
+        health, table, database):
+    response, body = call(health, events.alb("GET", "/health"))
+    assert response["statusCode"] == 200
+    assert body["role"] == "unknown" and body["active_region"] is None
+
+
+def test_non_get_is_405(health, table, database):
+    response, body = call(health, events.alb("POST", "/health", "{}"))
+    assert response["statusCode"] == 405 and response["headers"]["allow"] == "GET, HEAD"
+
+
+def test_a_hanging_check_is_cut_at_the_budget(health):
+    started = time.monotonic()
+    results = health.run_within_budget(
+        {"fast": lambda: "ok", "hanging": lambda: time.sleep(1.0) or "ok"}, 0.2)
+    assert time.monotonic() - started < 0.6
+    assert results == {"fast": "ok", "hanging": "error: no answer within 0.2 s"}
+
+
+def test_the_whole_answer_fits_the_budget(health, table, database):
+    active(PRIMARY)
+    response, body = call(health, events.alb("GET", "/health"))
+    assert body["duration_ms"] < health.BUDGET_SECONDS * 1000
