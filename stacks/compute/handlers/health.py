@@ -61,7 +61,7 @@ def check(request: Request) -> Response:
 def run_within_budget(probes: dict[str, Callable[[], str]], budget: float) -> dict[str, str]:
     """Each probe's answer ("ok", a value, or "error: ..."), or a timeout error past `budget`."""
     pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="health")
-    futures = {name: pool.submit(_guarded, probe) for name, probe in probes.items()}
+    futures = {name: pool.submit(_guarded, name, probe) for name, probe in probes.items()}
     wait(futures.values(), timeout=budget)
     # Never wait for a probe stuck past the budget; its thread ends on its own timeout.
     pool.shutdown(wait=False, cancel_futures=True)
@@ -69,11 +69,15 @@ def run_within_budget(probes: dict[str, Callable[[], str]], budget: float) -> di
             for name, future in futures.items()}
 
 
-def _guarded(probe: Callable[[], str]) -> str:
+def _guarded(name: str, probe: Callable[[], str]) -> str:
     try:
         return probe()
     except Exception as error:
-        return f"error: {type(error).__name__}: {error}"
+        # The answer is public and AWS error messages name ARNs and roles: for an AWS error it
+        # carries the code only, the message goes to the log.
+        log.warning("health probe failed", extra={"probe": name, "error": f"{error}"})
+        code = getattr(error, "response", {}).get("Error", {}).get("Code")
+        return f"error: {code}" if code else f"error: {type(error).__name__}: {error}"
 
 
 def check_dynamodb(dynamodb: Any) -> str:
