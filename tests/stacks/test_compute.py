@@ -204,19 +204,36 @@ def test_no_custom_domain_unless_configured(dev_plan):
     assert compute["primary_custom_domain"] is None and compute["secondary_custom_domain"] is None
 
 
-def test_a_configured_domain_uses_its_regions_certificate():
-    plan = plan_of("dev", primaryDomain="api-use1.example.com", primaryCertificateArn=CERTIFICATE)
-    domain = one(of(plan, "aws:apigateway/domainName:DomainName"))
-    assert domain["region"] == "us-east-1"
-    assert domain["inputs"]["regionalCertificateArn"] == CERTIFICATE
-    assert domain["inputs"]["endpointConfiguration"]["types"] == "REGIONAL"
-    mapping = one(of(plan, "aws:apigateway/basePathMapping:BasePathMapping"))
-    assert mapping["inputs"]["stageName"] == "prod"
-    assert mapping["inputs"]["restApi"] == outputs(plan, "compute")["primary_api_id"]
+def test_the_four_domain_settings_give_each_region_its_domain_and_certificate():
+    plan = plan_of("dev", primaryDomain="api-use1.example.com", primaryCertificateArn=CERTIFICATE,
+                   secondaryDomain="api-use2.example.com",
+                   secondaryCertificateArn=CERTIFICATE.replace("us-east-1", "us-east-2"))
     compute = outputs(plan, "compute")
-    assert compute["primary_custom_domain"] == "api-use1.example.com"
-    assert compute["primary_custom_domain_target"].endswith(".execute-api.us-east-1.amazonaws.com")
-    assert compute["secondary_custom_domain"] is None
+    for role, region in ROLES.items():
+        domain = one(of(plan, "aws:apigateway/domainName:DomainName", region))
+        assert domain["inputs"]["domainName"] == f"api-{region.replace('us-east-', 'use')}.example.com"
+        assert domain["inputs"]["regionalCertificateArn"] == CERTIFICATE.replace("us-east-1", region)
+        assert domain["inputs"]["endpointConfiguration"]["types"] == "REGIONAL"
+        mapping = one(of(plan, "aws:apigateway/basePathMapping:BasePathMapping", region))
+        assert mapping["inputs"]["stageName"] == "prod"
+        assert mapping["inputs"]["restApi"] == compute[f"{role}_api_id"]
+        assert mapping["inputs"]["domainName"] == domain["inputs"]["domainName"]
+        assert compute[f"{role}_custom_domain"] == domain["inputs"]["domainName"]
+        assert compute[f"{role}_custom_domain_target"].endswith(f".execute-api.{region}.amazonaws.com")
+
+
+def test_one_domain_pair_gives_that_region_alone_a_domain():
+    plan = plan_of("dev", primaryDomain="api-use1.example.com", primaryCertificateArn=CERTIFICATE)
+    assert one(of(plan, "aws:apigateway/domainName:DomainName"))["region"] == "us-east-1"
+    assert outputs(plan, "compute")["secondary_custom_domain"] is None
+
+
+def test_both_regions_are_built_alike(dev_plan):
+    kinds = {region: sorted(r["type"] for r in of(dev_plan, None, region))
+             for region in ROLES.values()}
+    # The Global Endpoint is one resource homed in the primary; everything else has its twin.
+    kinds["us-east-1"].remove("aws:cloudwatch/eventEndpoint:EventEndpoint")
+    assert kinds["us-east-1"] == kinds["us-east-2"]
 
 
 def test_buses_share_a_name_and_the_global_endpoint_follows_the_primary_health_check(dev_plan):
