@@ -1,0 +1,197 @@
+"""`invoke deploy-all`, `destroy-all`, `preview-all`, `up`, `destroy`, `outputs`: the real `pulumi`.
+
+Every task: preflight (settings, Pulumi CLI, state passphrase, AWS credentials), then the layers
+over the one graph (shared/graph.py), live progress, a log per layer under .runs/<env>/, a
+summary table, and a non-zero exit naming what failed. `invoke graph` lives in shared/cli/plan.py.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from invoke import Context, task
+
+from shared import graph
+from shared.cli.common import fail, parse_layers
+from shared.contracts import LAYERS
+from shared.orchestrator.backend import resolve_backend
+from shared.orchestrator.errors import OrchestratorError
+from shared.orchestrator.outputs import read_outputs
+from shared.orchestrator.progress import Progress, failure_message, summary, write_report
+from shared.orchestrator.pulumi_cli import PulumiCli
+from shared.orchestrator.safety import confirm, refuse_protected
+from shared.orchestrator.scheduler import FAILED
+from shared.orchestrator.system import preflight, run, stale_dependents
+
+INTERRUPTED_EXIT = 130
+COMMON = {
+    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "backend": "state backend URL (file://, s3://bucket, https://api.pulumi.com); "
+               "default $PULUMI_BACKEND_URL, else .pulumi-state/ in the repository",
+    "parallel": "at most N layers at once (default: as many as the graph allows)",
+    "report": "write a JSON report of the run to this file",
+    "yes": "do not ask for confirmation (required without a terminal)",
+}
+ONE_LAYER = {k: v for k, v in COMMON.items() if k != "parallel"}
+DESTROY_HELP = {**COMMON, "allow_data_loss": "also destroy an environment with dr:protectData true"}
+
+
+def _select(only: str, from_: str) -> list[str]:
+    if only and from_:
+        raise fail("--only and --from select layers in different ways; give one of them")
+    if from_:
+        starts = parse_layers(from_, "--from")
+        if len(starts) != 1:
+            raise fail("--from takes one layer: it and everything that depends on it are deployed")
+        return graph.deploy_order({starts[0]} | graph.downstream_closure(starts[0]))
+    return graph.deploy_order(parse_layers(only, "--only") or None)
+
+
+def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend: str, parallel: int,
+             report: str, resume: bool = True, allow_data_loss: bool = False) -> None:
+    label = {"up": "deploy", "preview": "preview", "destroy": "destroy"}[action]
+    order = graph.destroy_order(layers) if action == "destroy" else graph.deploy_order(layers)
+    if parallel < 0:
+        raise fail(f"--parallel must be 0 (unbounded) or more, not {parallel}")
+    try:
+        prepared = preflight(env, order, backend or None)
+        if action == "destroy":
+            refuse_protected(env, prepared.settings, allow_data_loss)
+        if action != "preview":
+            confirm(f"{label} {', '.join(order)} in environment {env!r} (account {prepared.account})?",
+                    env, yes)
+    except OrchestratorError as error:
+        raise fail(str(error)) from None
+    print(f"{label} of {env}: {', '.join(order)} (logs in .runs/{env}/)", flush=True)
+    with Progress(label, order) as progress:
+        result = run(prepared.cli, env, action, order, parallel=parallel, resume=resume,
+                     listener=progress)
+    print(summary(result, order))
+    if report:
+        write_report(Path(report), env, label, result)
+    for layer, left_out in stale_dependents(result, order).items():
+        print(f"warning: {layer} published new outputs; {', '.join(left_out)} still use the old ones: "
+              f"run `invoke deploy-all --env {env} --from {layer}`", file=sys.stderr)
+    if result.interrupted:
+        raise fail(failure_message(result, label), code=INTERRUPTED_EXIT)
+    if any(o.status == FAILED for o in result.outcomes.values()):
+        raise fail(failure_message(result, label), code=1)
+
+
+@task(help={**COMMON, "only": "deploy only these layers (comma-separated)",
+            "from_": "deploy this layer and everything that depends on it",
+            "fresh": "run `pulumi up` on every selected layer, even ones already current"})
+def deploy_all(c: Context, env: str = "dev", yes: bool = False, only: str = "", from_: str = "",
+               parallel: int = 0, backend: str = "", report: str = "", fresh: bool = False) -> None:
+    """Deploy every layer in dependency order, independent layers in parallel; re-run to resume."""
+    _execute("up", env, _select(only, from_), yes=yes, backend=backend, parallel=parallel,
+             report=report, resume=not fresh)
+
+
+@task(help=DESTROY_HELP)
+def destroy_all(c: Context, env: str = "dev", yes: bool = False, allow_data_loss: bool = False,
+                parallel: int = 0, backend: str = "", report: str = "") -> None:
+    """Destroy every layer in reverse dependency order; refuses a protected environment."""
+    _execute("destroy", env, list(LAYERS), yes=yes, backend=backend, parallel=parallel,
+             report=report, allow_data_loss=allow_data_loss)
+
+
+@task(help={k: v for k, v in COMMON.items() if k != "yes"})
+def preview_all(c: Context, env: str = "dev", parallel: int = 0, backend: str = "",
+                report: str = "") -> None:
+    """`pulumi preview` of every layer at once; layers whose upstream is not deployed are skipped."""
+    _execute("preview", env, list(LAYERS), yes=True, backend=backend, parallel=parallel,
+             report=report)
+
+
+@task(help={**ONE_LAYER, "layer": "the layer to deploy"})
+def up(c: Context, layer: str, env: str = "dev", yes: bool = False, backend: str = "",
+       report: str = "") -> None:
+    """Deploy one layer (always runs `pulumi up`; its upstream layers must be deployed)."""
+    _execute("up", env, _one(layer), yes=yes, backend=backend, parallel=1, report=report,
+             resume=False)
+
+
+@task(help={**ONE_LAYER, "allow_data_loss": DESTROY_HELP["allow_data_loss"], "layer": "the layer to destroy"})
+def destroy(c: Context, layer: str, env: str = "dev", yes: bool = False, allow_data_loss: bool = False,
+            backend: str = "", report: str = "") -> None:
+    """Destroy one layer; refuses while a layer that reads it is still deployed."""
+    (name,) = _one(layer)
+    deployed = _deployed(env, sorted(graph.dependents(name)), backend)
+    if deployed:
+        raise fail(f"{', '.join(deployed)} still read {name} in {env}: destroy them first "
+                   f"(invoke destroy --layer {deployed[0]} --env {env}) or run invoke destroy-all")
+    _execute("destroy", env, [name], yes=yes, backend=backend, parallel=1, report=report,
+             allow_data_loss=allow_data_loss)
+
+
+@task(help={"env": COMMON["env"], "backend": COMMON["backend"],
+            "layer": "only these layers (comma-separated); default every deployed layer",
+            "format": "json (default) or env (LAYER_KEY='value' lines for a shell or .env file)"})
+def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json", backend: str = "") -> None:
+    """Print deployed layers' outputs: what application teams read outside Pulumi."""
+    if format not in ("json", "env"):
+        raise fail(f"--format must be json or env, not {format!r}")
+    chosen = parse_layers(layer)
+    values: dict[str, dict[str, Any]] = {}
+    missing: list[str] = []
+    try:
+        cli = PulumiCli(resolve_backend(backend or None))
+        for name in chosen or list(LAYERS):
+            try:
+                found = read_outputs(cli, name, env)
+            except OrchestratorError:
+                if chosen:
+                    raise
+                found = {}
+            if found:
+                values[name] = found
+            else:
+                missing.append(name)
+    except OrchestratorError as error:
+        raise fail(str(error)) from None
+    if not values:
+        raise fail(f"nothing is deployed in {env}: run `invoke deploy-all --env {env}`")
+    if missing:
+        print(f"not deployed in {env}: {', '.join(missing)}", file=sys.stderr)
+    print(render_outputs(values, format, single=len(chosen) == 1))
+
+
+def render_outputs(values: dict[str, dict[str, Any]], format: str, single: bool = False) -> str:
+    if format == "json":
+        document: Any = next(iter(values.values())) if single else values
+        return json.dumps(document, indent=2, sort_keys=True)
+    lines = []
+    for layer, layer_values in values.items():
+        prefix = layer.upper().replace("-", "_")
+        for key, value in sorted(layer_values.items()):
+            text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+            lines.append(f"{prefix}_{key.upper()}={shlex.quote(text)}")
+    return "\n".join(lines)
+
+
+def _one(layer: str) -> list[str]:
+    names = parse_layers(layer)
+    if len(names) != 1:
+        raise fail(f"--layer takes one layer; choose from {', '.join(LAYERS)}")
+    return names
+
+
+def _deployed(env: str, layers: list[str], backend: str) -> list[str]:
+    try:
+        cli = PulumiCli(resolve_backend(backend or None))
+    except OrchestratorError as error:
+        raise fail(str(error)) from None
+    deployed = []
+    for layer in layers:
+        try:
+            if read_outputs(cli, layer, env):
+                deployed.append(layer)
+        except OrchestratorError:
+            continue
+    return deployed

@@ -1,0 +1,90 @@
+"""Checks before any layer runs, each failing with one line that names the problem and the fix."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import boto3
+import yaml
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+from shared.config import settings_for
+from shared.orchestrator.backend import layer_dir
+from shared.orchestrator.errors import OrchestratorError
+from shared.orchestrator.pulumi_cli import INSTALL_HINT, PulumiCli, last_line
+from shared.settings import Settings, SettingsError
+
+# The layers' Pulumi.yaml use the Python `toolchain` runtime option (CLI 3.121, June 2024)
+# and the SDK in requirements.txt is much newer; an older CLI fails in confusing ways.
+MIN_VERSION = (3, 121, 0)
+VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
+
+
+def stack_config(layer: str, environment: str) -> dict[str, Any]:
+    """The `dr:` keys of stacks/<layer>/Pulumi.<env>.yaml, which win over Pulumi.base.yaml."""
+    path = layer_dir(layer) / f"Pulumi.{environment}.yaml"
+    if not path.is_file():
+        return {}
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        problem = type(error).__name__
+        raise OrchestratorError(f"{path}: not valid YAML ({problem}); fix the file") from None
+    config = document.get("config") or {}
+    return {k: v for k, v in config.items() if isinstance(k, str) and k.startswith("dr:")}
+
+
+def check_settings(environment: str, layers: Iterable[str]) -> dict[str, Settings]:
+    """Each layer's merged settings (base < environment < its stack file), all validated."""
+    result: dict[str, Settings] = {}
+    for layer in layers:
+        try:
+            result[layer] = settings_for(environment, stack_config(layer, environment))
+        except SettingsError as error:
+            raise OrchestratorError(f"settings of {environment} (layer {layer}): {error}") from None
+    return result
+
+
+def check_cli(cli: PulumiCli) -> str:
+    """The pulumi CLI's version; fails when it is older than MIN_VERSION."""
+    try:
+        result = cli.run(["version"], timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise OrchestratorError(f"the pulumi CLI at {cli.binary} does not run ({error}); "
+                                f"{INSTALL_HINT}") from None
+    match = VERSION.search(result.stdout or "")
+    if result.returncode != 0 or not match:
+        raise OrchestratorError(f"`pulumi version` failed: {last_line(result.stderr or result.stdout)}; "
+                                f"{INSTALL_HINT}")
+    found = tuple(int(part) for part in match.groups())
+    if found < MIN_VERSION:
+        need = ".".join(map(str, MIN_VERSION))
+        raise OrchestratorError(f"the pulumi CLI is {match.group(0)}, older than the {need} these "
+                                "projects need; upgrade it: pulumi self upgrade (or reinstall)")
+    return match.group(0)
+
+
+def check_aws(region: str, environ: Mapping[str, str] | None = None,
+              client: Any = None) -> str:
+    """The AWS account the credentials belong to, asked of STS (AWS_ENDPOINT_URL honoured)."""
+    env = os.environ if environ is None else environ
+    endpoint = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or None
+    fix = "configure credentials (aws configure, aws sso login, or AWS_PROFILE / AWS_ACCESS_KEY_ID)"
+    try:
+        sts = client or boto3.client("sts", region_name=region, endpoint_url=endpoint)
+        identity = sts.get_caller_identity()
+    except NoCredentialsError:
+        raise OrchestratorError(f"no AWS credentials found; {fix}") from None
+    except NoRegionError:
+        raise OrchestratorError("no AWS region; set dr:primaryRegion or AWS_REGION") from None
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "error")
+        raise OrchestratorError(f"AWS rejected the credentials ({code}); refresh them or {fix}") from None
+    except BotoCoreError as error:
+        where = f" at {endpoint}" if endpoint else ""
+        raise OrchestratorError(f"could not ask AWS STS{where} who you are: {error}") from None
+    return str(identity["Account"])

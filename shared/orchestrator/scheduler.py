@@ -1,0 +1,158 @@
+"""Run one piece of work per layer over the layer graph, as parallel as the graph allows.
+
+A layer starts as soon as every layer it waits for has succeeded. A failure stops only the
+layers that (transitively) wait for it; independent layers run on. Ctrl-C sets the shared stop
+event (each running layer winds its `pulumi` down cleanly), marks unstarted layers cancelled
+and still returns one outcome per layer, so nothing is left half-reported.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DONE = "done"            # the operation ran and succeeded
+UNCHANGED = "unchanged"  # nothing to do (already deployed with the same inputs, or already gone)
+FAILED = "failed"
+SKIPPED = "skipped"      # not started because something it waits for failed
+CANCELLED = "cancelled"  # stopped or never started because of Ctrl-C
+OK = (DONE, UNCHANGED)
+
+
+@dataclass
+class Outcome:
+    layer: str
+    status: str
+    seconds: float = 0.0
+    changes: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    log: Path | None = None
+    attempts: int = 0
+    outputs_changed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.status in OK
+
+    @property
+    def changed(self) -> int:
+        return sum(n for kind, n in self.changes.items() if kind != "unchanged")
+
+
+Work = Callable[[str, threading.Event], Outcome]
+
+
+@dataclass
+class RunResult:
+    outcomes: dict[str, Outcome]
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes.values() if o.status == FAILED]
+
+    @property
+    def ok(self) -> bool:
+        return not self.interrupted and all(o.ok for o in self.outcomes.values())
+
+
+class Listener:
+    """What the scheduler tells the display; the default tells nobody."""
+
+    def started(self, layer: str) -> None:
+        """`layer` began running."""
+
+    def finished(self, outcome: Outcome) -> None:
+        """`layer` reached a final state (skipped and cancelled included)."""
+
+
+def run_graph(layers: Iterable[str], waits_for: Callable[[str], Iterable[str]], work: Work, *,
+              parallel: int = 0, listener: Listener | None = None) -> RunResult:
+    """Run `work(layer, stop)` for each layer after the layers it `waits_for` (within `layers`)."""
+    order = list(layers)
+    selected = set(order)
+    needs = {name: {d for d in waits_for(name) if d in selected} for name in order}
+    tell = listener or Listener()
+    stop = threading.Event()
+    outcomes: dict[str, Outcome] = {}
+    running: dict[Future[Outcome], str] = {}
+    started = time.monotonic()
+    interrupted = False
+
+    def settle(outcome: Outcome, cascade: bool = True) -> None:
+        outcomes[outcome.layer] = outcome
+        tell.finished(outcome)
+        if cascade and not outcome.ok:
+            # Everything that waits on it, directly or not, named after the layer that broke.
+            for name in order:
+                if name not in outcomes and _waits_on(name, outcome.layer, needs):
+                    settle(Outcome(name, CANCELLED if stop.is_set() else SKIPPED,
+                                   message=f"needs {outcome.layer}, which {outcome.status}"),
+                           cascade=False)
+
+    with ThreadPoolExecutor(max_workers=parallel or len(order) or 1) as pool:
+        try:
+            while len(outcomes) < len(order):
+                active = set(running.values())
+                for name in order:
+                    if name in outcomes or name in active or stop.is_set():
+                        continue
+                    if all(outcomes.get(d) is not None and outcomes[d].ok for d in needs[name]):
+                        if parallel and len(running) >= parallel:
+                            break
+                        tell.started(name)
+                        running[pool.submit(_guarded, work, name, stop)] = name
+                if not running:
+                    break
+                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    running.pop(future)
+                    settle(future.result())
+        except KeyboardInterrupt:
+            interrupted = True
+            stop.set()
+            # Each running layer sees `stop`, interrupts its pulumi and reports how it ended.
+            for future, name in list(running.items()):
+                settle(_result_after_interrupt(future, name))
+            running.clear()
+        for name in order:
+            if name not in outcomes:
+                settle(Outcome(name, CANCELLED, message="not started: the run was interrupted"))
+    return RunResult(outcomes, interrupted, time.monotonic() - started)
+
+
+def _guarded(work: Work, layer: str, stop: threading.Event) -> Outcome:
+    # A bug in one layer's work must not take down the scheduler and every other layer.
+    try:
+        return work(layer, stop)
+    except Exception as error:  # noqa: BLE001 - reported as this layer's failure
+        return Outcome(layer, FAILED, message=f"{type(error).__name__}: {error}")
+
+
+def _result_after_interrupt(future: Future[Outcome], layer: str) -> Outcome:
+    while True:
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            # A second Ctrl-C while layers wind down: keep waiting, they are already stopping.
+            continue
+        except Exception as error:  # noqa: BLE001
+            return Outcome(layer, CANCELLED, message=str(error))
+
+
+def _waits_on(name: str, failed: str, needs: dict[str, set[str]]) -> bool:
+    seen: set[str] = set()
+    pending = list(needs[name])
+    while pending:
+        current = pending.pop()
+        if current == failed:
+            return True
+        if current not in seen:
+            seen.add(current)
+            pending.extend(needs.get(current, ()))
+    return False

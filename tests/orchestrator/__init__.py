@@ -1,0 +1,1 @@
+"""The orchestrator over a stand-in pulumi CLI."""

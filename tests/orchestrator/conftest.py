@@ -1,0 +1,72 @@
+"""The stand-in `pulumi` first on PATH, state and logs in tmp_path, AWS answered by moto."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from moto import mock_aws
+
+from shared import graph
+from shared.contracts import LAYERS
+from tests.orchestrator.standin_pulumi import install
+
+SLEEP = "0.1"  # long enough that overlapping layers overlap measurably, short enough to stay fast
+
+
+@dataclass
+class Standin:
+    root: Path
+    monkeypatch: pytest.MonkeyPatch
+
+    @property
+    def backend(self) -> str:
+        return f"file://{self.root / 'state'}"
+
+    def calls(self) -> list[dict[str, Any]]:
+        path = self.root / "calls.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def ran(self, action: str) -> list[dict[str, Any]]:
+        """The `pulumi <action>` operations, in the order they started."""
+        return sorted((c for c in self.calls() if c["argv"][:1] == [action]), key=lambda c: c["start"])
+
+    def layers(self, action: str) -> list[str]:
+        return [c["layer"] for c in self.ran(action)]
+
+    def by_layer(self, action: str) -> dict[str, dict[str, Any]]:
+        return {c["layer"]: c for c in self.ran(action)}
+
+    def forget_calls(self) -> None:
+        (self.root / "calls.jsonl").unlink(missing_ok=True)
+
+    def set(self, **values: str) -> None:
+        for key, value in values.items():
+            self.monkeypatch.setenv(f"STANDIN_{key.upper()}", value)
+
+    def log(self, env: str, layer: str) -> Path:
+        return self.root / "runs" / env / f"{layer}.log"
+
+
+@pytest.fixture
+def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Standin]:
+    install(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("STANDIN_RECORD", str(tmp_path / "calls.jsonl"))
+    monkeypatch.setenv("STANDIN_STATE", str(tmp_path / "state-standin"))
+    monkeypatch.setenv("STANDIN_SLEEP", SLEEP)
+    monkeypatch.setenv("STANDIN_NEEDS", json.dumps({name: list(graph.dependencies(name)) for name in LAYERS}))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse battery staple")
+    monkeypatch.setenv("DR_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.delenv("PULUMI_BACKEND_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL_STS", raising=False)
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    with mock_aws():
+        yield Standin(tmp_path, monkeypatch)

@@ -1,0 +1,168 @@
+"""deploy-all / destroy-all / preview-all / up / destroy over the stand-in CLI, end to end."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from invoke import Context
+from invoke.exceptions import Exit
+
+from shared import graph
+from shared.cli.deploy import deploy_all, destroy, destroy_all, preview_all, up
+from shared.contracts import LAYERS
+from tests.orchestrator.conftest import Standin
+
+
+def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a["start"] < b["end"] and b["start"] < a["end"]
+
+
+def deploy(standin: Standin, **options: Any) -> None:
+    deploy_all(Context(), env=options.pop("env", "dev"), yes=True, backend=standin.backend, **options)
+
+
+def test_deploy_all_runs_every_layer_after_what_it_reads_and_independent_layers_together(standin):
+    deploy(standin)
+    ups = standin.by_layer("up")
+    assert set(ups) == set(LAYERS)
+    for layer, call in ups.items():
+        for upstream in graph.dependencies(layer):
+            assert ups[upstream]["end"] <= call["start"], f"{layer} started before {upstream} ended"
+    assert overlap(ups["network-primary"], ups["network-secondary"])
+    assert overlap(ups["global-traffic"], ups["data"])
+
+
+def test_each_layer_runs_in_its_folder_on_its_env_stack_with_one_backend_and_passphrase(standin):
+    deploy(standin)
+    for call in standin.ran("up"):
+        assert call["argv"] == ["up", "--stack", "dev", "--non-interactive", "--yes"]
+        assert call["backend"] == standin.backend and call["passphrase"]
+    selects = [c for c in standin.calls() if c["argv"][:2] == ["stack", "select"]]
+    assert {c["layer"] for c in selects} == set(LAYERS)
+    assert all({"--create", "dev"} <= set(c["argv"]) for c in selects)
+    assert all(c["argv"][c["argv"].index("--secrets-provider") + 1] == "passphrase" for c in selects)
+
+
+def test_summary_table_shows_result_duration_and_resources_changed(standin, capsys):
+    deploy(standin, report=str(standin.root / "report.json"))
+    out = capsys.readouterr().out
+    table = out[out.index("layer  "):]
+    for layer in LAYERS:
+        assert any(line.startswith(layer) and " done " in line and "+3 ~1" in line
+                   for line in table.splitlines())
+    report = json.loads((standin.root / "report.json").read_text())
+    assert report["ok"] and {entry["layer"] for entry in report["layers"]} == set(LAYERS)
+    assert all(entry["changes"] == {"created": 3, "updated": 1, "unchanged": 5} for entry in report["layers"])
+
+
+def test_a_failed_layer_stops_only_its_dependents_and_the_exit_names_it_and_its_log(standin, capsys):
+    standin.set(fail="data")
+    with pytest.raises(Exit) as stopped:
+        deploy(standin)
+    assert stopped.value.code == 1
+    message = str(stopped.value.message)
+    assert "data" in message and str(standin.log("dev", "data")) in message
+    assert "injected failure" in standin.log("dev", "data").read_text()
+    assert set(standin.layers("up")) == {"network-primary", "network-secondary", "global-traffic", "data"}
+    out = capsys.readouterr().out
+    assert "compute: skipped" in out and "needs data, which failed" in out
+    assert "monitoring: skipped" in out
+
+
+def test_running_again_resumes_with_the_layers_not_yet_deployed(standin, capsys):
+    standin.set(fail="data")
+    with pytest.raises(Exit):
+        deploy(standin)
+    standin.set(fail="")
+    standin.forget_calls()
+    deploy(standin)
+    assert standin.layers("up") == ["data", "compute", "monitoring"]
+    assert "network-primary: unchanged" in capsys.readouterr().out
+
+
+def test_new_upstream_outputs_update_dependents_and_only_warns_about_the_ones_it_leaves(standin, capsys):
+    deploy(standin)
+    standin.set(output_suffix="-v2")
+    standin.forget_calls()
+    deploy(standin, only="network-primary", fresh=True)
+    assert standin.layers("up") == ["network-primary"]
+    warning = capsys.readouterr().err
+    assert "network-primary published new outputs" in warning
+    assert "compute, data, global-traffic, monitoring" in warning
+    standin.forget_calls()
+    deploy(standin)
+    assert set(standin.layers("up")) == {"global-traffic", "data", "compute", "monitoring"}
+
+
+def test_from_deploys_a_layer_and_everything_that_reads_it(standin):
+    deploy(standin)
+    standin.forget_calls()
+    deploy(standin, from_="global-traffic", fresh=True)
+    assert standin.layers("up") == ["global-traffic", "compute", "monitoring"]
+
+
+def test_from_and_only_together_are_refused(standin):
+    with pytest.raises(Exit, match="give one of them"):
+        deploy(standin, only="data", from_="data")
+
+
+def test_parallel_bounds_how_many_layers_run_at_once(standin):
+    deploy(standin, parallel=1)
+    ups = standin.ran("up")
+    assert not any(overlap(a, b) for i, a in enumerate(ups) for b in ups[i + 1:])
+
+
+def test_destroy_all_walks_the_graph_backwards(standin):
+    deploy(standin)
+    destroy_all(Context(), env="dev", yes=True, backend=standin.backend)
+    gone = standin.by_layer("destroy")
+    assert set(gone) == set(LAYERS)
+    for layer, call in gone.items():
+        for upstream in graph.dependencies(layer):
+            assert call["end"] <= gone[upstream]["start"], f"{upstream} destroyed before {layer}"
+    assert overlap(gone["network-primary"], gone["network-secondary"])
+
+
+def test_destroy_all_refuses_a_protected_environment_even_with_yes(standin):
+    with pytest.raises(Exit, match="protects its data") as refused:
+        destroy_all(Context(), env="prod", yes=True, backend=standin.backend)
+    assert "--allow-data-loss" in str(refused.value.message)
+    assert standin.ran("destroy") == []
+
+
+def test_destroy_all_on_a_protected_environment_with_allow_data_loss_destroys(standin):
+    deploy(standin, env="prod")
+    destroy_all(Context(), env="prod", yes=True, allow_data_loss=True, backend=standin.backend)
+    assert set(standin.layers("destroy")) == set(LAYERS)
+
+
+def test_destructive_tasks_without_yes_and_without_a_terminal_ask_for_yes(standin):
+    with pytest.raises(Exit, match="pass --yes"):
+        destroy_all(Context(), env="dev", backend=standin.backend)
+    with pytest.raises(Exit, match="pass --yes"):
+        deploy_all(Context(), env="dev", backend=standin.backend)
+    assert standin.ran("destroy") == [] and standin.ran("up") == []
+
+
+def test_destroy_one_layer_refuses_while_a_layer_reading_it_is_deployed(standin):
+    deploy(standin)
+    with pytest.raises(Exit, match="still read network-primary"):
+        destroy(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
+    destroy(Context(), layer="monitoring", env="dev", yes=True, backend=standin.backend)
+    assert standin.layers("destroy") == ["monitoring"]
+
+
+def test_up_always_runs_its_one_layer(standin):
+    deploy(standin)
+    standin.forget_calls()
+    up(Context(), layer="data", env="dev", yes=True, backend=standin.backend)
+    assert standin.layers("up") == ["data"]
+
+
+def test_preview_all_on_a_fresh_environment_previews_what_it_can_and_skips_the_rest(standin, capsys):
+    preview_all(Context(), env="dev", backend=standin.backend)
+    assert set(standin.layers("preview")) == {"network-primary", "network-secondary"}
+    out = capsys.readouterr().out
+    assert "data: skipped" in out and "not deployed yet" in out and "invoke plan --env dev" in out
