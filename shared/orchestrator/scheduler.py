@@ -95,34 +95,46 @@ def run_graph(layers: Iterable[str], waits_for: Callable[[str], Iterable[str]], 
                                    message=f"needs {outcome.layer}, which {outcome.status}"),
                            cascade=False)
 
-    with ThreadPoolExecutor(max_workers=parallel or len(order) or 1) as pool:
-        try:
-            while len(outcomes) < len(order):
-                active = set(running.values())
-                for name in order:
-                    if name in outcomes or name in active or stop.is_set():
-                        continue
-                    if all(outcomes.get(d) is not None and outcomes[d].ok for d in needs[name]):
-                        if parallel and len(running) >= parallel:
-                            break
-                        tell.started(name)
-                        running[pool.submit(_guarded, work, name, stop)] = name
-                if not running:
-                    break
-                finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    running.pop(future)
-                    settle(future.result())
-        except KeyboardInterrupt:
-            interrupted = True
-            stop.set()
-            # Each running layer sees `stop`, interrupts its pulumi and reports how it ended.
-            for future, name in list(running.items()):
-                settle(_result_after_interrupt(future, name))
-            running.clear()
+    launched: set[str] = set()
+    reported: dict[str, Outcome] = {}  # written by the workers, so Ctrl-C at any moment loses nothing
+
+    def guarded(name: str) -> Outcome:
+        outcome = _guarded(work, name, stop)
+        reported[name] = outcome
+        return outcome
+
+    pool = ThreadPoolExecutor(max_workers=parallel or len(order) or 1)
+    try:
+        while len(outcomes) < len(order):
+            active = set(running.values())
+            for name in order:
+                if name in outcomes or name in active:
+                    continue
+                if all(outcomes.get(d) is not None and outcomes[d].ok for d in needs[name]):
+                    if parallel and len(running) >= parallel:
+                        break
+                    launched.add(name)
+                    tell.started(name)
+                    running[pool.submit(guarded, name)] = name
+            if not running:
+                break
+            finished, _ = wait(list(running), timeout=0.2, return_when=FIRST_COMPLETED)
+            for future in finished:
+                running.pop(future)
+                settle(future.result())
+    except KeyboardInterrupt:
+        interrupted = True
+        stop.set()
+        # Each running layer sees `stop`, interrupts its pulumi and reports how it ended.
+        _drain(pool)
         for name in order:
-            if name not in outcomes:
-                settle(Outcome(name, CANCELLED, message="not started: the run was interrupted"))
+            if name in launched and name not in outcomes:
+                settle(reported.get(name) or Outcome(name, CANCELLED, message="interrupted"))
+    finally:
+        pool.shutdown(wait=True)
+    for name in order:
+        if name not in outcomes:
+            settle(Outcome(name, CANCELLED, message="not started: the run was interrupted"))
     return RunResult(outcomes, interrupted, time.monotonic() - started)
 
 
@@ -134,15 +146,14 @@ def _guarded(work: Work, layer: str, stop: threading.Event) -> Outcome:
         return Outcome(layer, FAILED, message=f"{type(error).__name__}: {error}")
 
 
-def _result_after_interrupt(future: Future[Outcome], layer: str) -> Outcome:
+def _drain(pool: ThreadPoolExecutor) -> None:
     while True:
         try:
-            return future.result()
+            pool.shutdown(wait=True)
+            return
         except KeyboardInterrupt:
             # A second Ctrl-C while layers wind down: keep waiting, they are already stopping.
             continue
-        except Exception as error:  # noqa: BLE001
-            return Outcome(layer, CANCELLED, message=str(error))
 
 
 def _waits_on(name: str, failed: str, needs: dict[str, set[str]]) -> bool:

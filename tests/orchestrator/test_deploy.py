@@ -14,6 +14,8 @@ from shared.cli.deploy import deploy_all, destroy, destroy_all, preview_all, up
 from shared.contracts import LAYERS
 from tests.orchestrator.conftest import Standin
 
+NETWORKS = "network-primary,network-secondary"
+
 
 def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
     return a["start"] < b["end"] and b["start"] < a["end"]
@@ -109,7 +111,7 @@ def test_from_and_only_together_are_refused(standin):
 
 
 def test_parallel_bounds_how_many_layers_run_at_once(standin):
-    deploy(standin, parallel=1)
+    deploy(standin, parallel=1, only="network-primary,network-secondary")
     ups = standin.ran("up")
     assert not any(overlap(a, b) for i, a in enumerate(ups) for b in ups[i + 1:])
 
@@ -132,10 +134,11 @@ def test_destroy_all_refuses_a_protected_environment_even_with_yes(standin):
     assert standin.ran("destroy") == []
 
 
-def test_destroy_all_on_a_protected_environment_with_allow_data_loss_destroys(standin):
-    deploy(standin, env="prod")
+def test_destroy_all_on_a_protected_environment_with_allow_data_loss_destroys(standin, capsys):
+    deploy(standin, env="prod", only=NETWORKS)
     destroy_all(Context(), env="prod", yes=True, allow_data_loss=True, backend=standin.backend)
-    assert set(standin.layers("destroy")) == set(LAYERS)
+    assert set(standin.layers("destroy")) == {"network-primary", "network-secondary"}
+    assert "monitoring: unchanged in 0.0s (no stack: nothing to destroy)" in capsys.readouterr().out
 
 
 def test_destructive_tasks_without_yes_and_without_a_terminal_ask_for_yes(standin):
@@ -147,18 +150,18 @@ def test_destructive_tasks_without_yes_and_without_a_terminal_ask_for_yes(standi
 
 
 def test_destroy_one_layer_refuses_while_a_layer_reading_it_is_deployed(standin):
-    deploy(standin)
-    with pytest.raises(Exit, match="still read network-primary"):
+    deploy(standin, only=f"{NETWORKS},global-traffic")
+    with pytest.raises(Exit, match="global-traffic still read network-primary"):
         destroy(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
-    destroy(Context(), layer="monitoring", env="dev", yes=True, backend=standin.backend)
-    assert standin.layers("destroy") == ["monitoring"]
+    destroy(Context(), layer="global-traffic", env="dev", yes=True, backend=standin.backend)
+    assert standin.layers("destroy") == ["global-traffic"]
 
 
 def test_up_always_runs_its_one_layer(standin):
-    deploy(standin)
+    deploy(standin, only=NETWORKS)
     standin.forget_calls()
-    up(Context(), layer="data", env="dev", yes=True, backend=standin.backend)
-    assert standin.layers("up") == ["data"]
+    up(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
+    assert standin.layers("up") == ["network-primary"]
 
 
 def test_preview_all_on_a_fresh_environment_previews_what_it_can_and_skips_the_rest(standin, capsys):
