@@ -1,0 +1,50 @@
+"""Benchmark: the deploy-all task over the stand-in pulumi, each layer taking SECONDS.
+
+Not a test (it sleeps on purpose). Run: .venv/bin/python -m tests.bench.deploy_all [SECONDS]
+It prints the wall time against the critical path (waves x SECONDS) and the serial sum. The
+task runs in this process (STS answered by moto), every `pulumi` call is a real subprocess.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from invoke import Context
+from moto import mock_aws
+
+from shared import graph
+from shared.cli.deploy import deploy_all
+from shared.contracts import LAYERS
+from tests.orchestrator.standin_pulumi import install
+
+
+def main(seconds: float) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        install(root / "bin")
+        os.environ.update({"PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}",
+               "STANDIN_RECORD": str(root / "calls.jsonl"), "STANDIN_STATE": str(root / "standin"),
+               "STANDIN_SLEEP": str(seconds), "PULUMI_CONFIG_PASSPHRASE": "bench",
+               "STANDIN_NEEDS": json.dumps({n: list(graph.dependencies(n)) for n in LAYERS}),
+               "DR_RUNS_DIR": str(root / "runs"), "AWS_ACCESS_KEY_ID": "bench",
+               "AWS_SECRET_ACCESS_KEY": "bench"})
+        os.environ.pop("PULUMI_BACKEND_URL", None)
+        with mock_aws(), contextlib.redirect_stdout(io.StringIO()):
+            started = time.monotonic()
+            deploy_all(Context(), env="dev", yes=True, backend=f"file://{root / 'state'}")
+            wall = time.monotonic() - started
+    critical = len(graph.waves()) * seconds
+    serial = len(LAYERS) * seconds
+    print(f"deploy-all, {len(LAYERS)} layers x {seconds:g}s: wall {wall:.2f}s; critical path "
+          f"{critical:g}s ({(wall / critical - 1) * 100:+.0f}%); serial sum {serial:g}s")
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0)
