@@ -1,0 +1,154 @@
+"""`invoke status`, `failover`, `failback`, `drill`: operating the deployed DR setup (boto3).
+
+The identifiers come from the deployed stacks' outputs (shared.orchestrator.outputs); the work
+is in shared/ops, which these tasks only wire to the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from invoke import Context, task
+from invoke.exceptions import Exit
+
+from shared.cli.common import fail
+
+if TYPE_CHECKING:
+    from shared.ops.clients import AwsClients
+    from shared.ops.failover import Failover
+    from shared.ops.topology import DrTopology
+
+T = TypeVar("T")
+
+_HELP = {
+    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "backend": "Pulumi backend URL holding the stacks (default: PULUMI_BACKEND_URL or .pulumi-state/)",
+}
+_MOVE_HELP = {
+    **_HELP,
+    "yes": "do not ask for confirmation",
+    "force": "move even when the target region looks unhealthy or its database lags",
+}
+
+
+def _topology(env: str, backend: str) -> DrTopology:
+    from shared.ops.errors import OpsError
+    from shared.ops.topology import load_topology
+    from shared.settings import SettingsError
+
+    try:
+        return load_topology(env, backend or None)
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    except OpsError as error:
+        raise fail(str(error), code=1) from None
+
+
+def _confirm(question: str, env: str, yes: bool) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise fail(f"{question}: confirmation needed; rerun with --yes")
+    answer = input(f"{question}? Type the environment name ({env}) to go on: ").strip()
+    if answer != env:
+        raise fail("not confirmed; nothing changed", code=1)
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run an operation; its errors become one line and exit 1, never a traceback."""
+    from shared.ops.errors import OpsError
+    from shared.ops.probes import AWS_ERRORS, one_line
+
+    try:
+        return action()
+    except OpsError as error:
+        raise fail(str(error), code=1) from None
+    except AWS_ERRORS as error:
+        raise fail(f"AWS call failed: {one_line(error)}", code=1) from None
+
+
+def _engine(topology: DrTopology) -> tuple[AwsClients, Failover]:
+    from shared.ops.clients import AwsClients
+    from shared.ops.failover import Failover
+    from shared.ops.state import StateStore
+
+    clients = AwsClients()
+    return clients, Failover(topology, clients, store=StateStore())
+
+
+@task(help={**_HELP, "format": "text (default) or json"})
+def status(c: Context, env: str = "dev", format: str = "text", backend: str = "") -> None:
+    """Which region serves, and is the standby ready? One screen, or JSON for scripts.
+
+    Shows the active-region parameter in both regions, the traffic dials and endpoint health,
+    the Route 53 health checks, Aurora roles and replication lag, DynamoDB replicas and S3
+    replication.
+    """
+    from shared.ops.clients import AwsClients
+    from shared.ops.status import collect_status
+
+    if format not in ("text", "json"):
+        raise fail(f"--format must be text or json, not {format!r}")
+    topology = _topology(env, backend)
+    result = _run(lambda: collect_status(topology, AwsClients()))
+    print(json.dumps(result.to_json(), indent=2, default=str) if format == "json" else result.render())
+
+
+@task(help={**_MOVE_HELP, "to": "region role that should serve afterwards: secondary or primary",
+            "planned": "Aurora switchover without data loss (default; both regions must answer)",
+            "unplanned": "Aurora failover ALLOWING DATA LOSS, for when the serving region is gone"})
+def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, unplanned: bool = False,
+             yes: bool = False, force: bool = False, backend: str = "") -> None:
+    """Fail over to one region: Aurora writer, traffic dials, active-region parameter; timed.
+
+    Waits for each step, verifies the end state and prints each step's time (the recovery
+    time). Refuses an unhealthy target unless --force. Rerun after a failure to resume.
+    """
+    from shared.ops.failover import PLANNED, UNPLANNED, FailoverRequest
+
+    if to not in ("secondary", "primary"):
+        raise fail(f"--to must be secondary or primary, not {to!r}")
+    if planned and unplanned:
+        raise fail("--planned and --unplanned exclude each other; pick one")
+    mode = UNPLANNED if unplanned else PLANNED
+    topology = _topology(env, backend)
+    target = topology.role(to)
+    _confirm(f"Fail {env} over to {target.region} ({mode}"
+             + (", accepting the loss of unreplicated writes" if mode == UNPLANNED else "") + ")", env, yes)
+    _, engine = _engine(topology)
+    _run(lambda: engine.run(FailoverRequest(to, mode, force=force)))
+
+
+@task(help=_MOVE_HELP)
+def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = False, backend: str = "") -> None:
+    """Return to the primary once it is healthy and caught up; restores the deployed dials.
+
+    A planned switchover, refused unless the primary's replication lag is within
+    dr:replicationLagAlarmSeconds (or --force).
+    """
+    from shared.ops.failover import PLANNED, FailoverRequest
+
+    topology = _topology(env, backend)
+    _confirm(f"Fail {env} back to {topology.primary.region}", env, yes)
+    _, engine = _engine(topology)
+    _run(lambda: engine.run(FailoverRequest("primary", PLANNED, force=force, operation="failback",
+                                            require_caught_up=True, restore_deployed_dials=True)))
+
+
+@task(help={**_HELP, "yes": "required on a protected environment (dr:protectData)"})
+def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "") -> None:
+    """Rehearse failover and failback; writes a report with the measured recovery time.
+
+    Planned failover to the secondary, verification, failback; the report (Markdown and JSON
+    under .runs/<env>/) holds step timings, the recovery time and the replication lag seen.
+    """
+    from shared.ops.drill import run_drill
+
+    topology = _topology(env, backend)
+    clients, engine = _engine(topology)
+    report = _run(lambda: run_drill(topology, clients, engine, yes=yes))
+    if report.outcome != "passed":
+        raise Exit(code=1)

@@ -1,0 +1,193 @@
+"""Reads of the live DR state that status, failover and drill share: one AWS call each, typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from shared.ops.clients import AwsClients
+from shared.ops.topology import DrTopology
+
+# Route 53 calls an endpoint healthy when more than 18% of its checkers report it healthy.
+ROUTE53_HEALTHY_SHARE = 0.18
+LAG_METRIC = "AuroraGlobalDBReplicationLag"  # milliseconds, published by the non-writer cluster
+# What a call to a region that is down, throttled or refusing us raises.
+AWS_ERRORS = (ClientError, BotoCoreError, LookupError)
+
+
+@dataclass(frozen=True)
+class ClusterMember:
+    arn: str
+    is_writer: bool
+    synchronization: str | None  # "connected" / "pending-resync" (Aurora PostgreSQL only)
+
+
+@dataclass(frozen=True)
+class GlobalClusterState:
+    status: str
+    members: tuple[ClusterMember, ...]
+    # Aurora's FailoverState while a switchover or failover runs: status, from, to, data loss.
+    failover: dict[str, Any] | None
+
+    @property
+    def writer_arn(self) -> str | None:
+        return next((m.arn for m in self.members if m.is_writer), None)
+
+    def member(self, arn: str) -> ClusterMember | None:
+        return next((m for m in self.members if m.arn == arn), None)
+
+    def settled_with_writer(self, arn: str) -> bool:
+        """`arn` writes and no switchover or failover is still under way."""
+        return self.writer_arn == arn and self.status == "available" and not self.failover
+
+
+def global_cluster(clients: AwsClients, topology: DrTopology, region: str) -> GlobalClusterState:
+    """The global cluster as `region`'s RDS endpoint sees it (any member region can answer)."""
+    answer = clients.rds(region).describe_global_clusters(
+        GlobalClusterIdentifier=topology.global_cluster_id)
+    found = answer.get("GlobalClusters") or []
+    if not found:
+        raise LookupError(f"global cluster {topology.global_cluster_id} not found in {region}")
+    cluster = found[0]
+    members = tuple(
+        ClusterMember(arn=m["DBClusterArn"], is_writer=bool(m.get("IsWriter")),
+                      synchronization=m.get("SynchronizationStatus"))
+        for m in cluster.get("GlobalClusterMembers", [])
+    )
+    failover = cluster.get("FailoverState") or None
+    return GlobalClusterState(status=cluster.get("Status", "unknown"), members=members,
+                              failover=dict(failover) if failover else None)
+
+
+@dataclass(frozen=True)
+class EndpointHealth:
+    endpoint_id: str
+    state: str  # INITIAL, HEALTHY or UNHEALTHY
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class EndpointGroupState:
+    arn: str
+    region: str
+    dial: float
+    endpoints: tuple[EndpointHealth, ...]
+
+    @property
+    def healthy(self) -> bool:
+        return bool(self.endpoints) and all(e.state == "HEALTHY" for e in self.endpoints)
+
+
+def endpoint_group(clients: AwsClients, arn: str) -> EndpointGroupState:
+    group = clients.globalaccelerator().describe_endpoint_group(EndpointGroupArn=arn)["EndpointGroup"]
+    return EndpointGroupState(
+        arn=arn, region=group.get("EndpointGroupRegion", ""),
+        dial=float(group.get("TrafficDialPercentage", 100.0)),
+        endpoints=tuple(EndpointHealth(endpoint_id=e.get("EndpointId", ""),
+                                       state=e.get("HealthState", "INITIAL"),
+                                       reason=e.get("HealthReason"))
+                        for e in group.get("EndpointDescriptions", [])),
+    )
+
+
+def accelerator_status(clients: AwsClients, topology: DrTopology) -> str:
+    """IN_PROGRESS while a change propagates to the edge, then DEPLOYED."""
+    answer = clients.globalaccelerator().describe_accelerator(AcceleratorArn=topology.accelerator_arn)
+    return str(answer["Accelerator"].get("Status", "unknown"))
+
+
+@dataclass(frozen=True)
+class HealthCheckState:
+    check_id: str
+    healthy_checkers: int
+    checkers: int
+
+    @property
+    def healthy(self) -> bool:
+        return self.checkers > 0 and self.healthy_checkers / self.checkers > ROUTE53_HEALTHY_SHARE
+
+    def describe(self) -> str:
+        return f"{self.healthy_checkers}/{self.checkers} checkers report success"
+
+
+def health_check(clients: AwsClients, check_id: str) -> HealthCheckState:
+    observations = clients.route53().get_health_check_status(
+        HealthCheckId=check_id)["HealthCheckObservations"]
+    healthy = sum(1 for o in observations
+                  if str(o.get("StatusReport", {}).get("Status", "")).startswith("Success"))
+    return HealthCheckState(check_id=check_id, healthy_checkers=healthy, checkers=len(observations))
+
+
+@dataclass(frozen=True)
+class LagReading:
+    latest_seconds: float | None
+    max_seconds: float | None
+    samples: int
+
+
+def replication_lag(clients: AwsClients, region: str, cluster_id: str, *,
+                    window: timedelta = timedelta(minutes=10), now: datetime | None = None) -> LagReading:
+    """The cluster's global replication lag over the last `window`, in seconds."""
+    end = now or datetime.now(UTC)
+    points = clients.cloudwatch(region).get_metric_statistics(
+        Namespace="AWS/RDS", MetricName=LAG_METRIC,
+        Dimensions=[{"Name": "DBClusterIdentifier", "Value": cluster_id}],
+        StartTime=end - window, EndTime=end, Period=60, Statistics=["Maximum"],
+    ).get("Datapoints", [])
+    if not points:
+        return LagReading(latest_seconds=None, max_seconds=None, samples=0)
+    points = sorted(points, key=lambda p: p["Timestamp"])
+    return LagReading(latest_seconds=points[-1]["Maximum"] / 1000,
+                      max_seconds=max(p["Maximum"] for p in points) / 1000, samples=len(points))
+
+
+def parameter_value(clients: AwsClients, region: str, name: str) -> str:
+    return str(clients.ssm(region).get_parameter(Name=name)["Parameter"]["Value"])
+
+
+@dataclass(frozen=True)
+class RegionHealth:
+    role: str
+    region: str
+    reasons: tuple[str, ...]  # why it is not healthy; empty when healthy
+
+    @property
+    def healthy(self) -> bool:
+        return not self.reasons
+
+
+def region_health(clients: AwsClients, topology: DrTopology, role: str) -> RegionHealth:
+    """Healthy when Route 53's checkers and Global Accelerator both see its NLB answering.
+
+    A check that cannot be read counts against health: a region that cannot answer is no target.
+    """
+    side = topology.role(role)
+    reasons: list[str] = []
+    try:
+        check = health_check(clients, side.health_check_id)
+        if not check.healthy:
+            reasons.append(f"Route 53 health check {check.check_id}: {check.describe()}")
+    except AWS_ERRORS as error:
+        reasons.append(f"Route 53 health check {side.health_check_id} unreadable: {one_line(error)}")
+    try:
+        group = endpoint_group(clients, side.endpoint_group_arn)
+        reasons.extend(f"Global Accelerator endpoint {short_id(e.endpoint_id)} is {e.state}"
+                       + (f" ({e.reason})" if e.reason else "")
+                       for e in group.endpoints if e.state != "HEALTHY")
+        if not group.endpoints:
+            reasons.append("Global Accelerator endpoint group has no endpoints")
+    except AWS_ERRORS as error:
+        reasons.append(f"Global Accelerator endpoint group unreadable: {one_line(error)}")
+    return RegionHealth(role=role, region=side.region, reasons=tuple(reasons))
+
+
+def short_id(arn: str) -> str:
+    """The last path element of an ARN: readable in a one-screen status."""
+    return arn.rsplit("/", 2)[-2] if arn.count("/") >= 2 else arn.rsplit(":", 1)[-1]
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__

@@ -1,0 +1,116 @@
+"""The deployed identifiers the DR operations act on, built from the layers' stack outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.ops.errors import OpsError
+
+ROLES = ("primary", "secondary")
+# The stacks whose outputs name what failover touches, by layer.
+SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data")
+
+
+@dataclass(frozen=True)
+class RegionTopology:
+    """One region's side of every replicated pair."""
+
+    role: str  # "primary" or "secondary": the deployed role, not who serves right now
+    region: str
+    cluster_id: str
+    cluster_arn: str
+    bucket_name: str
+    endpoint_group_arn: str
+    health_check_id: str
+    deployed_dial: float  # the traffic dial dr:trafficMode deploys; failback restores it
+
+
+@dataclass(frozen=True)
+class DrTopology:
+    environment: str
+    primary: RegionTopology
+    secondary: RegionTopology
+    global_cluster_id: str
+    table_name: str
+    active_region_parameter_name: str
+    replication_rule_id: str
+    accelerator_arn: str
+    replication_lag_limit_seconds: int
+    protect_data: bool
+
+    @property
+    def regions(self) -> tuple[RegionTopology, RegionTopology]:
+        return (self.primary, self.secondary)
+
+    def role(self, role: str) -> RegionTopology:
+        if role not in ROLES:
+            raise OpsError(f"unknown region role {role!r}; use primary or secondary")
+        return self.primary if role == "primary" else self.secondary
+
+    def other(self, role: str) -> RegionTopology:
+        return self.secondary if self.role(role).role == "primary" else self.primary
+
+    def by_region(self, region: str) -> RegionTopology | None:
+        return next((side for side in self.regions if side.region == region), None)
+
+
+def _require(outputs: Mapping[str, Mapping[str, Any]], layer: str, key: str, environment: str) -> Any:
+    value = (outputs.get(layer) or {}).get(key)
+    if value in (None, ""):
+        raise OpsError(f"stack {layer}/{environment} has no output {key!r}; deploy it first "
+                       f"(invoke deploy-all --env {environment})")
+    return value
+
+
+def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, Any]], *,
+                          replication_lag_limit_seconds: int, protect_data: bool) -> DrTopology:
+    """`outputs` maps each layer of SOURCE_LAYERS to its `pulumi stack output --json`."""
+
+    def get(layer: str, key: str) -> Any:
+        return _require(outputs, layer, key, environment)
+
+    sides = {
+        role: RegionTopology(
+            role=role,
+            region=str(get(f"network-{role}", "region")),
+            cluster_id=str(get("data", f"{role}_cluster_id")),
+            cluster_arn=str(get("data", f"{role}_cluster_arn")),
+            bucket_name=str(get("data", f"{role}_bucket_name")),
+            endpoint_group_arn=str(get("global-traffic", f"{role}_endpoint_group_arn")),
+            health_check_id=str(get("global-traffic", f"{role}_health_check_id")),
+            deployed_dial=float(get("global-traffic", f"{role}_traffic_dial")),
+        )
+        for role in ROLES
+    }
+    return DrTopology(
+        environment=environment,
+        primary=sides["primary"],
+        secondary=sides["secondary"],
+        global_cluster_id=str(get("data", "global_cluster_id")),
+        table_name=str(get("data", "table_name")),
+        active_region_parameter_name=str(get("data", "active_region_parameter_name")),
+        replication_rule_id=str(get("data", "replication_rule_id")),
+        accelerator_arn=str(get("global-traffic", "accelerator_arn")),
+        replication_lag_limit_seconds=replication_lag_limit_seconds,
+        protect_data=protect_data,
+    )
+
+
+def load_topology(environment: str, backend: str | None = None) -> DrTopology:
+    """The deployed topology of `environment`, read through the orchestrator's output helper."""
+    from shared.config import settings_for
+    from shared.orchestrator.errors import OrchestratorError
+    from shared.orchestrator.outputs import stack_outputs
+
+    settings = settings_for(environment)
+    try:
+        outputs = {layer: stack_outputs(layer, environment, backend=backend) for layer in SOURCE_LAYERS}
+    except OrchestratorError as error:
+        raise OpsError(str(error)) from None
+    return topology_from_outputs(
+        environment, outputs,
+        replication_lag_limit_seconds=settings.replication_lag_alarm_seconds,
+        protect_data=settings.protect_data,
+    )

@@ -1,0 +1,50 @@
+"""Polling with a timeout and visible progress; the clock and sleep are injectable for tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shared.ops.probes import AWS_ERRORS, one_line
+
+Check = Callable[[], tuple[bool, str]]
+
+
+class WaitTimedOut(TimeoutError):
+    pass
+
+
+@dataclass
+class Waiter:
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    echo: Callable[[str], None] = print
+    interval: float = 10.0
+
+    def until(self, what: str, check: Check, timeout: float) -> float:
+        """Poll `check` (done, what it saw) until done; the seconds it took."""
+        start = self.clock()
+        while True:
+            try:
+                done, seen = check()
+            # A control plane mid-switchover can refuse a read; keep polling until the timeout.
+            except AWS_ERRORS as error:
+                done, seen = False, f"read failed: {one_line(error)}"
+            elapsed = self.clock() - start
+            if done:
+                return elapsed
+            if elapsed >= timeout:
+                raise WaitTimedOut(f"{what}: not done after {timeout:.0f} s (last seen: {seen})")
+            self.echo(f"    waiting for {what}: {seen} ({elapsed:.0f} s of {timeout:.0f} s)")
+            self.sleep(min(self.interval, timeout - elapsed))
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds each step may take. A global switchover usually completes in minutes."""
+
+    database: float = 1800
+    traffic: float = 600
+    parameter: float = 120
+    catch_up: float = 900  # drill only: waiting for the old primary to catch up before failback
