@@ -237,14 +237,18 @@ class Failover:
                            lag: LagReading | None) -> LagReading | None:
         limit = self.topology.replication_lag_limit_seconds
 
+        def verdict(reading: LagReading | None) -> tuple[bool, str]:
+            if reading is None or reading.latest_seconds is None:
+                return False, f"no {target.cluster_id} replication lag datapoints in the last 10 minutes"
+            return reading.latest_seconds <= limit, f"lag {reading.latest_seconds:.1f} s (limit {limit} s)"
+
         def caught_up() -> tuple[bool, str]:
             nonlocal lag
             lag = self._lag(target)
-            if lag is None or lag.latest_seconds is None:
-                return False, f"no {target.cluster_id} replication lag datapoints in the last 10 minutes"
-            return lag.latest_seconds <= limit, f"lag {lag.latest_seconds:.1f} s (limit {limit} s)"
+            return verdict(lag)
 
-        done, seen = caught_up()
+        # The preflight has just read the lag: judge that reading before polling again.
+        done, seen = verdict(lag)
         if done:
             return lag
         if request.catch_up_wait:

@@ -1,0 +1,187 @@
+"""DR operations against emulated AWS: moto for SSM, DynamoDB and S3; botocore's Stubber for what
+moto lacks (Global Accelerator, Aurora global switchover/failover, Route 53 checker status,
+CloudWatch lag datapoints). Every Stubber request and response is checked against the AWS model.
+
+The topology is the offline plan's own outputs, so identifiers are the ones the layers export.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from shared.ops.clients import GA_API_REGION, ROUTE53_API_REGION, AwsClients
+from shared.ops.failover import Failover
+from shared.ops.state import StateStore
+from shared.ops.topology import SOURCE_LAYERS, DrTopology, topology_from_outputs
+from shared.ops.waiting import Waiter
+from tests.support import outputs, plan_of
+
+PRIMARY, SECONDARY = "us-east-1", "us-east-2"
+
+
+def planned_topology(protect_data: bool = False) -> DrTopology:
+    plan = plan_of("dev")
+    return topology_from_outputs("dev", {layer: outputs(plan, layer) for layer in SOURCE_LAYERS},
+                                 replication_lag_limit_seconds=60, protect_data=protect_data)
+
+
+class FakeClock:
+    """Time that moves only when the code sleeps or a step does work, so durations are exact."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        self.now += 0.5  # every read of the clock costs half a second of "AWS time"
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Aws:
+    """The emulated account: moto behind every client, Stubber in front of the ones moto lacks."""
+
+    def __init__(self, topology: DrTopology) -> None:
+        self.topology = topology
+        self.clients = AwsClients(config=None)
+        self.stubs: dict[tuple[str, str], Stubber] = {}
+
+    def stub(self, service: str, region: str) -> Stubber:
+        if (service, region) not in self.stubs:
+            client = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+            stubber = Stubber(client)
+            stubber.activate()
+            self.clients.use(service, region, client)
+            self.stubs[(service, region)] = stubber
+        return self.stubs[(service, region)]
+
+    def side(self, role: str) -> Any:
+        return self.topology.role(role)
+
+    # --- Aurora ---
+    def cluster(self, region: str, writer: str, status: str = "available",
+                failover: dict[str, Any] | None = None, sync: str = "connected") -> None:
+        members = [{"DBClusterArn": side.cluster_arn, "IsWriter": side.role == writer,
+                    "Readers": [], "GlobalWriteForwardingStatus": "disabled",
+                    **({} if side.role == writer else {"SynchronizationStatus": sync})}
+                   for side in self.topology.regions]
+        cluster: dict[str, Any] = {
+            "GlobalClusterIdentifier": self.topology.global_cluster_id, "Status": status,
+            "Engine": "aurora-postgresql", "GlobalClusterMembers": members}
+        if failover:
+            cluster["FailoverState"] = failover
+        self.stub("rds", region).add_response(
+            "describe_global_clusters", {"GlobalClusters": [cluster]},
+            {"GlobalClusterIdentifier": self.topology.global_cluster_id})
+
+    def switchover(self, region: str, target: str) -> None:
+        self.stub("rds", region).add_response(
+            "switchover_global_cluster", {"GlobalCluster": {"Status": "switching-over"}},
+            {"GlobalClusterIdentifier": self.topology.global_cluster_id,
+             "TargetDbClusterIdentifier": self.side(target).cluster_arn})
+
+    def failover(self, region: str, target: str) -> None:
+        self.stub("rds", region).add_response(
+            "failover_global_cluster", {"GlobalCluster": {"Status": "failing-over"}},
+            {"GlobalClusterIdentifier": self.topology.global_cluster_id,
+             "TargetDbClusterIdentifier": self.side(target).cluster_arn, "AllowDataLoss": True})
+
+    def lag(self, role: str, milliseconds: float | None) -> None:
+        side = self.side(role)
+        points = [] if milliseconds is None else [
+            {"Timestamp": datetime.now(UTC), "Maximum": milliseconds, "Unit": "Milliseconds"}]
+        self.stub("cloudwatch", side.region).add_response(
+            "get_metric_statistics", {"Label": "AuroraGlobalDBReplicationLag", "Datapoints": points})
+
+    # --- Route 53 and Global Accelerator ---
+    def health(self, role: str, healthy: bool = True) -> None:
+        report = ("Success: HTTP Status Code 200, OK" if healthy
+                  else "Failure: Connection timed out.")
+        observations = [{"Region": region, "IPAddress": f"15.177.{i}.10", "StatusReport": {
+            "Status": report, "CheckedTime": datetime.now(UTC)}}
+            for i, region in enumerate(("us-east-1", "us-west-1", "us-west-2", "eu-west-1",
+                                        "ap-southeast-1", "ap-southeast-2", "ap-northeast-1",
+                                        "sa-east-1"))]
+        self.stub("route53", ROUTE53_API_REGION).add_response(
+            "get_health_check_status", {"HealthCheckObservations": observations},
+            {"HealthCheckId": self.side(role).health_check_id})
+
+    def group(self, role: str, dial: float, state: str = "HEALTHY") -> None:
+        side = self.side(role)
+        self.stub("globalaccelerator", GA_API_REGION).add_response(
+            "describe_endpoint_group", {"EndpointGroup": {
+                "EndpointGroupArn": side.endpoint_group_arn, "EndpointGroupRegion": side.region,
+                "TrafficDialPercentage": dial, "EndpointDescriptions": [{
+                    "EndpointId": f"arn:aws:elasticloadbalancing:{side.region}:123456789012:"
+                                  "loadbalancer/net/dr-nlb/0123456789abcdef",
+                    "HealthState": state}]}},
+            {"EndpointGroupArn": side.endpoint_group_arn})
+
+    def set_dial(self, role: str, dial: float) -> None:
+        side = self.side(role)
+        self.stub("globalaccelerator", GA_API_REGION).add_response(
+            "update_endpoint_group", {"EndpointGroup": {"EndpointGroupArn": side.endpoint_group_arn}},
+            {"EndpointGroupArn": side.endpoint_group_arn, "TrafficDialPercentage": dial})
+
+    def accelerator(self, status: str = "DEPLOYED") -> None:
+        self.stub("globalaccelerator", GA_API_REGION).add_response(
+            "describe_accelerator", {"Accelerator": {
+                "AcceleratorArn": self.topology.accelerator_arn, "Name": "dr-dev", "Status": status,
+                "Enabled": True, "IpAddressType": "IPV4"}},
+            {"AcceleratorArn": self.topology.accelerator_arn})
+
+    def fail(self, service: str, region: str, operation: str, code: str = "ThrottlingException") -> None:
+        self.stub(service, region).add_client_error(operation, service_error_code=code,
+                                                    service_message="Rate exceeded")
+
+    # --- moto-backed state ---
+    def active_region(self, region: str, *where: str) -> None:
+        for place in where or (PRIMARY, SECONDARY):
+            self.clients.ssm(place).put_parameter(
+                Name=self.topology.active_region_parameter_name, Value=region, Type="String",
+                Overwrite=True)
+
+    def active_region_in(self, region: str) -> str:
+        answer = self.clients.ssm(region).get_parameter(Name=self.topology.active_region_parameter_name)
+        return str(answer["Parameter"]["Value"])
+
+    def verify_all_used(self) -> None:
+        for stubber in self.stubs.values():
+            stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        emulated = Aws(planned_topology())
+        emulated.active_region(PRIMARY)
+        yield emulated
+
+
+@pytest.fixture
+def printed() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def engine(aws: Aws, tmp_path: Any, printed: list[str], clock: FakeClock) -> Failover:
+    return Failover(aws.topology, aws.clients, store=StateStore(tmp_path / "runs"),
+                    waiter=Waiter(clock=clock, sleep=clock.sleep, echo=printed.append, interval=5),
+                    echo=printed.append)

@@ -1,0 +1,70 @@
+"""Where the operations get their identifiers, how bad input is answered, and why a later
+`deploy-all` does not undo a failover."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from shared.config import REPO_ROOT
+from shared.ops.errors import OpsError
+from shared.ops.topology import SOURCE_LAYERS, topology_from_outputs
+from tests.support import outputs, plan_of, resources
+
+# What AWS rewrites during a failover, per resource type: the code must not fight it.
+MOVED_BY_FAILOVER = {
+    ("data", "aws:rds/cluster:Cluster"): ["globalClusterIdentifier", "replicationSourceIdentifier"],
+    ("global-traffic", "aws:globalaccelerator/endpointGroup:EndpointGroup"): ["trafficDialPercentage"],
+}
+
+
+def test_the_topology_is_the_deployed_outputs():
+    plan = plan_of("dev")
+    deployed = {layer: outputs(plan, layer) for layer in SOURCE_LAYERS}
+    topology = topology_from_outputs("dev", deployed, replication_lag_limit_seconds=60,
+                                     protect_data=False)
+    data, traffic = deployed["data"], deployed["global-traffic"]
+    for side in topology.regions:
+        assert side.cluster_arn == data[f"{side.role}_cluster_arn"]
+        assert side.endpoint_group_arn == traffic[f"{side.role}_endpoint_group_arn"]
+        assert side.health_check_id == traffic[f"{side.role}_health_check_id"]
+        assert side.region == deployed[f"network-{side.role}"]["region"]
+    assert (topology.primary.deployed_dial, topology.secondary.deployed_dial) == (100, 0)
+    assert topology.active_region_parameter_name == data["active_region_parameter_name"]
+
+
+def test_a_layer_not_deployed_is_named_with_the_fix():
+    plan = plan_of("dev")
+    deployed = {layer: outputs(plan, layer) for layer in SOURCE_LAYERS if layer != "global-traffic"}
+    with pytest.raises(OpsError, match=r"stack global-traffic/dev has no output '\w+'; deploy it first "
+                                       r"\(invoke deploy-all --env dev\)"):
+        topology_from_outputs("dev", deployed, replication_lag_limit_seconds=60, protect_data=False)
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_a_redeploy_after_failover_leaves_what_the_failover_moved(environment):
+    plan = plan_of(environment)
+    for (layer, token), fields in MOVED_BY_FAILOVER.items():
+        found = resources(plan, layer, token)
+        assert len(found) == 2
+        assert all(r["ignore_changes"] == fields for r in found), token
+    parameter = outputs(plan, "data")["active_region_parameter_name"]
+    flags = [p for p in resources(plan, "data", "aws:ssm/parameter:Parameter")
+             if p["inputs"]["name"] == parameter]
+    assert {p["region"] for p in flags} == {"us-east-1", "us-east-2"}
+    assert all(p["ignore_changes"] == ["insecureValue"] for p in flags)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["failover", "--to", "elsewhere"], "error: --to must be secondary or primary, not 'elsewhere'"),
+    (["failover", "--to", "secondary", "--planned", "--unplanned"],
+     "error: --planned and --unplanned exclude each other; pick one"),
+    (["status", "--format", "xml"], "error: --format must be text or json, not 'xml'"),
+])
+def test_bad_input_is_one_line_and_a_non_zero_exit(args, message):
+    done = subprocess.run([sys.executable, "-m", "invoke", *args], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode != 0
+    assert done.stderr.strip() == message and "Traceback" not in done.stdout + done.stderr

@@ -1,0 +1,96 @@
+"""invoke status: one screen saying which region serves and whether the standby is ready,
+with every read independent so a region that is down still leaves the rest visible."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.ops.status import collect_status
+from tests.ops.conftest import PRIMARY, SECONDARY, Aws
+
+
+@pytest.fixture
+def stores(aws: Aws) -> None:
+    """The data layer's table replicas and buckets, with replication (RTC) on the primary's."""
+    topology = aws.topology
+    for side in topology.regions:
+        aws.clients.dynamodb(side.region).create_table(
+            TableName=topology.table_name, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        s3 = aws.clients.s3(side.region)
+        location = {} if side.region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": side.region}}
+        s3.create_bucket(Bucket=side.bucket_name, **location)
+        s3.put_bucket_versioning(Bucket=side.bucket_name, VersioningConfiguration={"Status": "Enabled"})
+    source = aws.clients.s3(PRIMARY)
+    source.put_bucket_replication(Bucket=topology.primary.bucket_name, ReplicationConfiguration={
+        "Role": "arn:aws:iam::123456789012:role/replication", "Rules": [{
+            "ID": topology.replication_rule_id, "Status": "Enabled", "Priority": 1, "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Enabled"},
+            "Destination": {"Bucket": f"arn:aws:s3:::{topology.secondary.bucket_name}",
+                            "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+                            "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}}}]})
+
+
+def queue_region_reads(aws: Aws, role: str, dial: float, healthy: bool = True,
+                       lag_ms: float | None = None) -> None:
+    aws.group(role, dial, "HEALTHY" if healthy else "UNHEALTHY")
+    aws.health(role, healthy)
+    if lag_ms is not None:
+        aws.lag(role, lag_ms)
+
+
+def test_a_healthy_pair_shows_the_serving_region_and_a_ready_standby(aws, stores):
+    aws.cluster(PRIMARY, writer="primary")
+    queue_region_reads(aws, "primary", 100)
+    queue_region_reads(aws, "secondary", 0, lag_ms=900)
+
+    status = collect_status(aws.topology, aws.clients)
+
+    aws.verify_all_used()
+    assert (status.active_region, status.writer_region, status.serving_regions) == (
+        PRIMARY, PRIMARY, [PRIMARY])
+    assert status.standby_region == SECONDARY and status.standby_ready, status.standby_problems
+    secondary = status.region("secondary")
+    assert (secondary.database_role, secondary.replication_lag_seconds) == ("reader", 0.9)
+    assert secondary.table_status == "ACTIVE" and secondary.bucket_replication == []
+    assert status.region("primary").bucket_replication[0]["time_control"] is True
+    screen = status.render()
+    assert f"active region:   {PRIMARY}" in screen and f"standby {SECONDARY}: READY" in screen
+    assert json.loads(json.dumps(status.to_json(), default=str))["standby_ready"] is True
+
+
+def test_a_lost_secondary_is_not_ready_and_the_rest_still_shows(aws, stores):
+    aws.cluster(PRIMARY, writer="primary")
+    queue_region_reads(aws, "primary", 100)
+    aws.fail("globalaccelerator", "us-west-2", "describe_endpoint_group", "InternalServiceErrorException")
+    aws.health("secondary", healthy=False)
+    aws.lag("secondary", 240_000)
+
+    status = collect_status(aws.topology, aws.clients)
+
+    aws.verify_all_used()
+    assert status.active_region == PRIMARY
+    assert not status.standby_ready
+    problems = "; ".join(status.standby_problems)
+    assert "0/8 checkers report success" in problems and "Aurora lags 240.0 s" in problems
+    assert "Global Accelerator endpoint health unreadable" in problems
+    assert any("Global Accelerator endpoint group" in e for e in status.region("secondary").errors)
+    screen = status.render()
+    assert "NOT READY" in screen and "error:" in screen
+
+
+def test_regions_that_disagree_on_the_active_region_are_shown_as_unclear(aws, stores):
+    aws.active_region(SECONDARY, SECONDARY)
+    aws.cluster(PRIMARY, writer="primary")
+    queue_region_reads(aws, "primary", 100)
+    queue_region_reads(aws, "secondary", 0, lag_ms=900)
+
+    status = collect_status(aws.topology, aws.clients)
+
+    assert status.active_region is None
+    assert f"UNCLEAR, {aws.topology.active_region_parameter_name} says {PRIMARY}={PRIMARY}, " \
+           f"{SECONDARY}={SECONDARY}" in status.render()
