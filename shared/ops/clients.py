@@ -24,7 +24,7 @@ class AwsClients:
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._clients:
-            self._clients[key] = self._session.client(service, region_name=region,  # type: ignore[call-overload]
+            self._clients[key] = self._session.client(service, region_name=region,
                                                       config=self._config)
         return self._clients[key]
 

@@ -56,7 +56,7 @@ class Aws:
 
     def stub(self, service: str, region: str) -> Stubber:
         if (service, region) not in self.stubs:
-            client = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+            client = boto3.client(service, region_name=region)
             stubber = Stubber(client)
             stubber.activate()
             self.clients.use(service, region, client)
