@@ -10,7 +10,12 @@ import pytest
 from shared.ops.drill import run_drill
 from shared.ops.errors import Refused
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
-from tests.ops.test_failover import queue_preflight, queue_traffic_move, queue_verify
+from tests.ops.test_failover import (
+    queue_dials_back_and_verify,
+    queue_preflight,
+    queue_traffic_move,
+    queue_verify,
+)
 
 
 def queue_failback(aws: Aws) -> None:
@@ -21,19 +26,7 @@ def queue_failback(aws: Aws) -> None:
     aws.cluster(PRIMARY, writer="secondary")
     aws.switchover(PRIMARY, target="primary")
     aws.cluster(PRIMARY, writer="primary")
-    aws.group("primary", 0)
-    aws.group("secondary", 100)
-    aws.set_dial("primary", 100)
-    aws.set_dial("secondary", 0)
-    aws.group("primary", 100)
-    aws.group("secondary", 0)
-    aws.accelerator()
-    aws.cluster(PRIMARY, writer="primary")
-    aws.group("primary", 100)
-    aws.group("secondary", 0)
-    aws.accelerator()
-    aws.health("primary")
-    aws.group("primary", 100)
+    queue_dials_back_and_verify(aws)
 
 
 def queue_status_while_secondary_serves(aws: Aws) -> None:

@@ -40,6 +40,23 @@ def queue_verify(aws: Aws, rds_region: str = SECONDARY) -> None:
     aws.group("secondary", 100)
 
 
+def queue_dials_back_and_verify(aws: Aws) -> None:
+    """Failback's traffic step and verification: dr:trafficMode active-passive deployed 100/0."""
+    aws.group("primary", 0)
+    aws.group("secondary", 100)
+    aws.set_dial("primary", 100)
+    aws.set_dial("secondary", 0)
+    aws.group("primary", 100)
+    aws.group("secondary", 0)
+    aws.accelerator()
+    aws.cluster(PRIMARY, writer="primary")
+    aws.group("primary", 100)
+    aws.group("secondary", 0)
+    aws.accelerator()
+    aws.health("primary")
+    aws.group("primary", 100)
+
+
 def test_planned_failover_switches_the_database_then_traffic_then_the_parameter(aws, engine, printed):
     queue_preflight(aws)
     aws.cluster(SECONDARY, writer="primary")  # the database step's first look
@@ -150,20 +167,7 @@ def test_failback_restores_the_deployed_dials(aws, engine):
     aws.health("primary")
     aws.group("primary", 0)
     aws.cluster(PRIMARY, writer="primary")
-    # dr:trafficMode active-passive deploys primary 100 / secondary 0
-    aws.group("primary", 0)
-    aws.group("secondary", 100)
-    aws.set_dial("primary", 100)
-    aws.set_dial("secondary", 0)
-    aws.group("primary", 100)
-    aws.group("secondary", 0)
-    aws.accelerator()
-    aws.cluster(PRIMARY, writer="primary")
-    aws.group("primary", 100)
-    aws.group("secondary", 0)
-    aws.accelerator()
-    aws.health("primary")
-    aws.group("primary", 100)
+    queue_dials_back_and_verify(aws)
 
     result = engine.run(FailoverRequest("primary", PLANNED, operation="failback",
                                         require_caught_up=True, restore_deployed_dials=True))
