@@ -1,5 +1,4 @@
-"""Where the operations get their identifiers, how bad input is answered, and why a later
-`deploy-all` does not undo a failover."""
+"""Where the operations get their identifiers, and how bad input is answered."""
 
 from __future__ import annotations
 
@@ -11,13 +10,7 @@ import pytest
 from shared.config import REPO_ROOT
 from shared.ops.errors import OpsError
 from shared.ops.topology import SOURCE_LAYERS, topology_from_outputs
-from tests.support import outputs, plan_of, resources
-
-# What AWS rewrites during a failover, per resource type: the code must not fight it.
-MOVED_BY_FAILOVER = {
-    ("data", "aws:rds/cluster:Cluster"): ["globalClusterIdentifier", "replicationSourceIdentifier"],
-    ("global-traffic", "aws:globalaccelerator/endpointGroup:EndpointGroup"): ["trafficDialPercentage"],
-}
+from tests.support import outputs, plan_of
 
 
 def test_the_topology_is_the_deployed_outputs():
@@ -41,20 +34,6 @@ def test_a_layer_not_deployed_is_named_with_the_fix():
     with pytest.raises(OpsError, match=r"stack global-traffic/dev has no output '\w+'; deploy it first "
                                        r"\(invoke deploy-all --env dev\)"):
         topology_from_outputs("dev", deployed, replication_lag_limit_seconds=60, protect_data=False)
-
-
-@pytest.mark.parametrize("environment", ["dev", "prod"])
-def test_a_redeploy_after_failover_leaves_what_the_failover_moved(environment):
-    plan = plan_of(environment)
-    for (layer, token), fields in MOVED_BY_FAILOVER.items():
-        found = resources(plan, layer, token)
-        assert len(found) == 2
-        assert all(r["ignore_changes"] == fields for r in found), token
-    parameter = outputs(plan, "data")["active_region_parameter_name"]
-    flags = [p for p in resources(plan, "data", "aws:ssm/parameter:Parameter")
-             if p["inputs"]["name"] == parameter]
-    assert {p["region"] for p in flags} == {"us-east-1", "us-east-2"}
-    assert all(p["ignore_changes"] == ["insecureValue"] for p in flags)
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -1,0 +1,47 @@
+"""After a failover the code still describes the truth: a later `deploy-all` or `pulumi up` must
+not promote the old primary back, re-attach the clusters or flip the dials and the parameter.
+
+The programs own the deployed shape; the operations own the fields a failover moves. The plan
+records `ignore_changes` on exactly those fields, in every environment.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import outputs, plan_of, resources
+
+# What AWS rewrites during a failover, per resource type: the code must not fight it.
+MOVED_BY_FAILOVER = {
+    ("data", "aws:rds/cluster:Cluster"): ["globalClusterIdentifier", "replicationSourceIdentifier"],
+    ("global-traffic", "aws:globalaccelerator/endpointGroup:EndpointGroup"): ["trafficDialPercentage"],
+}
+
+
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_a_redeploy_after_failover_leaves_what_the_failover_moved(environment):
+    plan = plan_of(environment)
+    for (layer, token), fields in MOVED_BY_FAILOVER.items():
+        found = resources(plan, layer, token)
+        assert len(found) == 2
+        assert all(r["ignore_changes"] == fields for r in found), token
+    parameter = outputs(plan, "data")["active_region_parameter_name"]
+    flags = [p for p in resources(plan, "data", "aws:ssm/parameter:Parameter")
+             if p["inputs"]["name"] == parameter]
+    assert {p["region"] for p in flags} == {"us-east-1", "us-east-2"}
+    assert all(p["ignore_changes"] == ["insecureValue"] for p in flags)
+
+
+def test_nothing_else_is_ignored():
+    """Only what a failover moves escapes the program: any other drift still shows in a preview."""
+    plan = plan_of("prod")
+    ignoring = sorted((layer["name"], r["type"], r["region"], tuple(r["ignore_changes"]))
+                      for layer in plan.to_json()["layers"] for r in layer["resources"]
+                      if r.get("ignore_changes"))
+    expected = sorted([(layer, token, region, tuple(fields))
+                       for (layer, token), fields in MOVED_BY_FAILOVER.items()
+                       for region in (["global", "global"] if layer == "global-traffic"
+                                      else ["us-east-1", "us-east-2"])]
+                      + [("data", "aws:ssm/parameter:Parameter", region, ("insecureValue",))
+                         for region in ("us-east-1", "us-east-2")])
+    assert ignoring == expected
