@@ -212,6 +212,8 @@ class Failover:
             raise Refused(f"cluster {target.cluster_id} is not a member of global cluster "
                           f"{self.topology.global_cluster_id}; it cannot be promoted (see invoke status)")
         health = region_health(self.clients, self.topology, request.target)
+        for note in health.notes:
+            self.echo(f"warning: {note}; judging {target.region} by Global Accelerator alone")
         if not health.healthy:
             message = f"{request.target} region {target.region} is unhealthy: {'; '.join(health.reasons)}"
             if not request.force:
@@ -359,5 +361,6 @@ class Failover:
             (checked if ok else problems).append(f"{what}: {seen}")
         health = region_health(self.clients, self.topology, request.target)
         checked.append(f"{target.region} health: " + ("healthy" if health.healthy else
-                                                      "NOT healthy: " + "; ".join(health.reasons)))
+                                                      "NOT healthy: " + "; ".join(health.reasons))
+                       + "".join(f" ({note})" for note in health.notes))
         return problems, checked

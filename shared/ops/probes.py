@@ -153,6 +153,7 @@ class RegionHealth:
     role: str
     region: str
     reasons: tuple[str, ...]  # why it is not healthy; empty when healthy
+    notes: tuple[str, ...] = ()  # what could not be read but did not decide the verdict
 
     @property
     def healthy(self) -> bool:
@@ -162,16 +163,19 @@ class RegionHealth:
 def region_health(clients: AwsClients, topology: DrTopology, role: str) -> RegionHealth:
     """Healthy when Route 53's checkers and Global Accelerator both see its NLB answering.
 
-    A check that cannot be read counts against health: a region that cannot answer is no target.
+    A Global Accelerator group that cannot be read counts against health: no target without it.
+    Route 53's API is served from us-east-1, so when only that read fails (the primary region's
+    outage, the very case for an unplanned failover) Global Accelerator's own checks decide.
     """
     side = topology.role(role)
     reasons: list[str] = []
+    notes: list[str] = []
     try:
         check = health_check(clients, side.health_check_id)
         if not check.healthy:
             reasons.append(f"Route 53 health check {check.check_id}: {check.describe()}")
     except AWS_ERRORS as error:
-        reasons.append(f"Route 53 health check {side.health_check_id} unreadable: {one_line(error)}")
+        notes.append(f"Route 53 health check {side.health_check_id} unreadable: {one_line(error)}")
     try:
         group = endpoint_group(clients, side.endpoint_group_arn)
         reasons.extend(f"Global Accelerator endpoint {short_id(e.endpoint_id)} is {e.state}"
@@ -181,7 +185,9 @@ def region_health(clients: AwsClients, topology: DrTopology, role: str) -> Regio
             reasons.append("Global Accelerator endpoint group has no endpoints")
     except AWS_ERRORS as error:
         reasons.append(f"Global Accelerator endpoint group unreadable: {one_line(error)}")
-    return RegionHealth(role=role, region=side.region, reasons=tuple(reasons))
+        reasons.extend(notes)  # with neither signal there is nothing to go on
+        notes = []
+    return RegionHealth(role=role, region=side.region, reasons=tuple(reasons), notes=tuple(notes))
 
 
 def short_id(arn: str) -> str:

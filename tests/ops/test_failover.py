@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from shared.ops.clients import ROUTE53_API_REGION
 from shared.ops.errors import OpsError, Refused, StepFailed
 from shared.ops.failover import PLANNED, UNPLANNED, FailoverRequest
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
@@ -107,6 +108,41 @@ def test_an_unhealthy_target_is_refused_before_anything_moves(aws, engine):
 
     aws.verify_all_used()  # no switchover, no dial, no parameter call was queued or made
     assert aws.active_region_in(SECONDARY) == PRIMARY
+
+
+def test_an_unplanned_failover_goes_on_when_only_route53s_api_is_lost(aws, engine, printed):
+    """Route 53's API lives in us-east-1: losing the primary region must not block leaving it."""
+    aws.cluster(SECONDARY, writer="primary")
+    aws.fail("route53", ROUTE53_API_REGION, "get_health_check_status", "ServiceUnavailable")
+    aws.group("secondary", 0)
+    aws.lag("secondary", None)
+    aws.cluster(SECONDARY, writer="primary")
+    aws.failover(SECONDARY, target="secondary")
+    aws.cluster(SECONDARY, writer="secondary")
+    queue_traffic_move(aws)
+    aws.cluster(SECONDARY, writer="secondary")
+    aws.group("secondary", 100)
+    aws.group("primary", 0)
+    aws.accelerator("DEPLOYED")
+    aws.fail("route53", ROUTE53_API_REGION, "get_health_check_status", "ServiceUnavailable")
+    aws.group("secondary", 100)
+
+    result = engine.run(FailoverRequest("secondary", UNPLANNED))
+
+    aws.verify_all_used()
+    assert any(line.startswith("warning: Route 53 health check") and "by Global Accelerator alone" in line
+               for line in printed)
+    assert result.verification[-1].startswith(f"{SECONDARY} health: healthy (Route 53 health check")
+
+
+def test_a_target_nobody_can_vouch_for_is_refused(aws, engine):
+    aws.cluster(SECONDARY, writer="primary")
+    aws.fail("route53", ROUTE53_API_REGION, "get_health_check_status", "ServiceUnavailable")
+    aws.fail("globalaccelerator", "us-west-2", "describe_endpoint_group", "InternalServiceErrorException")
+
+    with pytest.raises(Refused, match=r"endpoint group unreadable: .*Route 53 health check .* unreadable"):
+        engine.run(FailoverRequest("secondary", UNPLANNED))
+    aws.verify_all_used()
 
 
 def test_a_second_run_finds_everything_done_and_changes_nothing(aws, engine, printed):
