@@ -1,6 +1,10 @@
-"""DR operations against emulated AWS: moto for SSM, DynamoDB and S3; botocore's Stubber for what
-moto lacks (Global Accelerator, Aurora global switchover/failover, Route 53 checker status,
-CloudWatch lag datapoints). Every Stubber request and response is checked against the AWS model.
+"""DR operations against emulated AWS: moto for SSM, DynamoDB and S3; botocore's Stubber, which
+checks every request and response against the AWS model, for the rest:
+- Global Accelerator and Aurora global switchover/failover: moto does not implement them;
+- Aurora describe calls: moto cannot switch a global cluster over, so after a stubbed switchover
+  its describe would still name the old writer; the same Stubber answers both;
+- Route 53 checker status: moto answers one fixed healthy observation, never a failing checker;
+- CloudWatch lag: moto would serve it, but a queued answer per read states what each read sees.
 
 The topology is the offline plan's own outputs, so identifiers are the ones the layers export.
 """
