@@ -6,7 +6,6 @@ is in shared/ops, which these tasks only wire to the command line.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
@@ -94,7 +93,7 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
         raise fail(f"--format must be text or json, not {format!r}")
     topology = _topology(env, backend)
     result = _run(lambda: collect_status(topology, AwsClients()))
-    print(json.dumps(result.to_json(), indent=2, default=str) if format == "json" else result.render())
+    print(result.formatted(format))
 
 
 @task(help={**_MOVE_HELP, "to": "region role that should serve afterwards: secondary or primary",

@@ -5,6 +5,7 @@ Every read is independent: a region that is down shows its errors, the rest stil
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -76,6 +77,12 @@ class DrStatus:
 
     def render(self) -> str:
         return render(self)
+
+    def formatted(self, format: str) -> str:
+        """What `invoke status` prints: the screen, or JSON (timestamps as ISO text) for scripts."""
+        if format == "json":
+            return json.dumps(self.to_json(), indent=2, default=str)
+        return self.render()
 
 
 def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime | None = None) -> DrStatus:

@@ -94,3 +94,24 @@ def test_regions_that_disagree_on_the_active_region_are_shown_as_unclear(aws, st
     assert status.active_region is None
     assert f"UNCLEAR, {aws.topology.active_region_parameter_name} says {PRIMARY}={PRIMARY}, " \
            f"{SECONDARY}={SECONDARY}" in status.render()
+
+
+def test_the_json_format_carries_what_the_screen_shows(aws, stores):
+    aws.cluster(PRIMARY, writer="primary")
+    queue_region_reads(aws, "primary", 100)
+    queue_region_reads(aws, "secondary", 0, lag_ms=900)
+
+    status = collect_status(aws.topology, aws.clients)
+    data = json.loads(status.formatted("json"))
+
+    assert status.formatted("text") == status.render()
+    assert (data["active_region"], data["writer_region"], data["serving_regions"]) == (
+        PRIMARY, PRIMARY, [PRIMARY])
+    assert data["parameter_name"] == aws.topology.active_region_parameter_name
+    by_role = {r["role"]: r for r in data["regions"]}
+    assert by_role["primary"]["traffic_dial"] == 100 and by_role["secondary"]["traffic_dial"] == 0
+    assert by_role["secondary"]["replication_lag_seconds"] == 0.9
+    assert by_role["secondary"]["health_check"] == {
+        "id": aws.topology.secondary.health_check_id, "healthy": True,
+        "detail": "8/8 checkers report success"}
+    assert by_role["primary"]["bucket_replication"][0]["destination"] == aws.topology.secondary.bucket_name
