@@ -15,6 +15,8 @@ DATA = LayerContract(
         ("primary_kms_key_arn", "ARN of the customer-managed KMS key in the primary region"),
         ("secondary_kms_key_arn", "ARN of the customer-managed KMS key in the secondary region"),
         ("global_cluster_id", "Identifier of the Aurora global cluster"),
+        ("global_cluster_endpoint", "Aurora global writer endpoint: always the writer of the "
+         "current primary cluster, whichever region that is (writers connect here)"),
         ("primary_cluster_id", "Identifier of the primary Aurora cluster"),
         ("primary_cluster_arn", "ARN of the primary Aurora cluster"),
         ("primary_cluster_endpoint", "Writer endpoint of the primary Aurora cluster"),

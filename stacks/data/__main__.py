@@ -60,7 +60,8 @@ parameters = {role: RegionalParameters(f"data-parameters-{role}", RegionalParame
 
 export_outputs("data", {
     "primary_kms_key_arn": keys.arn("primary"), "secondary_kms_key_arn": keys.arn("secondary"),
-    "global_cluster_id": database.global_cluster.id, "db_port": DB_PORT, "db_name": DATABASE_NAME,
+    "global_cluster_id": database.global_cluster.id,
+    "global_cluster_endpoint": database.global_cluster.endpoint, "db_port": DB_PORT, "db_name": DATABASE_NAME,
     **{f"{role}_cluster_{key}": getattr(cluster, attr) for role, cluster in clusters.items()
        for key, attr in (("id", "cluster_identifier"), ("arn", "arn"), ("endpoint", "endpoint"),
                          ("reader_endpoint", "reader_endpoint"))},

@@ -60,6 +60,8 @@ def _table(fake: Fake, name: str, state: dict[str, Any]) -> State:
 def _global_cluster(fake: Fake, name: str, state: dict[str, Any]) -> State:
     identifier = state.get("globalClusterIdentifier") or name
     state.update(arn=f"arn:aws:rds::{ACCOUNT_ID}:global-cluster:{identifier}",
+                 # Aurora's global writer endpoint follows the writer across switchovers.
+                 endpoint=f"{identifier}.global-{_alnum(fake, 12)}.global.rds.amazonaws.com",
                  globalClusterResourceId=f"cluster-{_alnum(fake, 26).upper()}")
     return identifier, state
 
