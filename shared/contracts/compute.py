@@ -42,7 +42,7 @@ COMPUTE = LayerContract(
         "network-secondary": _NETWORK_KEYS,
         "data": (
             "table_name", "table_arn", "parameter_prefix", "active_region_parameter_name",
-            "primary_kms_key_arn", "secondary_kms_key_arn", "primary_cluster_endpoint",
+            "primary_kms_key_arn", "secondary_kms_key_arn", "primary_cluster_reader_endpoint",
             "secondary_cluster_reader_endpoint", "db_port",
         ),
         "global-traffic": ("primary_health_check_id", "secondary_health_check_id"),

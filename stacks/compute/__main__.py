@@ -16,10 +16,11 @@ upstream = Upstream("compute")
 networks = {role: upstream.outputs(f"network-{role}") for role in ROLES}
 data = upstream.outputs("data")
 account_id = aws.get_caller_identity_output().account_id
-db_hosts = {"primary": data["primary_cluster_endpoint"],
-            "secondary": data["secondary_cluster_reader_endpoint"]}
+# Health probes its own cluster's reader endpoint: it answers in either role, while a regional
+# writer endpoint goes inactive when its cluster becomes a secondary.
 sides = {role: RegionSide(settings.regional(role).region, data[f"{role}_kms_key_arn"],
-                          db_hosts[role], networks[role]) for role in ROLES}
+                          data[f"{role}_cluster_reader_endpoint"], networks[role])
+         for role in ROLES}
 
 
 def custom_domain(role: str) -> CustomDomain | None:

@@ -61,13 +61,10 @@ def test_vpc_functions_run_in_the_private_subnets_with_the_app_security_group(de
 
 def test_function_variables_point_at_this_region_and_its_peer(dev_plan):
     data = outputs(dev_plan, "data")
-    hosts = {"us-east-1": data["primary_cluster_endpoint"],
-             "us-east-2": data["secondary_cluster_reader_endpoint"]}
     for role, region in ROLES.items():
         peer_role, peer_region = next((r, g) for r, g in ROLES.items() if r != role)
         found = functions(dev_plan, region)
         health = found["health"]["inputs"]["environment"]["variables"]
-        assert health["DB_HOST"] == hosts[region]
         assert health["DB_PORT"] == str(int(data["db_port"]))
         assert health["ACTIVE_REGION_PARAMETER"] == data["active_region_parameter_name"]
         replicator = found["parameter_replicator"]["inputs"]["environment"]["variables"]
@@ -76,6 +73,29 @@ def test_function_variables_point_at_this_region_and_its_peer(dev_plan):
         assert replicator["PARAMETER_PREFIX"] == data["parameter_prefix"]
         for function in found.values():
             assert function["inputs"]["environment"]["variables"]["TABLE_NAME"] == data["table_name"]
+
+
+def test_health_probes_its_own_clusters_endpoint_that_answers_in_either_role(dev_plan):
+    """After a switchover the old primary is a secondary: its cluster's writer endpoint goes
+    inactive, its reader endpoint keeps answering. Each region probes its own cluster's reader
+    endpoint, so failback can see the old primary healthy."""
+    data = outputs(dev_plan, "data")
+    for role, region in ROLES.items():
+        host = functions(dev_plan, region)["health"]["inputs"]["environment"]["variables"]["DB_HOST"]
+        assert host == data[f"{role}_cluster_reader_endpoint"]
+        # The mock names endpoints as Aurora does: <cluster>.cluster-ro-<id>.<region>.rds...
+        assert ".cluster-ro-" in host and host.endswith(f".{region}.rds.amazonaws.com")
+
+
+def test_no_function_is_pinned_to_a_regional_writer_endpoint(dev_plan):
+    """A regional writer endpoint is only live while its cluster is the writer; anything that
+    writes uses the global writer endpoint, which follows the writer."""
+    data = outputs(dev_plan, "data")
+    writers = {data["primary_cluster_endpoint"], data["secondary_cluster_endpoint"]}
+    assert data["global_cluster_endpoint"].endswith(".global.rds.amazonaws.com")
+    for region in ROLES.values():
+        for function in functions(dev_plan, region).values():
+            assert not writers & set(function["inputs"]["environment"]["variables"].values())
 
 
 def test_roles_are_least_privilege_and_scoped_to_their_region(dev_plan):
