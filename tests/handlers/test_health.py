@@ -112,6 +112,30 @@ def test_a_hanging_check_is_cut_at_the_budget(health):
     assert results == {"fast": "ok", "hanging": "error: no answer within 0.2 s"}
 
 
+def test_the_budget_leaves_route53_room_for_a_cold_start(health):
+    # Route 53 fails the check unless the 2xx arrives within 2 s of connecting; a cold start's
+    # init comes out of the same 2 s. A probe's own connect timeout never outlives the budget.
+    assert health.ROUTE53_ANSWER_SECONDS == 2.0
+    assert health.BUDGET_SECONDS + health.COLD_START_ALLOWANCE_SECONDS < health.ROUTE53_ANSWER_SECONDS
+    assert health.CONNECT_TIMEOUT_SECONDS < health.BUDGET_SECONDS
+
+
+def test_building_the_clients_counts_against_the_budget(health, table, database, monkeypatch):
+    """A cold path: creating the clients takes 0.4 s of the 1 s; the probes get what is left."""
+    ticks = iter([10.0, 10.4, 10.9])
+    monkeypatch.setattr(health, "clock", lambda: next(ticks))
+    budgets = []
+
+    def probes_within(probes, budget):
+        budgets.append(budget)
+        return {name: "ok" for name in probes}
+
+    monkeypatch.setattr(health, "run_within_budget", probes_within)
+    response, body = call(health, events.alb("GET", "/health"))
+    assert budgets == [pytest.approx(health.BUDGET_SECONDS - 0.4)]
+    assert response["statusCode"] == 200 and body["duration_ms"] == 900
+
+
 def test_the_whole_answer_fits_the_budget(health, table, database):
     active(PRIMARY)
     response, body = call(health, events.alb("GET", "/health"))
