@@ -83,6 +83,34 @@ def test_an_oversized_document_is_413(api, table):
     assert response["statusCode"] == 413
 
 
+@pytest.mark.parametrize("door", ["apigateway", "alb"])
+def test_a_deeply_nested_body_is_400_not_a_500(api, table, door):
+    """'[' * 100000 made the parser raise RecursionError: a 500 any client could send."""
+    raw = "[" * 100_000
+    event = item_event("PUT", "deep", raw) if door == "apigateway" else \
+        events.alb("PUT", "/items/deep", raw)
+    response, body = call(api, event)
+    assert response["statusCode"] == 400
+    assert "nests deeper than" in body["message"]
+
+
+def test_nesting_is_capped_even_when_the_parser_copes(api, table):
+    web = handler_module("web")
+    at_cap = "[" * web.MAX_JSON_DEPTH + "]" * web.MAX_JSON_DEPTH
+    assert call(api, item_event("PUT", "ok", at_cap))[0]["statusCode"] == 201
+    too_deep = "[" + at_cap + "]"
+    response, body = call(api, item_event("PUT", "deep", too_deep))
+    assert response["statusCode"] == 400 and "nests deeper than" in body["message"]
+
+
+@pytest.mark.parametrize("base64_body", [False, True])
+def test_a_body_over_the_cap_is_413_before_it_is_parsed(api, table, base64_body):
+    web = handler_module("web")
+    raw = "{" * (web.MAX_BODY_BYTES + 1)
+    response, body = call(api, events.alb("PUT", "/items/big", raw, base64_body=base64_body))
+    assert response["statusCode"] == 413 and "larger than" in body["message"]
+
+
 def test_other_methods_are_405_with_allow(api, table):
     response, body = call(api, item_event("DELETE", "w-1"))
     assert response["statusCode"] == 405

@@ -19,6 +19,13 @@ log = get_logger("web")
 
 Handler = Callable[["Request"], "Response"]
 
+# The ALB hands Lambda at most 1 MB; nothing the API stores is larger than a DynamoDB item
+# (400 KB), so anything bigger is refused before it is decoded or parsed.
+MAX_BODY_BYTES = 400 * 1024
+# JSON nesting a document may have. Deeper input would make the parser recurse until
+# RecursionError, a 500 any client could send to trip the 5XX alarm.
+MAX_JSON_DEPTH = 32
+
 
 class HttpError(Exception):
     """Answered to the caller as `status` with `message`; never logged as a failure."""
@@ -43,9 +50,26 @@ class Request:
         if self.body is None or not self.body.strip():
             raise HttpError(400, "a JSON request body is required")
         try:
-            return json.loads(self.body)
+            document = json.loads(self.body)
+        except RecursionError:
+            raise HttpError(400, f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels") from None
         except ValueError as error:
             raise HttpError(400, f"the request body is not valid JSON: {error}") from None
+        if _depth(document) > MAX_JSON_DEPTH:
+            raise HttpError(400, f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        return document
+
+
+def _depth(document: Any) -> int:
+    """How deeply `document` nests, walked without recursion."""
+    deepest, pending = 0, [(document, 1)]
+    while pending:
+        value, level = pending.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 @dataclass
@@ -72,11 +96,16 @@ def parse(event: Any) -> Request:
     body = event.get("body")
     if body is not None and not isinstance(body, str):
         raise HttpError(400, "the request body must be a string")
+    # Base64 is 4/3 of the bytes it carries; the decoded body is checked again below.
+    if body is not None and len(body) > MAX_BODY_BYTES * (4 / 3 if event.get("isBase64Encoded") else 1):
+        raise HttpError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
     if body is not None and event.get("isBase64Encoded"):
         try:
             body = base64.b64decode(body, validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError):
             raise HttpError(400, "the request body is not base64-encoded UTF-8 text") from None
+        if len(body.encode()) > MAX_BODY_BYTES:
+            raise HttpError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
     parameters = event.get("pathParameters")
     path = event.get("path")
     resource = event.get("resource")
