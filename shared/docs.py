@@ -30,10 +30,13 @@ SETTING_DOCS = {
     "dr:healthCheckFailureThreshold": "Failed Route 53 checks before a region counts as unhealthy (1-10)",
     "dr:logRetentionDays": "Retention of every log group (a value CloudWatch Logs accepts)",
     "dr:replicationLagAlarmSeconds": "Aurora replication lag that raises an alarm and blocks failback",
-    "dr:lambdaErrorAlarmThreshold": "Lambda errors per 5 minutes that raise an alarm",
-    "dr:api5xxAlarmThreshold": "API Gateway 5XX responses per 5 minutes that raise an alarm",
-    "dr:apiThrottleRateLimit": "Steady requests per second each REST API stage accepts",
-    "dr:apiThrottleBurstLimit": "Burst of requests each REST API stage accepts",
+    "dr:lambdaErrorAlarmThreshold": "Lambda errors or throttles per 5 minutes that raise an alarm",
+    "dr:api5xxAlarmThreshold": "API Gateway 5XX responses per minute, in 2 of 3 minutes, that raise an alarm",
+    "dr:apiThrottleRateLimit": "Steady requests per second each method of a REST API stage accepts (`*/*` applies per method)",
+    "dr:apiThrottleBurstLimit": "Burst of requests each method of a REST API stage accepts",
+    "dr:healthReservedConcurrency": "Concurrency reserved for each region's health function "
+    "(4-100), so api bursts cannot throttle the NLB's and Route 53's checks; API Gateway's "
+    "`GET /health` is throttled to half of it",
     "dr:tags": "Tags on every taggable resource (Environment is added)",
     "dr:primaryDomain": "Custom domain of the primary REST API (with its certificate)",
     "dr:secondaryDomain": "Custom domain of the secondary REST API (with its certificate)",

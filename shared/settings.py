@@ -213,6 +213,9 @@ KEYS: dict[str, _Key] = {
     # API Gateway's account quota is 10,000 requests/s and a burst of 5,000 per region.
     "dr:apiThrottleRateLimit": _Key("api_throttle_rate_limit", _int_in(1, 10000)),
     "dr:apiThrottleBurstLimit": _Key("api_throttle_burst_limit", _int_in(1, 5000)),
+    # Lambda keeps 100 of a region's concurrency unreserved; the health function needs a few
+    # (the NLB nodes, Route 53's checkers and people, each answered within a second).
+    "dr:healthReservedConcurrency": _Key("health_reserved_concurrency", _int_in(4, 100)),
     "dr:tags": _Key("tags", _tags),
     "dr:primaryDomain": _Key("primary_domain", _domain, required=False),
     "dr:secondaryDomain": _Key("secondary_domain", _domain, required=False),
@@ -258,6 +261,7 @@ class Settings:
     api_throttle_rate_limit: int
     api_throttle_burst_limit: int
     api_5xx_alarm_threshold: int
+    health_reserved_concurrency: int
     tags: dict[str, str] = field(default_factory=dict)
     primary_domain: str | None = None
     secondary_domain: str | None = None

@@ -66,6 +66,8 @@ def test_string_values_from_pulumi_config_are_parsed():
     ({"logRetentionDays": "8"}, r"dr:logRetentionDays"),
     ({"apiThrottleRateLimit": "0"}, r"dr:apiThrottleRateLimit: 0 is out of range"),
     ({"apiThrottleBurstLimit": "6000"}, r"dr:apiThrottleBurstLimit: 6000 is out of range"),
+    ({"healthReservedConcurrency": "2"}, r"dr:healthReservedConcurrency: 2 is out of range"),
+    ({"healthReservedConcurrency": "500"}, r"dr:healthReservedConcurrency: 500 is out of range"),
     ({"alertEmail": "oncall-at-example"}, r"dr:alertEmail: .* not an e-mail"),
     ({"hostedZoneId": "zone1"}, r"dr:hostedZoneId: .* hosted zone ID"),
     ({"primaryDomain": "api.example.com"}, r"dr:primaryDomain: is set without a certificate; set "

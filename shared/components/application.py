@@ -41,6 +41,7 @@ class RegionalApplicationArgs:
     log_retention_days: int
     throttle_rate_limit: int
     throttle_burst_limit: int
+    health_reserved_concurrency: int
     domain: CustomDomain | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -67,7 +68,8 @@ class RegionalApplication(pulumi.ComponentResource):
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": active_parameter},
             ], {**base, "DB_HOST": side.db_host,
                 # Stack references carry numbers as floats: 5432.0 -> "5432".
-                "DB_PORT": pulumi.Output.from_input(args.db_port).apply(lambda p: str(int(p)))}, vpc=in_vpc),
+                "DB_PORT": pulumi.Output.from_input(args.db_port).apply(lambda p: str(int(p)))},
+                vpc=in_vpc, reserved_concurrency=args.health_reserved_concurrency),
             "api": self._function(name, args, "api", "Items API over the global table", [
                 {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
                  "Resource": table},
@@ -95,7 +97,10 @@ class RegionalApplication(pulumi.ComponentResource):
         health_path = [p for p in args.health_check_path.split("/") if p]
         self.rest_api = RegionalRestApi(f"{name}-rest", RegionalRestApiArgs(
             args.environment, side.region, routes=[
-                Route(health_path, ["GET"], health.name, health.invoke_arn),
+                # Half the health function's concurrency at most: at about a second per answer,
+                # public callers can never take what the NLB's and Route 53's checks need.
+                Route(health_path, ["GET"], health.name, health.invoke_arn,
+                      throttle=max(1, args.health_reserved_concurrency // 2)),
                 Route(ITEM_PATH, ["GET", "PUT"], api.name, api.invoke_arn)],
             throttle_rate_limit=args.throttle_rate_limit,
             throttle_burst_limit=args.throttle_burst_limit, log_kms_key_arn=side.kms_key_arn,
@@ -105,11 +110,13 @@ class RegionalApplication(pulumi.ComponentResource):
 
     def _function(self, name: str, args: RegionalApplicationArgs, module: str, description: str,
                   statements: Sequence[dict[str, Any]], variables: dict[str, pulumi.Input[str]],
-                  vpc: VpcPlacement | None = None, asynchronous: bool = False) -> RegionalFunction:
+                  vpc: VpcPlacement | None = None, asynchronous: bool = False,
+                  reserved_concurrency: int | None = None) -> RegionalFunction:
         return RegionalFunction(f"{name}-{module.replace('_', '-')}", RegionalFunctionArgs(
             args.environment, args.side.region, module, description, statements, variables,
             log_kms_key_arn=args.side.kms_key_arn, log_retention_days=args.log_retention_days,
-            vpc=vpc, asynchronous=asynchronous, tags=args.tags),
+            vpc=vpc, asynchronous=asynchronous, reserved_concurrency=reserved_concurrency,
+            tags=args.tags),
             opts=pulumi.ResourceOptions(parent=self))
 
     @staticmethod

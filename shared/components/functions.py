@@ -50,6 +50,8 @@ class RegionalFunctionArgs:
     asynchronous: bool = False
     timeout: int = 10
     memory_size: int = 256
+    # Reserved concurrency: a floor other functions cannot take, and a ceiling for this one.
+    reserved_concurrency: int | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -77,7 +79,7 @@ class RegionalFunction(pulumi.ComponentResource):
             f"{name}-function", name=self.function_name, description=args.description,
             runtime=RUNTIME, architectures=["arm64"], handler=f"{args.module}.handler",
             code=handler_code(), role=self.role.arn, timeout=args.timeout,
-            memory_size=args.memory_size,
+            memory_size=args.memory_size, reserved_concurrent_executions=args.reserved_concurrency,
             environment={"variables": {"DR_ENVIRONMENT": args.environment, **args.variables}},
             vpc_config={"subnet_ids": args.vpc.subnet_ids,
                         "security_group_ids": list(args.vpc.security_group_ids)} if args.vpc else None,

@@ -32,6 +32,7 @@ class Route:
     methods: Sequence[str]
     function_name: pulumi.Input[str]
     invoke_arn: pulumi.Input[str]
+    throttle: int | None = None  # requests/s and burst for this route's methods, below the stage's
 
 
 @dataclass
@@ -141,6 +142,17 @@ class RegionalRestApi(pulumi.ComponentResource):
                 "throttling_burst_limit": args.throttle_burst_limit,
                 "metrics_enabled": True, "logging_level": "ERROR"},
             region=args.region, opts=child)
+        for route in (r for r in args.routes if r.throttle is not None):
+            for method in route.methods:
+                # A method's own settings replace the `*/*` ones, so they repeat metrics/logging.
+                slug = "-".join(p.strip("{}") for p in route.path) + f"-{method.lower()}"
+                aws.apigateway.MethodSettings(
+                    f"{name}-{slug}-throttling", rest_api=self.api.id, stage_name=stage.stage_name,
+                    method_path=f"{'/'.join(route.path)}/{method}", settings={
+                        "throttling_rate_limit": route.throttle,
+                        "throttling_burst_limit": route.throttle,
+                        "metrics_enabled": True, "logging_level": "ERROR"},
+                    region=args.region, opts=child)
         return stage
 
     def _custom_domain(self, name: str, args: RegionalRestApiArgs,

@@ -210,11 +210,30 @@ def test_stage_logs_every_request_and_is_throttled(dev_plan):
         assert stage["inputs"]["stageName"] == "prod"
         log_format = json.loads(stage["inputs"]["accessLogSettings"]["format"])
         assert {"requestId", "status"} <= set(log_format)
-        settings = one(of(dev_plan, "aws:apigateway/methodSettings:MethodSettings", region))
-        assert settings["inputs"]["settings"]["throttlingRateLimit"] == 100
-        assert settings["inputs"]["settings"]["throttlingBurstLimit"] == 200
+        by_path = {s["inputs"]["methodPath"]: s["inputs"]["settings"]
+                   for s in of(dev_plan, "aws:apigateway/methodSettings:MethodSettings", region)}
+        # `*/*` sets every method's own limit; it is no stage-wide total.
+        assert by_path["*/*"]["throttlingRateLimit"] == 100
+        assert by_path["*/*"]["throttlingBurstLimit"] == 200
         account = one(of(dev_plan, "aws:apigateway/account:Account", region))
         assert account["urn"] in stage["depends_on"]
+
+
+def test_the_health_function_keeps_concurrency_no_api_burst_can_take():
+    """Reserved concurrency from dr:healthReservedConcurrency in both regions, and the public
+    API Gateway route to it throttled to half, so callers there cannot exhaust it either."""
+    plan = plan_of("dev", healthReservedConcurrency="16")
+    for region in ROLES.values():
+        found = functions(plan, region)
+        assert found["health"]["inputs"]["reservedConcurrentExecutions"] == 16
+        assert all("reservedConcurrentExecutions" not in f["inputs"]
+                   for module, f in found.items() if module != "health")
+        by_path = {s["inputs"]["methodPath"]: s["inputs"]["settings"]
+                   for s in of(plan, "aws:apigateway/methodSettings:MethodSettings", region)}
+        assert set(by_path) == {"*/*", "health/GET"}
+        assert by_path["health/GET"]["throttlingRateLimit"] == 8
+        assert by_path["health/GET"]["throttlingBurstLimit"] == 8
+        assert by_path["health/GET"]["metricsEnabled"] is True
 
 
 def test_no_custom_domain_unless_configured(dev_plan):
