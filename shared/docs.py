@@ -32,7 +32,8 @@ SETTING_DOCS = {
     "dr:replicationLagAlarmSeconds": "Aurora replication lag that raises an alarm and blocks failback",
     "dr:lambdaErrorAlarmThreshold": "Lambda errors or throttles per 5 minutes that raise an alarm",
     "dr:api5xxAlarmThreshold": "API Gateway 5XX responses per minute, in 2 of 3 minutes, that raise an alarm",
-    "dr:apiThrottleRateLimit": "Steady requests per second each method of a REST API stage accepts (`*/*` applies per method)",
+    "dr:apiThrottleRateLimit": "Steady requests per second each method of a REST API stage "
+    "accepts (`*/*` applies per method)",
     "dr:apiThrottleBurstLimit": "Burst of requests each method of a REST API stage accepts",
     "dr:healthReservedConcurrency": "Concurrency reserved for each region's health function "
     "(4-100), so api bursts cannot throttle the NLB's and Route 53's checks; API Gateway's "
