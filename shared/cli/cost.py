@@ -1,0 +1,52 @@
+"""`invoke cost`: what an environment costs a month, from its offline plan."""
+
+from __future__ import annotations
+
+import json
+
+from invoke import Context, task
+
+from shared.cli.common import fail, parse_overrides
+from shared.cost.book import PriceBook
+from shared.plan.runtime import LayerFailed
+from shared.settings import SettingsError
+
+
+@task(iterable=["set_"], help={
+    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "live": "refresh the prices from the AWS Price List API first (needs AWS credentials)",
+    "format": "table (default) or json",
+    "set_": "override one setting for this estimate, e.g. --set dr:azCount=3 (repeatable)",
+})
+def cost(c: Context, env: str = "dev", live: bool = False, format: str = "table",
+         set_: list[str] | None = None) -> None:
+    """Estimate an environment's monthly AWS cost from its offline plan and the price book."""
+    from shared.cost.book import PriceBookError, load_price_book
+    from shared.cost.estimate import estimate, render
+    from shared.plan.plan import build_plan
+
+    if format not in ("table", "json"):
+        raise fail(f"--format must be table or json, not {format!r}")
+    overrides = parse_overrides(set_ or [])
+    try:
+        book = load_price_book()
+        if live:
+            book = _refreshed(book)
+        plan = build_plan(env, overrides)
+    except (SettingsError, PriceBookError) as error:
+        raise fail(str(error)) from None
+    except LayerFailed as error:
+        raise fail(str(error), code=1) from None
+    result = estimate(env, [(run.name, run.resources) for run in plan.runs], book)
+    print(json.dumps(result.to_json(), indent=2) if format == "json" else render(result))
+
+
+def _refreshed(book: PriceBook) -> PriceBook:
+    import boto3
+
+    from shared.cost.live import PRICING_API_REGION, PricingUnavailable, refresh
+
+    try:
+        return refresh(book, boto3.client("pricing", region_name=PRICING_API_REGION))
+    except PricingUnavailable as error:
+        raise fail(f"{error}; run without --live to use the prices read on {book.read}") from None

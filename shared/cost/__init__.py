@@ -1,0 +1,1 @@
+"""`invoke cost`: the monthly estimate of an environment from its offline plan."""
