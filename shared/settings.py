@@ -36,6 +36,8 @@ _CERT_ARN_RE = re.compile(
     r"^arn:aws:acm:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate/[0-9a-f-]{36}$"
 )
 _ZONE_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+VPC_RANGES = tuple(ipaddress.IPv4Network(block) for block in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
 
 
 class SettingsError(ValueError):
@@ -120,8 +122,13 @@ def _cidr(key: str, value: Any) -> ipaddress.IPv4Network:
         raise _fail(key, f"{text!r} is not an IPv4 CIDR block", "use e.g. 10.10.0.0/16") from None
     if str(network) != text:
         raise _fail(key, f"{text!r} has host bits set", f"use {network}")
-    if not network.is_private:
-        raise _fail(key, f"{text} is not a private (RFC 1918) range", "use e.g. 10.10.0.0/16")
+    # What CreateVpc takes: RFC 1918, the shared 100.64.0.0/10 space, or publicly routable
+    # addresses (ipaddress's is_private would also admit loopback, link-local and other
+    # special ranges AWS refuses, and refuse 100.64.0.0/10, which AWS accepts).
+    public = network.is_global and not network.is_multicast
+    if not (public or any(network.subnet_of(block) for block in VPC_RANGES)):
+        raise _fail(key, f"{text} is a special-purpose range, not one for a VPC",
+                    "use an RFC 1918 range (e.g. 10.10.0.0/16) or 100.64.0.0/10")
     # Subnets are carved 4 bits smaller than the VPC; AWS's smallest subnet is /28.
     if network.prefixlen < 16 or network.prefixlen > 24:
         raise _fail(key, f"/{network.prefixlen} is outside what a VPC here can hold",

@@ -47,7 +47,7 @@ def test_string_values_from_pulumi_config_are_parsed():
     ({"primaryVpcCidr": "10.10.0.1/16"}, r"host bits set; use 10.10.0.0/16"),
     ({"secondaryVpcCidr": "10.20.0.0/26"}, r"dr:secondaryVpcCidr: /26 is outside"),
     ({"primaryVpcCidr": "10.0.0.0/8"}, r"/8 is outside"),
-    ({"primaryVpcCidr": "8.8.0.0/16"}, r"not a private"),
+    ({"primaryVpcCidr": "127.0.0.0/16"}, r"special-purpose range, not one for a VPC"),
     ({"secondaryVpcCidr": "10.10.128.0/17"}, r"dr:secondaryVpcCidr: .* overlaps dr:primaryVpcCidr"),
     ({"primaryRegion": "us-east-9"}, r"dr:primaryRegion: unknown AWS region 'us-east-9'; did you mean"),
     ({"secondaryRegion": "us-east-1"}, r"dr:secondaryRegion: is the same region"),

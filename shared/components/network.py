@@ -57,12 +57,15 @@ class RegionalNetwork(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         region = args.region
 
-        zones = aws.get_availability_zones_output(
-            state="available", region=region,
-            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
-            opts=pulumi.InvokeOutputOptions(parent=self),
-        )
-        self.availability_zones = zones.names.apply(lambda names: names[: args.az_count])
+        # Every zone of the region whatever its state: during an AZ incident AWS still lists
+        # the zone (as impaired), so the choice below never shifts and no subnet is replaced.
+        # Read before any resource exists, so a region too small stops the program untouched.
+        zones = aws.get_availability_zones(
+            region=region, filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=pulumi.InvokeOptions(parent=self))
+        self.zone_ids = pinned_zone_ids(region, list(zones.zone_ids), args.az_count)
+        names = dict(zip(zones.zone_ids, zones.names, strict=True))
+        self.availability_zones = [names[zone_id] for zone_id in self.zone_ids]
 
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc", cidr_block=str(args.vpc_cidr), enable_dns_support=True,
@@ -112,7 +115,7 @@ class RegionalNetwork(pulumi.ComponentResource):
     def _subnet(self, tier: str, index: int, block: ipaddress.IPv4Network) -> aws.ec2.Subnet:
         return aws.ec2.Subnet(
             f"{self._name}-{tier}-{index}", vpc_id=self.vpc.id, cidr_block=str(block),
-            availability_zone=self.availability_zones.apply(lambda names: names[index]),
+            availability_zone_id=self.zone_ids[index],
             map_public_ip_on_launch=False, region=self._args.region,
             tags={**self._tags(f"{tier}-{index}"), "Tier": tier},
             opts=pulumi.ResourceOptions(parent=self))
@@ -183,8 +186,12 @@ class RegionalNetwork(pulumi.ComponentResource):
             tags=self._tags("nlb"), opts=child)
         # Global Accelerator judges an NLB endpoint by this target group's health, so the
         # check goes through the ALB to the application's real health path.
+        # A new dr:appPort replaces the target group (its port cannot change in place). The
+        # port is in the name so the replacement can exist beside the old group while the
+        # listener moves over: create-before-destroy with a fixed name would be refused as a
+        # duplicate, and the old group cannot go first while the listener still uses it.
         self.target_group = aws.lb.TargetGroup(
-            f"{self._name}-tg", name=lb_name("tg", args.environment, args.region),
+            f"{self._name}-tg", name=lb_name(f"t{args.app_port}", args.environment, args.region),
             target_type="alb", protocol="TCP", port=args.app_port, vpc_id=self.vpc.id,
             health_check={
                 "enabled": True, "protocol": "HTTP", "port": "traffic-port",
@@ -208,7 +215,7 @@ class RegionalNetwork(pulumi.ComponentResource):
             tags=self._tags("flow-logs"), opts=child)
         role = service_role(f"{self._name}-flow-logs-role", "vpc-flow-logs.amazonaws.com",
                             self._tags("flow-logs-role"), child)
-        aws.iam.RolePolicy(
+        policy = aws.iam.RolePolicy(
             f"{self._name}-flow-logs-policy", role=role.id,
             policy=self.flow_log_group.arn.apply(lambda arn: json.dumps({
                 "Version": "2012-10-17",
@@ -224,7 +231,10 @@ class RegionalNetwork(pulumi.ComponentResource):
             f"{self._name}-flow-log", vpc_id=self.vpc.id, traffic_type="ALL",
             log_destination_type="cloud-watch-logs", log_destination=self.flow_log_group.arn,
             iam_role_arn=role.arn, max_aggregation_interval=60, region=args.region,
-            tags=self._tags("flow-log"), opts=child)
+            tags=self._tags("flow-log"),
+            # The role alone lets the flow log be created, but it delivers nothing until the
+            # policy exists: records of the first minutes would be lost.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy]))
 
     def contract_values(self) -> dict[str, pulumi.Input[object]]:
         """The network contract's values, keyed by output name."""
@@ -247,3 +257,16 @@ class RegionalNetwork(pulumi.ComponentResource):
             "endpoint_security_group_id": self.endpoint_sg.id,
             "flow_log_group_name": self.flow_log_group.name,
         }
+
+
+def pinned_zone_ids(region: str, zone_ids: list[str], count: int) -> list[str]:
+    """The `count` lowest-numbered zone IDs of the region (use1-az1, use1-az2, ...).
+
+    Zone IDs name the same physical zone in every account (names like us-east-1a do not), and
+    AWS numbers new zones upward, so the choice stays put as long as the region exists.
+    """
+    if len(zone_ids) < count:
+        raise pulumi.RunError(
+            f"dr:azCount is {count} but {region} has only {len(zone_ids)} Availability Zones; "
+            f"set dr:azCount to {len(zone_ids)} or pick a region with {count} zones")
+    return sorted(zone_ids, key=lambda zone_id: int(zone_id.rsplit("az", 1)[1]))[:count]

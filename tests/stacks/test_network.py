@@ -26,7 +26,7 @@ def test_subnets_span_distinct_azs_inside_the_vpc(dev_plan, layer):
     for tier in ("public", "private"):
         tiered = [s for s in subnets if s["inputs"]["tags"]["Tier"] == tier]
         assert len(tiered) == 2
-        assert len({s["inputs"]["availabilityZone"] for s in tiered}) == 2
+        assert len({s["inputs"]["availabilityZoneId"] for s in tiered}) == 2
     blocks = [ipaddress.ip_network(s["inputs"]["cidrBlock"]) for s in subnets]
     assert all(b.subnet_of(cidr) for b in blocks)
     assert not any(a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1:])
@@ -96,6 +96,12 @@ def test_flow_logs_capture_all_traffic_into_a_retained_log_group(dev_plan, layer
     assert group["urn"] in log["depends_on"]
 
 
+def test_the_flow_log_waits_for_the_permission_to_deliver_not_only_the_role(dev_plan, layer):
+    log = one(resources(dev_plan, layer, "aws:ec2/flowLog:FlowLog"))
+    policy = one(resources(dev_plan, layer, "aws:iam/rolePolicy:RolePolicy"))
+    assert policy["urn"] in log["depends_on"]
+
+
 def test_exports_are_shaped_like_real_aws_ids(dev_plan, layer):
     out = outputs(dev_plan, layer)
     region = LAYERS[layer]
@@ -106,7 +112,8 @@ def test_exports_are_shaped_like_real_aws_ids(dev_plan, layer):
     assert out["nlb_dns_name"].endswith(f".elb.{region}.amazonaws.com")
     assert out["nlb_zone_id"] in ("Z26RNL4JYFTOTI", "ZLMOA37VPKANP")
     assert out["nlb_target_group_arn"].split(":")[5].startswith("targetgroup/")
-    assert out["availability_zones"] == [f"{region}a", f"{region}b"]
+    # The fake world shuffles names as AWS does per account: az1 is "b", az2 is "a".
+    assert out["availability_zones"] == [f"{region}b", f"{region}a"]
 
 
 def test_both_regions_are_built_by_one_component_symmetrically(dev_plan):

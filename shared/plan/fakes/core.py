@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from shared.naming import region_code
+
 ACCOUNT_ID = "123456789012"
 # Global services: the plan records their region as "global".
 GLOBAL_MODULES = frozenset({"globalaccelerator", "route53", "iam", "cloudfront", "organizations"})
@@ -148,11 +150,24 @@ def fake_call(token: str, args: dict[str, Any], default_region: str) -> dict[str
     return answer(args, args.get("region") or default_region) if answer else None
 
 
+# The offline world's Availability Zones: three per region unless a test says otherwise, and
+# the zone IDs a test marks impaired. AWS keeps listing an impaired zone, with that state, and
+# leaves it out only of a query for state "available".
+ZONE_COUNTS: dict[str, int] = {}
+IMPAIRED_ZONE_IDS: set[str] = set()
+
+
 @answers("aws:index/getAvailabilityZones:getAvailabilityZones")
 def _zones(args: dict[str, Any], region: str) -> dict[str, Any]:
-    code = "".join(part[0] for part in region.split("-")[:-1]) + region.rsplit("-", 1)[1]
-    return {"id": region, "names": [f"{region}{c}" for c in "abc"],
-            "zoneIds": [f"{code}-az{i + 1}" for i in range(3)], "region": region}
+    code = region_code(region)  # AWS's own zone-ID prefix: use1, use2, apse2, euw1
+    # Names are shuffled per account in AWS: here us-east-1a is az2, so code that confuses a
+    # zone's name with its ID picks the wrong one.
+    zones = [(f"{code}-az{i + 1}", f"{region}{'bac'[i] if i < 3 else chr(97 + i)}")
+             for i in range(ZONE_COUNTS.get(region, 3))]
+    if args.get("state") == "available":
+        zones = [(zone_id, name) for zone_id, name in zones if zone_id not in IMPAIRED_ZONE_IDS]
+    return {"id": region, "names": [name for _, name in zones],
+            "zoneIds": [zone_id for zone_id, _ in zones], "region": region}
 
 
 @answers("aws:index/getCallerIdentity:getCallerIdentity")

@@ -1,0 +1,65 @@
+"""The network layers through an AZ incident and a changed setting: what a redeploy keeps."""
+
+import pytest
+
+from shared.components.network import pinned_zone_ids
+from shared.plan.fakes import core as fakes
+from shared.plan.plan import build_plan
+from shared.plan.runtime import LayerFailed
+from tests.support import one, resources
+
+LAYERS = ("network-primary", "network-secondary")
+SUBNET = "aws:ec2/subnet:Subnet"
+
+
+def network_plan(**config):
+    return build_plan("dev", {f"dr:{k}": v for k, v in config.items()}, layers=list(LAYERS))
+
+
+def subnet_zones(plan, layer):
+    return {s["name"]: (s["inputs"]["availabilityZoneId"], s["inputs"]["cidrBlock"])
+            for s in resources(plan, layer, SUBNET)}
+
+
+def test_an_az_incident_replaces_no_subnet(monkeypatch):
+    before = network_plan()
+    # AWS then answers a state=available query without the impaired zones.
+    monkeypatch.setattr(fakes, "IMPAIRED_ZONE_IDS", {"use1-az1", "use2-az2"})
+    during = network_plan()
+    for layer in LAYERS:
+        assert subnet_zones(during, layer) == subnet_zones(before, layer)
+    primary = subnet_zones(during, "network-primary")
+    assert {zone for zone, _ in primary.values()} == {"use1-az1", "use1-az2"}
+
+
+def test_subnets_are_placed_by_zone_id_not_by_the_accounts_zone_names():
+    plan = network_plan()
+    for subnet in resources(plan, "network-primary", SUBNET):
+        assert "availabilityZone" not in subnet["inputs"]
+        assert subnet["inputs"]["availabilityZoneId"].startswith("use1-az")
+
+
+def test_three_azs_in_a_region_with_two_is_one_line_before_any_resource(monkeypatch):
+    monkeypatch.setattr(fakes, "ZONE_COUNTS", {"us-east-2": 2})
+    with pytest.raises(LayerFailed) as error:
+        network_plan(azCount="3")
+    assert str(error.value) == ("dr:azCount is 3 but us-east-2 has only 2 Availability Zones; "
+                                "set dr:azCount to 2 or pick a region with 3 zones")
+
+
+def test_zone_ids_are_chosen_by_number_whatever_order_aws_lists_them():
+    assert pinned_zone_ids("us-east-1", ["use1-az10", "use1-az4", "use1-az2"], 2) == [
+        "use1-az2", "use1-az4"]
+
+
+def test_a_new_app_port_names_a_new_target_group_so_it_can_replace_the_old_one():
+    # The port cannot change in place: the replacement is created before the old group is
+    # deleted (the listener still uses it), so the two must not share a name.
+    names = {port: one(resources(network_plan(appPort=port), "network-primary",
+                                 "aws:lb/targetGroup:TargetGroup"))["inputs"]["name"]
+             for port in ("80", "8080")}
+    assert names["80"] != names["8080"]
+    assert all(len(name) <= 32 for name in names.values())
+    long_env = build_plan("a" * 16, {"dr:appPort": "65535"}, layers=["network-primary"])
+    group = one(resources(long_env, "network-primary", "aws:lb/targetGroup:TargetGroup"))
+    assert len(group["inputs"]["name"]) <= 32
