@@ -51,4 +51,18 @@ class DatabaseCredentials(pulumi.ComponentResource):
             secret_string=self.password.result.apply(
                 lambda password: json.dumps({"username": MASTER_USERNAME, "password": password})),
             opts=child)
+        self.secondary_region = args.secondary_region
         self.register_outputs({"secret_arn": self.secret.arn})
+
+    def arn(self, role: str) -> pulumi.Output[str]:
+        """The ARN of the secret as read in `role`'s region: a replica keeps the primary's name
+        and suffix, only the region differs, and the secondary VPC must read its own copy."""
+        if role == "primary":
+            return self.secret.arn
+        return self.secret.arn.apply(lambda arn: _in_region(arn, self.secondary_region))
+
+
+def _in_region(arn: str, region: str) -> str:
+    parts = arn.split(":")
+    parts[3] = region
+    return ":".join(parts)

@@ -1,4 +1,10 @@
-"""RegionalParameters: the environment's SSM parameters, written in one region."""
+"""RegionalParameters: the environment's SSM parameters, written in one region.
+
+Two prefixes, so the compute layer's replicator can copy one without clobbering the other:
+`/dr/<env>/shared/` holds what is the same in both regions (active region, API key, feature
+flags) and is replicated; `/dr/<env>/regional/` holds this region's own values (endpoints,
+names, ARNs of this region's copies, the write fence) and is never replicated.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,22 @@ import pulumi_aws as aws
 
 ACTIVE_REGION = "active-region"
 API_KEY = "api-key"
-# Feature flags the application reads; DR operations may flip them at run time.
-FEATURE_FLAGS = {"features/writes-enabled": "true", "features/maintenance-mode": "false"}
+# Per-region write fence: "true" or "false". Operations flip it in the region they fence.
+WRITES_ENABLED = "writes-enabled"
+# Feature flags the application reads; operators flip them at run time.
+FEATURE_FLAGS = {"features/maintenance-mode": "false"}
+# Values operations own once deployed: a later `up` must not turn them back.
+OPERATOR_OWNED = ("insecureValue",)
 
 
-def parameter_prefix(environment: str) -> str:
-    return f"/dr/{environment}/"
+def shared_prefix(environment: str) -> str:
+    """Replicated between the regions by the compute layer's parameter replicator."""
+    return f"/dr/{environment}/shared/"
+
+
+def regional_prefix(environment: str) -> str:
+    """Never replicated: each region's own values."""
+    return f"/dr/{environment}/regional/"
 
 
 @dataclass
@@ -25,37 +41,41 @@ class RegionalParametersArgs:
     kms_key_arn: pulumi.Input[str]
     active_region: str
     api_key: pulumi.Input[str]
-    values: Mapping[str, pulumi.Input[str]]  # name under the prefix -> this region's value
+    values: Mapping[str, pulumi.Input[str]]  # name under the regional prefix -> this region's value
     tags: dict[str, str] = field(default_factory=dict)
 
 
 class RegionalParameters(pulumi.ComponentResource):
-    """Owns one region's parameters under `/dr/<env>/`: that region's own values (endpoints,
-    names), the feature flags, the API key as a SecureString under the region's key, and the
-    active-region flag DR operations flip."""
+    """Owns one region's parameters: under the shared prefix the active-region flag, the API
+    key (a SecureString under this region's key) and the feature flags, the same values in
+    both regions; under the regional prefix this region's own values and its write fence."""
 
     def __init__(self, name: str, args: RegionalParametersArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:data:RegionalParameters", name, None, opts)
-        self.prefix = parameter_prefix(args.environment)
-        plain = {**args.values, **FEATURE_FLAGS}
-        for key, value in plain.items():
-            self._parameter(name, args, key, value, "String")
-        self._parameter(name, args, API_KEY, args.api_key, "SecureString",
-                        key_id=args.kms_key_arn)
+        self.prefix = shared_prefix(args.environment)
+        self.regional_prefix = regional_prefix(args.environment)
+        for key, value in args.values.items():
+            self._parameter(name, args, self.regional_prefix + key, value)
+        # Created open in both regions; failover closes the source's fence and later `up`s keep it.
+        self._parameter(name, args, self.regional_prefix + WRITES_ENABLED, "true", ignore=OPERATOR_OWNED)
+        for key, value in FEATURE_FLAGS.items():
+            self._parameter(name, args, self.prefix + key, value, ignore=OPERATOR_OWNED)
+        self._parameter(name, args, self.prefix + API_KEY, args.api_key, key_id=args.kms_key_arn)
         # `invoke failover` flips this at run time: a later `up` must not flip it back.
         self.active_region = self._parameter(
-            name, args, ACTIVE_REGION, args.active_region, "String", ignore=["insecureValue"])
-        self.register_outputs({"prefix": self.prefix})
+            name, args, self.prefix + ACTIVE_REGION, args.active_region, ignore=OPERATOR_OWNED)
+        self.register_outputs({"prefix": self.prefix, "regional_prefix": self.regional_prefix})
 
-    def _parameter(self, name: str, args: RegionalParametersArgs, key: str,
-                   value: pulumi.Input[str], kind: str, key_id: pulumi.Input[str] | None = None,
-                   ignore: list[str] | None = None) -> aws.ssm.Parameter:
+    def _parameter(self, name: str, args: RegionalParametersArgs, path: str,
+                   value: pulumi.Input[str], key_id: pulumi.Input[str] | None = None,
+                   ignore: tuple[str, ...] = ()) -> aws.ssm.Parameter:
         # pulumi-aws treats `value` as secret whatever the type: plain values go in
         # `insecure_value` so state, diffs and plans show them; only SecureStrings are masked.
-        secure = kind == "SecureString"
+        secure = key_id is not None
+        logical = path.removeprefix(f"/dr/{args.environment}/").replace("/", "-")
         return aws.ssm.Parameter(
-            f"{name}-{key.replace('/', '-')}", name=f"{self.prefix}{key}", type=kind,
+            f"{name}-{logical}", name=path, type="SecureString" if secure else "String",
             value=value if secure else None, insecure_value=None if secure else value,
             key_id=key_id, tier="Standard", region=args.region, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=ignore))
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=list(ignore) or None))

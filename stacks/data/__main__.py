@@ -54,7 +54,7 @@ parameters = {role: RegionalParameters(f"data-parameters-{role}", RegionalParame
     env, region, keys.arn(role), active_region=primary_region, api_key=api_key.result, tags=tags,
     values={"db/writer-endpoint": clusters[role].endpoint,
             "db/reader-endpoint": clusters[role].reader_endpoint, "db/port": str(DB_PORT),
-            "db/secret-arn": credentials.secret.arn, "table-name": table.table.name,
+            "db/secret-arn": credentials.arn(role), "table-name": table.table.name,
             "bucket-name": buckets[role].bucket}))
     for role, region in (("primary", primary_region), ("secondary", secondary_region))}
 
@@ -74,5 +74,6 @@ export_outputs("data", {
     "secondary_vault_name": backup.secondary_vault.name,
     "secondary_vault_arn": backup.secondary_vault.arn,
     "parameter_prefix": parameters["primary"].prefix,
+    "regional_parameter_prefix": parameters["primary"].regional_prefix,
     "active_region_parameter_name": parameters["primary"].active_region.name,
 })

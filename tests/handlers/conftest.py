@@ -18,7 +18,7 @@ from moto import mock_aws
 HANDLERS = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handlers"
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
 TABLE = "dr-dev-items"
-ACTIVE_REGION_PARAMETER = "/dr/dev/active-region"
+ACTIVE_REGION_PARAMETER = "/dr/dev/shared/active-region"
 
 
 def handler_module(name: str) -> ModuleType:

@@ -43,23 +43,26 @@ def parameter_change(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def replicate(monkeypatch):
-    for key, value in {"PARAMETER_PREFIX": "/dr/dev/", "PEER_REGION": SECONDARY,
+    for key, value in {"PARAMETER_PREFIX": "/dr/dev/shared/", "PEER_REGION": SECONDARY,
                        "PEER_KMS_KEY_ARN": "alias/aws/ssm"}.items():
         monkeypatch.setenv(key, value)
     return handler_module("parameter_replicator").handler
 
 
 def test_a_change_under_the_prefix_is_delivered_and_copied_to_the_other_region(replicate):
-    aws_client("ssm").put_parameter(Name="/dr/dev/feature/flag", Value="on", Type="String")
-    delivered = deliver(planned_rule("parameters"), parameter_change("/dr/dev/feature/flag"))
+    aws_client("ssm").put_parameter(Name="/dr/dev/shared/features/flag", Value="on", Type="String")
+    delivered = deliver(planned_rule("parameters"), parameter_change("/dr/dev/shared/features/flag"))
     assert len(delivered) == 1
     replicate(delivered[0], None)
-    copied = aws_client("ssm", SECONDARY).get_parameter(Name="/dr/dev/feature/flag")
+    copied = aws_client("ssm", SECONDARY).get_parameter(Name="/dr/dev/shared/features/flag")
     assert copied["Parameter"]["Value"] == "on"
 
 
 def test_changes_outside_the_environment_prefix_never_reach_the_replicator():
-    assert deliver(planned_rule("parameters"), parameter_change("/dr/prod/feature/flag")) == []
+    assert deliver(planned_rule("parameters"), parameter_change("/dr/prod/shared/features/flag")) == []
+    # Each region's own values and contract mirror stay in their region.
+    assert deliver(planned_rule("parameters"), parameter_change("/dr/dev/regional/bucket-name")) == []
+    assert deliver(planned_rule("parameters"), parameter_change("/dr/dev/contract/data/table_name")) == []
     assert deliver(planned_rule("parameters"), parameter_change("/other/flag")) == []
 
 

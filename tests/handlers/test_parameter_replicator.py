@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 from tests.handlers import events
 from tests.handlers.conftest import PRIMARY, SECONDARY, aws_client, handler_module
 
-PREFIX = "/dr/dev/"
+PREFIX = "/dr/dev/shared/"
 
 
 @pytest.fixture

@@ -144,27 +144,69 @@ def test_backups_copy_to_the_secondary_vault_with_the_same_retention(dev_plan):
     assert vaults == {PRIMARY: data["primary_kms_key_arn"], SECONDARY: data["secondary_kms_key_arn"]}
 
 
-def test_every_parameter_exists_in_both_regions_with_that_regions_values(dev_plan):
+def parameters_under(plan, prefix):
+    """{region: {name relative to prefix: inputs}} of the data layer's parameters under prefix."""
+    found: dict[str, dict[str, dict]] = {PRIMARY: {}, SECONDARY: {}}
+    for p in of(plan, "aws:ssm/parameter:Parameter"):
+        if p["inputs"]["name"].startswith(prefix):
+            found[p["region"]][p["inputs"]["name"].removeprefix(prefix)] = p
+    return found
+
+
+def test_shared_parameters_are_the_same_in_both_regions(dev_plan):
     data = outputs(dev_plan, "data")
-    params = {(p["region"], p["inputs"]["name"]): p["inputs"]
-              for p in of(dev_plan, "aws:ssm/parameter:Parameter")}
-    names = {name for _, name in params}
-    assert all((region, name) in params for region in (PRIMARY, SECONDARY) for name in names)
-    prefix = data["parameter_prefix"]
-    for region, role in ((PRIMARY, "primary"), (SECONDARY, "secondary")):
-        writer = params[(region, f"{prefix}db/writer-endpoint")]
-        assert writer["insecureValue"] == data[f"{role}_cluster_endpoint"]
-        assert params[(region, f"{prefix}bucket-name")]["insecureValue"] == data[f"{role}_bucket_name"]
-        api_key = params[(region, f"{prefix}api-key")]
+    shared = parameters_under(dev_plan, data["parameter_prefix"])
+    assert set(shared[PRIMARY]) == set(shared[SECONDARY]) >= {"active-region", "api-key"}
+    for name, primary in shared[PRIMARY].items():
+        secondary = shared[SECONDARY][name]
+        for field in ("type", "insecureValue", "value"):
+            assert primary["inputs"].get(field) == secondary["inputs"].get(field), name
+    for role, region in (("primary", PRIMARY), ("secondary", SECONDARY)):
+        api_key = shared[region]["api-key"]["inputs"]
         assert api_key["type"] == "SecureString" and api_key["value"] == "[secret]"
         assert api_key["keyId"] == data[f"{role}_kms_key_arn"]
-        assert params[(region, data["active_region_parameter_name"])]["insecureValue"] == PRIMARY
+    assert data["active_region_parameter_name"] == data["parameter_prefix"] + "active-region"
+    assert shared[PRIMARY]["active-region"]["inputs"]["insecureValue"] == PRIMARY
 
 
-def test_the_active_region_flag_survives_a_later_deploy(dev_plan):
-    flags = [p for p in of(dev_plan, "aws:ssm/parameter:Parameter")
-             if p["inputs"]["name"].endswith("/active-region")]
-    assert len(flags) == 2 and all(p["ignore_changes"] == ["insecureValue"] for p in flags)
+def test_regional_values_live_outside_the_replicated_prefix(dev_plan):
+    data = outputs(dev_plan, "data")
+    shared, regional = data["parameter_prefix"], data["regional_parameter_prefix"]
+    assert not regional.startswith(shared) and not shared.startswith(regional)
+    names = {p["inputs"]["name"] for p in of(dev_plan, "aws:ssm/parameter:Parameter")}
+    for name in ("db/writer-endpoint", "db/reader-endpoint", "db/secret-arn", "bucket-name"):
+        assert regional + name in names and shared + name not in names
+
+
+def test_every_regional_value_names_its_own_region(dev_plan):
+    data = outputs(dev_plan, "data")
+    regional = parameters_under(dev_plan, data["regional_parameter_prefix"])
+    assert set(regional[PRIMARY]) == set(regional[SECONDARY])
+    for role, region, other in (("primary", PRIMARY, SECONDARY), ("secondary", SECONDARY, PRIMARY)):
+        values = {name: p["inputs"]["insecureValue"] for name, p in regional[region].items()}
+        assert values["db/writer-endpoint"] == data[f"{role}_cluster_endpoint"]
+        assert values["bucket-name"] == data[f"{role}_bucket_name"]
+        # The secondary VPC must read its own replica of the secret during an outage.
+        assert values["db/secret-arn"].startswith(f"arn:aws:secretsmanager:{region}:")
+        assert values["db/secret-arn"].split(":")[4:] == data["db_secret_arn"].split(":")[4:]
+        for name, value in values.items():
+            assert other not in value, f"{region} {name} names {other}: {value}"
+        assert all(region in values[name] for name in ("db/writer-endpoint", "db/reader-endpoint",
+                                                       "db/secret-arn"))
+
+
+def test_operator_owned_values_survive_a_later_deploy(dev_plan):
+    data = outputs(dev_plan, "data")
+    shared = parameters_under(dev_plan, data["parameter_prefix"])
+    regional = parameters_under(dev_plan, data["regional_parameter_prefix"])
+    for region in (PRIMARY, SECONDARY):
+        fence = regional[region]["writes-enabled"]
+        assert fence["inputs"]["insecureValue"] == "true" and fence["ignore_changes"] == ["insecureValue"]
+        assert shared[region]["active-region"]["ignore_changes"] == ["insecureValue"]
+        for name, flag in shared[region].items():
+            if name.startswith("features/"):
+                assert flag["ignore_changes"] == ["insecureValue"], name
+        assert regional[region]["db/writer-endpoint"]["ignore_changes"] in ([], None)
 
 
 def test_keys_rotate_and_exist_in_both_regions(dev_plan):
