@@ -1,4 +1,10 @@
-"""Where settings come from: the one merge of base file, environment overrides and stack config."""
+"""Where settings come from: the one merge every reader uses.
+
+Pulumi.base.yaml `config` < its `environments.<env>` < the layer's own stacks/<layer>/Pulumi.<env>.yaml
+(or `pulumi config set dr:<key>`) < `--set` overrides of one invoke run. `invoke plan`, `invoke
+check`, deploy-all's preflight and the layer programs all call `merge_config`, so the plan is
+built from the values `pulumi up` will use.
+"""
 
 from __future__ import annotations
 
@@ -11,29 +17,120 @@ from typing import Any
 
 import yaml
 
-from shared.settings import Settings
+from shared.settings import KEYS, Settings, SettingsError, check_environment, unknown_key
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 BASE_FILE = REPO_ROOT / "Pulumi.base.yaml"
+STACKS_DIR = REPO_ROOT / "stacks"
+TAGS = "dr:tags"
+_NAMES = {key.removeprefix("dr:"): key for key in KEYS}
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def _read_yaml(path: Path) -> Any:
+    """A YAML document; invalid YAML is one line naming the file, line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SettingsError(f"{_shown(path)} not found: it holds the settings of every layer and "
+                            "environment; restore it (git checkout -- Pulumi.base.yaml)") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or type(error).__name__
+        raise SettingsError(f"{_shown(path)}{where}: not valid YAML ({problem}); fix the file") from None
+
+
+def _check_keys(where: str, block: Any, project: str | None = None) -> dict[str, Any]:
+    """A block of `dr:` settings; a key without its prefix or an unknown key is named."""
+    if block is None:
+        return {}
+    if not isinstance(block, Mapping):
+        raise SettingsError(f"{where}: must be a map of dr:<key>: value, not {type(block).__name__}")
+    for key in block:
+        name = str(key)
+        if name.startswith("dr:"):
+            if name not in KEYS:
+                raise SettingsError(f"{where}: {unknown_key(name)}", name)
+            continue
+        namespace, colon, bare = name.rpartition(":")
+        if project is not None and colon and (namespace != project or bare not in _NAMES):
+            continue  # aws:region and other namespaces' keys are Pulumi's, not ours
+        fix = f"write {_NAMES[bare]}" if bare in _NAMES else "settings are dr:<key> (see the README)"
+        read_as = f" (Pulumi reads it as {project}:{bare}, which nothing uses)" if project else ""
+        raise SettingsError(f"{where}: {name!r} has no dr: prefix{read_as}; {fix}", name)
+    return dict(block)
+
+
+def _base_document(path: Path) -> dict[str, Any]:
+    document = _read_yaml(path) or {}
+    if not isinstance(document, Mapping):
+        raise SettingsError(f"{_shown(path)}: must be a map with `config:` and `environments:`")
+    environments = document.get("environments") or {}
+    if not isinstance(environments, Mapping):
+        raise SettingsError(f"{_shown(path)}: `environments:` must map each environment to its "
+                            "overrides, e.g. `  dev: {}`")
+    return {
+        "config": _check_keys(f"{_shown(path)} config", document.get("config")),
+        "environments": {str(name): _check_keys(f"{_shown(path)} environments.{name}", block)
+                         for name, block in environments.items()},
+    }
 
 
 @cache
-def load_base(path: Path = BASE_FILE) -> dict[str, Any]:
-    with path.open(encoding="utf-8") as handle:
-        document = yaml.safe_load(handle) or {}
-    if not isinstance(document.get("config", {}), dict):
-        raise ValueError(f"{path}: 'config' must be a map of dr:<key>: value")
-    return document
+def _cached_base(path: Path, version: tuple[int, int]) -> dict[str, Any]:
+    return _base_document(path)
 
 
-def merge_config(environment: str, stack_config: Mapping[str, Any] | None = None,
-                 base: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """base `config` < base `environments.<env>` < the layer's own stack config (dr: keys)."""
-    document = load_base() if base is None else base
-    merged: dict[str, Any] = dict(document.get("config") or {})
-    merged.update((document.get("environments") or {}).get(environment) or {})
-    merged.update({k: _decode(v) for k, v in (stack_config or {}).items() if k.startswith("dr:")})
-    return merged
+def load_base(path: Path | None = None) -> dict[str, Any]:
+    """Pulumi.base.yaml, its keys checked; read again whenever the file changes."""
+    path = path or BASE_FILE
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return _base_document(path)  # raises the one-line "not found"
+    return _cached_base(path, (stat.st_mtime_ns, stat.st_size))
+
+
+def layer_file(layer: str, environment: str) -> Path:
+    return STACKS_DIR / layer / f"Pulumi.{environment}.yaml"
+
+
+def _as_pulumi_gives_it(value: Any) -> Any:
+    # A Pulumi program receives every config value as text, objects as JSON.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Mapping | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def read_layer_file(layer: str, environment: str) -> dict[str, Any]:
+    """The `dr:` keys of stacks/<layer>/Pulumi.<env>.yaml as `pulumi up` passes them to the program."""
+    path = layer_file(layer, environment)
+    if not path.is_file():
+        return {}
+    document = _read_yaml(path) or {}
+    config = document.get("config") if isinstance(document, Mapping) else None
+    values = _check_keys(f"{_shown(path)} config", config, project=layer)
+    result: dict[str, Any] = {}
+    for key, value in values.items():
+        if not str(key).startswith("dr:") or value is None:
+            continue
+        if isinstance(value, Mapping) and "secure" in value:
+            raise SettingsError(f"{_shown(path)}: {key} is encrypted; dr: settings are not secrets "
+                                "and invoke plan/check must read them to plan what deploys: "
+                                f"set it in plain text (pulumi config set {key} <value>)", key)
+        result[key] = _as_pulumi_gives_it(value)
+    return result
 
 
 def _decode(value: Any) -> Any:
@@ -46,8 +143,76 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _merge_tags(current: Any, value: Any) -> Any:
+    """A tag map adds to the tags before it; a tag set to null removes it."""
+    if isinstance(current, Mapping) and isinstance(value, Mapping):
+        return {**current, **value}
+    return value
+
+
+def declared(environment: str, document: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The environment's overrides; an environment not declared in the base file is refused."""
+    check_environment(environment)
+    environments = document.get("environments") or {}
+    if environment in environments:
+        return environments[environment] or {}
+    import difflib
+
+    close = difflib.get_close_matches(environment, list(environments), n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise SettingsError(f"unknown environment {environment!r}: {hint}declare it under environments: "
+                        f"in Pulumi.base.yaml (e.g. `  {environment}: {{}}`)", "environment")
+
+
+def merge_config(environment: str, stack_config: Mapping[str, Any] | None = None,
+                 base: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """base `config` < base `environments.<env>` < the layer's own stack config (dr: keys)."""
+    document = load_base() if base is None else base
+    layers: list[Mapping[str, Any]] = [document.get("config") or {}, declared(environment, document)]
+    project = _project()
+    where = f"stack {project}/{environment} config"
+    stack = _check_keys(where, stack_config, project=project) if stack_config else {}
+    layers.append({k: _decode(v) for k, v in stack.items() if str(k).startswith("dr:")})
+    merged: dict[str, Any] = {}
+    for values in layers:
+        for key, value in values.items():
+            merged[key] = _merge_tags(merged.get(key), value) if key == TAGS else value
+    if isinstance(merged.get(TAGS), Mapping):
+        merged[TAGS] = {k: v for k, v in merged[TAGS].items() if v is not None}
+    return merged
+
+
+def _project() -> str:
+    # Under a Pulumi run a key without `dr:` arrives as `<project>:<key>`.
+    try:
+        import pulumi
+
+        return pulumi.get_project()
+    except Exception:  # noqa: BLE001 - outside a Pulumi run there is no project
+        return "project"
+
+
 def settings_for(environment: str, stack_config: Mapping[str, Any] | None = None) -> Settings:
     return Settings.from_config(environment, merge_config(environment, stack_config))
+
+
+def layer_config(layer: str, environment: str,
+                 overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A layer's stack config as `pulumi up` would pass it: its own file, then `--set` overrides."""
+    return {**read_layer_file(layer, environment), **(overrides or {})}
+
+
+def layer_settings(layer: str, environment: str,
+                   overrides: Mapping[str, Any] | None = None) -> Settings:
+    """One layer's validated settings; a bad value from its file names the file."""
+    config = layer_config(layer, environment, overrides)
+    try:
+        return settings_for(environment, config)
+    except SettingsError as error:
+        from_file = error.key in config and error.key not in (overrides or {})
+        if from_file:
+            raise SettingsError(f"{_shown(layer_file(layer, environment))}: {error}", error.key) from None
+        raise
 
 
 def runtime_config() -> dict[str, Any]:
@@ -62,9 +227,12 @@ def runtime_config() -> dict[str, Any]:
 def current_settings() -> Settings:
     """Settings of the running layer program; a bad value stops it with the one-line message."""
     import pulumi
+    from pulumi.runtime.settings import get_monitor
 
-    from shared.settings import SettingsError
-
+    if get_monitor() is None:
+        layer = Path.cwd().name
+        raise SystemExit(f"error: this is a Pulumi program, not a script: run it with `pulumi up "
+                         f"--stack <env>` in this folder, or offline with `invoke plan --layer {layer}`")
     try:
         return settings_for(pulumi.get_stack(), runtime_config())
     except SettingsError as error:

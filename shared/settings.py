@@ -41,11 +41,22 @@ VPC_RANGES = tuple(ipaddress.IPv4Network(block) for block in (
 
 
 class SettingsError(ValueError):
-    """A setting is wrong; the message names the key and the fix."""
+    """A setting is wrong; the message names the key and the fix (`key`: the one at fault)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 def _fail(key: str, problem: str, fix: str) -> SettingsError:
-    return SettingsError(f"{key}: {problem}; {fix}")
+    return SettingsError(f"{key}: {problem}; {fix}", key)
+
+
+def unknown_key(key: str) -> SettingsError:
+    """A `dr:` key that is not in KEYS, with the closest known one."""
+    close = difflib.get_close_matches(key, list(KEYS), n=1)
+    hint = f"did you mean {close[0]}?" if close else "see the README's settings table"
+    return _fail(key, "is not a known setting", hint)
 
 
 # --- parsers: config values arrive typed from YAML or as strings from `pulumi config set` ---
@@ -279,7 +290,7 @@ class Settings:
     alert_email: str | None = None
 
     def __post_init__(self) -> None:
-        _check_environment(self.environment)
+        check_environment(self.environment)
         if self.primary_region == self.secondary_region:
             raise _fail("dr:secondaryRegion", f"is the same region as dr:primaryRegion "
                         f"({self.primary_region})", "pick a different region to fail over to")
@@ -344,6 +355,15 @@ class Settings:
         """Tags on every taggable resource: the base set plus the environment."""
         return {**self.tags, "Environment": self.environment}
 
+    def as_config(self) -> dict[str, Any]:
+        """The validated values under their `dr:` keys, as a plan file records them."""
+        values: dict[str, Any] = {}
+        for key, spec in KEYS.items():
+            value = getattr(self, spec.field)
+            if value is not None:
+                values[key] = str(value) if isinstance(value, ipaddress.IPv4Network) else value
+        return values
+
     @property
     def regions(self) -> tuple[str, str]:
         return (self.primary_region, self.secondary_region)
@@ -355,12 +375,10 @@ class Settings:
     @classmethod
     def from_config(cls, environment: str, config: Mapping[str, Any]) -> Settings:
         """Build settings from merged `dr:` config (YAML-typed or string values)."""
-        _check_environment(environment)
+        check_environment(environment)
         unknown = sorted(k for k in config if k.startswith("dr:") and k not in KEYS)
         if unknown:
-            close = difflib.get_close_matches(unknown[0], list(KEYS), n=1)
-            hint = f"did you mean {close[0]}?" if close else "see the README's settings table"
-            raise _fail(unknown[0], "is not a known setting", hint)
+            raise unknown_key(unknown[0])
         values: dict[str, Any] = {}
         for key, spec in KEYS.items():
             raw = config.get(key)
@@ -372,7 +390,7 @@ class Settings:
         return cls(environment=environment, **values)
 
 
-def _check_environment(name: str) -> None:
+def check_environment(name: str) -> None:
     key = "environment"
     if not _ENV_RE.match(name) or name.endswith("-") or "--" in name:
         raise _fail(key, f"{name!r} is not a valid name (it suffixes S3 bucket and load balancer "

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+from shared.config import REPO_ROOT
 from shared.plan.plan import Plan, build_plan
 
 
@@ -42,3 +47,25 @@ def outputs(plan: Plan, layer: str) -> dict[str, Any]:
 
 def by_urn(plan: Plan, layer: str) -> dict[str, dict[str, Any]]:
     return {r["urn"]: r for r in plan.layer(layer).resources}
+
+
+def copy_stacks(destination: Path) -> Path:
+    """The layer folders copied under `destination`, so a test can add a Pulumi.<env>.yaml."""
+    shutil.copytree(REPO_ROOT / "stacks", destination / "stacks",
+                    ignore=shutil.ignore_patterns("__pycache__", "Pulumi.*.yaml"))
+    return destination / "stacks"
+
+
+def copy_repository(destination: Path) -> Path:
+    """What `python -m invoke` needs, copied: run there, it imports the copy's `shared`."""
+    copy_stacks(destination)
+    shutil.copytree(REPO_ROOT / "shared", destination / "shared",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("tasks.py", "Pulumi.base.yaml"):
+        shutil.copy(REPO_ROOT / name, destination / name)
+    return destination
+
+
+def invoke_in(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=root, capture_output=True,
+                          text=True, check=False, timeout=300)

@@ -4,8 +4,9 @@ import json
 import subprocess
 import sys
 
+from shared.plan.plan import build_plan
 from shared.plan.runtime import SECRET, plain
-from tests.support import plan_of
+from tests.support import copy_repository, invoke_in, one, plan_of, resources
 
 LAYER_KEYS = {"name", "depends_on", "consumes", "outputs", "warnings", "resources"}
 RESOURCE_KEYS = {"urn", "type", "name", "custom", "region", "parent", "protect", "retain_on_delete",
@@ -55,7 +56,6 @@ def test_secrets_are_masked_in_inputs():
 def test_plans_are_deterministic():
     assert plan_of("staging").to_json() == plan_of("staging").to_json()
     first = json.dumps(plan_of("dev").to_json(), sort_keys=True)
-    from shared.plan.plan import build_plan
     assert json.dumps(build_plan("dev").to_json(), sort_keys=True) == first
 
 
@@ -70,3 +70,36 @@ def test_invoke_plan_writes_the_file_and_refuses_bad_settings(tmp_path):
     assert bad.returncode != 0
     assert bad.stderr.strip() == "error: dr:azCount: '7' is not allowed; use 2 or 3"
     assert "Traceback" not in bad.stderr
+
+
+def _cluster_protection(plan, region: str) -> bool:
+    return one(resources(plan, "data", "aws:rds/cluster:Cluster", region))["inputs"]["deletionProtection"]
+
+
+def test_a_layer_file_changes_that_layer_and_the_plan_records_it(stacks):
+    (stacks / "data" / "Pulumi.prod.yaml").write_text(
+        "config:\n  dr:protectData: false\n  dr:tags:\n    Team: data\n  aws:region: us-east-1\n")
+    plan = build_plan("prod", {"dr:apiThrottleRateLimit": "50"})
+    assert _cluster_protection(plan, "us-east-1") is False
+    document = json.loads(json.dumps(plan.to_json()))
+    assert document["overrides"] == {"dr:apiThrottleRateLimit": "50"}
+    layers = {layer["name"]: layer["settings"] for layer in document["layers"]}
+    assert layers["data"]["dr:protectData"] is False and layers["compute"]["dr:protectData"] is True
+    assert layers["data"]["dr:tags"] == {"Project": "multi-region-dr", "ManagedBy": "pulumi", "Team": "data"}
+    assert {values["dr:apiThrottleRateLimit"] for values in layers.values()} == {50}
+    # The environment's own settings, which the guardrails judge by, stay protected.
+    assert document["settings"]["dr:protectData"] is True
+
+
+def test_without_a_layer_file_prod_is_protected(prod_plan):
+    assert _cluster_protection(prod_plan, "us-east-1") is True
+
+
+def test_a_bad_value_in_a_layer_file_stops_the_plan_with_one_line(tmp_path):
+    root = copy_repository(tmp_path)
+    (root / "stacks" / "data" / "Pulumi.prod.yaml").write_text("config:\n  dr:azCount: 5\n")
+    done = invoke_in(root, "plan", "--env", "prod")
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: stacks/data/Pulumi.prod.yaml: dr:azCount: '5' is not allowed; "
+                                   "use 2 or 3")
+    assert done.stdout == ""

@@ -2,10 +2,11 @@
 
 import pytest
 
-from shared.config import merge_config, settings_for
+from shared.config import layer_settings, merge_config, settings_for
 from shared.settings import Settings, SettingsError
 
-BASE = {"config": {"dr:primaryRegion": "us-east-1"}, "environments": {"prod": {"dr:protectData": True}}}
+BASE = {"config": {"dr:primaryRegion": "us-east-1"},
+        "environments": {"dev": {}, "prod": {"dr:protectData": True}}}
 
 
 def settings(environment: str = "dev", **overrides: object) -> Settings:
@@ -39,7 +40,7 @@ def test_merge_order_is_base_then_environment_then_stack():
 def test_string_values_from_pulumi_config_are_parsed():
     parsed = settings(azCount="3", auroraMaxAcu="2.5", protectData="TRUE", tags='{"Team": "p"}')
     assert (parsed.az_count, parsed.aurora_max_acu, parsed.protect_data) == (3, 2.5, True)
-    assert parsed.resource_tags == {"Team": "p", "Environment": "dev"}
+    assert parsed.resource_tags["Team"] == "p"
 
 
 @pytest.mark.parametrize(("overrides", "match"), [
@@ -113,3 +114,12 @@ def test_domains_with_certificates_in_their_own_region_are_accepted():
                   secondaryDomain="api2.example.com", secondaryCertificateArn=cert.format("us-east-2"))
     assert ok.primary_domain == "api.example.com" and ok.domains_configured
     assert ok.regional("secondary").certificate_arn == cert.format("us-east-2")
+
+
+def test_a_layer_file_wins_over_the_environment_and_set_wins_over_both(stacks):
+    (stacks / "data" / "Pulumi.prod.yaml").write_text(
+        "config:\n  dr:backupRetentionDays: 10\n  dr:protectData: false\n")
+    assert layer_settings("data", "prod").backup_retention_days == 10
+    assert layer_settings("data", "prod").protect_data is False
+    assert layer_settings("data", "prod", {"dr:backupRetentionDays": "12"}).backup_retention_days == 12
+    assert layer_settings("compute", "prod").backup_retention_days == 35

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared import config
 from shared.config import REPO_ROOT
 from shared.orchestrator.errors import OrchestratorError
 
 STATE_DIR = REPO_ROOT / ".pulumi-state"
-STACKS_DIR = REPO_ROOT / "stacks"
 SELF_MANAGED = ("file://", "s3://", "gs://", "azblob://")
 
 
@@ -46,7 +46,7 @@ def resolve_backend(explicit: str | None = None, environ: Mapping[str, str] | No
 
 
 def layer_dir(layer: str) -> Path:
-    return STACKS_DIR / layer
+    return config.STACKS_DIR / layer
 
 
 def child_environment(backend: Backend, environ: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -9,11 +9,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import boto3
-import yaml
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from shared.config import settings_for
-from shared.orchestrator.backend import layer_dir
+from shared.config import layer_settings
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.pulumi_cli import INSTALL_HINT, PulumiCli, last_line
 from shared.settings import Settings, SettingsError
@@ -24,29 +22,12 @@ MIN_VERSION = (3, 121, 0)
 VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
-def stack_config(layer: str, environment: str) -> dict[str, Any]:
-    """The `dr:` keys of stacks/<layer>/Pulumi.<env>.yaml, which win over Pulumi.base.yaml."""
-    path = layer_dir(layer) / f"Pulumi.{environment}.yaml"
-    if not path.is_file():
-        return {}
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as error:
-        problem = type(error).__name__
-        raise OrchestratorError(f"{path}: not valid YAML ({problem}); fix the file") from None
-    config = document.get("config") or {}
-    return {k: v for k, v in config.items() if isinstance(k, str) and k.startswith("dr:")}
-
-
 def check_settings(environment: str, layers: Iterable[str]) -> dict[str, Settings]:
-    """Each layer's merged settings (base < environment < its stack file), all validated."""
-    result: dict[str, Settings] = {}
-    for layer in layers:
-        try:
-            result[layer] = settings_for(environment, stack_config(layer, environment))
-        except SettingsError as error:
-            raise OrchestratorError(f"settings of {environment} (layer {layer}): {error}") from None
-    return result
+    """Each layer's merged settings (the one merge of shared/config.py), all validated."""
+    try:
+        return {layer: layer_settings(layer, environment) for layer in layers}
+    except SettingsError as error:
+        raise OrchestratorError(str(error)) from None
 
 
 def check_cli(cli: PulumiCli) -> str:

@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from shared.config import REPO_ROOT, settings_for
+from shared import config
 from shared.contracts import LAYERS
 from shared.graph import deploy_order, upstream_closure
 from shared.plan.runtime import SECRET, LayerRun, StackOutputs, run_layer
 from shared.settings import Settings
 
-STACKS_DIR = REPO_ROOT / "stacks"
-
 
 @dataclass
 class Plan:
+    """`settings`: the environment's (base < environment < --set), which the guardrails judge
+    by; `layer_settings`: what each layer ran with (its own Pulumi.<env>.yaml included)."""
+
     environment: str
     settings: Settings
     runs: list[LayerRun]
     seconds: float
+    overrides: dict[str, Any] = field(default_factory=dict)
+    layer_settings: dict[str, Settings] = field(default_factory=dict)
 
     def layer(self, name: str) -> LayerRun:
         for run in self.runs:
@@ -32,7 +35,10 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
-            "layers": [_layer_json(run) for run in self.runs],
+            "overrides": dict(self.overrides),
+            "settings": self.settings.as_config(),
+            "layers": [_layer_json(run, self.layer_settings.get(run.name, self.settings))
+                       for run in self.runs],
         }
 
     def summary(self) -> str:
@@ -47,7 +53,7 @@ class Plan:
         return "\n".join(lines)
 
 
-def _layer_json(run: LayerRun) -> dict[str, Any]:
+def _layer_json(run: LayerRun, settings: Settings) -> dict[str, Any]:
     spec = LAYERS[run.name]
     outputs = {key: (SECRET if key in run.outputs.secret_names else value)
                for key, value in run.outputs.values.items()}
@@ -55,6 +61,7 @@ def _layer_json(run: LayerRun) -> dict[str, Any]:
         "name": run.name,
         "depends_on": list(spec.depends_on),
         "consumes": {producer: list(keys) for producer, keys in spec.consumes.items()},
+        "settings": settings.as_config(),
         "outputs": outputs,
         "warnings": run.warnings,
         "resources": run.resources,
@@ -65,19 +72,23 @@ def build_plan(environment: str, overrides: dict[str, Any] | None = None,
                layers: list[str] | None = None) -> Plan:
     """Validate settings, then run each layer (or the given ones and what they need) in order.
 
-    `overrides` are `dr:` keys applied as a layer's own stack config would be.
-    Raises SettingsError before any layer runs, LayerFailed when a program stops.
+    Each layer runs with its own stacks/<layer>/Pulumi.<env>.yaml and then `overrides` (`dr:`
+    keys, `--set`) as its stack config, as `pulumi up` would. Raises SettingsError before any
+    layer runs, LayerFailed when a program stops.
     """
-    config = dict(overrides or {})
-    settings = settings_for(environment, config)
+    given = dict(overrides or {})
+    settings = config.settings_for(environment, given)
+    # A layer can only be planned with the outputs of everything it reads.
+    selected = None if layers is None else set(layers).union(*(upstream_closure(n) for n in layers))
+    order = deploy_order(selected)
+    layer_settings = {name: config.layer_settings(name, environment, given) for name in order}
     started = time.perf_counter()
     outputs: dict[str, StackOutputs] = {}
     runs: list[LayerRun] = []
-    # A layer can only be planned with the outputs of everything it reads.
-    selected = None if layers is None else set(layers).union(*(upstream_closure(n) for n in layers))
-    for name in deploy_order(selected):
-        run = run_layer(STACKS_DIR / name, name, environment, config, outputs,
-                        default_region=settings.primary_region)
+    for name in order:
+        run = run_layer(config.STACKS_DIR / name, name, environment,
+                        config.layer_config(name, environment, given), outputs,
+                        default_region=layer_settings[name].primary_region)
         outputs[name] = run.outputs
         runs.append(run)
-    return Plan(environment, settings, runs, time.perf_counter() - started)
+    return Plan(environment, settings, runs, time.perf_counter() - started, given, layer_settings)

@@ -47,7 +47,7 @@ def test_an_unset_passphrase_on_a_self_managed_backend_is_named(standin, monkeyp
 
 
 def test_invalid_settings_name_the_key(standin):
-    with pytest.raises(OrchestratorError, match=r"settings of Bad_Env \(layer network-primary\)"):
+    with pytest.raises(OrchestratorError, match=r"environment: 'Bad_Env' is not a valid name"):
         check_settings("Bad_Env", ["network-primary"])
 
 

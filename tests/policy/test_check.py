@@ -48,3 +48,13 @@ def test_bad_override_is_a_one_line_error() -> None:
                             cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --set expects dr:<key>=<value>, got 'appPort=80'"
+
+
+def test_a_layer_file_that_unprotects_prod_is_a_violation(stacks, capsys: pytest.CaptureFixture[str]) -> None:
+    (stacks / "data" / "Pulumi.prod.yaml").write_text("config:\n  dr:protectData: false\n")
+    with pytest.raises(Exit) as raised:
+        check(Context(), env="prod")
+    assert raised.value.code == 1
+    failed = [line.split()[:2] for line in capsys.readouterr().out.splitlines() if " FAIL " in line]
+    assert ["deletion-protection", "data-db-primary"] in failed
+    assert {rule for rule, _ in failed} <= {"deletion-protection", "data-retained", "final-snapshot"}
