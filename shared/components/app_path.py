@@ -14,8 +14,15 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+import pulumiverse_time as time
 
 from shared.naming import lb_name
+
+# Deregistering the ALB from the NLB's target group only starts draining, for the target
+# group's deregistration delay (the network layer keeps AWS's default, 300 s); the provider's
+# delete returns at once, and the ALB or its listener cannot be deleted while it drains
+# (ResourceInUse). The wait sits between the attachment and the listener on destroy.
+NLB_DRAIN_WAIT = "330s"
 
 
 @dataclass
@@ -50,11 +57,13 @@ class ApplicationPath(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:compute:ApplicationPath", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        # A fixed name: a replacement must delete the old ALB (after its draining) first.
         self.alb = aws.lb.LoadBalancer(
             f"{name}-alb", name=lb_name("alb", args.environment, args.region),
             load_balancer_type="application", internal=True, subnets=args.subnet_ids,
             security_groups=[args.security_group_id], drop_invalid_header_fields=True,
-            region=args.region, tags=args.tags, opts=child)
+            region=args.region, tags=args.tags,
+            opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         api_group = self._lambda_target(name, args, args.api)
         health_group = self._lambda_target(name, args, args.health)
         self.listener = aws.lb.Listener(
@@ -66,11 +75,16 @@ class ApplicationPath(pulumi.ComponentResource):
             conditions=[{"path_pattern": {"values": [args.health_check_path]}}],
             actions=[{"type": "forward", "target_group_arn": health_group.arn}],
             region=args.region, tags=args.tags, opts=child)
+        # Replaced with the ALB or listener, so a replacement waits for the old one's draining.
+        self.drain_wait = time.Sleep(
+            f"{name}-nlb-drain-wait", destroy_duration=NLB_DRAIN_WAIT,
+            triggers={"alb": self.alb.arn, "listener": self.listener.arn},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener]))
         # AWS accepts an ALB as an NLB target only once the ALB listens on the target port.
-        aws.lb.TargetGroupAttachment(
+        self.nlb_attachment = aws.lb.TargetGroupAttachment(
             f"{name}-nlb-attachment", target_group_arn=args.nlb_target_group_arn,
             target_id=self.alb.arn, port=args.port, region=args.region,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.listener, self.drain_wait]))
         self.register_outputs({"alb_arn": self.alb.arn, "alb_dns_name": self.alb.dns_name})
 
     def _lambda_target(self, name: str, args: ApplicationPathArgs,

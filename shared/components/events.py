@@ -59,6 +59,9 @@ class CrossRegionEvents(pulumi.ComponentResource):
         self.buses = {role: self._region(name, role, side, args)
                       for role, side in (("primary", args.primary), ("secondary", args.secondary))}
         self.endpoint = self._global_endpoint(name, args)
+        # PutEvents takes the endpoint's EndpointId (the URL's host label), not its name.
+        self.endpoint_id = self.endpoint.endpoint_url.apply(
+            lambda url: url.removeprefix("https://").split(".endpoint.events.", 1)[0])
         self.register_outputs({"bus_name": self.bus_name, "endpoint_url": self.endpoint.endpoint_url})
 
     def _region(self, name: str, role: str, side: RegionalEvents,
@@ -113,14 +116,19 @@ class CrossRegionEvents(pulumi.ComponentResource):
         # EventBridge keeps managed rules on both buses that forward to the other region.
         policy = aws.iam.RolePolicy(
             f"{name}-replication-policy", role=role.id,
-            policy=pulumi.Output.from_input(args.account_id).apply(lambda account: json.dumps({
+            policy=pulumi.Output.all(args.account_id, role.arn).apply(lambda values: json.dumps({
                 "Version": "2012-10-17", "Statement": [
                     {"Effect": "Allow", "Action": ["events:PutRule", "events:PutTargets",
                                                    "events:DeleteRule", "events:RemoveTargets"],
-                     "Resource": f"arn:aws:events:*:{account}:rule/{self.bus_name}/"
+                     "Resource": f"arn:aws:events:*:{values[0]}:rule/{self.bus_name}/"
                                  "GlobalEndpointManagedRule-*"},
                     {"Effect": "Allow", "Action": "events:PutEvents",
-                     "Resource": f"arn:aws:events:*:{account}:event-bus/{self.bus_name}"}]})),
+                     "Resource": f"arn:aws:events:*:{values[0]}:event-bus/{self.bus_name}"},
+                    # The managed rules' targets carry this role, which EventBridge passes to
+                    # itself when it writes them (as the provider's acceptance test grants).
+                    {"Effect": "Allow", "Action": "iam:PassRole", "Resource": values[1],
+                     "Condition": {"StringEquals": {
+                         "iam:PassedToService": "events.amazonaws.com"}}}]})),
             opts=child)
         return aws.cloudwatch.EventEndpoint(
             f"{name}-global-endpoint", name=physical_name("events", args.environment),

@@ -105,7 +105,13 @@ class RegionalFunction(pulumi.ComponentResource):
 
     def _role(self, name: str, args: RegionalFunctionArgs) -> aws.iam.Role:
         child = pulumi.ResourceOptions(parent=self)
-        role = service_role(f"{name}-role", "lambda.amazonaws.com", args.tags, child,
+        # Lambda deletes a VPC function's network interfaces with the function's own role, up to
+        # ~45 minutes after the function is gone. Without the role and its VPC permissions by
+        # then, the interfaces stay in the subnets and the network layer's destroy fails with
+        # DependencyViolation. So a VPC function's role and that attachment are kept on destroy
+        # (no cost, ENI management only; its inline permissions go with the function).
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.vpc is not None)
+        role = service_role(f"{name}-role", "lambda.amazonaws.com", args.tags, kept,
                             description=f"{self.function_name} (Lambda execution)")
         logging = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                    "Resource": self.log_group.arn.apply(lambda arn: f"{arn}:*")}
@@ -121,5 +127,5 @@ class RegionalFunction(pulumi.ComponentResource):
         if args.vpc:
             # Creating and deleting the function's network interfaces in the private subnets.
             self._grants.append(aws.iam.RolePolicyAttachment(
-                f"{name}-vpc-access", role=role.name, policy_arn=VPC_ACCESS_POLICY, opts=child))
+                f"{name}-vpc-access", role=role.name, policy_arn=VPC_ACCESS_POLICY, opts=kept))
         return role

@@ -116,16 +116,28 @@ class RegionalRestApi(pulumi.ComponentResource):
     def _stage(self, name: str, args: RegionalRestApiArgs,
                deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
         child = pulumi.ResourceOptions(parent=self)
-        # Access logs need the region's API Gateway account to name a role that may write logs.
-        # It is one setting per account and region: this stack owns it for its two regions.
-        role = service_role(f"{name}-cloudwatch-role", "apigateway.amazonaws.com", args.tags, child,
+        # Access logs need the region's API Gateway account setting to name a role that may write
+        # logs. It is one setting per account and region, shared with every other API there
+        # (other environments included), and the provider resets it on delete. So it is set on
+        # deploy and kept on destroy, with the role it names: whoever deployed last owns it, and
+        # no destroy takes logging away from the APIs still running. The leftovers are one
+        # role per region and environment, with AWS's push-to-logs policy only.
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        role = service_role(f"{name}-cloudwatch-role", "apigateway.amazonaws.com", args.tags, kept,
                             description=f"API Gateway logging in {args.region}")
         attachment = aws.iam.RolePolicyAttachment(
             f"{name}-cloudwatch-role-policy", role=role.name, policy_arn=LOGS_PUSH_POLICY,
-            opts=child)
+            opts=kept)
         account = aws.apigateway.Account(
             f"{name}-account", cloudwatch_role_arn=role.arn, region=args.region,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[attachment]))
+            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[attachment])))
+        # API Gateway writes execution logs (logging_level below) to a group it would create
+        # itself, unencrypted, never expiring and outliving the stack: declared here first.
+        execution_logs = aws.cloudwatch.LogGroup(
+            f"{name}-execution-logs",
+            name=pulumi.Output.concat("API-Gateway-Execution-Logs_", self.api.id, f"/{STAGE}"),
+            retention_in_days=args.log_retention_days, kms_key_id=args.log_kms_key_arn,
+            region=args.region, tags=args.tags, opts=child)
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-access-logs", name=f"/aws/apigateway/{self.api_name}/{STAGE}",
             retention_in_days=args.log_retention_days, kms_key_id=args.log_kms_key_arn,
@@ -135,13 +147,14 @@ class RegionalRestApi(pulumi.ComponentResource):
             access_log_settings={"destination_arn": log_group.arn, "format": ACCESS_LOG_FORMAT},
             region=args.region, tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[account]))
+        after_logs = pulumi.ResourceOptions(parent=self, depends_on=[execution_logs])
         aws.apigateway.MethodSettings(
             f"{name}-throttling", rest_api=self.api.id, stage_name=stage.stage_name,
             method_path="*/*", settings={
                 "throttling_rate_limit": args.throttle_rate_limit,
                 "throttling_burst_limit": args.throttle_burst_limit,
                 "metrics_enabled": True, "logging_level": "ERROR"},
-            region=args.region, opts=child)
+            region=args.region, opts=after_logs)
         for route in (r for r in args.routes if r.throttle is not None):
             for method in route.methods:
                 # A method's own settings replace the `*/*` ones, so they repeat metrics/logging.
@@ -152,7 +165,7 @@ class RegionalRestApi(pulumi.ComponentResource):
                         "throttling_rate_limit": route.throttle,
                         "throttling_burst_limit": route.throttle,
                         "metrics_enabled": True, "logging_level": "ERROR"},
-                    region=args.region, opts=child)
+                    region=args.region, opts=after_logs)
         return stage
 
     def _custom_domain(self, name: str, args: RegionalRestApiArgs,

@@ -34,7 +34,8 @@ COMPUTE = LayerContract(
         ("event_bus_name", "Name of the custom event bus (the same in both regions)"),
         ("primary_event_bus_arn", "ARN of the primary event bus"),
         ("secondary_event_bus_arn", "ARN of the secondary event bus"),
-        ("global_endpoint_id", "ID of the EventBridge Global Endpoint"),
+        ("global_endpoint_id", "EndpointId of the EventBridge Global Endpoint, as PutEvents "
+         "takes it (e.g. abcde.veo; signing needs SigV4a: awscrt)"),
         ("global_endpoint_url", "URL of the EventBridge Global Endpoint"),
     ),
     consumes={

@@ -69,6 +69,6 @@ export_outputs("compute", {
     }.items()},
     "api_stage_name": STAGE,
     "event_bus_name": events.bus_name,
-    "global_endpoint_id": events.endpoint.id,
+    "global_endpoint_id": events.endpoint_id,
     "global_endpoint_url": events.endpoint.endpoint_url,
 })
