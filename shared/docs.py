@@ -91,6 +91,16 @@ def _replace(text: str, begin: str, end: str, body: str) -> str:
     return pattern.sub(lambda _: f"{begin}\n{body}{end}", text)
 
 
+def refresh_reader(path: Path) -> bool:
+    """Rewrite the typed reader app teams copy (examples/app-team); True when it changed."""
+    from shared.contracts.typed_reader import planned_outputs, render
+
+    text = render(planned_outputs())
+    changed = not path.exists() or path.read_text(encoding="utf-8") != text
+    path.write_text(text, encoding="utf-8")
+    return changed
+
+
 def refresh_readme(path: Path) -> bool:
     """Rewrite the generated sections (settings, contract); True when anything changed."""
     text = path.read_text(encoding="utf-8")

@@ -13,7 +13,8 @@ from shared.config import REPO_ROOT
 from shared.plan.runtime import LayerFailed
 from shared.settings import SettingsError
 
-LINT_PATHS = ["stacks", "shared", "tasks.py", "tests"]
+LINT_PATHS = ["stacks", "shared", "tasks.py", "tests", "examples"]
+APP_TEAM_EXAMPLE = "examples/app-team"
 
 
 @task(iterable=["set_"], help={
@@ -53,11 +54,14 @@ def graph(c: Context, format: str = "mermaid") -> None:
 
 @task
 def docs(c: Context) -> None:
-    """Regenerate the README's settings table and output contract from the code."""
-    from shared.docs import refresh_readme
+    """Regenerate the README's settings table and output contract, and the app teams' typed reader."""
+    from shared.contracts.typed_reader import MODULE_NAME
+    from shared.docs import refresh_reader, refresh_readme
 
     changed = refresh_readme(REPO_ROOT / "README.md")
     print("README generated sections " + ("updated" if changed else "already current"))
+    reader = REPO_ROOT / "examples" / "app-team" / MODULE_NAME
+    print(f"{reader.relative_to(REPO_ROOT)} " + ("updated" if refresh_reader(reader) else "already current"))
 
 
 @task
@@ -70,6 +74,9 @@ def lint(c: Context) -> None:
     programs = sorted(str(p) for p in (REPO_ROOT / "stacks").glob("*/__main__.py"))
     for program in programs:
         c.run(f"mypy {program}", echo=True, pty=False)
+    # The app team's program against the typed reader it imports from its own folder.
+    c.run(f"mypy {APP_TEAM_EXAMPLE}/__main__.py {APP_TEAM_EXAMPLE}/app", echo=True, pty=False,
+          env={"MYPYPATH": APP_TEAM_EXAMPLE})
 
 
 @task(help={"pytest_args": "extra arguments for pytest, e.g. '-k network'"})

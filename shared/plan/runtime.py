@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import runpy
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -171,7 +172,12 @@ def _in_directory(path: Path) -> Iterator[None]:
 
 
 def _run_program(program: Path) -> None:
-    runpy.run_path(str(program), run_name="__main__")
+    # As under `pulumi up`, the program imports modules that sit beside it.
+    sys.path.insert(0, str(program.parent))
+    try:
+        runpy.run_path(str(program), run_name="__main__")
+    finally:
+        sys.path.remove(str(program.parent))
 
 
 def _ours(filename: str | None) -> bool:
