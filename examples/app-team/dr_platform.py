@@ -411,8 +411,13 @@ class Data(_Layer):
 
     @property
     def parameter_prefix(self) -> pulumi.Output[str]:
-        """SSM Parameter Store path prefix of this environment"""
+        """SSM prefix of the values shared by both regions (replicated)"""
         return self._output("parameter_prefix")
+
+    @property
+    def regional_parameter_prefix(self) -> pulumi.Output[str]:
+        """SSM prefix of each region's own values (not replicated)"""
+        return self._output("regional_parameter_prefix")
 
     @property
     def active_region_parameter_name(self) -> pulumi.Output[str]:
