@@ -542,7 +542,8 @@ class Compute(_Layer):
 
     @property
     def global_endpoint_id(self) -> pulumi.Output[str]:
-        """ID of the EventBridge Global Endpoint"""
+        """EndpointId of the EventBridge Global Endpoint, as PutEvents takes it (e.g. abcde.veo;
+        signing needs SigV4a: awscrt)"""
         return self._output("global_endpoint_id")
 
     @property
