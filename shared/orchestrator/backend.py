@@ -45,8 +45,9 @@ def resolve_backend(explicit: str | None = None, environ: Mapping[str, str] | No
     return Backend(url)
 
 
-def layer_dir(layer: str) -> Path:
-    return config.STACKS_DIR / layer
+def layer_dir(layer: str, root: Path | None = None) -> Path:
+    """The layer's project folder: in the checkout at `root`, else where settings read stacks/."""
+    return (root / "stacks" if root else config.STACKS_DIR) / layer
 
 
 def child_environment(backend: Backend, environ: Mapping[str, str] | None = None) -> dict[str, str]:

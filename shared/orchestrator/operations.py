@@ -7,15 +7,17 @@ import signal
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from shared.graph import dependencies
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
-from shared.orchestrator.runs import Ledger, fingerprint, log_path
+from shared.orchestrator.runs import inputs_fingerprint, log_path
 from shared.orchestrator.scheduler import CANCELLED, DONE, FAILED, SKIPPED, UNCHANGED, Outcome
+from shared.orchestrator.stack_state import read_state, update_message
 
 # AWS answers that mean "try again shortly", not "this is wrong" (throttling, another update
 # of the same API/stack in flight, a change still propagating).
@@ -50,10 +52,12 @@ class Operation:
     cli: PulumiCli
     environment: str
     action: str
-    ledger: Ledger
     resume: bool = True
     retries: int = 2
     retry_delay: float = 10.0
+    # Outputs read or published during this run, so each layer's are read once, not once per reader.
+    _outputs: dict[str, dict[str, Any] | None] = field(default_factory=dict, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __call__(self, layer: str, stop: threading.Event) -> Outcome:
         started = time.monotonic()
@@ -66,37 +70,61 @@ class Operation:
         return outcome
 
     def _run(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
-        layer_fingerprint = fingerprint(layer)
-        if self.action == "up" and self.resume and self.ledger.is_current(layer, layer_fingerprint):
-            _append(log, "already deployed with these inputs and upstream outputs: skipped\n")
-            return Outcome(layer, UNCHANGED, message="already deployed with the same inputs")
-        if self.action == "preview":
+        if self.action == "up":
+            return self._up(layer, stop, log)
+        if self.action == "destroy":
+            if not self._stack_exists(layer):
+                _append(log, f"no stack {self.environment}: nothing to destroy\n")
+                return Outcome(layer, UNCHANGED, message="no stack: nothing to destroy")
+        else:
             missing = self._undeployed_upstreams(layer)
             if missing:
                 # Never preview against stand-ins: `invoke plan` is the offline view of a fresh env.
                 return Outcome(layer, SKIPPED, message=f"upstream {', '.join(missing)} not deployed yet "
                                f"(`invoke plan --env {self.environment}` shows it offline)")
-        if self.action == "destroy":
-            if not self._stack_exists(layer):
-                self.ledger.forget(layer)
-                _append(log, f"no stack {self.environment}: nothing to destroy\n")
-                return Outcome(layer, UNCHANGED, message="no stack: nothing to destroy")
-        else:
             self.cli.select_stack(layer, self.environment)
-        outcome = self._attempts(layer, stop, log)
-        if outcome.status == DONE and self.action == "up":
-            outputs = read_outputs(self.cli, layer, self.environment)
-            outcome.outputs_changed = self.ledger.record_deployed(layer, layer_fingerprint, outputs)
-        elif outcome.status == DONE and self.action == "destroy":
-            self.ledger.forget(layer)
+        return self._attempts(layer, stop, log, [])
+
+    def _up(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
+        upstream = {name: self._outputs_of(name) for name in dependencies(layer)}
+        inputs = inputs_fingerprint(layer, upstream, self.cli.root)
+        state = read_state(self.cli, layer, self.environment)
+        reason = state.why_run(inputs)
+        if self.resume and reason is None:
+            _append(log, f"the backend's newest update of this stack is ours with inputs {inputs}: "
+                         "skipped\n")
+            return Outcome(layer, UNCHANGED, message="deployed with these inputs, per the backend")
+        why = reason if self.resume and reason else "asked to (--fresh or invoke up)"
+        _append(log, f"# pulumi up: {why}\n")
+        before = self._outputs_of(layer) if state.exists else None
+        self.cli.select_stack(layer, self.environment)
+        outcome = self._attempts(layer, stop, log, ["--message", update_message(inputs)])
+        with self._lock:
+            self._outputs.pop(layer, None)
+        if outcome.status == DONE:
+            outcome.message = f"run because {why}"
+            outcome.outputs_changed = bool(before) and before != self._outputs_of(layer)
         return outcome
 
-    def _attempts(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
+    def _outputs_of(self, layer: str) -> dict[str, Any] | None:
+        """The layer's outputs now (None without a stack), read once per run unless it deploys."""
+        with self._lock:
+            if layer in self._outputs:
+                return self._outputs[layer]
+        try:
+            found: dict[str, Any] | None = read_outputs(self.cli, layer, self.environment)
+        except OrchestratorError:
+            found = None
+        with self._lock:
+            self._outputs[layer] = found
+        return found
+
+    def _attempts(self, layer: str, stop: threading.Event, log: Path, extra: list[str]) -> Outcome:
         attempt = 0
         while True:
             attempt += 1
             offset = log.stat().st_size
-            code = self._once(layer, stop, log)
+            code = self._once(layer, stop, log, extra)
             text = log.read_text(errors="replace")[offset:]
             if stop.is_set():
                 return Outcome(layer, CANCELLED, message="interrupted", attempts=attempt)
@@ -111,10 +139,11 @@ class Operation:
                 continue
             return Outcome(layer, FAILED, message=_error_line(text), attempts=attempt)
 
-    def _once(self, layer: str, stop: threading.Event, log: Path) -> int:
+    def _once(self, layer: str, stop: threading.Event, log: Path, extra: list[str]) -> int:
         args = [self.action, "--stack", self.environment, "--non-interactive"]
         if self.action != "preview":
             args.append("--yes")
+        args += extra
         with log.open("a") as handle:
             process = self.cli.start(args, layer, handle)
             while True:
@@ -125,15 +154,7 @@ class Operation:
                         return _interrupt(process)
 
     def _undeployed_upstreams(self, layer: str) -> list[str]:
-        missing = []
-        for upstream in dependencies(layer):
-            try:
-                deployed = bool(read_outputs(self.cli, upstream, self.environment))
-            except OrchestratorError:
-                deployed = False
-            if not deployed:
-                missing.append(upstream)
-        return missing
+        return [upstream for upstream in dependencies(layer) if not self._outputs_of(upstream)]
 
     def _stack_exists(self, layer: str) -> bool:
         result = self.cli.run(["stack", "select", self.environment, "--non-interactive"], layer)

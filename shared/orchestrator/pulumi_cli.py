@@ -22,17 +22,19 @@ def executable(environ: Mapping[str, str]) -> str:
 
 
 class PulumiCli:
-    """One backend, one environment: builds each `pulumi` call's argv, cwd and environment."""
+    """One backend, one checkout: builds each `pulumi` call's argv, cwd and environment."""
 
-    def __init__(self, backend: Backend, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(self, backend: Backend, environ: Mapping[str, str] | None = None,
+                 root: Path | None = None) -> None:
         self.backend = backend
+        self.root = root
         self.env = child_environment(backend, environ)
         self.binary = executable(self.env)
 
     def run(self, args: Sequence[str], layer: str | None = None,
             timeout: float | None = 120) -> subprocess.CompletedProcess[str]:
         """A short call whose output we parse (version, stack select, stack output)."""
-        cwd = layer_dir(layer) if layer else None
+        cwd = layer_dir(layer, self.root) if layer else None
         return subprocess.run([self.binary, *args], cwd=cwd, env=self.env, capture_output=True,
                               text=True, timeout=timeout, check=False)
 
@@ -42,7 +44,7 @@ class PulumiCli:
         Its own process group, so Ctrl-C reaches the orchestrator only and we decide how to
         stop each child (Pulumi cancels cleanly on SIGINT, and leaves a lock if killed).
         """
-        return subprocess.Popen([self.binary, *args], cwd=layer_dir(layer), env=self.env,
+        return subprocess.Popen([self.binary, *args], cwd=layer_dir(layer, self.root), env=self.env,
                                 stdout=log, stderr=subprocess.STDOUT, text=True,
                                 start_new_session=True)
 

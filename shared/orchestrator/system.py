@@ -10,7 +10,6 @@ from shared.orchestrator.backend import resolve_backend
 from shared.orchestrator.operations import Operation
 from shared.orchestrator.preflight import check_aws, check_cli, check_settings
 from shared.orchestrator.pulumi_cli import PulumiCli
-from shared.orchestrator.runs import Ledger
 from shared.orchestrator.scheduler import Listener, RunResult, run_graph
 from shared.settings import Settings
 
@@ -46,8 +45,7 @@ def waits_for(action: str) -> Callable[[str], tuple[str, ...]]:
 
 def run(cli: PulumiCli, environment: str, action: str, layers: Sequence[str], *, parallel: int = 0,
         resume: bool = True, retry_delay: float = 10.0, listener: Listener | None = None) -> RunResult:
-    ledger = Ledger(environment, cli.backend.url)
-    operation = Operation(cli, environment, action, ledger, resume=resume, retry_delay=retry_delay)
+    operation = Operation(cli, environment, action, resume=resume, retry_delay=retry_delay)
     return run_graph(layers, waits_for(action), operation, parallel=parallel, listener=listener)
 
 

@@ -30,7 +30,7 @@ def main(seconds: float) -> None:
         root = Path(folder)
         install(root / "bin")
         os.environ.update({"PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}",
-               "STANDIN_RECORD": str(root / "calls.jsonl"), "STANDIN_STATE": str(root / "standin"),
+               "STANDIN_RECORD": str(root / "calls.jsonl"),
                "STANDIN_SLEEP": str(seconds), "PULUMI_CONFIG_PASSPHRASE": "bench",
                "STANDIN_NEEDS": json.dumps({n: list(graph.dependencies(n)) for n in LAYERS}),
                "DR_RUNS_DIR": str(root / "runs"), "AWS_ACCESS_KEY_ID": "bench",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +16,11 @@ from moto import mock_aws
 
 from shared import graph
 from shared.contracts import LAYERS
+from shared.orchestrator.backend import layer_dir
 from tests.orchestrator.standin_pulumi import install
 
-SLEEP = "0.1"  # long enough that overlapping layers overlap measurably, short enough to stay fast
+# Generous: only a broken interrupt would make an operation wait this long.
+STARTED_TIMEOUT = 60.0
 
 
 @dataclass
@@ -52,14 +56,35 @@ class Standin:
     def log(self, env: str, layer: str) -> Path:
         return self.root / "runs" / env / f"{layer}.log"
 
+    def by_hand(self, layer: str, *args: str) -> subprocess.CompletedProcess[str]:
+        """`pulumi ARGS` typed by a person in the layer's folder, against the same backend."""
+        env = {**os.environ, "PULUMI_BACKEND_URL": self.backend}
+        done = subprocess.run([str(self.root / "bin" / "pulumi"), *args], cwd=layer_dir(layer), env=env,
+                              capture_output=True, text=True, check=False, timeout=60)
+        assert done.returncode == 0, done.stderr or done.stdout
+        return done
+
+    def when_started(self, layer: str, action: str, then: threading.Event) -> None:
+        """Set `then` once `pulumi <action>` of `layer` is running and handles Ctrl-C."""
+        marker = self.root / "started" / f"{layer}.{action}"
+
+        def watch() -> None:
+            waited = threading.Event()
+            for _ in range(int(STARTED_TIMEOUT / 0.01)):
+                if marker.exists():
+                    break
+                waited.wait(0.01)
+            then.set()
+
+        threading.Thread(target=watch, daemon=True).start()
+
 
 @pytest.fixture
 def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Standin]:
     install(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("STANDIN_RECORD", str(tmp_path / "calls.jsonl"))
-    monkeypatch.setenv("STANDIN_STATE", str(tmp_path / "state-standin"))
-    monkeypatch.setenv("STANDIN_SLEEP", SLEEP)
+    monkeypatch.setenv("STANDIN_SLEEP", "0")
     monkeypatch.setenv("STANDIN_NEEDS", json.dumps({name: list(graph.dependencies(name)) for name in LAYERS}))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse battery staple")
     monkeypatch.setenv("DR_RUNS_DIR", str(tmp_path / "runs"))

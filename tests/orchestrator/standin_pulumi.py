@@ -1,18 +1,34 @@
 """A stand-in `pulumi` CLI for the orchestrator tests and benchmark (the real one is not available).
 
-It answers the calls the orchestrator makes (version, stack select, stack output, up, preview,
-destroy), keeps per-layer stack state in STANDIN_STATE, and appends one JSON line per call to
-STANDIN_RECORD: argv, layer (its working folder), backend, passphrase present, start/end times.
-Like the real CLI, `up` refuses to run while a layer it reads (STANDIN_NEEDS) has no outputs.
+It answers what the orchestrator and a person at a layer's folder run: version; stack select
+[--create], ls --json, history --json, output --json, rm; up [--message], preview, destroy.
+State is a DIY (file://) backend of its own under PULUMI_BACKEND_URL, laid out like the real
+one: `.pulumi/stacks/<project>/<stack>.json` (outputs and resource URNs; no resources listed
+until the first update, as a new real stack has no checkpoint) and one
+`.pulumi/history/<project>/<stack>/<stack>-<n>.history.json` per non-preview operation, kept
+even for failed ones. History JSON has the real fields; `version` is 0 as the real DIY backend
+never numbers updates. `stack ls --json` gives name, current, lastUpdate, resourceCount (no
+updateInProgress: DIY backends do not report it). The project is Pulumi.yaml's `name:`.
 
-Told by environment variables: STANDIN_SLEEP (seconds per up/preview/destroy), STANDIN_FAIL
-(comma-separated layers whose operations fail), STANDIN_TRANSIENT ("layer:N": the first N
-operations of that layer fail with AWS throttling), STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX
-(changes what `up` publishes). `install(folder)` writes it there as an executable `pulumi`.
+No wall clock: every call takes two ticks ("start", "end") of a logical clock shared by all
+calls (a counter file next to STANDIN_RECORD); history times are derived from ticks. One JSON
+line per call goes to STANDIN_RECORD: argv, layer (its working folder), backend, passphrase
+present, start/end ticks. Like the real CLI, `up` refuses while a stack it reads
+(STANDIN_NEEDS) has no outputs.
+
+Told by environment variables: STANDIN_SLEEP (seconds per up/preview/destroy, for the
+benchmark and for interrupt tests), STANDIN_FAIL (comma-separated layers whose operations fail),
+STANDIN_TRANSIENT ("layer:N": the first N operations of that layer fail with AWS throttling),
+STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_TOGETHER
+("a,b;c,d": each operation of a layer in a group waits until every layer of its group has
+started the same action, and fails if they never do: concurrency proved without timing). Once
+its SIGINT handler is installed an operation creates `started/<layer>.<action>` next to
+STANDIN_RECORD. `install(folder)` writes it there as an executable `pulumi`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -20,8 +36,13 @@ import stat
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+RESOURCES = 9  # what `up` leaves in a stack: the stack, its provider and 7 resources
+TOGETHER_TIMEOUT = 60.0
 
 
 def install(folder: Path) -> Path:
@@ -33,87 +54,232 @@ def install(folder: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    started = time.time()
     layer = Path.cwd().name
-    record = {"argv": argv, "layer": layer, "start": started,
+    record = {"argv": argv, "layer": layer, "start": tick(),
               "backend": os.environ.get("PULUMI_BACKEND_URL"),
               "passphrase": bool(os.environ.get("PULUMI_CONFIG_PASSPHRASE"))}
     try:
-        code = dispatch(argv, layer, record)
+        code = dispatch(argv, Stack(layer, _stack_name(argv)), record)
     finally:
-        record["end"] = time.time()
+        record["end"] = tick()
         with Path(os.environ["STANDIN_RECORD"]).open("a") as handle:
             handle.write(json.dumps(record) + "\n")
     return code
 
 
-def dispatch(argv: list[str], layer: str, record: dict[str, object]) -> int:
+def tick() -> int:
+    """The next value of the logical clock every stand-in call shares."""
+    with (_scratch() / "clock").open("a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        now = int(handle.read() or 0) + 1
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(now))
+        return now
+
+
+def timestamp(now: int) -> str:
+    """How the real CLI prints times (RFC 5424, milliseconds), one logical second per tick."""
+    return (EPOCH + timedelta(seconds=now)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class Stack:
+    """One stack of the project in the current folder, in the DIY backend's layout."""
+
+    def __init__(self, layer: str, name: str) -> None:
+        self.layer = layer
+        self.name = name
+        self.project = _project_name()
+        root = Path(os.environ["PULUMI_BACKEND_URL"].removeprefix("file://")) / ".pulumi"
+        self.stacks = root / "stacks" / self.project
+        self.path = self.stacks / f"{name}.json"
+        self.history_dir = root / "history" / self.project / name
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def load(self) -> dict[str, object]:
+        return json.loads(self.path.read_text())
+
+    def save(self, outputs: dict[str, object], resources: list[str] | None, at: int) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps({"outputs": outputs, "resources": resources, "time": at}))
+
+    def history(self) -> list[dict[str, object]]:
+        files = sorted(self.history_dir.glob("*.history.json"),
+                       key=lambda p: int(p.name.removesuffix(".history.json").rpartition("-")[2]))
+        return [json.loads(p.read_text()) for p in reversed(files)]
+
+    def add_history(self, kind: str, message: str, ok: bool, started: int,
+                    changes: dict[str, int]) -> None:
+        now = tick()
+        self.history_dir.mkdir(parents=True, exist_ok=True)
+        entry = {"version": 0, "kind": kind, "startTime": timestamp(started), "message": message,
+                 "environment": {"exec.kind": "cli"}, "config": {},
+                 "result": "succeeded" if ok else "failed", "endTime": timestamp(now),
+                 "resourceChanges": changes}
+        (self.history_dir / f"{self.name}-{now}.history.json").write_text(json.dumps(entry))
+
+
+def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
     if argv[:1] == ["version"]:
         print(os.environ.get("STANDIN_VERSION", "v3.272.0"))
         return 0
-    stack = _flag(argv, "--stack") or (argv[2] if argv[:2] == ["stack", "select"] else "")
-    state = Path(os.environ["STANDIN_STATE"]) / layer / f"{stack}.json"
+    if argv[:2] == ["stack", "ls"]:
+        print(json.dumps(_listing(stack)))
+        return 0
     if argv[:2] == ["stack", "select"]:
-        if not state.exists() and "--create" not in argv:
-            print(f"error: no stack named '{stack}' found", file=sys.stderr)
-            return 255
-        state.parent.mkdir(parents=True, exist_ok=True)
-        if not state.exists():
-            state.write_text("{}")
+        if not stack.exists():
+            if "--create" not in argv:
+                return _no_stack(stack)
+            stack.save({}, None, 0)
         return 0
+    if not stack.exists():
+        return _no_stack(stack)
     if argv[:2] == ["stack", "output"]:
-        if not state.exists():
-            print(f"error: no stack named '{stack}' found", file=sys.stderr)
-            return 255
-        print(state.read_text())
+        print(json.dumps(stack.load()["outputs"]))
         return 0
-    return operate(argv[0], layer, stack, state, record)
+    if argv[:2] == ["stack", "history"]:
+        size = int(_flag(argv, "--page-size") or 10)
+        page = int(_flag(argv, "--page") or 1)
+        print(json.dumps(stack.history()[(page - 1) * size:page * size]))
+        return 0
+    if argv[:2] == ["stack", "rm"]:
+        if stack.load()["resources"] and "--force" not in argv:
+            print(f"error: '{stack.name}' still has resources; removal rejected. Possible actions:\n"
+                  "- Make sure that you have run `pulumi destroy` or pass --force", file=sys.stderr)
+            return 255
+        stack.path.unlink()
+        return 0
+    return operate(argv, stack, record)
 
 
-def operate(action: str, layer: str, stack: str, state: Path, record: dict[str, object]) -> int:
-    print(f"Updating ({stack}) {layer}: {action}")
-    signal.signal(signal.SIGINT, _interrupted(record))
+def operate(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
+    action, layer, started = argv[0], stack.layer, int(str(record["start"]))
+    print(f"Updating ({stack.name}) {layer}: {action}")
+    signal.signal(signal.SIGINT, _interrupted(record, stack, argv, started))
+    _mark("started", f"{layer}.{action}")
+    if not _together(layer, action):
+        print(f"  error: {layer} was to run at the same time as its STANDIN_TOGETHER group, "
+              "which never started")
+        return 255
     time.sleep(float(os.environ.get("STANDIN_SLEEP", "0")))
+    kind = "update" if action == "up" else action
     if layer in os.environ.get("STANDIN_FAIL", "").split(","):
         print(f"  error: creating resource in {layer}: InvalidParameterValue: injected failure")
-        return 255
-    if _throttled(layer, state):
+        return _failed(stack, kind, action, argv, started)
+    if _throttled(stack):
         print("  error: ThrottlingException: Rate exceeded")
-        return 255
+        return _failed(stack, kind, action, argv, started)
     if action == "up":
         for needed in json.loads(os.environ.get("STANDIN_NEEDS", "{}")).get(layer, []):
-            upstream = state.parent.parent / needed / f"{stack}.json"
-            if not upstream.exists() or not json.loads(upstream.read_text()):
-                print(f"  error: stack reference organization/{needed}/{stack} not found")
-                return 255
+            upstream = stack.stacks.parent / needed / f"{stack.name}.json"
+            if not upstream.exists() or not json.loads(upstream.read_text())["outputs"]:
+                print(f"  error: stack reference organization/{needed}/{stack.name} not found")
+                return _failed(stack, kind, action, argv, started)
         suffix = os.environ.get("STANDIN_OUTPUT_SUFFIX", "")
-        state.write_text(json.dumps({"name": f"{layer}-{stack}{suffix}", "zone_count": 2,
-                                     "subnet_ids": ["subnet-0a1", "subnet-0b2"]}))
+        urns = [f"urn:pulumi:{stack.name}::{stack.project}::resource-{i}" for i in range(RESOURCES)]
+        stack.save({"name": f"{layer}-{stack.name}{suffix}", "zone_count": 2,
+                    "subnet_ids": ["subnet-0a1", "subnet-0b2"]}, urns, started)
+        stack.add_history(kind, _flag(argv, "--message"), True, started,
+                          {"create": 3, "update": 1, "same": 5})
         print("Resources:\n    + 3 created\n    ~ 1 updated\n    4 changes. 5 unchanged")
     elif action == "destroy":
-        state.write_text("{}")
-        print("Resources:\n    - 9 deleted")
+        stack.save({}, [], started)
+        stack.add_history(kind, _flag(argv, "--message"), True, started, {"delete": RESOURCES})
+        print(f"Resources:\n    - {RESOURCES} deleted")
     else:
         print("Resources:\n    + 3 to create\n    ~ 1 to update\n    4 changes. 5 unchanged")
     return 0
 
 
-def _throttled(layer: str, state: Path) -> bool:
+def _listing(stack: Stack) -> list[dict[str, object]]:
+    listed = []
+    for path in sorted(stack.stacks.glob("*.json")):
+        state = json.loads(path.read_text())
+        entry: dict[str, object] = {"name": path.stem, "current": path.stem == stack.name}
+        if state["resources"] is not None:
+            entry["lastUpdate"] = timestamp(int(state["time"]))
+            entry["resourceCount"] = len(state["resources"])
+        listed.append(entry)
+    return listed
+
+
+def _failed(stack: Stack, kind: str, action: str, argv: list[str], started: int) -> int:
+    if action != "preview":
+        stack.add_history(kind, _flag(argv, "--message"), False, started, {})
+    return 255
+
+
+def _no_stack(stack: Stack) -> int:
+    print(f"error: no stack named '{stack.name}' found", file=sys.stderr)
+    return 255
+
+
+def _together(layer: str, action: str) -> bool:
+    groups = [g.split(",") for g in os.environ.get("STANDIN_TOGETHER", "").split(";") if g]
+    partners = next((g for g in groups if layer in g), [layer])
+    marker = _scratch() / "together"
+    _mark("together", f"{layer}.{action}")
+    deadline = time.monotonic() + TOGETHER_TIMEOUT
+    while not all((marker / f"{name}.{action}").exists() for name in partners):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def _throttled(stack: Stack) -> bool:
     name, _, count = os.environ.get("STANDIN_TRANSIENT", "").partition(":")
-    if name != layer:
+    if name != stack.layer:
         return False
-    counter = state.with_suffix(".throttled")
+    counter = _scratch() / f"throttled-{stack.project}-{stack.name}"
     seen = int(counter.read_text()) if counter.exists() else 0
     counter.write_text(str(seen + 1))
     return seen < int(count or 0)
 
 
-def _interrupted(record: dict[str, object]) -> Callable[[int, FrameType | None], None]:
+def _interrupted(record: dict[str, object], stack: Stack, argv: list[str],
+                 started: int) -> Callable[[int, FrameType | None], None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         record["interrupted"] = True
         print("error: update canceled")
+        _failed(stack, "update" if argv[0] == "up" else argv[0], argv[0], argv, started)
         raise SystemExit(255)
     return handler
+
+
+def _mark(folder: str, name: str) -> None:
+    path = _scratch() / folder
+    path.mkdir(parents=True, exist_ok=True)
+    (path / name).touch()
+
+
+def _scratch() -> Path:
+    return Path(os.environ["STANDIN_RECORD"]).parent
+
+
+def _project_name() -> str:
+    project = Path.cwd() / "Pulumi.yaml"
+    if project.is_file():
+        for line in project.read_text().splitlines():
+            if line.startswith("name:"):
+                return line.partition(":")[2].strip()
+    return Path.cwd().name
+
+
+def _stack_name(argv: list[str]) -> str:
+    if _flag(argv, "--stack"):
+        return _flag(argv, "--stack")
+    if argv[:2] in (["stack", "select"], ["stack", "rm"]):
+        words = iter(argv[2:])
+        for word in words:
+            if word == "--secrets-provider":
+                next(words, None)
+            elif not word.startswith("-"):
+                return word
+    return ""
 
 
 def _flag(argv: list[str], name: str) -> str:
