@@ -32,7 +32,9 @@ class DatabaseCredentials(pulumi.ComponentResource):
     def __init__(self, name: str, args: DatabaseCredentialsArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:data:DatabaseCredentials", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # A kept cluster is useless without its password: protected environments keep the
+        # secret (its replica with it) and its value when destroyed.
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect)
         # RDS forbids /, @, " and spaces in master passwords.
         self.password = random.RandomPassword(
             f"{name}-password", length=32, special=True, override_special="!#$%^&*()-_=+[]{}<>:?",

@@ -13,12 +13,19 @@ from shared.naming import physical_name, region_code
 
 ENGINE = "aurora-postgresql"
 # Aurora PostgreSQL 16 supports both global databases and Serverless v2 in every region here.
+# The version lives on the global cluster only: raising it upgrades every member through the
+# global cluster (minor: member by member; major: ModifyGlobalCluster), the one upgrade path AWS
+# allows for a global database. Members ignore their own copy, which the upgrade rewrites.
 ENGINE_VERSION = "16.6"
 DATABASE_NAME = "app"
 MASTER_USERNAME = "dradmin"
 # After a switchover or failover AWS rewrites cluster membership under the program; Pulumi must
 # not "repair" it by detaching or promoting a cluster on the next `up`.
 MEMBERSHIP_DRIFT = ["globalClusterIdentifier", "replicationSourceIdentifier"]
+# After an upgrade through the global cluster a member's pinned version is a downgrade.
+UPGRADED_BY_GLOBAL_CLUSTER = ["engineVersion"]
+# RDS creates the export log group itself (unencrypted, kept forever) unless it already exists.
+LOG_EXPORTS = ("postgresql",)
 
 
 @dataclass
@@ -40,25 +47,29 @@ class GlobalDatabaseArgs:
     backup_retention_days: int
     protect: bool
     master_password: pulumi.Input[str]
+    log_retention_days: int
     tags: dict[str, str] = field(default_factory=dict)
 
 
 class GlobalDatabase(pulumi.ComponentResource):
     """Owns the global cluster, the primary regional cluster (writer) with its db.serverless
     instance, and the secondary cluster joined to it with its own instance, each on a DB subnet
-    group over that region's private subnets, encrypted with that region's key. Dev is fully
-    destroyable; protected environments get deletion protection and a final snapshot."""
+    group over that region's private subnets, encrypted with that region's key, and the
+    KMS-encrypted log group each cluster exports to. Dev is fully destroyable; protected
+    environments get deletion protection and a final snapshot, and keep the clusters with their
+    instances, subnet groups and log groups when destroyed."""
 
     def __init__(self, name: str, args: GlobalDatabaseArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:data:GlobalDatabase", name, None, opts)
         self._name, self._args = name, args
+        self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect)
         self.global_cluster = aws.rds.GlobalCluster(
             f"{name}-global", global_cluster_identifier=physical_name("aurora", args.environment),
             engine=ENGINE, engine_version=ENGINE_VERSION, database_name=DATABASE_NAME,
             storage_encrypted=True, deletion_protection=args.protect,
             region=args.primary.region, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect))
+            opts=self._kept)
         self.primary = self._cluster("primary", args.primary, credentials=True)
         self.primary_instance = self._instance("primary", args.primary, self.primary)
         # AWS rejects a secondary until the primary has a writer instance to replicate from.
@@ -76,7 +87,11 @@ class GlobalDatabase(pulumi.ComponentResource):
         subnets = aws.rds.SubnetGroup(
             f"{name}-subnets", name=f"{identifier}-subnets", subnet_ids=side.subnet_ids,
             description=f"Private subnets of the {role} Aurora cluster", region=side.region,
-            tags=args.tags, opts=pulumi.ResourceOptions(parent=self))
+            tags=args.tags, opts=self._kept)
+        logs = [aws.cloudwatch.LogGroup(
+            f"{name}-{kind}-logs", name=f"/aws/rds/cluster/{identifier}/{kind}",
+            retention_in_days=args.log_retention_days, kms_key_id=side.kms_key_arn,
+            region=side.region, tags=args.tags, opts=self._kept) for kind in LOG_EXPORTS]
         # The application in the other region reaches this cluster over the VPC peering
         # (writes after a failover go to whichever cluster is the writer).
         aws.vpc.SecurityGroupIngressRule(
@@ -100,23 +115,28 @@ class GlobalDatabase(pulumi.ComponentResource):
             copy_tags_to_snapshot=True, deletion_protection=args.protect,
             skip_final_snapshot=not final_snapshot,
             final_snapshot_identifier=f"{identifier}-final" if final_snapshot else None,
-            enabled_cloudwatch_logs_exports=["postgresql"], region=side.region,
+            enabled_cloudwatch_logs_exports=list(LOG_EXPORTS), region=side.region,
             master_username=MASTER_USERNAME if credentials else None,
             master_password=args.master_password if credentials else None,
             database_name=DATABASE_NAME if credentials else None,
             tags={**args.tags, "Name": identifier, "Role": role},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(after),
-                                        ignore_changes=MEMBERSHIP_DRIFT,
-                                        retain_on_delete=args.protect))
+            opts=pulumi.ResourceOptions.merge(self._kept, pulumi.ResourceOptions(
+                depends_on=[*after, *logs],
+                ignore_changes=MEMBERSHIP_DRIFT + UPGRADED_BY_GLOBAL_CLUSTER)))
 
     def _instance(self, role: str, side: ClusterSide,
                   cluster: aws.rds.Cluster) -> aws.rds.ClusterInstance:
         args = self._args
+        # No engine version: an Aurora instance runs its cluster's. No automatic minor upgrades:
+        # members of a global database do not take them, and a member upgraded on its own
+        # would leave the regions on different versions.
         return aws.rds.ClusterInstance(
             f"{self._name}-{role}-instance",
             identifier=f"dr-aurora-{args.environment}-{region_code(side.region)}-1",
             cluster_identifier=cluster.id, instance_class="db.serverless",
-            engine=aws.rds.EngineType.AURORA_POSTGRESQL,
-            engine_version=ENGINE_VERSION, publicly_accessible=False,
-            auto_minor_version_upgrade=True, region=side.region, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self))
+            engine=aws.rds.EngineType.AURORA_POSTGRESQL, publicly_accessible=False,
+            auto_minor_version_upgrade=False, region=side.region, tags=args.tags,
+            # Deleting a kept cluster's last instance fails (InvalidDBClusterStateFault) and a
+            # cluster without instances serves nothing: protected environments keep them.
+            opts=pulumi.ResourceOptions.merge(self._kept, pulumi.ResourceOptions(
+                ignore_changes=UPGRADED_BY_GLOBAL_CLUSTER)))

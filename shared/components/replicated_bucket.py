@@ -42,8 +42,10 @@ class ReplicatedBucket(pulumi.ComponentResource):
         self._name, self._args = name, args
         self.primary, primary_versioning = self._bucket("primary", args.primary)
         self.secondary, secondary_versioning = self._bucket("secondary", args.secondary)
-        role = self._replication_role()
-        # S3 rejects a replication configuration until versioning is on at both ends.
+        role, permissions = self._replication_role()
+        # S3 rejects a replication configuration until versioning is on at both ends. Objects
+        # written before the role's policy is in effect fail to replicate for good (FAILED, never
+        # retried), so the rule waits for the policy, not only the role.
         self.replication = aws.s3.BucketReplicationConfig(
             f"{name}-replication", bucket=self.primary.id, role=role.arn,
             region=args.primary.region,
@@ -58,22 +60,23 @@ class ReplicatedBucket(pulumi.ComponentResource):
                     "metrics": {"status": "Enabled", "event_threshold": {"minutes": 15}},
                 },
             }],
-            opts=pulumi.ResourceOptions(parent=self,
-                                        depends_on=[primary_versioning, secondary_versioning]))
+            opts=self._kept(depends_on=[primary_versioning, secondary_versioning, permissions]))
         self.rule_id = REPLICATION_RULE_ID
         self.register_outputs({"primary_bucket": self.primary.bucket,
                                "secondary_bucket": self.secondary.bucket})
 
     def _bucket(self, role: str, side: BucketSide) -> tuple[aws.s3.Bucket, aws.s3.BucketVersioning]:
         args, name = self._args, f"{self._name}-{role}"
-        child = pulumi.ResourceOptions(parent=self)
+        child = self._kept()
         # Bucket names are global: environment, region and account keep them unique (<= 52 chars).
         bucket_name = pulumi.Output.from_input(args.account_id).apply(
             lambda account: f"dr-data-{args.environment}-{side.region}-{account}")
         bucket = aws.s3.Bucket(
             name, bucket=bucket_name, force_destroy=not args.protect, region=side.region,
             tags={**args.tags, "Name": f"dr-data-{args.environment}-{side.region}"},
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect))
+            opts=child)
+        # Each configuration below is deleted with the resource, not left alone: deleting
+        # versioning suspends it, deleting SSE resets the default encryption. So they are kept too.
         versioning = aws.s3.BucketVersioning(
             f"{name}-versioning", bucket=bucket.id, region=side.region,
             versioning_configuration={"status": "Enabled"}, opts=child)
@@ -91,26 +94,32 @@ class ReplicatedBucket(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-tls-only", bucket=bucket.id, region=side.region,
             policy=bucket.arn.apply(_tls_only_policy),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[block]))
+            opts=self._kept(depends_on=[block]))
         aws.s3.BucketLifecycleConfiguration(
             f"{name}-lifecycle", bucket=bucket.id, region=side.region,
             rules=[{"id": "expire-noncurrent-versions", "status": "Enabled", "filter": {},
                     "noncurrent_version_expiration": {"noncurrent_days": NONCURRENT_VERSION_DAYS},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": 7}}],
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]))
+            opts=self._kept(depends_on=[versioning]))
         return bucket, versioning
 
-    def _replication_role(self) -> aws.iam.Role:
-        args, child = self._args, pulumi.ResourceOptions(parent=self)
+    def _kept(self, depends_on: list[pulumi.Resource] | None = None) -> pulumi.ResourceOptions:
+        """Protected environments keep the buckets with everything that makes them readable,
+        replicated and private: the configurations, the replication role and its policy."""
+        return pulumi.ResourceOptions(parent=self, depends_on=depends_on,
+                                      retain_on_delete=self._args.protect)
+
+    def _replication_role(self) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+        args, child = self._args, self._kept()
         role = service_role(f"{self._name}-replication-role", "s3.amazonaws.com", args.tags, child)
         policy = pulumi.Output.all(
             self.primary.arn, self.secondary.arn, args.primary.kms_key_arn,
             args.secondary.kms_key_arn,
         ).apply(lambda v: _replication_policy(v[0], v[1], v[2], v[3], args.primary.region,
                                               args.secondary.region))
-        aws.iam.RolePolicy(f"{self._name}-replication-policy", role=role.id, policy=policy,
-                           opts=child)
-        return role
+        permissions = aws.iam.RolePolicy(f"{self._name}-replication-policy", role=role.id,
+                                         policy=policy, opts=child)
+        return role, permissions
 
 
 def _tls_only_policy(bucket_arn: str) -> str:

@@ -40,7 +40,7 @@ def cluster_side(role: str, peer: str) -> ClusterSide:
 database = GlobalDatabase("data-db", GlobalDatabaseArgs(
     env, cluster_side("primary", "secondary"), cluster_side("secondary", "primary"),
     settings.aurora_min_acu, settings.aurora_max_acu, settings.backup_retention_days, protect,
-    credentials.password.result, tags))
+    credentials.password.result, settings.log_retention_days, tags))
 backup = CrossRegionBackup("data-backup", CrossRegionBackupArgs(
     env, VaultSide(primary_region, keys.arn("primary")),
     VaultSide(secondary_region, keys.arn("secondary")), settings.backup_retention_days,
