@@ -104,8 +104,9 @@ def dr_panels(regions: Sequence[RegionView], replication: ReplicationView,
         Panel("Accelerator traffic", [
             metrics.accelerator_metric(name, accelerator_arn, "Sum", name)
             for name in ("NewFlowCount", "ProcessedBytesIn", "ProcessedBytesOut")], period=300),
-        Panel("Aurora global replication lag (ms)",
-              [metrics.aurora_global_lag(r.secondary_cluster_id, r.secondary_region)]),
+        Panel("Aurora global replication lag (ms; only the secondary reports)",
+              [metrics.aurora_global_lag(cluster, region)
+               for region, cluster in r.clusters().items()]),
         Panel("DynamoDB replication latency (ms)", [
             metrics.dynamodb_replication_latency(r.table_name, source, receiver)
             for source, receiver in ((r.primary_region, r.secondary_region),

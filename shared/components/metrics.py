@@ -72,11 +72,12 @@ def nlb_host_count(healthy: bool, nlb_arn: pulumi.Input[str], target_group_arn: 
                   "Maximum" if healthy else "Minimum", region, label)
 
 
-def aurora_global_lag(secondary_cluster_id: pulumi.Input[str], region: str) -> Metric:
-    # Milliseconds; published only by the secondary cluster, in the secondary region.
+def aurora_global_lag(cluster_id: pulumi.Input[str], region: str) -> Metric:
+    # Milliseconds; published only by a cluster while it is a secondary, in its own region:
+    # after a switchover the old primary publishes it and the new writer stops.
     return Metric("AWS/RDS", "AuroraGlobalDBReplicationLag",
-                  {"DBClusterIdentifier": secondary_cluster_id}, "Maximum", region,
-                  "Aurora global lag (ms)")
+                  {"DBClusterIdentifier": cluster_id}, "Maximum", region,
+                  f"Aurora global lag in {region} (ms)")
 
 
 def dynamodb_replication_latency(table_name: pulumi.Input[str], source_region: str,

@@ -30,11 +30,17 @@ class ReplicationView:
 
     primary_region: str
     secondary_region: str
+    primary_cluster_id: pulumi.Input[str]
     secondary_cluster_id: pulumi.Input[str]
     table_name: pulumi.Input[str]
     source_bucket: pulumi.Input[str]
     destination_bucket: pulumi.Input[str]
     replication_rule_id: pulumi.Input[str]
+
+    def clusters(self) -> dict[str, pulumi.Input[str]]:
+        """Each Aurora member cluster by its region; either may be the writer."""
+        return {self.primary_region: self.primary_cluster_id,
+                self.secondary_region: self.secondary_cluster_id}
 
 
 def pick(mapping: pulumi.Input[Mapping[str, Any]], keys: Iterable[str],

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
+import pulumi_aws as aws
 
 from shared.components import metrics
 from shared.components.alarms import AlarmRef, Condition, metric_alarm
@@ -24,9 +25,10 @@ class ReplicationAlarmsArgs:
 
 class ReplicationAlarms(pulumi.ComponentResource):
     """Owns one alarm per replication path, each in the region its metric is published in:
-    Aurora global lag (secondary), DynamoDB replication latency in both directions (the
+    Aurora global lag of each member cluster (whichever is the secondary reports it), a check
+    that some member reports lag at all, DynamoDB replication latency in both directions (the
     global table takes writes in either region), S3 replication latency (destination) and
-    failed S3 replications (source). Exposes `alarms`."""
+    failed S3 replications (source). Exposes `alarms` (those that notify)."""
 
     def __init__(self, name: str, args: ReplicationAlarmsArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
@@ -37,14 +39,16 @@ class ReplicationAlarms(pulumi.ComponentResource):
         lag_ms = args.lag_seconds * 1000
         self.alarms: list[AlarmRef] = []
 
-        # Breaching: the secondary publishes this lag every minute while it replicates, so
-        # silence means replication (and with it the RPO) is broken, e.g. a detached
-        # secondary after a failover that has not been re-protected yet.
-        self._alarm("aurora-lag", secondary,
-                    metrics.aurora_global_lag(view.secondary_cluster_id, secondary),
-                    Condition("GreaterThanThreshold", lag_ms, "breaching", evaluation_periods=5,
-                              datapoints_to_alarm=3),
-                    f"Aurora global database lag above {args.lag_seconds} s in {secondary}")
+        # One per member cluster, in its region: whichever is the secondary now reports lag;
+        # the writer reports none, which is no failure (not breaching). So the alarms stay
+        # true through a switchover, a failover and a redeploy while swapped.
+        for region, cluster in view.clusters().items():
+            self._alarm("aurora-lag", region, metrics.aurora_global_lag(cluster, region),
+                        Condition("GreaterThanThreshold", lag_ms, "notBreaching",
+                                  evaluation_periods=5, datapoints_to_alarm=3),
+                        f"Aurora global database lag above {args.lag_seconds} s in {region} "
+                        "(reported by the cluster that is the secondary)")
+        self._replication_reported(name, args, view)
         for source, receiver in ((primary, secondary), (secondary, primary)):
             # Ignore: latency is only reported while writes replicate; an idle table keeps
             # its last state instead of flapping between OK and INSUFFICIENT_DATA.
@@ -74,9 +78,51 @@ class ReplicationAlarms(pulumi.ComponentResource):
                     f"Objects failed to replicate from {primary} to {secondary}")
         self.register_outputs({"alarm_names": [a.name for a in self.alarms]})
 
+    def _replication_reported(self, name: str, args: ReplicationAlarmsArgs,
+                              view: ReplicationView) -> None:
+        """Silence from both members means nothing replicates (a detached secondary after a
+        failover, before it is re-protected): the RPO is gone. One CloudWatch alarm cannot see
+        two regions and composites stay in theirs, so each region's "no lag reported" signal
+        feeds a Route 53 health check, a calculated check is healthy while at least one is,
+        and an alarm watches that where Route 53 publishes."""
+        children = []
+        for region, cluster in view.clusters().items():
+            signal_name = physical_name("aurora-lag-silent", args.environment, region)
+            # A signal, not a page: the writer's is always in ALARM. Any data point (lag is
+            # never negative) is OK; no data is ALARM.
+            aws.cloudwatch.MetricAlarm(
+                f"{name}-aurora-lag-silent-{region_code(region)}", name=signal_name,
+                alarm_description=f"The Aurora cluster in {region} reports no global lag (it is "
+                                  "the writer, or not replicating); feeds the replication check",
+                namespace="AWS/RDS", metric_name="AuroraGlobalDBReplicationLag",
+                dimensions={"DBClusterIdentifier": cluster}, statistic="Maximum", period=60,
+                evaluation_periods=5, datapoints_to_alarm=5, comparison_operator="LessThanThreshold",
+                threshold=0, treat_missing_data="breaching", actions_enabled=False, region=region,
+                tags={**args.tags, "Name": signal_name}, opts=pulumi.ResourceOptions(parent=self))
+            children.append(aws.route53.HealthCheck(
+                f"{name}-aurora-lag-reported-{region_code(region)}", type="CLOUDWATCH_METRIC",
+                cloudwatch_alarm_name=signal_name, cloudwatch_alarm_region=region,
+                insufficient_data_health_status="Unhealthy",
+                tags={**args.tags, "Name": f"{signal_name} (inverted)"},
+                opts=pulumi.ResourceOptions(parent=self)))
+        check_name = physical_name("aurora-replicating", args.environment)
+        reported = aws.route53.HealthCheck(
+            f"{name}-aurora-replicating", type="CALCULATED", child_health_threshold=1,
+            child_healthchecks=[c.id for c in children], tags={**args.tags, "Name": check_name},
+            opts=pulumi.ResourceOptions(parent=self))
+        # Breaching: Route 53 reports every minute; silence is no proof of replication.
+        self._alarm("aurora-not-replicating", metrics.ROUTE53_METRICS_REGION,
+                    metrics.health_check_status(reported.id, "some member reports lag"),
+                    Condition("LessThanThreshold", 1, "breaching", evaluation_periods=5,
+                              datapoints_to_alarm=5),
+                    "No Aurora member cluster reports global replication lag: nothing "
+                    "replicates to a secondary (re-add one after a failover)",
+                    named_without_region=True)
+
     def _alarm(self, what: str, named_after: str, metric: metrics.Metric, condition: Condition,
-               description: str) -> None:
-        alarm_name = physical_name(what, self._args.environment, named_after)
+               description: str, named_without_region: bool = False) -> None:
+        alarm_name = (physical_name(what, self._args.environment) if named_without_region
+                      else physical_name(what, self._args.environment, named_after))
         self.alarms.append(metric_alarm(f"{self._name}-{what}-{region_code(named_after)}",
                                         alarm_name, metric, condition, description,
                                         self._args.topics, self._args.tags, self))

@@ -29,7 +29,7 @@ MONITORING = LayerContract(
         "network-secondary": _NETWORK_KEYS,
         "global-traffic": ("accelerator_arn", "listener_arn", "primary_health_check_id",
                            "secondary_health_check_id"),
-        "data": ("secondary_cluster_id", "table_name", "primary_bucket_name",
+        "data": ("primary_cluster_id", "secondary_cluster_id", "table_name", "primary_bucket_name",
                  "secondary_bucket_name", "replication_rule_id", "primary_vault_name",
                  "secondary_vault_name", "primary_vault_arn", "secondary_vault_arn"),
         "compute": ("primary_function_names", "secondary_function_names", "primary_api_name",

@@ -46,7 +46,8 @@ views = {role: RegionView(
     pick(compute[f"{role}_function_names"], FUNCTION_ROLES, f"compute's {role}_function_names"))
     for role in ROLES}
 replication = ReplicationView(
-    regions["primary"], regions["secondary"], data["secondary_cluster_id"], data["table_name"],
+    regions["primary"], regions["secondary"], data["primary_cluster_id"],
+    data["secondary_cluster_id"], data["table_name"],
     data["primary_bucket_name"], data["secondary_bucket_name"], data["replication_rule_id"])
 
 regional = {role: RegionalAlarms(f"alarms-{role}", RegionalAlarmsArgs(

@@ -23,6 +23,7 @@ COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
 DASHBOARD = "aws:cloudwatch/dashboard:Dashboard"
 RULE = "aws:cloudwatch/eventRule:EventRule"
 TARGET = "aws:cloudwatch/eventTarget:EventTarget"
+HEALTH_CHECK = "aws:route53/healthCheck:HealthCheck"
 TREATMENTS = {"breaching", "notBreaching", "ignore", "missing"}
 EMAIL = "oncall@example.com"
 # Neither DR region is us-east-1, where Route 53 publishes its metrics.
@@ -37,9 +38,19 @@ def role(request):
 
 
 def alarms(plan, namespace=None, metric=None, region=None):
+    """The alarms that notify (the signals feeding Route 53 checks do not)."""
     return [a for a in resources(plan, LAYER, ALARM, region)
-            if namespace in (None, a["inputs"]["namespace"])
+            if a["inputs"].get("actionsEnabled") is not False
+            and namespace in (None, a["inputs"]["namespace"])
             and metric in (None, a["inputs"]["metricName"])]
+
+
+def signals(plan):
+    return [a for a in resources(plan, LAYER, ALARM) if a["inputs"].get("actionsEnabled") is False]
+
+
+def calculated_checks(plan):
+    return [c for c in resources(plan, LAYER, HEALTH_CHECK) if c["inputs"]["type"] == "CALCULATED"]
 
 
 def topic_by_region(plan):
@@ -150,14 +161,63 @@ def test_dynamodb_latency_is_alarmed_for_every_replica_from_the_writing_region(d
         {outputs(dev_plan, "data")["table_name"]}
 
 
-def test_aurora_global_lag_is_alarmed_on_the_secondary_cluster_in_its_region(dev_plan):
-    lag = one(alarms(dev_plan, "AWS/RDS"))
-    assert lag["inputs"]["metricName"] == "AuroraGlobalDBReplicationLag"
-    assert lag["region"] == REGIONS["secondary"]
-    assert lag["inputs"]["dimensions"] == \
-        {"DBClusterIdentifier": outputs(dev_plan, "data")["secondary_cluster_id"]}
-    # Silence from the secondary means replication stopped, not that it is fine.
-    assert lag["inputs"]["treatMissingData"] == "breaching"
+def test_aurora_lag_is_alarmed_on_each_member_cluster_in_its_own_region(dev_plan):
+    """Whichever cluster is the secondary reports lag; the writer reports none."""
+    data = outputs(dev_plan, "data")
+    lags = {a["region"]: a for a in alarms(dev_plan, "AWS/RDS", "AuroraGlobalDBReplicationLag")}
+    assert set(lags) == set(REGIONS.values())
+    for role, region in REGIONS.items():
+        assert lags[region]["inputs"]["dimensions"] == {
+            "DBClusterIdentifier": data[f"{role}_cluster_id"]}
+        assert lags[region]["inputs"]["treatMissingData"] == "notBreaching"
+
+
+def lag_state(alarm, reported_ms):
+    """What CloudWatch makes of an alarm given the lag its cluster reports (None: nothing)."""
+    if reported_ms is None:
+        return {"breaching": "ALARM", "notBreaching": "OK"}.get(
+            alarm["inputs"]["treatMissingData"], "INSUFFICIENT_DATA")
+    over = {"GreaterThanThreshold": reported_ms > alarm["inputs"]["threshold"],
+            "LessThanThreshold": reported_ms < alarm["inputs"]["threshold"]}
+    return "ALARM" if over[alarm["inputs"]["comparisonOperator"]] else "OK"
+
+
+@pytest.mark.parametrize("writer", ["primary", "secondary", None],
+                         ids=["as-deployed", "roles-swapped", "nothing-replicates"])
+def test_aurora_alarms_tell_the_truth_whichever_region_is_the_writer(dev_plan, writer):
+    """Only the non-writer reports lag (here 200 ms, within the threshold). As deployed and
+    with the roles swapped, no lag alarm fires and some member reports lag; with no member
+    reporting (a detached secondary after a failover), the replication check fails."""
+    data = outputs(dev_plan, "data")
+    by_cluster = {data[f"{r}_cluster_id"]: r for r in ROLES}
+    reporting = {r: (None if writer in (r, None) else 200) for r in ROLES}
+    for alarm in alarms(dev_plan, "AWS/RDS", "AuroraGlobalDBReplicationLag"):
+        role = by_cluster[alarm["inputs"]["dimensions"]["DBClusterIdentifier"]]
+        assert alarm["region"] == REGIONS[role]
+        assert lag_state(alarm, reporting[role]) == "OK", (writer, alarm["name"])
+    # Each region's "reports no lag" signal feeds a Route 53 check; the calculated check is
+    # healthy while at least one child is.
+    calculated = one(calculated_checks(dev_plan))
+    assert calculated["inputs"]["childHealthThreshold"] == 1
+    urns = {r["urn"]: r for r in resources(dev_plan, LAYER, HEALTH_CHECK)}
+    children = [urns[u] for u in calculated["depends_on"]]
+    assert len(calculated["inputs"]["childHealthchecks"]) == len(children) == 2
+    silent = {s["inputs"]["name"]: s for s in signals(dev_plan)}
+    healthy_children = 0
+    for child in children:
+        signal = silent[child["inputs"]["cloudwatchAlarmName"]]
+        assert child["inputs"]["type"] == "CLOUDWATCH_METRIC"
+        assert child["inputs"]["cloudwatchAlarmRegion"] == signal["region"]
+        assert child["inputs"]["insufficientDataHealthStatus"] == "Unhealthy"
+        role = by_cluster[signal["inputs"]["dimensions"]["DBClusterIdentifier"]]
+        assert signal["region"] == REGIONS[role]
+        healthy_children += lag_state(signal, reporting[role]) == "OK"
+    replicating = one([a for a in alarms(dev_plan, "AWS/Route53")
+                       if calculated["urn"] in a["depends_on"]])
+    assert replicating["region"] == "us-east-1"
+    assert replicating["inputs"]["treatMissingData"] == "breaching"
+    check_status = 1 if healthy_children >= calculated["inputs"]["childHealthThreshold"] else 0
+    assert lag_state(replicating, check_status) == ("ALARM" if writer is None else "OK")
 
 
 def test_failed_backup_and_copy_jobs_of_each_vault_reach_its_regions_topic(dev_plan, role):
@@ -176,7 +236,7 @@ def test_failed_backup_and_copy_jobs_of_each_vault_reach_its_regions_topic(dev_p
 
 def test_replication_thresholds_come_from_settings():
     tuned = plan_of("dev", **TUNED)
-    assert one(alarms(tuned, "AWS/RDS"))["inputs"]["threshold"] == 120_000  # milliseconds
+    assert {a["inputs"]["threshold"] for a in alarms(tuned, "AWS/RDS")} == {120_000}  # ms
     assert {a["inputs"]["threshold"] for a in alarms(tuned, "AWS/DynamoDB")} == {120_000}
     assert {a["inputs"]["threshold"] for a in alarms(tuned, "AWS/Lambda")} == {3}
     assert {a["inputs"]["threshold"] for a in alarms(tuned, "AWS/ApiGateway")} == {7}
@@ -223,7 +283,8 @@ def test_api_5xx_is_alarmed_on_the_deployed_stage_of_each_regions_api(dev_plan, 
 def test_route53_alarms_live_in_us_east_1_on_the_global_traffic_checks(overrides):
     plan = plan_of("dev", **overrides)
     traffic = outputs(plan, "global-traffic")
-    checks = alarms(plan, "AWS/Route53")
+    replicating = one(calculated_checks(plan))["urn"]
+    checks = [a for a in alarms(plan, "AWS/Route53") if replicating not in a["depends_on"]]
     assert {a["region"] for a in checks} == {"us-east-1"}
     assert sorted(a["inputs"]["dimensions"]["HealthCheckId"] for a in checks) == \
         sorted(traffic[f"{role}_health_check_id"] for role in ROLES)
@@ -248,7 +309,9 @@ def test_a_topic_is_added_in_us_east_1_only_when_no_dr_region_is_there(dev_plan)
 def test_every_alarm_notifies_its_regions_topic_on_alarm_and_on_ok(overrides):
     plan = plan_of("dev", **overrides)
     topics = topic_by_region(plan)
-    every = resources(plan, LAYER, ALARM) + resources(plan, LAYER, COMPOSITE)
+    every = alarms(plan) + resources(plan, LAYER, COMPOSITE)
+    assert all("alarmActions" not in s["inputs"] and "okActions" not in s["inputs"]
+               for s in signals(plan))
     for alarm in every:
         expected = [topics[alarm["region"]]]
         assert alarm["inputs"]["alarmActions"] == expected, alarm["name"]
@@ -261,8 +324,11 @@ def test_every_metric_alarm_treats_missing_data_deliberately(dev_plan):
     assert set(treatments.values()) <= TREATMENTS
     # Where silence itself is the failure, it must page.
     for name, treatment in treatments.items():
-        if re.match(r"dr-(health-check|nlb-no-healthy-target|aurora-lag)-", name):
+        if re.match(r"dr-(health-check|nlb-no-healthy-target|aurora-not-replicating)-", name):
             assert treatment == "breaching", name
+        if name.startswith("dr-aurora-lag-"):
+            # The writer reports no lag: silence from one member is no failure.
+            assert treatment == "notBreaching", name
 
 
 def test_exported_alarm_names_are_the_planned_metric_alarms(dev_plan):
@@ -347,7 +413,7 @@ def test_the_global_view_graphs_every_replication_path_and_both_regions(dev_plan
                                 if name.startswith("dr-overview-")]))
     replication = [watched(a) for a in alarms(dev_plan)
                    if a["inputs"]["namespace"] in ("AWS/S3", "AWS/DynamoDB", "AWS/RDS")]
-    assert len(replication) == 5
+    assert len(replication) == 6
     assert all(path in overview for path in replication)
     graphed_checks = {d["HealthCheckId"] for ns, _, d, _ in overview if ns == "AWS/Route53"}
     assert graphed_checks == {outputs(dev_plan, "global-traffic")[f"{r}_health_check_id"]
