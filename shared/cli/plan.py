@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from invoke import Context, task
 
@@ -13,8 +14,13 @@ from shared.config import REPO_ROOT
 from shared.plan.runtime import LayerFailed
 from shared.settings import SettingsError
 
+if TYPE_CHECKING:
+    from shared.plan.plan import Plan
+    from shared.plan.revision import RevisionPlan
+
 LINT_PATHS = ["stacks", "shared", "tasks.py", "tests", "examples"]
 APP_TEAM_EXAMPLE = "examples/app-team"
+COMPARE_FORMATS = ("text", "markdown", "json")
 
 
 @task(iterable=["set_"], help={
@@ -22,24 +28,73 @@ APP_TEAM_EXAMPLE = "examples/app-team"
     "out": "write the JSON plan to this file",
     "set_": "override one setting for this run, e.g. --set dr:azCount=3 (repeatable)",
     "layer": "plan only these layers (comma-separated) and what they need",
+    "compare": "git revision to compare the working tree with (e.g. HEAD~1, origin/main): "
+               "what would be added, replaced, updated or deleted, and which outputs change",
+    "format": "with --compare: text (default), markdown (a pull-request comment) or json",
 })
 def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = None,
-         layer: str = "") -> None:
-    """Run every layer offline under Pulumi's mock runtime and summarise what it would build."""
-    from shared.plan.plan import build_plan
-
+         layer: str = "", compare: str = "", format: str = "text") -> None:
+    """Run every layer offline under Pulumi's mock runtime and summarise what it would build;
+    with --compare REF, show what the working tree changes against that revision."""
+    if format not in COMPARE_FORMATS:
+        raise fail(f"--format must be one of {', '.join(COMPARE_FORMATS)}, not {format!r}")
+    if format != "text" and not compare:
+        raise fail("--format applies to --compare REF; the plan itself is text, or JSON with --out")
     overrides = parse_overrides(set_ or [])
     layers = parse_layers(layer) or None
+    other = _start_revision_plan(compare, env, layers) if compare else None
     try:
-        result = build_plan(env, overrides, layers)
+        result = _build(env, overrides, layers)
+    except BaseException:
+        if other:
+            other.close()
+        raise
+    document = json.loads(json.dumps(result.to_json(), default=str))
+    if out:
+        Path(out).write_text(json.dumps(document, indent=2) + "\n")
+    if other is None:
+        print(result.summary())
+        if out:
+            print(f"Wrote {out}")
+        return
+    print(_compare_report(other, document, compare, format), end="")
+
+
+def _build(env: str, overrides: dict[str, Any], layers: list[str] | None) -> Plan:
+    from shared.plan.plan import build_plan
+
+    try:
+        return build_plan(env, overrides, layers)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
         raise fail(str(error), code=1) from None
-    print(result.summary())
-    if out:
-        Path(out).write_text(json.dumps(result.to_json(), indent=2, default=str) + "\n")
-        print(f"Wrote {out}")
+
+
+def _start_revision_plan(ref: str, env: str, layers: list[str] | None) -> RevisionPlan:
+    from shared.plan.revision import RevisionError, RevisionPlan, resolve
+
+    try:
+        return RevisionPlan(resolve(ref, REPO_ROOT), REPO_ROOT, env, layers or [])
+    except RevisionError as error:
+        raise fail(str(error)) from None
+
+
+def _compare_report(other: RevisionPlan, document: dict[str, Any], ref: str, format: str) -> str:
+    from shared.plan import compare_report
+    from shared.plan.compare import compare_plans
+    from shared.plan.revision import RevisionError
+
+    try:
+        before = other.result()
+    except RevisionError as error:
+        raise fail(str(error), code=1) from None
+    comparison = compare_plans(before, document, ref, other.commit)
+    if format == "json":
+        return json.dumps(comparison.to_json(), indent=2, default=str) + "\n"
+    if format == "markdown":
+        return compare_report.markdown(comparison)
+    return compare_report.text(comparison) + "\n"
 
 
 @task(help={"format": "mermaid (default) or dot"})

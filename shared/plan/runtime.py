@@ -111,12 +111,12 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)
-        self._record(request, response.urn, bool(request.custom))
+        self._record(request, response, bool(request.custom))
         return response
 
     def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
-        self._record(request, response.urn, True)
+        self._record(request, response, True)
         return response
 
     def _region(self, token: str, inputs: dict[str, Any], provider: str) -> str | None:
@@ -128,8 +128,10 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
         return (inputs.get("region") or self.provider_regions.get(provider_urn)
                 or self._default_region)
 
-    def _record(self, request: Any, urn: str, custom: bool) -> None:
+    def _record(self, request: Any, response: Any, custom: bool) -> None:
         read = request.DESCRIPTOR.name == "ReadResourceRequest"
+        urn = response.urn
+        state = response.properties if read else response.object
         inputs = plain(json_format.MessageToDict(request.properties if read else request.object))
         provider = getattr(request, "provider", "")
         region = self._region(request.type, inputs, provider)
@@ -146,6 +148,14 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             "retain_on_delete": bool(getattr(request, "retainOnDelete", False)),
             "depends_on": sorted(getattr(request, "dependencies", [])),
             "ignore_changes": sorted(getattr(request, "ignoreChanges", [])),
+            # What a replacement would give new values: `plan --compare` follows them into
+            # the inputs and outputs that were built from this resource.
+            "id": getattr(response, "id", "") or None,
+            "arn": state["arn"] if custom and "arn" in state else None,
+            "property_dependencies": {
+                key: sorted(deps.urns)
+                for key, deps in sorted(getattr(request, "propertyDependencies", {}).items())
+                if deps.urns},
             "inputs": inputs,
         }
         with self._lock:

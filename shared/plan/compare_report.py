@@ -1,0 +1,95 @@
+"""A Comparison as a person reads it: terminal text, or Markdown for a pull-request comment."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.plan.compare import ACTIONS, Comparison, LayerDiff, OutputChange, ResourceChange
+
+SYMBOLS = {"add": "+", "replace": "+-", "update": "~", "delete": "-"}
+VERBS = {"add": "to add", "replace": "to replace", "update": "to update", "delete": "to delete"}
+MARKER = "<!-- dr: invoke plan --compare -->"  # lets CI find and edit its own comment
+
+
+def totals(counts: dict[str, int]) -> str:
+    return ", ".join(f"{counts[action]} {VERBS[action]}" for action in ACTIONS)
+
+
+def _counts(item: Comparison | LayerDiff) -> dict[str, int]:
+    return {action: item.count(action) for action in ACTIONS}
+
+
+def _why(change: ResourceChange) -> str:
+    parts = []
+    if change.causes:
+        parts.append("replaced: " + ", ".join(change.causes))
+    other = [name for name in change.inputs if name not in change.causes]
+    if other:
+        parts.append(("also " if change.causes else "") + ", ".join(other))
+    if change.after:
+        parts.append("reads new IDs of " + ", ".join(change.after))
+    return "; ".join(parts)
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _output_line(change: OutputChange) -> str:
+    if change.replaced_by:
+        return f"new value once {change.replaced_by} is replaced"
+    if change.action == "add":
+        return f"new: {_short(change.after)}"
+    if change.action == "delete":
+        return f"removed (was {_short(change.before)})"
+    return f"{_short(change.before)} -> {_short(change.after)}"
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|")
+
+
+def _heading(comparison: Comparison) -> str:
+    return (f"Offline plan of {comparison.environment!r}: the working tree against "
+            f"{comparison.base} ({comparison.commit[:12]})")
+
+
+def text(comparison: Comparison) -> str:
+    lines = [_heading(comparison)]
+    for layer in comparison.layers:
+        if not layer.resources and not layer.outputs:
+            lines.append(f"  {layer.name}: no changes")
+            continue
+        lines.append(f"  {layer.name}: {totals(_counts(layer))}")
+        for change in layer.resources:
+            why = _why(change)
+            lines.append(f"    {SYMBOLS[change.action]:<2} {change.type}  {change.name}"
+                         + (f"  ({why})" if why else ""))
+        for output in layer.outputs:
+            lines.append(f"    output {SYMBOLS[output.action]} {output.name}: {_output_line(output)}")
+    lines.append(f"  total: {totals(_counts(comparison))}")
+    return "\n".join(lines)
+
+
+def markdown(comparison: Comparison) -> str:
+    lines = [MARKER, f"### {_heading(comparison)}", "", f"**{totals(_counts(comparison))}**"]
+    quiet = [layer.name for layer in comparison.layers if not layer.resources and not layer.outputs]
+    if quiet:
+        lines += ["", "No changes in " + ", ".join(f"`{name}`" for name in quiet) + "."]
+    for layer in comparison.layers:
+        if not layer.resources and not layer.outputs:
+            continue
+        lines += ["", f"#### `{layer.name}`: {totals(_counts(layer))}", ""]
+        if layer.resources:
+            lines += ["| | Resource | Type | Inputs |", "|---|---|---|---|"]
+            lines += [f"| {change.action} | `{change.name}` | `{change.type}` | {_cell(_why(change))} |"
+                      for change in layer.resources]
+        if layer.outputs:
+            lines += ["", "| Published output | Change |", "|---|---|"]
+            lines += [f"| `{output.name}` | {_cell(_output_line(output))} |"
+                      for output in layer.outputs]
+    lines += ["", "_Offline, under Pulumi's mock runtime: replacements follow the provider's "
+              "force-new inputs (shared/plan/force_new.yaml); secrets are not compared._"]
+    return "\n".join(lines) + "\n"

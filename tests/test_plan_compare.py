@@ -1,0 +1,176 @@
+"""`invoke plan --compare REF`: two revisions that differ in known ways, diffed as a reviewer
+needs (add / replace / update / delete, changed outputs), and the force-new table's coverage."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi_aws
+import pytest
+
+from shared.config import REPO_ROOT
+from shared.plan.compare import force_new_table, managed
+from shared.plan.compare_report import MARKER
+
+NETWORK = "shared/components/network.py"
+# The base revision (HEAD~1) of the scratch repository differs from this tree by these edits;
+# HEAD is this tree as it is, so the diff reads "what this tree changes against the base".
+BASE_EDITS = [
+    ('"Database: reachable from the application only"', '"Database: only from the application"'),
+    ("enable_dns_hostnames=True", "enable_dns_hostnames=False"),
+    ('("ssm", "secretsmanager", "kms", "sts")', '("ssm", "secretsmanager", "kms", "logs")'),
+    ('f"{name}-public-rt"', 'f"{name}-public-routes"'),
+]
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def scratch_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository of this tree whose HEAD~1 carries BASE_EDITS."""
+    repo = tmp_path_factory.mktemp("compare") / "repo"
+    listed = subprocess.run(["git", "-C", str(REPO_ROOT), "ls-files", "-z", "--cached",
+                             "--others", "--exclude-standard"],
+                            check=True, capture_output=True, text=True).stdout
+    for name in filter(None, listed.split("\0")):
+        source = REPO_ROOT / name
+        if source.is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, repo / name)
+    original = (repo / NETWORK).read_text()
+    edited = original
+    for before, after in BASE_EDITS:
+        assert edited.count(before) == 1, f"{NETWORK} no longer has {before}: update BASE_EDITS"
+        edited = edited.replace(before, after)
+    _git(repo, "init", "-q")
+    _git(repo, "config", "user.email", "test@example.com")
+    _git(repo, "config", "user.name", "test")
+    (repo / NETWORK).write_text(edited)
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "base")
+    (repo / NETWORK).write_text(original)
+    _git(repo, "commit", "-q", "-am", "head")
+    return repo
+
+
+def _compare(repo: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # A scratch TMPDIR shows whether the throwaway checkout is removed afterwards.
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    env.pop("PYTHONPATH", None)
+    return subprocess.run([sys.executable, "-m", "invoke", "plan", "--env", "dev",
+                           "--layer", "network-primary", "--compare", "HEAD~1", *args],
+                          cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def comparison(scratch_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    scratch_tmp = tmp_path_factory.mktemp("tmpdir")
+    run = _compare(scratch_repo, scratch_tmp, "--format", "json")
+    assert run.returncode == 0, run.stderr
+    assert list(scratch_tmp.iterdir()) == [], "the base revision's checkout was left behind"
+    document: dict[str, Any] = json.loads(run.stdout)
+    return document
+
+
+def _layer(document: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(layer for layer in document["layers"] if layer["name"] == name)
+
+
+def test_the_diff_classifies_each_known_change(comparison: dict[str, Any]) -> None:
+    changes = {(c["action"], c["name"]): c for c in _layer(comparison, "network-primary")["resources"]}
+    assert set(changes) == {
+        # a resource the base did not have, and one renamed (a new URN)
+        ("add", "network-primary-sts-endpoint"), ("add", "network-primary-public-rt"),
+        ("delete", "network-primary-logs-endpoint"), ("delete", "network-primary-public-routes"),
+        # a security group's description is force-new; its rule reads the group's new ID
+        ("replace", "network-primary-db-sg"), ("replace", "network-primary-db-in"),
+        # DNS hostnames change in place; the renamed table's associations move in place too
+        ("update", "network-primary-vpc"),
+        ("update", "network-primary-public-rta-0"), ("update", "network-primary-public-rta-1"),
+    }
+    assert changes["replace", "network-primary-db-sg"]["causes"] == ["description"]
+    rule = changes["replace", "network-primary-db-in"]
+    assert (rule["causes"], rule["after"]) == (["securityGroupId"], ["network-primary-db-sg"])
+    assert changes["update", "network-primary-vpc"]["inputs"] == ["enableDnsHostnames"]
+    assert changes["update", "network-primary-public-rta-0"]["inputs"] == ["routeTableId"]
+    assert comparison["totals"] == {"add": 2, "replace": 2, "update": 3, "delete": 2}
+
+
+def test_the_diff_names_the_published_outputs_that_change(comparison: dict[str, Any]) -> None:
+    outputs = {o["name"]: o for o in _layer(comparison, "network-primary")["outputs"]}
+    assert set(outputs) == {"public_route_table_ids", "database_security_group_id"}
+    table = outputs["public_route_table_ids"]
+    assert table["before"] != table["after"] and table["replaced_by"] == ""
+    assert outputs["database_security_group_id"]["replaced_by"] == "network-primary-db-sg"
+
+
+def test_markdown_is_a_pull_request_comment(scratch_repo: Path, tmp_path: Path) -> None:
+    run = _compare(scratch_repo, tmp_path, "--format", "markdown")
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == MARKER  # CI finds and edits its own comment by it
+    assert "**2 to add, 2 to replace, 3 to update, 2 to delete**" in lines
+    rows = [line for line in lines if line.startswith("| replace |")]
+    assert rows == [
+        "| replace | `network-primary-db-sg` | `aws:ec2/securityGroup:SecurityGroup` "
+        "| replaced: description |",
+        "| replace | `network-primary-db-in` | `aws:vpc/securityGroupIngressRule:"
+        "SecurityGroupIngressRule` | replaced: securityGroupId; reads new IDs of "
+        "network-primary-db-sg |",
+    ]
+    assert "| `database_security_group_id` | new value once network-primary-db-sg is replaced |" \
+        in lines
+
+
+def test_a_bad_ref_is_one_line_and_plans_nothing(scratch_repo: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-m", "invoke", "plan", "--compare", "no-such-ref"],
+                         cwd=scratch_repo, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"error: --compare: 'no-such-ref' is not a commit of {scratch_repo} (try HEAD~1, a "
+        "branch or origin/main; fetch it first if it is remote)"]
+    assert run.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+def test_every_planned_resource_type_has_force_new_knowledge(dev_plan: Any,
+                                                             prod_plan: Any) -> None:
+    planned = {r["type"] for plan in (dev_plan, prod_plan) for run in plan.runs
+               for r in run.resources if managed(r)}
+    missing = sorted(planned - set(force_new_table()))
+    assert not missing, f"add these types to shared/plan/force_new.yaml: {missing}"
+
+
+def _sdk_arguments(token: str) -> set[str]:
+    package, middle, cls = token.split(":")
+    module = middle.split("/")[0]
+    if package in ("random", "time"):
+        resource = getattr(importlib.import_module(
+            "pulumi_random" if package == "random" else "pulumiverse_time"), cls)
+    else:
+        resource = getattr(getattr(pulumi_aws, "lambda_" if module == "lambda" else module), cls)
+    return set(inspect.signature(resource._internal_init).parameters)
+
+
+def test_the_force_new_table_names_real_inputs() -> None:
+    """A misspelt input would never match a diff, silently turning a replacement into an update."""
+    unknown = {}
+    for token, inputs in force_new_table().items():
+        arguments = _sdk_arguments(token)
+        snake = {name: re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() for name in inputs}
+        wrong = sorted(name for name, arg in snake.items()
+                       if arg not in arguments and name != "region")
+        if wrong:
+            unknown[token] = wrong
+    assert not unknown
