@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
-import time
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,10 +13,25 @@ import pytest
 from tests.handlers import events
 from tests.handlers.conftest import ACTIVE_REGION_PARAMETER, PRIMARY, SECONDARY, aws_client, handler_module
 
+# The probes get a second in Lambda; moto on a loaded test machine may need longer, which would
+# turn a healthy answer into a timeout at random. Answers are tested with the clock out of the
+# way; the budget itself has its own tests (a hanging probe is cut, client creation counts).
+ANSWER_TEST_BUDGET = 60.0
+HANG_SECONDS = 30.0  # a probe that only a broken cut would wait for
+
 
 @pytest.fixture
-def health():
+def budgeted():
+    """The handler exactly as deployed, budget included."""
     return handler_module("health")
+
+
+@pytest.fixture
+def health(budgeted, monkeypatch: pytest.MonkeyPatch):
+    within = budgeted.run_within_budget
+    monkeypatch.setattr(budgeted, "run_within_budget",
+                        lambda probes, budget: within(probes, ANSWER_TEST_BUDGET))
+    return budgeted
 
 
 @pytest.fixture
@@ -104,12 +119,17 @@ def test_non_get_is_405(health, table, database):
     assert response["statusCode"] == 405 and response["headers"]["allow"] == "GET, HEAD"
 
 
-def test_a_hanging_check_is_cut_at_the_budget(health):
-    started = time.monotonic()
-    results = health.run_within_budget(
-        {"fast": lambda: "ok", "hanging": lambda: time.sleep(1.0) or "ok"}, 0.2)
-    assert time.monotonic() - started < 0.6
-    assert results == {"fast": "ok", "hanging": "error: no answer within 0.2 s"}
+def test_a_hanging_check_is_cut_at_the_budget(budgeted):
+    # The hanging probe answers "ok" only if the cut waited for it; the instant one has the
+    # whole budget (a tolerance of one second for a thread to run a lambda).
+    release = threading.Event()
+    try:
+        results = budgeted.run_within_budget(
+            {"fast": lambda: "ok", "hanging": lambda: "ok" if release.wait(HANG_SECONDS) else "late"},
+            1.0)
+    finally:
+        release.set()
+    assert results == {"fast": "ok", "hanging": "error: no answer within 1.0 s"}
 
 
 def test_the_budget_leaves_route53_room_for_a_cold_start(health):
@@ -135,8 +155,3 @@ def test_building_the_clients_counts_against_the_budget(health, table, database,
     assert budgets == [pytest.approx(health.BUDGET_SECONDS - 0.4)]
     assert response["statusCode"] == 200 and body["duration_ms"] == 900
 
-
-def test_the_whole_answer_fits_the_budget(health, table, database):
-    active(PRIMARY)
-    response, body = call(health, events.alb("GET", "/health"))
-    assert body["duration_ms"] < health.BUDGET_SECONDS * 1000

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import itertools
+from datetime import datetime, timedelta
 from typing import Any
 
+import moto.ssm.models
 import pytest
 from botocore.stub import Stubber
 
@@ -12,6 +14,15 @@ from tests.handlers import events
 from tests.handlers.conftest import PRIMARY, SECONDARY, aws_client, handler_module
 
 PREFIX = "/dr/dev/shared/"
+
+
+@pytest.fixture(autouse=True)
+def ssm_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The emulated SSM stamps each write one second after the previous one: which edit is newer
+    follows from the order of the writes, never from how fast the wall clock moved between them."""
+    seconds = itertools.count()
+    start = datetime(2026, 1, 1)  # naive UTC, as moto's own clock gives
+    monkeypatch.setattr(moto.ssm.models, "utcnow", lambda: start + timedelta(seconds=next(seconds)))
 
 
 @pytest.fixture
@@ -87,7 +98,6 @@ def test_an_update_overwrites_the_peer(replicator, monkeypatch, keys, ssm):
     name = f"{PREFIX}feature-flag"
     ssm[PRIMARY].put_parameter(Name=name, Value="off", Type="String")
     ssm[SECONDARY].put_parameter(Name=name, Value="stale", Type="String")
-    time.sleep(0.01)
     ssm[PRIMARY].put_parameter(Name=name, Value="on", Type="String", Overwrite=True)
     assert run_in(replicator, monkeypatch, keys, PRIMARY,
                   events.parameter_change(name, "Update", PRIMARY)) == "updated"
@@ -125,7 +135,6 @@ def test_a_delete_is_replicated_and_its_echo_stops(replicator, monkeypatch, keys
 def test_a_newer_edit_in_the_peer_is_not_overwritten_by_an_older_one(replicator, monkeypatch, keys, ssm):
     name = f"{PREFIX}edited-in-both"
     ssm[PRIMARY].put_parameter(Name=name, Value="older", Type="String")
-    time.sleep(0.01)
     ssm[SECONDARY].put_parameter(Name=name, Value="newer", Type="String")
     assert run_in(replicator, monkeypatch, keys, PRIMARY,
                   events.parameter_change(name, "Create", PRIMARY)).startswith("skipped")
