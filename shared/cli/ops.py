@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from invoke import Context, task
 from invoke.exceptions import Exit
@@ -17,7 +18,8 @@ from shared.cli.common import fail
 
 if TYPE_CHECKING:
     from shared.ops.clients import AwsClients
-    from shared.ops.failover import Failover
+    from shared.ops.failover import Failover, FailoverRequest
+    from shared.ops.preflight import Assessment
     from shared.ops.topology import DrTopology
 
 T = TypeVar("T")
@@ -33,13 +35,34 @@ _MOVE_HELP = {
 }
 
 
+@dataclass
+class Runtime:
+    """What the tasks build their operations from; tests swap in emulated AWS, a fake clock and
+    a prober, and still run the tasks end to end through invoke."""
+
+    clients: Callable[[], AwsClients] | None = None
+    topology: Callable[[str, str | None], DrTopology] | None = None
+    engine: dict[str, Any] = field(default_factory=dict)  # extra Failover(...) keywords: waiter, prober
+    status: dict[str, Any] = field(default_factory=dict)  # extra collect_status(...) keywords
+
+
+RUNTIME = Runtime()
+
+
+def _clients() -> AwsClients:
+    from shared.ops.clients import AwsClients
+
+    return RUNTIME.clients() if RUNTIME.clients else AwsClients()
+
+
 def _topology(env: str, backend: str) -> DrTopology:
     from shared.ops.errors import OpsError
     from shared.ops.topology import load_topology
     from shared.settings import SettingsError
 
+    load = RUNTIME.topology or load_topology
     try:
-        return load_topology(env, backend or None)
+        return load(env, backend or None)
     except SettingsError as error:
         raise fail(str(error)) from None
     except OpsError as error:
@@ -70,29 +93,41 @@ def _run(action: Callable[[], T]) -> T:
 
 
 def _engine(topology: DrTopology) -> tuple[AwsClients, Failover]:
-    from shared.ops.clients import AwsClients
     from shared.ops.failover import Failover
     from shared.ops.state import StateStore
 
-    clients = AwsClients()
-    return clients, Failover(topology, clients, store=StateStore())
+    clients = _clients()
+    options = {"store": StateStore(), **RUNTIME.engine}
+    return clients, Failover(topology, clients, **options)
+
+
+def _confirmation(env: str, yes: bool) -> Callable[[FailoverRequest, Assessment], None]:
+    """Asked after the preflight, so the question can say what an unplanned move would lose."""
+
+    def confirm(request: FailoverRequest, seen: Assessment) -> None:
+        target = seen.target.region
+        loss = (f", losing the writes not yet replicated ({seen.lag_text(target)})"
+                if request.mode == "unplanned" and not seen.already_promoted else "")
+        _confirm(f"{request.operation.capitalize()} {env} to {target} ({request.mode}{loss})", env, yes)
+
+    return confirm
 
 
 @task(help={**_HELP, "format": "text (default) or json"})
 def status(c: Context, env: str = "dev", format: str = "text", backend: str = "") -> None:
     """Which region serves, and is the standby ready? One screen, or JSON for scripts.
 
-    Shows the active-region parameter in both regions, the traffic dials and endpoint health,
-    the Route 53 health checks, Aurora roles and replication lag, DynamoDB replicas and S3
-    replication.
+    Shows the active-region parameter and write fence in both regions, each region's entry
+    point (/health over HTTP), the traffic dials and endpoint health, the Route 53 health checks,
+    Aurora roles and replication lag, DynamoDB replicas and S3 replication. A region that does
+    not answer shows its errors; the rest still shows.
     """
-    from shared.ops.clients import AwsClients
     from shared.ops.status import collect_status
 
     if format not in ("text", "json"):
         raise fail(f"--format must be text or json, not {format!r}")
     topology = _topology(env, backend)
-    result = _run(lambda: collect_status(topology, AwsClients()))
+    result = _run(lambda: collect_status(topology, _clients(), **RUNTIME.status))
     print(result.formatted(format))
 
 
@@ -101,10 +136,12 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
             "unplanned": "Aurora failover ALLOWING DATA LOSS, for when the serving region is gone"})
 def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, unplanned: bool = False,
              yes: bool = False, force: bool = False, backend: str = "") -> None:
-    """Fail over to one region: Aurora writer, traffic dials, active-region parameter; timed.
+    """Fail over to one region: write fence, Aurora writer, traffic dials, active-region flag; timed.
 
+    --unplanned needs only the target region: no call to the lost region or to Route 53's API.
     Waits for each step, verifies the end state and prints each step's time (the recovery
-    time). Refuses an unhealthy target unless --force. Rerun after a failure to resume.
+    time) and what is left to do by hand. Refuses an unhealthy target, and --unplanned while the
+    writer's region is healthy, unless --force. Rerun after a failure to resume.
     """
     from shared.ops.failover import PLANNED, UNPLANNED, FailoverRequest
 
@@ -114,27 +151,31 @@ def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, 
         raise fail("--planned and --unplanned exclude each other; pick one")
     mode = UNPLANNED if unplanned else PLANNED
     topology = _topology(env, backend)
-    target = topology.role(to)
-    _confirm(f"Fail {env} over to {target.region} ({mode}"
-             + (", accepting the loss of unreplicated writes" if mode == UNPLANNED else "") + ")", env, yes)
     _, engine = _engine(topology)
-    _run(lambda: engine.run(FailoverRequest(to, mode, force=force)))
+    _run(lambda: engine.run(FailoverRequest(to, mode, force=force), confirm=_confirmation(env, yes)))
 
 
-@task(help=_MOVE_HELP)
-def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = False, backend: str = "") -> None:
-    """Return to the primary once it is healthy and caught up; restores the deployed dials.
+_ACK_HELP = ("after an unplanned failover: the rds:unplanned-global-failover-* snapshot you accept to "
+             "leave uncopied (or 'none' when Aurora kept none)")
+
+
+@task(help={**_MOVE_HELP, "ack_snapshot": _ACK_HELP})
+def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = False, backend: str = "",
+             ack_snapshot: str = "") -> None:
+    """Return to the primary once it is healthy and caught up; restores the deployed dials and fences.
 
     A planned switchover, refused unless the primary's replication lag is within
-    dr:replicationLagAlarmSeconds (or --force).
+    dr:replicationLagAlarmSeconds (or --force), and after an unplanned failover until the snapshot
+    Aurora kept of the unreplicated writes is copied or acknowledged (--ack-snapshot).
     """
     from shared.ops.failover import PLANNED, FailoverRequest
 
     topology = _topology(env, backend)
-    _confirm(f"Fail {env} back to {topology.primary.region}", env, yes)
     _, engine = _engine(topology)
     _run(lambda: engine.run(FailoverRequest("primary", PLANNED, force=force, operation="failback",
-                                            require_caught_up=True, restore_deployed_dials=True)))
+                                            require_caught_up=True, restore_deployed_dials=True,
+                                            check_lost_writes=True, ack_snapshot=ack_snapshot or None),
+                            confirm=_confirmation(env, yes)))
 
 
 @task(help={**_HELP, "yes": "required on a protected environment (dr:protectData)"})

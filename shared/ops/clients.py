@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import boto3
@@ -13,20 +14,27 @@ GA_API_REGION = "us-west-2"
 ROUTE53_API_REGION = "us-east-1"
 # During a regional outage calls to that region must fail in seconds, not hang for minutes.
 _CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
+# Reads that only inform (Route 53's checker view, served from us-east-1) get one short try.
+_INFORMATIONAL = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 1})
 
 
 class AwsClients:
-    def __init__(self, session: boto3.Session | None = None, config: Config | None = _CONFIG) -> None:
+    def __init__(self, session: boto3.Session | None = None, config: Config | None = _CONFIG,
+                 informational: Config | None = _INFORMATIONAL) -> None:
         self._session = session or boto3.Session()
         self._config = config
+        self._informational = informational
         self._clients: dict[tuple[str, str], Any] = {}
+        # Steps run side by side, and a boto3 Session must not create clients concurrently.
+        self._lock = threading.Lock()
 
-    def client(self, service: str, region: str) -> Any:
+    def client(self, service: str, region: str, config: Config | None = None) -> Any:
         key = (service, region)
-        if key not in self._clients:
-            self._clients[key] = self._session.client(service, region_name=region,
-                                                      config=self._config)
-        return self._clients[key]
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._session.client(service, region_name=region,
+                                                          config=config or self._config)
+            return self._clients[key]
 
     def use(self, service: str, region: str, client: Any) -> None:
         """Hand in a ready client (a test's Stubber-wrapped one) for `service` in `region`."""
@@ -48,7 +56,7 @@ class AwsClients:
         return self.client("s3", region)
 
     def route53(self) -> Any:
-        return self.client("route53", ROUTE53_API_REGION)
+        return self.client("route53", ROUTE53_API_REGION, self._informational)
 
     def globalaccelerator(self) -> Any:
         return self.client("globalaccelerator", GA_API_REGION)

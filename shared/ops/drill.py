@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.ops.clients import AwsClients
+from shared.ops.entry import Prober
 from shared.ops.errors import OpsError, Refused
 from shared.ops.failover import PLANNED, Failover, FailoverRequest, FailoverResult
 from shared.ops.probes import AWS_ERRORS, LagReading, global_cluster, one_line
@@ -106,7 +107,7 @@ def run_drill(topology: DrTopology, clients: AwsClients, failover: Failover, *, 
         echo("== drill 1/3: planned failover to the secondary")
         report.failover = failover.run(FailoverRequest("secondary", PLANNED, operation="drill failover"))
         echo("== drill 2/3: verification while the secondary serves")
-        report.observed_during = _observe(topology, clients)
+        report.observed_during = _observe(topology, clients, failover.prober)
         echo("== drill 3/3: failback to the primary")
         report.failback = failover.run(FailoverRequest(
             "primary", PLANNED, operation="drill failback", require_caught_up=True,
@@ -132,8 +133,8 @@ def _require_primary_writer(topology: DrTopology, clients: AwsClients) -> None:
                       "writer; fail back first (invoke failback)")
 
 
-def _observe(topology: DrTopology, clients: AwsClients) -> dict[str, Any]:
-    status = collect_status(topology, clients)
+def _observe(topology: DrTopology, clients: AwsClients, prober: Prober) -> dict[str, Any]:
+    status = collect_status(topology, clients, prober=prober)
     return {
         "serving regions": ", ".join(status.serving_regions) or "none",
         "database writer": status.writer_region,

@@ -1,50 +1,47 @@
-"""Failover and failback: promote the target's Aurora cluster, move the Global Accelerator
-traffic dials, flip the active-region parameter, verify, and time every step.
+"""Failover and failback: fence writes, promote the target's Aurora cluster, move the Global
+Accelerator traffic dials, flip the active-region parameter, verify, and time every step.
 
-Each step first reads AWS: a step already in its end state is reported as such and skipped,
-so a rerun is harmless. Progress is saved after each step (shared.ops.state); a rerun after a
-failure says where it resumes.
+The sequence is shared.ops.steps; this module runs it: preflight (shared.ops.preflight), the
+operator's confirmation, the lock (shared.ops.lock), the phases in order with each phase's steps
+side by side, the verification, and the report. Every step reads AWS before acting, on a rerun
+too: a step the progress file (shared.ops.state) records as done is verified again, and when
+AWS says otherwise the tool follows AWS, never the file.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared.ops.clients import AwsClients
-from shared.ops.errors import OpsError, Refused, StepFailed
-from shared.ops.probes import (
-    AWS_ERRORS,
-    GlobalClusterState,
-    LagReading,
-    accelerator_status,
-    endpoint_group,
-    global_cluster,
-    one_line,
-    parameter_value,
-    region_health,
-    replication_lag,
-    short_id,
-)
+from shared.ops.entry import Prober, http_probe
+from shared.ops.errors import OpsError, StepFailed
+from shared.ops.lock import OperationLock
+from shared.ops.parallel import together
+from shared.ops.preflight import PLANNED, UNPLANNED, Assessment, Preflight
+from shared.ops.probes import AWS_ERRORS, LagReading, one_line
 from shared.ops.state import RunState, StateStore, StepRecord
-from shared.ops.topology import DrTopology, RegionTopology
+from shared.ops.steps import Moves, Step
+from shared.ops.topology import DrTopology
 from shared.ops.waiting import Timeouts, Waiter, WaitTimedOut
 
-PLANNED, UNPLANNED = "planned", "unplanned"
-STEPS = ("database", "traffic", "parameter")
+__all__ = ["PLANNED", "UNPLANNED", "Failover", "FailoverRequest", "FailoverResult"]
 
 
 @dataclass(frozen=True)
 class FailoverRequest:
     target: str  # region role that should serve afterwards: primary or secondary
     mode: str = PLANNED
-    force: bool = False  # go on although the target region looks unhealthy or lags
+    force: bool = False  # go on although the target looks unhealthy, lags, or the lock is held
     operation: str = "failover"  # failover or failback: the name in messages and reports
-    # failback: the old primary must have caught up, and the deployed dials come back.
+    # failback: the old primary must have caught up, and the deployed dials and fences come back.
     require_caught_up: bool = False
     restore_deployed_dials: bool = False
     catch_up_wait: bool = False  # wait (Timeouts.catch_up) for the lag instead of refusing
+    check_lost_writes: bool = False  # failback: an unplanned failover's snapshot must be kept first
+    ack_snapshot: str | None = None
 
 
 @dataclass
@@ -58,11 +55,16 @@ class FailoverResult:
     resumed_from: str | None
     lag_before: LagReading | None
     verification: list[str] = field(default_factory=list)
+    by_hand: list[str] = field(default_factory=list)  # what is left for the operator
+    lost_writes: str | None = None  # unplanned: where the writes that did not replicate are kept
 
     @property
     def recovery_seconds(self) -> float:
-        """Measured recovery time: every step's time, an earlier interrupted attempt's included."""
-        return round(sum(step.seconds for step in self.steps), 1)
+        """Measured recovery time: each phase costs its slowest step (earlier attempts included)."""
+        phases: dict[int, float] = {}
+        for step in self.steps:
+            phases[step.phase] = max(phases.get(step.phase, 0.0), step.seconds)
+        return round(sum(phases.values()), 1)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,297 +72,220 @@ class FailoverResult:
             "source_region": self.source_region, "target_region": self.target_region,
             "resumed_from": self.resumed_from, "recovery_seconds": self.recovery_seconds,
             "lag_before_seconds": None if self.lag_before is None else {
+                "metric": self.lag_before.metric,
                 "latest": self.lag_before.latest_seconds, "max": self.lag_before.max_seconds},
-            "steps": [{"name": s.name, "outcome": s.outcome, "seconds": s.seconds, "detail": s.detail}
-                      for s in self.steps],
-            "verification": self.verification,
+            "steps": [{"name": s.name, "outcome": s.outcome, "seconds": s.seconds, "detail": s.detail,
+                       "phase": s.phase} for s in self.steps],
+            "verification": self.verification, "by_hand": self.by_hand, "lost_writes": self.lost_writes,
         }
 
     def render(self) -> str:
         width = max(len(s.name) for s in self.steps)
         lines = [f"{'step'.ljust(width)}  {'outcome':<13} seconds"]
         lines.extend(f"{s.name.ljust(width)}  {s.outcome:<13} {s.seconds:>7.1f}" for s in self.steps)
-        parts = " + ".join(f"{s.name} {s.seconds:.1f}" for s in self.steps)
-        lines.append(f"recovery time: {self.recovery_seconds:.1f} s ({parts})")
+        by_phase: dict[int, list[StepRecord]] = {}
+        for step in self.steps:
+            by_phase.setdefault(step.phase, []).append(step)
+        parts = " + ".join(" | ".join(f"{s.name} {s.seconds:.1f}" for s in group)
+                           for group in by_phase.values())
+        lines.append(f"recovery time: {self.recovery_seconds:.1f} s ({parts}; | = side by side)")
+        if self.lost_writes:
+            lines.append(f"unreplicated writes: {self.lost_writes}")
+        lines.extend(f"left to do by hand: {item}" for item in self.by_hand)
         return "\n".join(lines)
 
 
-@dataclass
-class _Step:
-    name: str
-    title: str
-    check: Callable[[], tuple[bool, str]]
-    act: Callable[[], None]
-    timeout: float
+Confirm = Callable[[FailoverRequest, Assessment], None]
 
 
 class Failover:
     def __init__(self, topology: DrTopology, clients: AwsClients, *, store: StateStore,
                  waiter: Waiter | None = None, timeouts: Timeouts | None = None,
-                 echo: Callable[[str], None] = print) -> None:
+                 echo: Callable[[str], None] = print, prober: Prober = http_probe) -> None:
         self.topology = topology
         self.clients = clients
         self.store = store
         self.waiter = waiter or Waiter(echo=echo)
         self.timeouts = timeouts or Timeouts()
         self.echo = echo
-        # What each step's check last read; its action works from that instead of reading again.
-        self._cluster_seen: GlobalClusterState | None = None
-        self._dials_seen: dict[str, float] = {}
+        self.prober = prober
+        self._echo_lock = threading.Lock()
+
+    def _say(self, line: str) -> None:
+        with self._echo_lock:  # steps of one phase speak from their own threads
+            self.echo(line)
 
     # --- the run ---
 
-    def run(self, request: FailoverRequest) -> FailoverResult:
+    def run(self, request: FailoverRequest, confirm: Confirm | None = None) -> FailoverResult:
         if request.mode not in (PLANNED, UNPLANNED):
             raise OpsError(f"unknown mode {request.mode!r}; use planned or unplanned")
         target = self.topology.role(request.target)
         source = self.topology.other(request.target)
         how = ("Aurora switchover, no data loss" if request.mode == PLANNED
                else "Aurora failover ALLOWING DATA LOSS")
-        self.echo(f"{request.operation} {self.topology.environment}: {source.region} -> {target.region} "
+        self._say(f"{request.operation} {self.topology.environment}: {source.region} -> {target.region} "
                   f"({request.mode}: {how})")
-        state, resumed_from = self._resume_or_start(request)
-
         clock = self.waiter.clock
         started = clock()
+        preflight = Preflight(self.topology, self.clients, self.prober, self.waiter, self.timeouts, self._say)
         try:
-            lag_before = self._preflight(request, target)
+            seen = preflight.assess(request)
         except AWS_ERRORS as error:
             raise OpsError(f"preflight could not read the {request.target} region {target.region}: "
                            f"{one_line(error)}") from None
-        preflight = StepRecord("preflight", "checked", round(clock() - started, 1))
+        for note in seen.notes:
+            self._say(f"note: {note}")
+        if seen.lost_writes_verdict:
+            self._say(f"unreplicated writes: {seen.lost_writes_verdict}")
+        if confirm:
+            confirm(request, seen)
+        state, resumed_from = self._resume_or_start(request)
+        preflight_record = StepRecord("preflight", "checked", round(clock() - started, 1), phase=0)
 
-        steps = self._steps(request, target, source)
-        for number, step in enumerate(steps, 1):
-            earlier = state.steps.get(step.name)
-            if earlier and earlier.finished:
-                self.echo(f"[{number}/{len(steps)}] {step.name}: {earlier.outcome} in the earlier run")
-                continue
-            self.echo(f"[{number}/{len(steps)}] {step.name}: {step.title}")
-            state.steps[step.name] = self._run_step(step, state)
+        lock = OperationLock(self.clients, self.topology.lock_parameter_name, state.run_id,
+                             f"{request.operation} towards {target.region} ({request.mode})",
+                             state.started_at)
+        lock.acquire([target.region] if request.mode == UNPLANNED else [target.region, source.region],
+                     force=request.force, echo=self._say)
+        moves = Moves(self.topology, self.clients, request, seen, self.prober, self.timeouts, self._say)
+        phases = moves.phases()
+        total = sum(len(phase) for phase in phases)
+        number = 0
+        by_hand: list[str] = []
+        for index, phase in enumerate(phases, 1):
+            for step in phase:
+                number += 1
+                earlier = state.steps.get(step.name)
+                again = " (done in the earlier run: verifying)" if earlier and earlier.finished else ""
+                self._say(f"[{number}/{total}] {step.name}: {step.title}{again}")
+            outcomes = together({step.name: self._step_runner(step, state, index) for step in phase},
+                                max(step.timeout for step in phase) + 60)
+            for step in phase:  # what finished is saved even when a sibling failed
+                record = outcomes[step.name].value
+                if record is not None:
+                    state.steps[step.name] = record
+                    if record.outcome == "by hand" and step.by_hand:
+                        by_hand.append(step.by_hand())
             self.store.save(state)
+            failed = next((o.error for o in outcomes.values() if o.error is not None), None)
+            if failed is not None:
+                raise failed
 
         verify_start = clock()
-        problems, checked = self._verify(request, target, source)
-        verify = StepRecord("verify", "failed" if problems else "passed",
-                            round(clock() - verify_start, 1), "; ".join(problems))
+        problems, checked = self._verify(moves)
+        unfenced = moves.unfenced_source()
+        if unfenced:
+            by_hand.insert(0, unfenced)
+        verify = StepRecord("verify", "failed" if problems else "passed", round(clock() - verify_start, 1),
+                            "; ".join(problems), phase=len(phases) + 1)
         if problems:
             state.failed_step, state.error = "verify", verify.detail
             self.store.save(state)
-            raise StepFailed("verify", f"verification failed: {verify.detail}; rerun the same command "
-                                       "to resume, or inspect with invoke status")
+            raise StepFailed("verify", f"verification failed: {verify.detail}; rerun the same command to "
+                                       "resume (the lock stays held for it), or inspect with invoke status")
         state.completed, state.failed_step, state.error = True, None, None
         self.store.save(state)
-        records = [preflight, *(state.steps[name] for name in STEPS), verify]
+        self._release(lock)
+        records = [preflight_record, *(state.steps[step.name] for phase in phases for step in phase), verify]
         result = FailoverResult(self.topology.environment, request.operation, request.mode, source.region,
-                                target.region, records, resumed_from, lag_before, checked)
-        self.echo(result.render())
+                                target.region, records, resumed_from, seen.lag, checked, by_hand)
+        if request.mode == UNPLANNED:
+            retention = seen.target.cluster.backup_retention_days if seen.target.cluster else None
+            result.lost_writes = moves.unplanned_record().notice(retention)
+        self._say(result.render())
         return result
+
+    def _release(self, lock: OperationLock) -> None:
+        try:
+            lock.release()
+        except AWS_ERRORS as error:
+            self._say(f"warning: could not release the lock {lock.name}: {one_line(error)}; the next run "
+                      "needs --force")
 
     def _resume_or_start(self, request: FailoverRequest) -> tuple[RunState, str | None]:
         env = self.topology.environment
         previous = self.store.load(env)
         if previous and not previous.completed:
             if previous.target == request.target:
-                pending = next((name for name in STEPS if not (
-                    name in previous.steps and previous.steps[name].finished)), "verify")
+                pending = next((name for name, record in previous.steps.items() if not record.finished), None)
                 why = f": {previous.error}" if previous.error else ""
-                self.echo(f"resuming from step {pending}: the {previous.operation} started "
-                          f"{previous.started_at} stopped there{why}")
+                self._say(f"resuming the {previous.operation} started {previous.started_at}"
+                          + (f" (it stopped at step {pending}{why})" if pending else why)
+                          + "; every step is read back from AWS first")
                 if previous.mode != request.mode:
-                    self.echo(f"  switching from {previous.mode} to {request.mode} for the remaining steps")
+                    self._say(f"  switching from {previous.mode} to {request.mode} for the remaining steps")
                     previous.mode = request.mode
                 previous.operation = request.operation
-                return previous, pending
-            self.echo(f"an unfinished {previous.operation} towards {previous.target} "
+                return previous, pending or previous.failed_step
+            self._say(f"an unfinished {previous.operation} towards {previous.target} "
                       f"(started {previous.started_at}) is abandoned for this one")
         state = RunState(env, request.operation, request.target, request.mode)
         self.store.save(state)
         return state, None
 
-    def _run_step(self, step: _Step, state: RunState) -> StepRecord:
+    def _step_runner(self, step: Step, state: RunState, phase: int) -> Callable[[], StepRecord]:
+        return lambda: self._run_step(step, state, phase)
+
+    def _run_step(self, step: Step, state: RunState, phase: int) -> StepRecord:
         clock = self.waiter.clock
         start = clock()
+        earlier = state.steps.get(step.name)
         try:
             done, seen = step.check()
             if done:
                 outcome = "already done"
-                self.echo(f"    already done ({seen})")
+                self._say(f"    {step.name}: already done ({seen})")
             else:
+                if earlier and earlier.finished:
+                    self._say(f"    {step.name}: recorded as {earlier.outcome} in the earlier run, but AWS "
+                              f"now shows {seen}: doing it again")
                 step.act()
                 waited = self.waiter.until(step.title, step.check, step.timeout)
                 seen = f"done after {waited:.0f} s of waiting"
                 outcome = "done"
         except (*AWS_ERRORS, WaitTimedOut, OpsError) as error:
-            record = StepRecord(step.name, "failed", round(clock() - start, 1), one_line(error))
+            record = StepRecord(step.name, "failed", round(clock() - start, 1), one_line(error), phase=phase)
+            if step.by_hand:
+                record.outcome = "by hand"
+                self._say(f"    {step.name}: cannot be done now ({record.detail}); left to do by hand")
+                return record
             state.steps[step.name] = record
             state.failed_step, state.error = step.name, record.detail
             self.store.save(state)
+            hint = f"; or {step.hint}" if step.hint else ""
             raise StepFailed(step.name, f"step {step.name} failed: {record.detail}; progress is saved in "
                                         f"{self.store.path(state.environment)}: rerun the same command to "
-                                        "resume from this step") from None
-        record = StepRecord(step.name, outcome, round(clock() - start, 1), seen)
-        self.echo(f"    {outcome} in {record.seconds:.1f} s")
+                                        f"resume from this step{hint}") from None
+        record = StepRecord(step.name, outcome, round(clock() - start, 1), seen, phase=phase)
+        self._say(f"    {step.name}: {outcome} in {record.seconds:.1f} s")
         return record
-
-    # --- checks before anything moves ---
-
-    def _preflight(self, request: FailoverRequest, target: RegionTopology) -> LagReading | None:
-        cluster = global_cluster(self.clients, self.topology, target.region)
-        member = cluster.member(target.cluster_arn)
-        if member is None:
-            raise Refused(f"cluster {target.cluster_id} is not a member of global cluster "
-                          f"{self.topology.global_cluster_id}; it cannot be promoted (see invoke status)")
-        health = region_health(self.clients, self.topology, request.target)
-        for note in health.notes:
-            self.echo(f"warning: {note}; judging {target.region} by Global Accelerator alone")
-        if not health.healthy:
-            message = f"{request.target} region {target.region} is unhealthy: {'; '.join(health.reasons)}"
-            if not request.force:
-                raise Refused(f"{message}; fix it first, or rerun with --force to move anyway")
-            self.echo(f"warning: {message}; going on because of --force")
-        if member.is_writer:
-            return None  # already promoted: nothing left to catch up with
-        if member.synchronization == "pending-resync" and not request.force:
-            raise Refused(f"cluster {target.cluster_id} is resynchronising with the writer; wait for "
-                          "it (invoke status), or rerun with --force")
-        lag = self._lag(target)
-        if request.require_caught_up:
-            lag = self._require_caught_up(request, target, lag)
-        return lag
-
-    def _lag(self, side: RegionTopology) -> LagReading | None:
-        try:
-            return replication_lag(self.clients, side.region, side.cluster_id)
-        except AWS_ERRORS:
-            return None
-
-    def _require_caught_up(self, request: FailoverRequest, target: RegionTopology,
-                           lag: LagReading | None) -> LagReading | None:
-        limit = self.topology.replication_lag_limit_seconds
-
-        def verdict(reading: LagReading | None) -> tuple[bool, str]:
-            if reading is None or reading.latest_seconds is None:
-                return False, f"no {target.cluster_id} replication lag datapoints in the last 10 minutes"
-            return reading.latest_seconds <= limit, f"lag {reading.latest_seconds:.1f} s (limit {limit} s)"
-
-        def caught_up() -> tuple[bool, str]:
-            nonlocal lag
-            lag = self._lag(target)
-            return verdict(lag)
-
-        # The preflight has just read the lag: judge that reading before polling again.
-        done, seen = verdict(lag)
-        if done:
-            return lag
-        if request.catch_up_wait:
-            try:
-                self.waiter.until(f"{target.cluster_id} to catch up", caught_up, self.timeouts.catch_up)
-                return lag
-            except WaitTimedOut as error:
-                seen = str(error)
-        message = (f"{request.target} cluster {target.cluster_id} has not caught up: {seen} "
-                   f"(dr:replicationLagAlarmSeconds)")
-        if not request.force:
-            raise Refused(f"{message}; wait and retry, or rerun with --force")
-        self.echo(f"warning: {message}; going on because of --force")
-        return lag
-
-    # --- the steps ---
-
-    def _steps(self, request: FailoverRequest, target: RegionTopology,
-               source: RegionTopology) -> list[_Step]:
-        verb = "switchover" if request.mode == PLANNED else "failover allowing data loss"
-        dials = self._desired_dials(request, target, source)
-        written = [target] if request.mode == UNPLANNED else [target, source]
-        where = " and ".join(side.region for side in written)
-        return [
-            _Step("database", f"{target.cluster_id} to become the writer ({verb})",
-                  lambda: self._database_settled(target), lambda: self._promote(request, target),
-                  self.timeouts.database),
-            _Step("traffic", "traffic dials " + ", ".join(f"{s.region} {d:g}%" for s, d in dials),
-                  lambda: self._dials_settled(dials), lambda: self._turn_dials(dials), self.timeouts.traffic),
-            _Step("parameter", f"{self.topology.active_region_parameter_name} = {target.region} in {where}",
-                  lambda: self._parameters_settled(written, target.region),
-                  lambda: self._write_parameters(written, target.region), self.timeouts.parameter),
-        ]
-
-    def _desired_dials(self, request: FailoverRequest, target: RegionTopology,
-                       source: RegionTopology) -> list[tuple[RegionTopology, float]]:
-        if request.restore_deployed_dials:
-            return [(target, target.deployed_dial), (source, source.deployed_dial)]
-        # Target first: raising it before lowering the source never leaves users without a region.
-        return [(target, 100.0), (source, 0.0)]
-
-    def _database_settled(self, target: RegionTopology) -> tuple[bool, str]:
-        cluster = self._cluster_seen = global_cluster(self.clients, self.topology, target.region)
-        seen = f"writer {short_id(cluster.writer_arn or 'none')}, global cluster {cluster.status}"
-        if cluster.failover:
-            towards = short_id(str(cluster.failover.get("ToDbClusterArn")))
-            seen += f", {cluster.failover.get('Status')} to {towards}"
-        return cluster.settled_with_writer(target.cluster_arn), seen
-
-    def _promote(self, request: FailoverRequest, target: RegionTopology) -> None:
-        cluster = self._cluster_seen or global_cluster(self.clients, self.topology, target.region)
-        if cluster.failover and cluster.failover.get("ToDbClusterArn") == target.cluster_arn:
-            self.echo("    an Aurora operation towards it is already under way; waiting for it")
-            return
-        # Calls go to the target's region: in an unplanned failover the source may be unreachable.
-        rds = self.clients.rds(target.region)
-        if request.mode == PLANNED:
-            rds.switchover_global_cluster(GlobalClusterIdentifier=self.topology.global_cluster_id,
-                                          TargetDbClusterIdentifier=target.cluster_arn)
-        else:
-            rds.failover_global_cluster(GlobalClusterIdentifier=self.topology.global_cluster_id,
-                                        TargetDbClusterIdentifier=target.cluster_arn, AllowDataLoss=True)
-
-    def _dials_settled(self, dials: list[tuple[RegionTopology, float]]) -> tuple[bool, str]:
-        seen = {side.region: endpoint_group(self.clients, side.endpoint_group_arn).dial for side, _ in dials}
-        self._dials_seen = seen
-        text = ", ".join(f"{region} {dial:g}%" for region, dial in seen.items())
-        if not all(seen[side.region] == dial for side, dial in dials):
-            return False, text
-        # IN_PROGRESS: the edge locations have not all applied the change yet.
-        status = accelerator_status(self.clients, self.topology)
-        return status == "DEPLOYED", f"{text}, accelerator {status}"
-
-    def _turn_dials(self, dials: list[tuple[RegionTopology, float]]) -> None:
-        ga = self.clients.globalaccelerator()
-        for side, dial in dials:
-            if self._dials_seen.get(side.region) != dial:
-                ga.update_endpoint_group(EndpointGroupArn=side.endpoint_group_arn, TrafficDialPercentage=dial)
-
-    def _parameters_settled(self, sides: list[RegionTopology], value: str) -> tuple[bool, str]:
-        name = self.topology.active_region_parameter_name
-        seen = {side.region: parameter_value(self.clients, side.region, name) for side in sides}
-        return all(v == value for v in seen.values()), ", ".join(f"{r}={v}" for r, v in seen.items())
-
-    def _write_parameters(self, sides: list[RegionTopology], value: str) -> None:
-        name = self.topology.active_region_parameter_name
-        for side in sides:
-            if parameter_value(self.clients, side.region, name) != value:
-                self.clients.ssm(side.region).put_parameter(Name=name, Value=value, Overwrite=True)
 
     # --- the end state, read back ---
 
-    def _verify(self, request: FailoverRequest, target: RegionTopology,
-                source: RegionTopology) -> tuple[list[str], list[str]]:
+    def _verify(self, moves: Moves) -> tuple[list[str], list[str]]:
         problems: list[str] = []
         checked: list[str] = []
-        checks: list[tuple[str, Callable[[], tuple[bool, str]]]] = [
-            ("Aurora writer", lambda: self._database_settled(target)),
-            ("traffic dials", lambda: self._dials_settled(self._desired_dials(request, target, source))),
-            ("active-region parameter", lambda: self._parameters_settled(
-                [target] if request.mode == UNPLANNED else [target, source], target.region)),
+        checks: list[tuple[str, Callable[[], tuple[bool, str]], bool]] = [
+            ("Aurora writer", moves.database_settled, True),
+            # Unplanned: dials Global Accelerator's API cannot report are already a by-hand item.
+            ("traffic dials", moves.dials_settled, moves.request.mode == PLANNED),
+            ("active-region parameter", moves.parameters_settled, True),
+            # Failback ends with both regions open; any other move leaves the source fenced.
+            ("write fence", (moves.reopen() if moves.request.restore_deployed_dials else moves.fence()).check,
+             True),
         ]
-        for what, check in checks:
+        for what, check, required in checks:
             try:
                 ok, seen = check()
             except AWS_ERRORS as error:
                 ok, seen = False, f"unreadable: {one_line(error)}"
-            (checked if ok else problems).append(f"{what}: {seen}")
-        health = region_health(self.clients, self.topology, request.target)
-        checked.append(f"{target.region} health: " + ("healthy" if health.healthy else
-                                                      "NOT healthy: " + "; ".join(health.reasons))
-                       + "".join(f" ({note})" for note in health.notes))
+            if ok:
+                checked.append(f"{what}: {seen}")
+            elif required:
+                problems.append(f"{what}: {seen}")
+            else:
+                checked.append(f"{what}: NOT confirmed ({seen})")
+        entry = self.prober(moves.target.health_url, self.timeouts.probe)
+        checked.append(f"{moves.target.region} entry point: {entry.describe()}")
         return problems, checked

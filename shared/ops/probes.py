@@ -14,6 +14,13 @@ from shared.ops.topology import DrTopology
 # Route 53 calls an endpoint healthy when more than 18% of its checkers report it healthy.
 ROUTE53_HEALTHY_SHARE = 0.18
 LAG_METRIC = "AuroraGlobalDBReplicationLag"  # milliseconds, published by the non-writer cluster
+# Aurora PostgreSQL also publishes the RPO lag: how far the last commit the secondary holds is
+# behind the primary's, i.e. what an unplanned failover would lose (milliseconds, secondary's region).
+RPO_LAG_METRIC = "AuroraGlobalDBRPOLag"
+
+
+def lag_metric(engine: str) -> str:
+    return RPO_LAG_METRIC if engine == "aurora-postgresql" else LAG_METRIC
 # What a call to a region that is down, throttled or refusing us raises.
 AWS_ERRORS = (ClientError, BotoCoreError, LookupError)
 
@@ -31,6 +38,8 @@ class GlobalClusterState:
     members: tuple[ClusterMember, ...]
     # Aurora's FailoverState while a switchover or failover runs: status, from, to, data loss.
     failover: dict[str, Any] | None
+    engine: str = ""
+    engine_version: str = ""
 
     @property
     def writer_arn(self) -> str | None:
@@ -59,7 +68,29 @@ def global_cluster(clients: AwsClients, topology: DrTopology, region: str) -> Gl
     )
     failover = cluster.get("FailoverState") or None
     return GlobalClusterState(status=cluster.get("Status", "unknown"), members=members,
-                              failover=dict(failover) if failover else None)
+                              failover=dict(failover) if failover else None,
+                              engine=cluster.get("Engine", ""),
+                              engine_version=cluster.get("EngineVersion", ""))
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    """One regional cluster as its own region's RDS endpoint describes it."""
+
+    cluster_id: str
+    status: str
+    engine_version: str
+    backup_retention_days: int
+
+
+def cluster_state(clients: AwsClients, region: str, cluster_id: str) -> ClusterState:
+    found = clients.rds(region).describe_db_clusters(DBClusterIdentifier=cluster_id)["DBClusters"]
+    if not found:
+        raise LookupError(f"cluster {cluster_id} not found in {region}")
+    cluster = found[0]
+    return ClusterState(cluster_id=cluster_id, status=cluster.get("Status", "unknown"),
+                        engine_version=cluster.get("EngineVersion", ""),
+                        backup_retention_days=int(cluster.get("BackupRetentionPeriod", 0)))
 
 
 @dataclass(frozen=True)
@@ -126,68 +157,34 @@ class LagReading:
     latest_seconds: float | None
     max_seconds: float | None
     samples: int
+    metric: str = LAG_METRIC
+
+    def describe(self) -> str:
+        if self.latest_seconds is None:
+            return f"{self.metric}: no datapoints in the last 10 minutes"
+        return f"{self.metric} {self.latest_seconds:.1f} s (max {self.max_seconds:.1f} s over 10 min)"
 
 
 def replication_lag(clients: AwsClients, region: str, cluster_id: str, *,
-                    window: timedelta = timedelta(minutes=10), now: datetime | None = None) -> LagReading:
+                    window: timedelta = timedelta(minutes=10), now: datetime | None = None,
+                    metric: str = LAG_METRIC) -> LagReading:
     """The cluster's global replication lag over the last `window`, in seconds."""
     end = now or datetime.now(UTC)
     points = clients.cloudwatch(region).get_metric_statistics(
-        Namespace="AWS/RDS", MetricName=LAG_METRIC,
+        Namespace="AWS/RDS", MetricName=metric,
         Dimensions=[{"Name": "DBClusterIdentifier", "Value": cluster_id}],
         StartTime=end - window, EndTime=end, Period=60, Statistics=["Maximum"],
     ).get("Datapoints", [])
     if not points:
-        return LagReading(latest_seconds=None, max_seconds=None, samples=0)
+        return LagReading(latest_seconds=None, max_seconds=None, samples=0, metric=metric)
     points = sorted(points, key=lambda p: p["Timestamp"])
     return LagReading(latest_seconds=points[-1]["Maximum"] / 1000,
-                      max_seconds=max(p["Maximum"] for p in points) / 1000, samples=len(points))
+                      max_seconds=max(p["Maximum"] for p in points) / 1000, samples=len(points),
+                      metric=metric)
 
 
 def parameter_value(clients: AwsClients, region: str, name: str) -> str:
     return str(clients.ssm(region).get_parameter(Name=name)["Parameter"]["Value"])
-
-
-@dataclass(frozen=True)
-class RegionHealth:
-    role: str
-    region: str
-    reasons: tuple[str, ...]  # why it is not healthy; empty when healthy
-    notes: tuple[str, ...] = ()  # what could not be read but did not decide the verdict
-
-    @property
-    def healthy(self) -> bool:
-        return not self.reasons
-
-
-def region_health(clients: AwsClients, topology: DrTopology, role: str) -> RegionHealth:
-    """Healthy when Route 53's checkers and Global Accelerator both see its NLB answering.
-
-    A Global Accelerator group that cannot be read counts against health: no target without it.
-    Route 53's API is served from us-east-1, so when only that read fails (the primary region's
-    outage, the very case for an unplanned failover) Global Accelerator's own checks decide.
-    """
-    side = topology.role(role)
-    reasons: list[str] = []
-    notes: list[str] = []
-    try:
-        check = health_check(clients, side.health_check_id)
-        if not check.healthy:
-            reasons.append(f"Route 53 health check {check.check_id}: {check.describe()}")
-    except AWS_ERRORS as error:
-        notes.append(f"Route 53 health check {side.health_check_id} unreadable: {one_line(error)}")
-    try:
-        group = endpoint_group(clients, side.endpoint_group_arn)
-        reasons.extend(f"Global Accelerator endpoint {short_id(e.endpoint_id)} is {e.state}"
-                       + (f" ({e.reason})" if e.reason else "")
-                       for e in group.endpoints if e.state != "HEALTHY")
-        if not group.endpoints:
-            reasons.append("Global Accelerator endpoint group has no endpoints")
-    except AWS_ERRORS as error:
-        reasons.append(f"Global Accelerator endpoint group unreadable: {one_line(error)}")
-        reasons.extend(notes)  # with neither signal there is nothing to go on
-        notes = []
-    return RegionHealth(role=role, region=side.region, reasons=tuple(reasons), notes=tuple(notes))
 
 
 def short_id(arn: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,14 +22,15 @@ def utc_now() -> str:
 @dataclass
 class StepRecord:
     name: str
-    outcome: str  # done, already done, skipped, failed
+    outcome: str  # done, already done, by hand, failed
     seconds: float
     detail: str = ""
     at: str = field(default_factory=utc_now)
+    phase: int = 0  # steps of one phase ran side by side: the phase costs its slowest step
 
     @property
     def finished(self) -> bool:
-        return self.outcome in ("done", "already done", "skipped")
+        return self.outcome in ("done", "already done")
 
 
 @dataclass
@@ -37,6 +40,8 @@ class RunState:
     target: str  # region role
     mode: str  # planned or unplanned
     started_at: str = field(default_factory=utc_now)
+    # Names the run in the operation lock, so the rerun of an interrupted run takes it back.
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     steps: dict[str, StepRecord] = field(default_factory=dict)
     completed: bool = False
     failed_step: str | None = None
@@ -56,6 +61,7 @@ class StateStore:
 
     def __init__(self, directory: Path = DEFAULT_RUNS_DIR) -> None:
         self.directory = directory
+        self._lock = threading.Lock()  # steps running side by side save the same file
 
     def path(self, environment: str) -> Path:
         return self.directory / environment / "failover.json"
@@ -72,5 +78,6 @@ class StateStore:
 
     def save(self, state: RunState) -> None:
         path = self.path(state.environment)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(state.to_json(), indent=2) + "\n", encoding="utf-8")
+        with self._lock:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(state.to_json(), indent=2) + "\n", encoding="utf-8")

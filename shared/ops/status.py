@@ -1,6 +1,8 @@
 """`invoke status`: which region serves, and is the standby ready? One screen, or JSON.
 
-Every read is independent: a region that is down shows its errors, the rest still shows.
+Every read is independent: a region that is down shows its errors, the rest still shows. The
+reads run side by side, grouped by the endpoint they call (each region's own APIs, Global
+Accelerator's, Route 53's, the entry points over HTTP), so a dead endpoint costs its timeout once.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from shared.ops.clients import AwsClients
+from shared.ops.entry import Prober, http_probe
+from shared.ops.fence import fence_value
+from shared.ops.parallel import together
 from shared.ops.probes import (
     AWS_ERRORS,
     GlobalClusterState,
     endpoint_group,
     global_cluster,
     health_check,
+    lag_metric,
     one_line,
     parameter_value,
     replication_lag,
@@ -38,6 +44,8 @@ class RegionStatus:
     traffic_dial: float | None = None
     endpoints: list[dict[str, Any]] = field(default_factory=list)  # endpoint, health, reason
     health_check: dict[str, Any] | None = None  # id, healthy, detail
+    entry_point: dict[str, Any] | None = None  # url, answered, healthy, detail: its own /health
+    writes_enabled: str | None = None  # the region's write fence, "true" or "false"
     database_role: str = "unknown"  # writer, reader, not a member, unknown
     replication_lag_seconds: float | None = None
     table_status: str | None = None
@@ -85,13 +93,32 @@ class DrStatus:
         return self.render()
 
 
-def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime | None = None) -> DrStatus:
+def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime | None = None,
+                   prober: Prober = http_probe, probe_timeout: float = 5, timeout: float = 60) -> DrStatus:
     regions = [RegionStatus(role=side.role, region=side.region, bucket=side.bucket_name)
                for side in topology.regions]
     errors: list[str] = []
-    cluster = _read_global_cluster(topology, clients, errors)
-    for side, status in zip(topology.regions, regions, strict=True):
-        _fill_region(topology, clients, side, status, cluster, now)
+    pairs = list(zip(topology.regions, regions, strict=True))
+    found: dict[str, GlobalClusterState | None] = {}
+
+    def each(read: Callable[[RegionTopology, RegionStatus], None]) -> Callable[[], None]:
+        def both() -> None:  # one endpoint's reads for both regions, in order: one caller per client
+            for side, status in pairs:
+                read(side, status)
+        return both
+
+    tasks: dict[str, Callable[[], None]] = {
+        "global cluster": lambda: found.update(cluster=_read_global_cluster(topology, clients, errors)),
+        "Global Accelerator": each(lambda side, status: _read_accelerator(clients, side, status)),
+        "Route 53": each(lambda side, status: _read_route53(clients, side, status)),
+        "entry points": each(lambda side, status: _read_entry(prober, probe_timeout, side, status)),
+    }
+    for side, status in pairs:
+        tasks[side.region] = (lambda s=side, r=status: _read_region(topology, clients, s, r))  # type: ignore[misc]
+    _report_stragglers(together(tasks, timeout), errors)
+    cluster = found.get("cluster")
+    _report_stragglers(together({side.region: (lambda s=side, r=status: _read_role(  # type: ignore[misc]
+        clients, s, r, cluster, now)) for side, status in pairs}, timeout), errors)
 
     values = {r.active_region_parameter for r in regions}
     active = values.pop() if len(values) == 1 else None
@@ -122,28 +149,52 @@ def _read_global_cluster(topology: DrTopology, clients: AwsClients,
     return None
 
 
-def _fill_region(topology: DrTopology, clients: AwsClients, side: RegionTopology, status: RegionStatus,
-                 cluster: GlobalClusterState | None, now: datetime | None) -> None:
-    status.active_region_parameter = status.probe(
-        "active-region parameter",
-        lambda: parameter_value(clients, side.region, topology.active_region_parameter_name))
+def _report_stragglers(outcomes: dict[str, Any], errors: list[str]) -> None:
+    errors.extend(f"{name}: {one_line(o.error)}" for name, o in outcomes.items() if o.error is not None)
+
+
+def _read_accelerator(clients: AwsClients, side: RegionTopology, status: RegionStatus) -> None:
     group = status.probe("Global Accelerator endpoint group",
                          lambda: endpoint_group(clients, side.endpoint_group_arn))
     if group:
         status.traffic_dial = group.dial
         status.endpoints = [{"endpoint": short_id(e.endpoint_id), "health": e.state, "reason": e.reason}
                             for e in group.endpoints]
+
+
+def _read_route53(clients: AwsClients, side: RegionTopology, status: RegionStatus) -> None:
     check = status.probe("Route 53 health check", lambda: health_check(clients, side.health_check_id))
     if check:
         status.health_check = {"id": check.check_id, "healthy": check.healthy, "detail": check.describe()}
-    if cluster:
-        member = cluster.member(side.cluster_arn)
-        status.database_role = ("not a member" if member is None
-                                else "writer" if member.is_writer else "reader")
-        if member and not member.is_writer:
-            lag = status.probe("replication lag", lambda: replication_lag(
-                clients, side.region, side.cluster_id, now=now))
-            status.replication_lag_seconds = lag.latest_seconds if lag else None
+
+
+def _read_entry(prober: Prober, timeout: float, side: RegionTopology, status: RegionStatus) -> None:
+    answer = prober(side.health_url, timeout)
+    status.entry_point = {"url": answer.url, "answered": answer.answered, "healthy": answer.healthy,
+                          "detail": answer.detail}
+
+
+def _read_role(clients: AwsClients, side: RegionTopology, status: RegionStatus,
+               cluster: GlobalClusterState | None, now: datetime | None) -> None:
+    if not cluster:
+        return
+    member = cluster.member(side.cluster_arn)
+    status.database_role = ("not a member" if member is None
+                            else "writer" if member.is_writer else "reader")
+    if member and not member.is_writer:
+        lag = status.probe("replication lag", lambda: replication_lag(
+            clients, side.region, side.cluster_id, now=now, metric=lag_metric(cluster.engine)))
+        status.replication_lag_seconds = lag.latest_seconds if lag else None
+
+
+def _read_region(topology: DrTopology, clients: AwsClients, side: RegionTopology,
+                 status: RegionStatus) -> None:
+    """What only this region's own endpoints can say."""
+    status.active_region_parameter = status.probe(
+        "active-region parameter",
+        lambda: parameter_value(clients, side.region, topology.active_region_parameter_name))
+    status.writes_enabled = status.probe(
+        "write fence", lambda: fence_value(clients, side.region, topology.writes_enabled_parameter_name))
     table = status.probe("DynamoDB table", lambda: clients.dynamodb(side.region).describe_table(
         TableName=topology.table_name)["Table"])
     if table:
@@ -169,12 +220,17 @@ def _replication_rules(clients: AwsClients, side: RegionTopology) -> list[dict[s
 def _standby_problems(topology: DrTopology, standby: RegionStatus,
                       regions: list[RegionStatus]) -> list[str]:
     problems: list[str] = []
+    entry = standby.entry_point
+    if not entry or not entry["healthy"]:
+        problems.append("entry point " + (f"{entry['url']}: {entry['detail']}" if entry else "not probed"))
+    # Route 53 and Global Accelerator inform: a check that says unhealthy counts, one that cannot
+    # be read (their APIs live in us-east-1 and us-west-2) does not.
     check = standby.health_check
-    if not check or not check["healthy"]:
-        problems.append("Route 53 health check " + (check["detail"] if check else "unreadable"))
-    if not standby.endpoints or any(e["health"] != "HEALTHY" for e in standby.endpoints):
-        states = ", ".join(e["health"] for e in standby.endpoints) or "unreadable"
-        problems.append(f"Global Accelerator endpoint health {states}")
+    if check and not check["healthy"]:
+        problems.append(f"Route 53 health check {check['detail']}")
+    if any(e["health"] != "HEALTHY" for e in standby.endpoints):
+        problems.append("Global Accelerator endpoint health "
+                        + ", ".join(e["health"] for e in standby.endpoints))
     if standby.database_role != "reader":
         problems.append(f"Aurora cluster is {standby.database_role}, not a replicating reader")
     elif standby.replication_lag_seconds is None:
@@ -234,8 +290,16 @@ def render(status: DrStatus) -> str:
             return "- (writer)"
         return "?" if r.replication_lag_seconds is None else f"{r.replication_lag_seconds:.1f} s"
 
+    def entry(r: RegionStatus) -> str:
+        point = r.entry_point
+        if not point:
+            return "?"
+        return ("healthy" if point["healthy"] else "UNHEALTHY") + f" ({point['detail']})"
+
     rows: list[tuple[str, Callable[[RegionStatus], str]]] = [
         ("active-region parameter", lambda r: r.active_region_parameter or "?"),
+        ("writes enabled", lambda r: r.writes_enabled or "?"),
+        ("entry point /health", entry),
         ("traffic dial", lambda r: _dial(r.traffic_dial)),
         ("GA endpoint health", lambda r: ", ".join(e["health"] for e in r.endpoints) or "?"),
         ("Route 53 health check", health),

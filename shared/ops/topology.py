@@ -8,6 +8,13 @@ from typing import Any
 
 from shared.ops.errors import OpsError
 
+# Until shared/components/parameters.py exports them (the agreed layout): the per-region prefix.
+WRITES_ENABLED = "writes-enabled"
+
+
+def regional_prefix(environment: str) -> str:
+    return f"/dr/{environment}/regional/"
+
 ROLES = ("primary", "secondary")
 # The stacks whose outputs name what failover touches, by layer.
 SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data")
@@ -25,6 +32,9 @@ class RegionTopology:
     endpoint_group_arn: str
     health_check_id: str
     deployed_dial: float  # the traffic dial dr:trafficMode deploys; failback restores it
+    # The region's own entry point (its NLB, through the ALB to the app's health path): probing
+    # it needs no AWS API at all, so it answers for the region even when control planes do not.
+    health_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,23 @@ class DrTopology:
     def by_region(self, region: str) -> RegionTopology | None:
         return next((side for side in self.regions if side.region == region), None)
 
+    # Per-region parameters the operations write at run time; never replicated (`/regional/`).
+    @property
+    def regional_prefix(self) -> str:
+        return regional_prefix(self.environment)
+
+    @property
+    def writes_enabled_parameter_name(self) -> str:
+        return self.regional_prefix + WRITES_ENABLED
+
+    @property
+    def lock_parameter_name(self) -> str:
+        return self.regional_prefix + "operations/lock"
+
+    @property
+    def unplanned_record_parameter_name(self) -> str:
+        return self.regional_prefix + "operations/unplanned-failover"
+
 
 def _require(outputs: Mapping[str, Mapping[str, Any]], layer: str, key: str, environment: str) -> Any:
     value = (outputs.get(layer) or {}).get(key)
@@ -65,7 +92,8 @@ def _require(outputs: Mapping[str, Mapping[str, Any]], layer: str, key: str, env
 
 
 def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, Any]], *,
-                          replication_lag_limit_seconds: int, protect_data: bool) -> DrTopology:
+                          replication_lag_limit_seconds: int, protect_data: bool,
+                          health_path: str = "/health") -> DrTopology:
     """`outputs` maps each layer of SOURCE_LAYERS to its `pulumi stack output --json`."""
 
     def get(layer: str, key: str) -> Any:
@@ -81,6 +109,8 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
             endpoint_group_arn=str(get("global-traffic", f"{role}_endpoint_group_arn")),
             health_check_id=str(get("global-traffic", f"{role}_health_check_id")),
             deployed_dial=float(get("global-traffic", f"{role}_traffic_dial")),
+            health_url=f"http://{get(f'network-{role}', 'nlb_dns_name')}:"
+                       f"{get(f'network-{role}', 'nlb_listener_port')}{health_path}",
         )
         for role in ROLES
     }
@@ -112,5 +142,5 @@ def load_topology(environment: str, backend: str | None = None) -> DrTopology:
     return topology_from_outputs(
         environment, outputs,
         replication_lag_limit_seconds=settings.replication_lag_alarm_seconds,
-        protect_data=settings.protect_data,
+        protect_data=settings.protect_data, health_path=settings.health_check_path,
     )

@@ -48,3 +48,6 @@ class Timeouts:
     traffic: float = 600
     parameter: float = 120
     catch_up: float = 900  # drill only: waiting for the old primary to catch up before failback
+    probe: float = 5  # one HTTP GET of a region's /health
+    preflight: float = 60  # every preflight read together; a region that is down costs this once
+    planned_ready: float = 300  # a switchover waits this long for a quiet global cluster, then gives up

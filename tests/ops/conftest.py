@@ -5,6 +5,8 @@ checks every request and response against the AWS model, for the rest:
   its describe would still name the old writer; the same Stubber answers both;
 - Route 53 checker status: moto answers one fixed healthy observation, never a failing checker;
 - CloudWatch lag: moto would serve it, but a queued answer per read states what each read sees.
+Each region's entry point (`/health` over HTTP) is answered by `Entries`, an injected prober:
+no network is used; tests/ops/test_outage_end_to_end.py also serves one from a real loopback server.
 
 The topology is the offline plan's own outputs, so identifiers are the ones the layers export.
 """
@@ -17,10 +19,11 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.stub import Stubber
+from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
 from shared.ops.clients import GA_API_REGION, ROUTE53_API_REGION, AwsClients
+from shared.ops.entry import EntryAnswer
 from shared.ops.failover import Failover
 from shared.ops.state import StateStore
 from shared.ops.topology import SOURCE_LAYERS, DrTopology, topology_from_outputs
@@ -50,6 +53,27 @@ class FakeClock:
         self.now += seconds
 
 
+class Entries:
+    """Each region's `/health` as a prober sees it: healthy, answering 503, or not answering."""
+
+    def __init__(self, topology: DrTopology) -> None:
+        self.topology = topology
+        self.state = {side.health_url: "healthy" for side in topology.regions}
+        self.asked: list[str] = []
+
+    def set(self, role: str, state: str) -> None:
+        assert state in ("healthy", "failing", "down")
+        self.state[self.topology.role(role).health_url] = state
+
+    def __call__(self, url: str, timeout: float) -> EntryAnswer:
+        self.asked.append(url)
+        state = self.state.get(url, "down")
+        if state == "down":
+            return EntryAnswer(url, answered=False, healthy=False, detail=f"no answer within {timeout:g} s")
+        return EntryAnswer(url, answered=True, healthy=state == "healthy",
+                           detail="HTTP 200" if state == "healthy" else "HTTP 503")
+
+
 class Aws:
     """The emulated account: moto behind every client, Stubber in front of the ones moto lacks."""
 
@@ -57,6 +81,7 @@ class Aws:
         self.topology = topology
         self.clients = AwsClients(config=None)
         self.stubs: dict[tuple[str, str], Stubber] = {}
+        self.entries = Entries(topology)
 
     def stub(self, service: str, region: str) -> Stubber:
         if (service, region) not in self.stubs:
@@ -79,12 +104,22 @@ class Aws:
                    for side in self.topology.regions]
         cluster: dict[str, Any] = {
             "GlobalClusterIdentifier": self.topology.global_cluster_id, "Status": status,
-            "Engine": "aurora-postgresql", "GlobalClusterMembers": members}
+            "Engine": "aurora-postgresql", "EngineVersion": "16.4", "GlobalClusterMembers": members}
         if failover:
             cluster["FailoverState"] = failover
         self.stub("rds", region).add_response(
             "describe_global_clusters", {"GlobalClusters": [cluster]},
             {"GlobalClusterIdentifier": self.topology.global_cluster_id})
+
+    def db_cluster(self, role: str, status: str = "available", version: str = "16.4",
+                   retention: int = 7) -> None:
+        """The cluster of `role` as its own region's RDS endpoint describes it."""
+        side = self.side(role)
+        self.stub("rds", side.region).add_response(
+            "describe_db_clusters", {"DBClusters": [{
+                "DBClusterIdentifier": side.cluster_id, "DBClusterArn": side.cluster_arn, "Status": status,
+                "Engine": "aurora-postgresql", "EngineVersion": version, "BackupRetentionPeriod": retention}]},
+            {"DBClusterIdentifier": side.cluster_id})
 
     def switchover(self, region: str, target: str) -> None:
         self.stub("rds", region).add_response(
@@ -99,11 +134,15 @@ class Aws:
              "TargetDbClusterIdentifier": self.side(target).cluster_arn, "AllowDataLoss": True})
 
     def lag(self, role: str, milliseconds: float | None) -> None:
+        """The RPO lag of `role`'s cluster, asked of its own region (Aurora PostgreSQL's metric)."""
         side = self.side(role)
         points = [] if milliseconds is None else [
             {"Timestamp": datetime.now(UTC), "Maximum": milliseconds, "Unit": "Milliseconds"}]
         self.stub("cloudwatch", side.region).add_response(
-            "get_metric_statistics", {"Label": "AuroraGlobalDBReplicationLag", "Datapoints": points})
+            "get_metric_statistics", {"Label": "AuroraGlobalDBRPOLag", "Datapoints": points},
+            {"Namespace": "AWS/RDS", "MetricName": "AuroraGlobalDBRPOLag",
+             "Dimensions": [{"Name": "DBClusterIdentifier", "Value": side.cluster_id}],
+             "StartTime": ANY, "EndTime": ANY, "Period": 60, "Statistics": ["Maximum"]})
 
     # --- Route 53 and Global Accelerator ---
     def health(self, role: str, healthy: bool = True) -> None:
@@ -157,6 +196,16 @@ class Aws:
         answer = self.clients.ssm(region).get_parameter(Name=self.topology.active_region_parameter_name)
         return str(answer["Parameter"]["Value"])
 
+    def fences(self, value: str = "true") -> None:
+        """The data layer creates `writes-enabled` "true" in both regions."""
+        for side in self.topology.regions:
+            self.clients.ssm(side.region).put_parameter(
+                Name=self.topology.writes_enabled_parameter_name, Value=value, Type="String", Overwrite=True)
+
+    def fence_in(self, region: str) -> str:
+        name = self.topology.writes_enabled_parameter_name
+        return str(self.clients.ssm(region).get_parameter(Name=name)["Parameter"]["Value"])
+
     def verify_all_used(self) -> None:
         for stubber in self.stubs.values():
             stubber.assert_no_pending_responses()
@@ -171,6 +220,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     with mock_aws():
         emulated = Aws(planned_topology())
         emulated.active_region(PRIMARY)
+        emulated.fences()
         yield emulated
 
 
@@ -188,4 +238,4 @@ def clock() -> FakeClock:
 def engine(aws: Aws, tmp_path: Any, printed: list[str], clock: FakeClock) -> Failover:
     return Failover(aws.topology, aws.clients, store=StateStore(tmp_path / "runs"),
                     waiter=Waiter(clock=clock, sleep=clock.sleep, echo=printed.append, interval=5),
-                    echo=printed.append)
+                    echo=printed.append, prober=aws.entries)

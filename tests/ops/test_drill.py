@@ -12,6 +12,7 @@ from shared.ops.errors import Refused
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 from tests.ops.test_failover import (
     queue_dials_back_and_verify,
+    queue_failback_preflight,
     queue_preflight,
     queue_traffic_move,
     queue_verify,
@@ -19,10 +20,7 @@ from tests.ops.test_failover import (
 
 
 def queue_failback(aws: Aws) -> None:
-    aws.cluster(PRIMARY, writer="secondary")
-    aws.health("primary")
-    aws.group("primary", 0)
-    aws.lag("primary", 500)
+    queue_failback_preflight(aws, lag_ms=500)
     aws.cluster(PRIMARY, writer="secondary")
     aws.switchover(PRIMARY, target="primary")
     aws.cluster(PRIMARY, writer="primary")
@@ -62,7 +60,7 @@ def test_a_drill_fails_over_fails_back_and_reports_the_recovery_time(aws, engine
     assert data["replication_lag"] == {"before_failover_max_seconds": 1.2,
                                        "before_failback_max_seconds": 0.5}
     assert [s["name"] for s in data["failover"]["steps"]] == [
-        "preflight", "database", "traffic", "parameter", "verify"]
+        "preflight", "fence", "database", "traffic", "parameter", "verify"]
     assert data["observed_during_failover"]["database writer"] == SECONDARY
     text = markdown.read_text()
     assert f"Observed recovery time (failover): **{report.failover.recovery_seconds:.1f} s**" in text
@@ -71,6 +69,7 @@ def test_a_drill_fails_over_fails_back_and_reports_the_recovery_time(aws, engine
 
 def test_a_drill_that_stops_still_writes_its_report(aws, engine, tmp_path, printed):
     aws.cluster(PRIMARY, writer="primary")
+    aws.entries.set("secondary", "failing")
     queue_preflight(aws, healthy=False)
 
     with pytest.raises(Refused, match="unhealthy"):

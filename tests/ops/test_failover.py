@@ -7,16 +7,22 @@ import json
 
 import pytest
 
-from shared.ops.clients import ROUTE53_API_REGION
 from shared.ops.errors import OpsError, Refused, StepFailed
 from shared.ops.failover import PLANNED, UNPLANNED, FailoverRequest
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 
+FAILBACK = FailoverRequest("primary", PLANNED, operation="failback", require_caught_up=True,
+                           restore_deployed_dials=True, check_lost_writes=True)
+
 
 def queue_preflight(aws: Aws, writer: str = "primary", lag_ms: float | None = 800,
-                    healthy: bool = True) -> None:
+                    healthy: bool = True, planned: bool = True) -> None:
+    """Towards the secondary. Unplanned reads nothing in us-east-1 and nothing from Route 53."""
     aws.cluster(SECONDARY, writer=writer)
-    aws.health("secondary", healthy)
+    aws.db_cluster("secondary")
+    if planned:
+        aws.db_cluster("primary")
+        aws.health("secondary", healthy)
     aws.group("secondary", 0, "HEALTHY" if healthy else "UNHEALTHY")
     if writer == "primary":
         aws.lag("secondary", lag_ms)
@@ -37,8 +43,22 @@ def queue_verify(aws: Aws, rds_region: str = SECONDARY) -> None:
     aws.group("secondary", 100)
     aws.group("primary", 0)
     aws.accelerator("DEPLOYED")
-    aws.health("secondary")
-    aws.group("secondary", 100)
+
+
+def queue_promotion(aws: Aws, verb: str = "switchover") -> None:
+    aws.cluster(SECONDARY, writer="primary")  # the database step's first look
+    getattr(aws, verb)(SECONDARY, target="secondary")
+    aws.cluster(SECONDARY, writer="secondary")
+
+
+def queue_failback_preflight(aws: Aws, lag_ms: float | None = 500, writer: str = "secondary") -> None:
+    aws.cluster(PRIMARY, writer=writer)
+    aws.db_cluster("primary")
+    aws.db_cluster("secondary")
+    aws.health("primary")
+    aws.group("primary", 0)
+    if writer == "secondary":
+        aws.lag("primary", lag_ms)
 
 
 def queue_dials_back_and_verify(aws: Aws) -> None:
@@ -54,13 +74,12 @@ def queue_dials_back_and_verify(aws: Aws) -> None:
     aws.group("primary", 100)
     aws.group("secondary", 0)
     aws.accelerator()
-    aws.health("primary")
-    aws.group("primary", 100)
 
 
-def test_planned_failover_switches_the_database_then_traffic_then_the_parameter(aws, engine, printed):
+def test_planned_failover_fences_then_switches_the_database_then_traffic_and_the_parameter(
+        aws, engine, printed):
     queue_preflight(aws)
-    aws.cluster(SECONDARY, writer="primary")  # the database step's first look
+    aws.cluster(SECONDARY, writer="primary")
     aws.switchover(SECONDARY, target="secondary")
     aws.cluster(SECONDARY, writer="secondary", status="switching-over",
                 failover={"Status": "switching-over", "ToDbClusterArn": aws.side("secondary").cluster_arn})
@@ -71,22 +90,30 @@ def test_planned_failover_switches_the_database_then_traffic_then_the_parameter(
     result = engine.run(FailoverRequest("secondary", PLANNED))
 
     aws.verify_all_used()
-    assert [s.name for s in result.steps] == ["preflight", "database", "traffic", "parameter", "verify"]
-    assert [s.outcome for s in result.steps[1:4]] == ["done", "done", "done"]
+    assert [s.name for s in result.steps] == ["preflight", "fence", "database", "traffic", "parameter",
+                                              "verify"]
+    assert [s.outcome for s in result.steps[1:5]] == ["done"] * 4
     assert aws.active_region_in(PRIMARY) == aws.active_region_in(SECONDARY) == SECONDARY
-    assert result.recovery_seconds == round(sum(s.seconds for s in result.steps), 1) > 0
+    assert (aws.fence_in(PRIMARY), aws.fence_in(SECONDARY)) == ("false", "true")
+    # traffic and parameter ran side by side: the phase costs its slower step, not their sum.
+    traffic, parameter = result.steps[3], result.steps[4]
+    assert traffic.phase == parameter.phase
+    others = sum(s.seconds for s in result.steps if s.phase != traffic.phase)
+    assert result.recovery_seconds == round(others + max(traffic.seconds, parameter.seconds), 1) > 0
     assert any("waiting for" in line and "switching-over" in line for line in printed)
     summary = printed[-1].splitlines()
-    assert [line.split()[0] for line in summary[1:-1]] == [s.name for s in result.steps]
-    assert summary[-1].startswith(f"recovery time: {result.recovery_seconds:.1f} s (preflight")
+    assert [line.split()[0] for line in summary[1:7]] == [s.name for s in result.steps]
+    assert "traffic" in summary[7] and " | parameter" in summary[7]
     assert json.loads(json.dumps(result.to_json()))["target_region"] == SECONDARY
+    assert aws.clients.ssm(SECONDARY).describe_parameters()["Parameters"] == [
+        p for p in aws.clients.ssm(SECONDARY).describe_parameters()["Parameters"]
+        if p["Name"] != aws.topology.lock_parameter_name]  # the lock is released
 
 
-def test_unplanned_failover_allows_data_loss_and_writes_only_the_surviving_region(aws, engine):
-    queue_preflight(aws)
-    aws.cluster(SECONDARY, writer="primary")
-    aws.failover(SECONDARY, target="secondary")  # AllowDataLoss=True, asked of us-east-2
-    aws.cluster(SECONDARY, writer="secondary")
+def test_unplanned_failover_needs_only_the_target_region_and_says_what_it_left(aws, engine):
+    aws.entries.set("primary", "down")
+    queue_preflight(aws, planned=False)
+    queue_promotion(aws, "failover")  # AllowDataLoss=True, asked of us-east-2
     queue_traffic_move(aws)
     queue_verify(aws)
 
@@ -96,57 +123,118 @@ def test_unplanned_failover_allows_data_loss_and_writes_only_the_surviving_regio
     assert result.mode == UNPLANNED
     assert aws.active_region_in(SECONDARY) == SECONDARY
     assert aws.active_region_in(PRIMARY) == PRIMARY  # the lost region is not written to
+    assert (aws.fence_in(PRIMARY), aws.fence_in(SECONDARY)) == ("true", "true")
+    assert result.by_hand[0].startswith(f"fence {PRIMARY} as soon as it answers")
+    assert "rds:unplanned-global-failover-dr-aurora-dev-use1-<timestamp>" in result.lost_writes
+    assert "7 days" in result.lost_writes
+    record = json.loads(aws.clients.ssm(SECONDARY).get_parameter(
+        Name=aws.topology.unplanned_record_parameter_name)["Parameter"]["Value"])
+    assert (record["old_cluster_id"], record["old_region"]) == ("dr-aurora-dev-use1", PRIMARY)
+    assert not any(service == "route53" for service, _ in aws.clients._clients)
 
 
 def test_an_unhealthy_target_is_refused_before_anything_moves(aws, engine):
-    aws.cluster(SECONDARY, writer="primary")
-    aws.health("secondary", healthy=False)
-    aws.group("secondary", 0, "UNHEALTHY")
+    aws.entries.set("secondary", "failing")
+    queue_preflight(aws, healthy=False)
 
-    with pytest.raises(Refused, match=r"secondary region us-east-2 is unhealthy: .*--force"):
+    with pytest.raises(Refused, match=r"secondary region us-east-2 is unhealthy: entry point "
+                                      r"http://\S+/health: HTTP 503; .*--force"):
         engine.run(FailoverRequest("secondary", PLANNED))
 
     aws.verify_all_used()  # no switchover, no dial, no parameter call was queued or made
     assert aws.active_region_in(SECONDARY) == PRIMARY
+    assert aws.fence_in(PRIMARY) == "true"
 
 
-def test_an_unplanned_failover_goes_on_when_only_route53s_api_is_lost(aws, engine, printed):
-    """Route 53's API lives in us-east-1: losing the primary region must not block leaving it."""
-    aws.cluster(SECONDARY, writer="primary")
-    aws.fail("route53", ROUTE53_API_REGION, "get_health_check_status", "ServiceUnavailable")
+def test_unplanned_against_a_healthy_writer_is_refused_with_the_lag_it_would_lose(aws, engine):
+    queue_preflight(aws, planned=False, lag_ms=800)
+
+    with pytest.raises(Refused, match=r"the writer's region us-east-1 answers and is healthy .*would lose "
+                                      r"the writes not yet replicated \(AuroraGlobalDBRPOLag 0.8 s .*read in "
+                                      r"us-east-2\); use a planned failover .* or rerun with --force"):
+        engine.run(FailoverRequest("secondary", UNPLANNED))
+    aws.verify_all_used()
+    assert aws.active_region_in(SECONDARY) == PRIMARY
+
+
+def test_unplanned_with_force_fences_the_answering_writer_first(aws, engine):
+    queue_preflight(aws, planned=False)
+    queue_promotion(aws, "failover")
+    queue_traffic_move(aws)
+    queue_verify(aws)
+
+    result = engine.run(FailoverRequest("secondary", UNPLANNED, force=True))
+
+    assert (aws.fence_in(PRIMARY), aws.fence_in(SECONDARY)) == ("false", "true")
+    assert not result.by_hand
+
+
+def test_an_unplanned_failover_does_not_wait_on_a_stuck_switchover(aws, engine, printed):
+    aws.entries.set("primary", "down")
+    stuck = {"Status": "switching-over", "IsDataLossAllowed": False,
+             "FromDbClusterArn": aws.side("primary").cluster_arn,
+             "ToDbClusterArn": aws.side("secondary").cluster_arn}
+    aws.cluster(SECONDARY, writer="primary", status="switching-over", failover=stuck)
+    aws.db_cluster("secondary")
     aws.group("secondary", 0)
-    aws.lag("secondary", None)
-    aws.cluster(SECONDARY, writer="primary")
-    aws.failover(SECONDARY, target="secondary")
+    aws.lag("secondary", 1500)
+    aws.cluster(SECONDARY, writer="primary", status="switching-over", failover=stuck)
+    aws.failover(SECONDARY, target="secondary")  # instead of waiting on the switchover
     aws.cluster(SECONDARY, writer="secondary")
     queue_traffic_move(aws)
-    aws.cluster(SECONDARY, writer="secondary")
-    aws.group("secondary", 100)
-    aws.group("primary", 0)
-    aws.accelerator("DEPLOYED")
-    aws.fail("route53", ROUTE53_API_REGION, "get_health_check_status", "ServiceUnavailable")
-    aws.group("secondary", 100)
+    queue_verify(aws)
 
-    result = engine.run(FailoverRequest("secondary", UNPLANNED))
+    engine.run(FailoverRequest("secondary", UNPLANNED))
 
     aws.verify_all_used()
-    assert any(line.startswith("warning: Route 53 health check") and "by Global Accelerator alone" in line
+    assert any("a switchover towards it is switching-over: failing over allowing data loss" in line
                for line in printed)
-    assert result.verification[-1].startswith(f"{SECONDARY} health: healthy (Route 53 health check")
 
 
-def test_a_target_nobody_can_vouch_for_is_refused(aws, engine):
+def test_a_planned_switchover_gives_up_on_a_busy_global_cluster_after_a_bounded_wait(aws, engine, clock):
+    aws.cluster(SECONDARY, writer="primary", status="modifying")
+    aws.db_cluster("secondary")
+    aws.db_cluster("primary")
+    aws.health("secondary")
+    aws.group("secondary", 0)
+    aws.lag("secondary", 800)
+    for _ in range(70):
+        aws.cluster(SECONDARY, writer="primary", status="modifying")
+    started = clock.now
+
+    with pytest.raises(Refused, match=r"a planned switchover cannot start: global cluster dr-aurora-dev to "
+                                      r"be available: not done after 300 s .*re-run with --unplanned"):
+        engine.run(FailoverRequest("secondary", PLANNED))
+    assert 300 <= clock.now - started < 400
+    assert aws.fence_in(PRIMARY) == "true"
+
+
+@pytest.mark.parametrize(("source", "message"), [
+    ({"version": "15.8"}, r"the same engine version in both clusters \(dr-aurora-dev-use2 16.4, "
+                          r"dr-aurora-dev-use1 15.8\).*re-run with --unplanned"),
+    (None, r"needs both regions, but us-east-1 does not answer .*re-run with --unplanned"),
+])
+def test_a_planned_switchover_needs_both_clusters_answering_on_one_engine_version(aws, engine, source,
+                                                                                 message):
     aws.cluster(SECONDARY, writer="primary")
-    aws.fail("route53", ROUTE53_API_REGION, "get_health_check_status", "ServiceUnavailable")
-    aws.fail("globalaccelerator", "us-west-2", "describe_endpoint_group", "InternalServiceErrorException")
+    aws.db_cluster("secondary")
+    if source is None:
+        aws.fail("rds", PRIMARY, "describe_db_clusters", "InternalFailure")
+    else:
+        aws.db_cluster("primary", **source)
+    aws.health("secondary")
+    aws.group("secondary", 0)
+    aws.lag("secondary", 800)
 
-    with pytest.raises(Refused, match=r"endpoint group unreadable: .*Route 53 health check .* unreadable"):
-        engine.run(FailoverRequest("secondary", UNPLANNED))
+    with pytest.raises(Refused, match=message):
+        engine.run(FailoverRequest("secondary", PLANNED))
     aws.verify_all_used()
 
 
 def test_a_second_run_finds_everything_done_and_changes_nothing(aws, engine, printed):
     aws.active_region(SECONDARY)
+    aws.clients.ssm(PRIMARY).put_parameter(Name=aws.topology.writes_enabled_parameter_name,
+                                           Value="false", Type="String", Overwrite=True)
     queue_preflight(aws, writer="secondary")
     aws.cluster(SECONDARY, writer="secondary")
     aws.group("secondary", 100)
@@ -157,7 +245,7 @@ def test_a_second_run_finds_everything_done_and_changes_nothing(aws, engine, pri
     result = engine.run(FailoverRequest("secondary", PLANNED))
 
     aws.verify_all_used()  # a switchover or dial update would have been an unexpected call
-    assert [s.outcome for s in result.steps[1:4]] == ["already done"] * 3
+    assert [s.outcome for s in result.steps[1:5]] == ["already done"] * 4
 
 
 def test_a_failed_step_is_saved_and_the_rerun_resumes_there(aws, engine, printed):
@@ -169,47 +257,111 @@ def test_a_failed_step_is_saved_and_the_rerun_resumes_there(aws, engine, printed
 
     with pytest.raises(StepFailed, match=r"step traffic failed: .*rerun the same command to resume"):
         engine.run(FailoverRequest("secondary", PLANNED))
-    assert aws.active_region_in(SECONDARY) == PRIMARY
 
     printed.clear()
     queue_preflight(aws, writer="secondary")
+    aws.cluster(SECONDARY, writer="secondary")
     queue_traffic_move(aws)
     queue_verify(aws)
     result = engine.run(FailoverRequest("secondary", PLANNED))
 
     aws.verify_all_used()
-    assert "resuming from step traffic" in printed[1]
-    assert any("database: already done in the earlier run" in line for line in printed)
+    assert any("it stopped at step traffic" in line and "read back from AWS first" in line
+               for line in printed)
+    assert any("database: already done" in line for line in printed)
     assert result.resumed_from == "traffic"
     assert aws.active_region_in(PRIMARY) == SECONDARY
 
 
+def test_a_rerun_follows_aws_when_the_writer_moved_since_the_recorded_step(aws, engine, printed):
+    """The file says the database step is done; meanwhile the writer went back: AWS wins."""
+    queue_preflight(aws)
+    queue_promotion(aws)
+    aws.group("secondary", 0)
+    aws.group("primary", 100)
+    aws.fail("globalaccelerator", "us-west-2", "update_endpoint_group")
+    with pytest.raises(StepFailed):
+        engine.run(FailoverRequest("secondary", PLANNED))
+
+    printed.clear()
+    queue_preflight(aws, writer="primary")  # someone switched back in between
+    queue_promotion(aws)  # so the switchover is asked again, not skipped on the file's word
+    queue_traffic_move(aws)
+    queue_verify(aws)
+    result = engine.run(FailoverRequest("secondary", PLANNED))
+
+    aws.verify_all_used()
+    assert any("database: recorded as done in the earlier run, but AWS now shows writer dr-aurora-dev-use1"
+               in line and "doing it again" in line for line in printed)
+    assert result.steps[2].outcome == "done"
+
+
+def test_another_operators_move_holds_the_lock_until_forced(aws, engine, printed):
+    held = json.dumps({"run_id": "someone-else", "holder": "alice@laptop", "operation": "failback",
+                       "started_at": "2026-12-02T04:00:00+00:00"})
+    aws.clients.ssm(SECONDARY).put_parameter(Name=aws.topology.lock_parameter_name, Value=held,
+                                             Type="String")
+    aws.entries.set("primary", "down")
+    queue_preflight(aws, planned=False)
+
+    with pytest.raises(Refused, match=r"another DR operation holds the lock .* in us-east-2: alice@laptop "
+                                      r"\(failback, since 2026-12-02T04:00:00\+00:00\); .*--force"):
+        engine.run(FailoverRequest("secondary", UNPLANNED))
+    assert aws.active_region_in(SECONDARY) == PRIMARY
+
+    queue_preflight(aws, planned=False)
+    queue_promotion(aws, "failover")
+    queue_traffic_move(aws)
+    queue_verify(aws)
+    engine.run(FailoverRequest("secondary", UNPLANNED, force=True))
+
+    aws.verify_all_used()
+    assert any("breaking the lock" in line and "alice@laptop" in line for line in printed)
+    names = [p["Name"] for p in aws.clients.ssm(SECONDARY).describe_parameters()["Parameters"]]
+    assert aws.topology.lock_parameter_name not in names  # released at the end
+
+
+def test_a_lost_global_accelerator_api_leaves_the_dials_to_do_by_hand(aws, engine):
+    aws.entries.set("primary", "down")
+    aws.cluster(SECONDARY, writer="primary")
+    aws.db_cluster("secondary")
+    aws.fail("globalaccelerator", "us-west-2", "describe_endpoint_group", "InternalServiceErrorException")
+    aws.lag("secondary", 900)
+    queue_promotion(aws, "failover")
+    aws.fail("globalaccelerator", "us-west-2", "describe_endpoint_group", "InternalServiceErrorException")
+    aws.cluster(SECONDARY, writer="secondary")
+    aws.fail("globalaccelerator", "us-west-2", "describe_endpoint_group", "InternalServiceErrorException")
+
+    result = engine.run(FailoverRequest("secondary", UNPLANNED))
+
+    aws.verify_all_used()
+    assert aws.active_region_in(SECONDARY) == SECONDARY
+    assert {s.name: s.outcome for s in result.steps}["traffic"] == "by hand"
+    dials = next(item for item in result.by_hand if item.startswith("set the traffic dials"))
+    assert "--traffic-dial-percentage 100" in dials and "sends no traffic to endpoints" in dials
+
+
 def test_failback_waits_for_the_primary_to_catch_up(aws, engine):
     aws.active_region(SECONDARY)
-    aws.cluster(PRIMARY, writer="secondary")
-    aws.health("primary")
-    aws.group("primary", 0)
-    aws.lag("primary", 120_000)  # two minutes behind; the limit is 60 s
+    queue_failback_preflight(aws, lag_ms=120_000)  # two minutes behind; the limit is 60 s
 
     with pytest.raises(Refused, match=r"has not caught up: lag 120.0 s \(limit 60 s\)"):
-        engine.run(FailoverRequest("primary", PLANNED, operation="failback", require_caught_up=True,
-                                   restore_deployed_dials=True))
+        engine.run(FAILBACK)
     aws.verify_all_used()
 
 
-def test_failback_restores_the_deployed_dials(aws, engine):
+def test_failback_restores_the_deployed_dials_and_opens_both_regions(aws, engine):
     aws.active_region(SECONDARY)
-    aws.cluster(PRIMARY, writer="primary")  # the database already went back
-    aws.health("primary")
-    aws.group("primary", 0)
+    aws.fences("false")
+    queue_failback_preflight(aws, writer="primary")  # the database already went back
     aws.cluster(PRIMARY, writer="primary")
     queue_dials_back_and_verify(aws)
 
-    result = engine.run(FailoverRequest("primary", PLANNED, operation="failback",
-                                        require_caught_up=True, restore_deployed_dials=True))
+    result = engine.run(FAILBACK)
     aws.verify_all_used()
     assert result.target_region == PRIMARY
     assert aws.active_region_in(PRIMARY) == aws.active_region_in(SECONDARY) == PRIMARY
+    assert (aws.fence_in(PRIMARY), aws.fence_in(SECONDARY)) == ("true", "true")
 
 
 def test_an_unknown_mode_is_refused_with_the_choices(aws, engine):

@@ -48,7 +48,7 @@ def test_a_healthy_pair_shows_the_serving_region_and_a_ready_standby(aws, stores
     queue_region_reads(aws, "primary", 100)
     queue_region_reads(aws, "secondary", 0, lag_ms=900)
 
-    status = collect_status(aws.topology, aws.clients)
+    status = collect_status(aws.topology, aws.clients, prober=aws.entries)
 
     aws.verify_all_used()
     assert (status.active_region, status.writer_region, status.serving_regions) == (
@@ -69,15 +69,18 @@ def test_a_lost_secondary_is_not_ready_and_the_rest_still_shows(aws, stores):
     aws.fail("globalaccelerator", "us-west-2", "describe_endpoint_group", "InternalServiceErrorException")
     aws.health("secondary", healthy=False)
     aws.lag("secondary", 240_000)
+    aws.entries.set("secondary", "down")
 
-    status = collect_status(aws.topology, aws.clients)
+    status = collect_status(aws.topology, aws.clients, prober=aws.entries)
 
     aws.verify_all_used()
     assert status.active_region == PRIMARY
     assert not status.standby_ready
     problems = "; ".join(status.standby_problems)
     assert "0/8 checkers report success" in problems and "Aurora lags 240.0 s" in problems
-    assert "Global Accelerator endpoint health unreadable" in problems
+    assert "entry point http://dr-nlb-dev-use2" in problems and "/health: no answer" in problems
+    # Global Accelerator's API (us-west-2) unreadable informs, it does not make the standby unready.
+    assert "Global Accelerator" not in problems
     assert any("Global Accelerator endpoint group" in e for e in status.region("secondary").errors)
     screen = status.render()
     assert "NOT READY" in screen and "error:" in screen
@@ -89,7 +92,7 @@ def test_regions_that_disagree_on_the_active_region_are_shown_as_unclear(aws, st
     queue_region_reads(aws, "primary", 100)
     queue_region_reads(aws, "secondary", 0, lag_ms=900)
 
-    status = collect_status(aws.topology, aws.clients)
+    status = collect_status(aws.topology, aws.clients, prober=aws.entries)
 
     assert status.active_region is None
     assert f"UNCLEAR, {aws.topology.active_region_parameter_name} says {PRIMARY}={PRIMARY}, " \
@@ -101,7 +104,7 @@ def test_the_json_format_carries_what_the_screen_shows(aws, stores):
     queue_region_reads(aws, "primary", 100)
     queue_region_reads(aws, "secondary", 0, lag_ms=900)
 
-    status = collect_status(aws.topology, aws.clients)
+    status = collect_status(aws.topology, aws.clients, prober=aws.entries)
     data = json.loads(status.formatted("json"))
 
     assert status.formatted("text") == status.render()

@@ -1,0 +1,42 @@
+"""A region's own entry point, probed over HTTP: the data plane says whether it serves.
+
+No AWS API is involved, so the verdict needs neither Route 53's control plane (us-east-1) nor
+Global Accelerator's (us-west-2): only the region being judged has to answer. Tests hand in a
+prober, or point the URL at a server on loopback.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EntryAnswer:
+    url: str
+    answered: bool  # something answered HTTP at all (a 503 answers; a timeout does not)
+    healthy: bool  # answered 2xx/3xx
+    detail: str
+
+    def describe(self) -> str:
+        return f"{self.url}: {self.detail}"
+
+
+Prober = Callable[[str, float], EntryAnswer]
+
+
+def http_probe(url: str, timeout: float) -> EntryAnswer:
+    """GET `url` once within `timeout` seconds (no retries: the caller decides what to do)."""
+    request = urllib.request.Request(url, method="GET", headers={"User-Agent": "dr-ops-probe"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http only by design)
+            code = int(response.status)
+    except urllib.error.HTTPError as error:
+        return EntryAnswer(url, answered=True, healthy=False, detail=f"HTTP {error.code}")
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        return EntryAnswer(url, answered=False, healthy=False,
+                           detail=f"no answer within {timeout:g} s ({' '.join(str(reason).split())})")
+    return EntryAnswer(url, answered=True, healthy=200 <= code < 400, detail=f"HTTP {code}")
