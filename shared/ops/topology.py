@@ -6,14 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from shared.components.parameters import WRITES_ENABLED, regional_prefix
 from shared.ops.errors import OpsError
-
-# Until shared/components/parameters.py exports them (the agreed layout): the per-region prefix.
-WRITES_ENABLED = "writes-enabled"
-
-
-def regional_prefix(environment: str) -> str:
-    return f"/dr/{environment}/regional/"
 
 ROLES = ("primary", "secondary")
 # The stacks whose outputs name what failover touches, by layer.

@@ -42,6 +42,8 @@ def test_nothing_else_is_ignored():
                        for (layer, token), fields in MOVED_BY_FAILOVER.items()
                        for region in (["global", "global"] if layer == "global-traffic"
                                       else ["us-east-1", "us-east-2"])]
+                      # the active-region flag, the write fence and the maintenance-mode feature
+                      # flag: values operators flip at run time
                       + [("data", "aws:ssm/parameter:Parameter", region, ("insecureValue",))
-                         for region in ("us-east-1", "us-east-2")])
+                         for region in ("us-east-1", "us-east-2") for _ in range(3)])
     assert ignoring == expected
