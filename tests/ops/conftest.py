@@ -117,8 +117,9 @@ class Aws:
         side = self.side(role)
         self.stub("rds", side.region).add_response(
             "describe_db_clusters", {"DBClusters": [{
-                "DBClusterIdentifier": side.cluster_id, "DBClusterArn": side.cluster_arn, "Status": status,
-                "Engine": "aurora-postgresql", "EngineVersion": version, "BackupRetentionPeriod": retention}]},
+                "DBClusterIdentifier": side.cluster_id, "DBClusterArn": side.cluster_arn,
+                "Status": status, "Engine": "aurora-postgresql", "EngineVersion": version,
+                "BackupRetentionPeriod": retention}]},
             {"DBClusterIdentifier": side.cluster_id})
 
     def switchover(self, region: str, target: str) -> None:
