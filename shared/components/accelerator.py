@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.traffic_dials import live_dials
 from shared.naming import physical_name
 
 # Any weight above zero works with one endpoint per group; zero would exclude the NLB even
 # from failover, which only considers endpoints weighted above zero.
 ENDPOINT_WEIGHT = 128
-DIAL_FIELD = "trafficDialPercentage"
 
 
 def initial_dials(traffic_mode: str) -> dict[str, int]:
@@ -68,24 +69,28 @@ class TrafficAccelerator(pulumi.ComponentResource):
             client_affinity="NONE", opts=child)
 
         self.endpoint_groups: dict[str, aws.globalaccelerator.EndpointGroup] = {}
+        # The dials dr:trafficMode deploys: what failback restores, published as such.
         self.dials: dict[str, int] = {}
+        live = live_dials(self.listener.arn)
         for region in args.regions:
             self.dials[region.role] = dials[region.role]
             # trafficMode sets the initial dials only: afterwards they are operational state
-            # that `invoke failover` / failback turn through the API, so a later `pulumi up`
-            # must not turn them back. Health-check settings are left out: for NLB endpoints
-            # Global Accelerator uses the NLB's own target health and ignores them.
+            # that `invoke failover` / failback turn through the API. The provider sends the
+            # program's dial on any update of the group, so the program passes the live one
+            # (see traffic_dials.py) rather than ignoring changes. Health-check settings are
+            # left out: for NLB endpoints Global Accelerator uses the NLB's own target health.
             self.endpoint_groups[region.role] = aws.globalaccelerator.EndpointGroup(
                 f"{name}-{region.role}", listener_arn=self.listener.arn,
                 endpoint_group_region=region.region,
-                traffic_dial_percentage=dials[region.role],
+                traffic_dial_percentage=live.apply(
+                    functools.partial(dial_in, region.region, dials[region.role])),
                 endpoint_configurations=[{
                     "endpoint_id": region.nlb_arn, "weight": ENDPOINT_WEIGHT,
                     # The NLB has security groups and its ALB target sits in the same VPC,
                     # the two conditions for preserving client IPs through an NLB endpoint.
                     "client_ip_preservation_enabled": True,
                 }],
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=[DIAL_FIELD]))
+                opts=child)
 
         self.static_ips = self.accelerator.ip_sets.apply(
             lambda sets: [ip for ip_set in sets for ip in (ip_set.ip_addresses or [])])
@@ -94,6 +99,11 @@ class TrafficAccelerator(pulumi.ComponentResource):
             "listener_arn": self.listener.arn,
             "endpoint_group_arns": {role: g.arn for role, g in self.endpoint_groups.items()},
         })
+
+
+def dial_in(region: str, initial: int, live: dict[str, float]) -> float:
+    """The dial a region's group is deployed with: the live one, or trafficMode's if new."""
+    return live.get(region, float(initial))
 
 
 def one_listener_port(ports: list[int]) -> int:

@@ -21,8 +21,10 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from shared.components.traffic_dials import dials_read_by
 from shared.config import REPO_ROOT
 from shared.plan.fakes import Fake, fake_call, is_global
+from shared.plan.fakes.global_traffic import live_dials as fake_dials
 from shared.stack_io import reset_references
 
 ORGANIZATION = "organization"  # what a self-managed backend calls the org in stack names
@@ -218,7 +220,8 @@ def run_layer(program_dir: Path, layer: str, environment: str, config: dict[str,
                              logger=logger, monitor=monitor, organization=ORGANIZATION)
     program = program_dir / "__main__.py"
     try:
-        with warnings.catch_warnings(record=True) as caught, _in_directory(program_dir):
+        with (warnings.catch_warnings(record=True) as caught, _in_directory(program_dir),
+              dials_read_by(fake_dials)):
             warnings.simplefilter("always")
             try:
                 _sync_await(run_pulumi_func(lambda: _run_program(program)))

@@ -2,7 +2,7 @@
 not promote the old primary back, re-attach the clusters or flip the dials and the parameter.
 
 The programs own the deployed shape; the operations own the fields a failover moves. The plan
-records `ignore_changes` on exactly those fields, in every environment.
+records `ignore_changes` on exactly those fields, in every environment (the dials excepted).
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from tests.support import outputs, plan_of, resources
 # What AWS rewrites during a failover, per resource type: the code must not fight it.
 MOVED_BY_FAILOVER = {
     ("data", "aws:rds/cluster:Cluster"): ["globalClusterIdentifier", "replicationSourceIdentifier"],
-    ("global-traffic", "aws:globalaccelerator/endpointGroup:EndpointGroup"): ["trafficDialPercentage"],
 }
+# Traffic dials are not ignored but read live and passed back: the provider sends the program's
+# dial on any update of a group (tests/stacks/test_global_traffic_lifecycle.py).
 
 
 @pytest.mark.parametrize("environment", ["dev", "prod"])

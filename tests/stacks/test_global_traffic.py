@@ -88,11 +88,6 @@ def test_active_active_dials_send_traffic_to_both_regions():
     assert (out["primary_traffic_dial"], out["secondary_traffic_dial"]) == (100, 100)
 
 
-def test_a_later_pulumi_up_leaves_dials_turned_by_failover_alone(dev_plan):
-    for group in resources(dev_plan, LAYER, GROUP):
-        assert group["ignore_changes"] == ["trafficDialPercentage"]
-
-
 def test_accelerator_exports_look_like_aws_ones(dev_plan):
     out = outputs(dev_plan, LAYER)
     arn = r"arn:aws:globalaccelerator::123456789012:accelerator/[0-9a-f-]{36}"

@@ -13,6 +13,16 @@ ACCELERATOR_ZONE_ID = "Z2BJ6XQ5FK7U4H"
 _ANYCAST_PREFIXES = ("75.2", "99.83")
 
 
+# The dials Global Accelerator serves in the offline world, by endpoint group region. Empty:
+# nothing deployed yet, as in a first deployment. A test sets them to plan a redeploy.
+LIVE_DIALS: dict[str, float] = {}
+
+
+def live_dials(listener_arn: str) -> dict[str, float]:
+    """What ListEndpointGroups would report for the listener, offline."""
+    return dict(LIVE_DIALS)
+
+
 @builds("aws:ec2/vpcPeeringConnection:VpcPeeringConnection")
 def _peering(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     # Cross-region requests wait for the accepter in the other region.
