@@ -2,11 +2,8 @@
 serves, so the provider (which sends the program's dial on any update of a group) never turns
 back what `invoke failover` moved."""
 
-import pytest
-
 from shared.plan.fakes import global_traffic as fakes
 from shared.plan.plan import build_plan
-from shared.plan.runtime import LayerFailed
 from tests.support import outputs, resources
 
 LAYER = "global-traffic"
@@ -49,14 +46,3 @@ def test_a_changed_traffic_mode_does_not_move_a_deployed_dial(monkeypatch):
 def test_a_group_added_beside_live_ones_starts_at_the_traffic_mode(monkeypatch):
     dials, _, _ = planned_dials({"us-east-1": 40.0}, monkeypatch)
     assert dials == {"us-east-1": 40, "us-east-2": 0}
-
-
-def test_unreadable_dials_stop_the_deployment_in_one_line(monkeypatch):
-    import pulumi
-
-    def unreadable(listener_arn):
-        raise pulumi.RunError("cannot read the live traffic dials (timeout)")
-
-    monkeypatch.setattr("shared.plan.runtime.fake_dials", unreadable)
-    with pytest.raises(LayerFailed, match=r"^cannot read the live traffic dials"):
-        build_plan("dev", layers=[LAYER])

@@ -3,6 +3,7 @@
 import pytest
 
 from shared.components.network import pinned_zone_ids
+from shared.naming import MAX_ENVIRONMENT_LENGTH, lb_name
 from shared.plan.fakes import core as fakes
 from shared.plan.plan import build_plan
 from shared.plan.runtime import LayerFailed
@@ -60,6 +61,5 @@ def test_a_new_app_port_names_a_new_target_group_so_it_can_replace_the_old_one()
              for port in ("80", "8080")}
     assert names["80"] != names["8080"]
     assert all(len(name) <= 32 for name in names.values())
-    long_env = build_plan("a" * 16, {"dr:appPort": "65535"}, layers=["network-primary"])
-    group = one(resources(long_env, "network-primary", "aws:lb/targetGroup:TargetGroup"))
-    assert len(group["inputs"]["name"]) <= 32
+    # The longest: the largest port, the longest environment name, a long region code.
+    assert len(lb_name("t65535", "a" * MAX_ENVIRONMENT_LENGTH, "ap-southeast-2")) <= 32
