@@ -26,6 +26,16 @@ def physical_name(kind: str, environment: str, region: str | None = None) -> str
     return "-".join(parts)
 
 
+def function_name(module: str, environment: str, region: str) -> str:
+    """A handler module's function name: parameter_replicator -> dr-parameter-replicator-dev-use1."""
+    return physical_name(module.replace("_", "-"), environment, region)
+
+
+def dead_letter_queue_name(module: str, environment: str, region: str) -> str:
+    """Where an asynchronous function's failed invocations and events end up."""
+    return f"{function_name(module, environment, region)}-dlq"
+
+
 def lb_name(kind: str, environment: str, region: str) -> str:
     name = physical_name(kind, environment, region)
     if len(name) > 32:

@@ -69,7 +69,7 @@ class RegionalAlarmsArgs:
 class RegionalAlarms(pulumi.ComponentResource):
     """Owns the alarms on one region's entry point: the Route 53 health check of its NLB,
     the NLB's healthy and unhealthy target counts, the REST API's 5XX count, errors and
-    throttles of each Lambda function, and the composite "region impaired" alarm over the
+    throttles of each Lambda function, the depth of each dead-letter queue, and the composite "region impaired" alarm over the
     user-facing ones. Exposes `alarms` (every metric alarm) and `composite_name`."""
 
     def __init__(self, name: str, args: RegionalAlarmsArgs,
@@ -115,6 +115,15 @@ class RegionalAlarms(pulumi.ComponentResource):
                               "notBreaching", period=300, evaluation_periods=1,
                               datapoints_to_alarm=1),
                     f"{metric_name} of the {role} function in {region}")
+
+        for role, queue in sorted(view.dead_letter_queues.items()):
+            self._alarm(
+                f"dlq-{role.replace('_', '-')}", metrics.queue_depth(queue, region, role),
+                # Not breaching: SQS stops reporting a queue that stays empty for hours.
+                Condition("GreaterThanThreshold", 0, "notBreaching", period=300,
+                          evaluation_periods=1, datapoints_to_alarm=1),
+                f"Messages wait in the {role} dead-letter queue in {region}: replay them "
+                "after recovery with `invoke redrive`")
 
         # Composite alarms may only watch alarms of their own account and region. Route 53
         # health-check alarms must live where Route 53 publishes (us-east-1), so only a region

@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from shared.components.iam import service_role
-from shared.naming import physical_name
+from shared.naming import dead_letter_queue_name, function_name
 
 HANDLERS_DIR = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handlers"
 RUNTIME = "python3.12"
@@ -64,14 +64,13 @@ class RegionalFunction(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:compute:RegionalFunction", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.function_name = physical_name(args.module.replace("_", "-"), args.environment,
-                                           args.region)
+        self.function_name = function_name(args.module, args.environment, args.region)
         self.log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs", name=f"/aws/lambda/{self.function_name}",
             retention_in_days=args.log_retention_days, kms_key_id=args.log_kms_key_arn,
             region=args.region, tags=args.tags, opts=child)
         self.dead_letter_queue = aws.sqs.Queue(
-            f"{name}-dlq", name=f"{self.function_name}-dlq", sqs_managed_sse_enabled=True,
+            f"{name}-dlq", name=dead_letter_queue_name(args.module, args.environment, args.region), sqs_managed_sse_enabled=True,
             message_retention_seconds=14 * 24 * 3600, region=args.region, tags=args.tags,
             opts=child) if args.asynchronous else None
         self.role = self._role(name, args)

@@ -106,6 +106,12 @@ def lambda_metric(metric: str, function_name: pulumi.Input[str], region: str,
     return Metric("AWS/Lambda", metric, {"FunctionName": function_name}, "Sum", region, label)
 
 
+def queue_depth(queue_name: pulumi.Input[str], region: str, label: str) -> Metric:
+    # SQS reports every 5 minutes; Maximum of visible messages: anything waiting in the queue.
+    return Metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", {"QueueName": queue_name},
+                  "Maximum", region, label)
+
+
 def api_gateway_metric(metric: str, api_name: pulumi.Input[str], stage: pulumi.Input[str],
                        region: str, label: str) -> Metric:
     # REST APIs report per ApiName and Stage; Sum of 5XXError is the error count.

@@ -22,6 +22,7 @@ class RegionView:
     api_name: pulumi.Input[str]
     api_stage: pulumi.Input[str]
     function_names: Mapping[str, pulumi.Input[str]]  # function role -> function name
+    dead_letter_queues: Mapping[str, pulumi.Input[str]]  # async function role -> queue name
 
 
 @dataclass(frozen=True)

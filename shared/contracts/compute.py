@@ -34,6 +34,9 @@ COMPUTE = LayerContract(
         ("event_bus_name", "Name of the custom event bus (the same in both regions)"),
         ("primary_event_bus_arn", "ARN of the primary event bus"),
         ("secondary_event_bus_arn", "ARN of the secondary event bus"),
+        ("primary_dead_letter_queue_names", "Map of asynchronous function role to the name of its "
+         "SQS dead-letter queue (failed invocations and events), primary region"),
+        ("secondary_dead_letter_queue_names", "The same map for the secondary region"),
         ("global_endpoint_id", "EndpointId of the EventBridge Global Endpoint, as PutEvents "
          "takes it (e.g. abcde.veo; signing needs SigV4a: awscrt)"),
         ("global_endpoint_url", "URL of the EventBridge Global Endpoint"),

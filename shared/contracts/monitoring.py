@@ -8,6 +8,9 @@ _NETWORK_KEYS = ("nlb_arn", "nlb_target_group_arn")
 # must be known before the maps resolve (a resource per key cannot be created inside an
 # apply); tests/stacks/test_monitoring.py fails when compute's maps and this list diverge.
 FUNCTION_ROLES = ("health", "api", "parameter_replicator", "event_processor")
+# The asynchronous ones: each has a dead-letter queue (compute's `<role>_dead_letter_queue_names`)
+# with a depth alarm here, and `invoke redrive` replays what is in it.
+ASYNC_FUNCTION_ROLES = ("parameter_replicator", "event_processor")
 
 MONITORING = LayerContract(
     name="monitoring",
@@ -33,6 +36,7 @@ MONITORING = LayerContract(
                  "secondary_bucket_name", "replication_rule_id", "primary_vault_name",
                  "secondary_vault_name", "primary_vault_arn", "secondary_vault_arn"),
         "compute": ("primary_function_names", "secondary_function_names", "primary_api_name",
-                    "secondary_api_name", "api_stage_name"),
+                    "secondary_api_name", "api_stage_name", "primary_dead_letter_queue_names",
+                    "secondary_dead_letter_queue_names"),
     },
 )

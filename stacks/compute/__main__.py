@@ -59,6 +59,8 @@ export_outputs("compute", {
     **{f"{role}_{key}": value for role, app in apps.items() for key, value in {
         "function_arns": {k: f.function.arn for k, f in app.functions.items()},
         "function_names": {k: f.function.name for k, f in app.functions.items()},
+        "dead_letter_queue_names": {k: f.queue.name for k, f in app.functions.items()
+                                    if f.dead_letter_queue},
         "alb_arn": app.path.alb.arn, "alb_dns_name": app.path.alb.dns_name,
         "api_id": app.rest_api.api.id, "api_name": app.rest_api.api.name,
         "api_url": app.rest_api.stage.invoke_url,

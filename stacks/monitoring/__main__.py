@@ -12,7 +12,7 @@ from shared.components.metrics import ROUTE53_METRICS_REGION
 from shared.components.monitored import RegionView, ReplicationView, pick
 from shared.components.replication_alarms import ReplicationAlarms, ReplicationAlarmsArgs
 from shared.config import current_settings
-from shared.contracts.monitoring import FUNCTION_ROLES
+from shared.contracts.monitoring import ASYNC_FUNCTION_ROLES, FUNCTION_ROLES
 from shared.naming import physical_name
 from shared.stack_io import Upstream, export_outputs
 
@@ -43,7 +43,9 @@ for role in ROLES:
 views = {role: RegionView(
     role, regions[role], traffic[f"{role}_health_check_id"], net[role]["nlb_arn"],
     net[role]["nlb_target_group_arn"], compute[f"{role}_api_name"], compute["api_stage_name"],
-    pick(compute[f"{role}_function_names"], FUNCTION_ROLES, f"compute's {role}_function_names"))
+    pick(compute[f"{role}_function_names"], FUNCTION_ROLES, f"compute's {role}_function_names"),
+    pick(compute[f"{role}_dead_letter_queue_names"], ASYNC_FUNCTION_ROLES,
+         f"compute's {role}_dead_letter_queue_names"))
     for role in ROLES}
 replication = ReplicationView(
     regions["primary"], regions["secondary"], data["primary_cluster_id"],

@@ -272,6 +272,20 @@ def test_every_function_has_error_and_throttle_alarms_in_its_region(dev_plan, ro
     assert found == {(metric, name) for name in names for metric in ("Errors", "Throttles")}
 
 
+def test_every_dead_letter_queue_has_a_depth_alarm_in_its_region(dev_plan, role):
+    """Parameter changes and events that failed during an outage wait there for a redrive."""
+    region = REGIONS[role]
+    queues = {q["inputs"]["name"] for q in resources(dev_plan, "compute", "aws:sqs/queue:Queue", region)}
+    assert set(outputs(dev_plan, "compute")[f"{role}_dead_letter_queue_names"].values()) == queues
+    depth = alarms(dev_plan, "AWS/SQS", "ApproximateNumberOfMessagesVisible", region)
+    assert {a["inputs"]["dimensions"]["QueueName"] for a in depth} == queues
+    for alarm in depth:
+        assert (alarm["inputs"]["comparisonOperator"], alarm["inputs"]["threshold"]) == \
+            ("GreaterThanThreshold", 0)
+        assert alarm["inputs"]["statistic"] == "Maximum"
+        assert "invoke redrive" in alarm["inputs"]["alarmDescription"]
+
+
 def test_api_5xx_is_alarmed_on_the_deployed_stage_of_each_regions_api(dev_plan, role):
     compute = outputs(dev_plan, "compute")
     api = one(alarms(dev_plan, "AWS/ApiGateway", "5XXError", REGIONS[role]))
