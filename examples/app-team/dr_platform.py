@@ -541,6 +541,17 @@ class Compute(_Layer):
         return self._output("secondary_event_bus_arn")
 
     @property
+    def primary_dead_letter_queue_names(self) -> pulumi.Output[dict[str, str]]:
+        """Map of asynchronous function role to the name of its SQS dead-letter queue (failed
+        invocations and events), primary region"""
+        return self._output("primary_dead_letter_queue_names")
+
+    @property
+    def secondary_dead_letter_queue_names(self) -> pulumi.Output[dict[str, str]]:
+        """The same map for the secondary region"""
+        return self._output("secondary_dead_letter_queue_names")
+
+    @property
     def global_endpoint_id(self) -> pulumi.Output[str]:
         """EndpointId of the EventBridge Global Endpoint, as PutEvents takes it (e.g. abcde.veo;
         signing needs SigV4a: awscrt)"""

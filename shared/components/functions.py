@@ -70,7 +70,8 @@ class RegionalFunction(pulumi.ComponentResource):
             retention_in_days=args.log_retention_days, kms_key_id=args.log_kms_key_arn,
             region=args.region, tags=args.tags, opts=child)
         self.dead_letter_queue = aws.sqs.Queue(
-            f"{name}-dlq", name=dead_letter_queue_name(args.module, args.environment, args.region), sqs_managed_sse_enabled=True,
+            f"{name}-dlq", name=dead_letter_queue_name(args.module, args.environment, args.region),
+            sqs_managed_sse_enabled=True,
             message_retention_seconds=14 * 24 * 3600, region=args.region, tags=args.tags,
             opts=child) if args.asynchronous else None
         self.role = self._role(name, args)
