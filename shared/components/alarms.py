@@ -70,7 +70,8 @@ class RegionalAlarms(pulumi.ComponentResource):
     """Owns the alarms on one region's entry point: the Route 53 health check of its NLB,
     the NLB's healthy and unhealthy target counts, the REST API's 5XX count, errors and
     throttles of each Lambda function, the depth of each dead-letter queue, and the composite
-    "region impaired" alarm over the user-facing ones. Exposes `alarms` (every metric alarm) and `composite_name`."""
+    "region impaired" alarm over the user-facing ones. Exposes `alarms` (every metric alarm)
+    and `composite_name`."""
 
     def __init__(self, name: str, args: RegionalAlarmsArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
