@@ -41,3 +41,11 @@ def lb_name(kind: str, environment: str, region: str) -> str:
     if len(name) > 32:
         raise ValueError(f"load balancer name {name!r} exceeds AWS's 32 characters")
     return name
+
+
+def arn_in_region(arn: str, region: str) -> str:
+    """The same resource's ARN in another region: a Secrets Manager replica or a DynamoDB
+    global table replica keeps its name (and suffix); only the region field differs."""
+    parts = arn.split(":")
+    parts[3] = region
+    return ":".join(parts)

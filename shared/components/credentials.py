@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from shared.components.global_database import MASTER_USERNAME
+from shared.naming import arn_in_region
 
 
 @dataclass
@@ -61,10 +62,4 @@ class DatabaseCredentials(pulumi.ComponentResource):
         and suffix, only the region differs, and the secondary VPC must read its own copy."""
         if role == "primary":
             return self.secret.arn
-        return self.secret.arn.apply(lambda arn: _in_region(arn, self.secondary_region))
-
-
-def _in_region(arn: str, region: str) -> str:
-    parts = arn.split(":")
-    parts[3] = region
-    return ":".join(parts)
+        return self.secret.arn.apply(lambda arn: arn_in_region(arn, self.secondary_region))

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from shared.naming import arn_in_region
+
 
 @dataclass
 class GlobalTableArgs:
@@ -41,4 +43,11 @@ class GlobalTable(pulumi.ComponentResource):
             }],
             region=args.primary_region, tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect))
+        self.secondary_region = args.secondary_region
         self.register_outputs({"table_name": self.table.name, "table_arn": self.table.arn})
+
+    def arn(self, role: str) -> pulumi.Output[str]:
+        """The ARN of `role`'s replica: same table name, that region."""
+        if role == "primary":
+            return self.table.arn
+        return self.table.arn.apply(lambda arn: arn_in_region(arn, self.secondary_region))

@@ -43,8 +43,6 @@ ONE_SIDED = {
     "aws:kms/key:Key": "a multi-Region primary key's twin is its replica key",
     "aws:secretsmanager/secret:Secret": "replicated to the other region by its `replicas`",
     "aws:secretsmanager/secretVersion:SecretVersion": "Secrets Manager copies it to each replica",
-    BACKUP_PLAN: "one plan in the primary copies every recovery point to the secondary vault",
-    "aws:backup/selection:Selection": "belongs to the one cross-region backup plan",
     "aws:cloudwatch/eventEndpoint:EventEndpoint": "an EventBridge global endpoint spans both "
                                                   "regions from its home region",
     "aws:route53/healthCheck:HealthCheck": "Route 53 is global",

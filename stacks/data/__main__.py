@@ -41,14 +41,14 @@ database = GlobalDatabase("data-db", GlobalDatabaseArgs(
     env, cluster_side("primary", "secondary"), cluster_side("secondary", "primary"),
     settings.aurora_min_acu, settings.aurora_max_acu, settings.backup_retention_days, protect,
     credentials.password.result, settings.log_retention_days, tags))
+clusters = {"primary": database.primary, "secondary": database.secondary}
+vaults = {role: VaultSide(settings.regional(role).region, keys.arn(role),
+                          [clusters[role].arn, table.arn(role)]) for role in clusters}
 backup = CrossRegionBackup("data-backup", CrossRegionBackupArgs(
-    env, VaultSide(primary_region, keys.arn("primary")),
-    VaultSide(secondary_region, keys.arn("secondary")), settings.backup_retention_days,
-    [database.primary.arn, table.table.arn], protect, tags))
+    env, vaults["primary"], vaults["secondary"], settings.backup_retention_days, protect, tags))
 
 # One API key for both regions, so a client keeps working across a failover.
 api_key = random.RandomPassword("data-api-key", length=40, special=False)
-clusters = {"primary": database.primary, "secondary": database.secondary}
 buckets = {"primary": bucket.primary, "secondary": bucket.secondary}
 parameters = {role: RegionalParameters(f"data-parameters-{role}", RegionalParametersArgs(
     env, region, keys.arn(role), active_region=primary_region, api_key=api_key.result, tags=tags,

@@ -130,18 +130,30 @@ def test_prod_is_protected(prod_plan):
     assert one(of(prod_plan, "aws:rds/globalCluster:GlobalCluster"))["inputs"]["deletionProtection"]
 
 
-def test_backups_copy_to_the_secondary_vault_with_the_same_retention(dev_plan):
+def test_each_region_backs_up_its_own_copies_and_copies_them_to_the_other(dev_plan):
+    # After a failover the writer is the secondary: its region must be backing up already.
     data = outputs(dev_plan, "data")
-    plan = one(of(dev_plan, "aws:backup/plan:Plan"))
-    rule = one(plan["inputs"]["rules"])
-    assert rule["targetVaultName"] == data["primary_vault_name"]
-    copy = one(rule["copyActions"])
-    assert copy["destinationVaultArn"] == data["secondary_vault_arn"]
-    assert copy["lifecycle"] == rule["lifecycle"] == {"deleteAfter": 7}
-    selection = one(of(dev_plan, "aws:backup/selection:Selection"))
-    assert set(selection["inputs"]["resources"]) == {data["primary_cluster_arn"], data["table_arn"]}
+    vault_arns = {PRIMARY: data["primary_vault_arn"], SECONDARY: data["secondary_vault_arn"]}
+    for role, region, other in (("primary", PRIMARY, SECONDARY), ("secondary", SECONDARY, PRIMARY)):
+        rule = one(one(of(dev_plan, "aws:backup/plan:Plan", region))["inputs"]["rules"])
+        assert rule["targetVaultName"] == data[f"{role}_vault_name"]
+        copy = one(rule["copyActions"])
+        assert copy["destinationVaultArn"] == vault_arns[other]
+        assert copy["lifecycle"] == rule["lifecycle"] == {"deleteAfter": 7}
+        selected = set(one(of(dev_plan, "aws:backup/selection:Selection", region))["inputs"]["resources"])
+        assert data[f"{role}_cluster_arn"] in selected
+        assert f"arn:aws:dynamodb:{region}:123456789012:table/{data['table_name']}" in selected
+        assert all(arn.split(":")[3] == region for arn in selected), selected
     vaults = {v["region"]: v["inputs"]["kmsKeyArn"] for v in of(dev_plan, "aws:backup/vault:Vault")}
     assert vaults == {PRIMARY: data["primary_kms_key_arn"], SECONDARY: data["secondary_kms_key_arn"]}
+
+
+def test_backup_selections_wait_for_the_role_to_hold_its_policies(dev_plan):
+    attachments = {a["urn"] for a in of(dev_plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                   if a["name"].startswith("data-backup-role")}
+    assert len(attachments) == 2
+    for selection in of(dev_plan, "aws:backup/selection:Selection"):
+        assert attachments <= set(selection["depends_on"])
 
 
 def parameters_under(plan, prefix):
