@@ -192,3 +192,31 @@ def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "") ->
     report = _run(lambda: run_drill(topology, clients, engine, yes=yes))
     if report.outcome != "passed":
         raise Exit(code=1)
+
+
+@task(help={**_HELP, "region": "only this region (default: both DR regions)"})
+def redrive(c: Context, env: str = "dev", region: str = "", backend: str = "") -> None:
+    """After recovery: replay what waits in the dead-letter queues (parameter copies, events).
+
+    Each message is the event that failed; it is invoked again on its function, which handles it
+    against the current state of both regions (a newer parameter is never overwritten or
+    deleted), and deleted from the queue once accepted. Safe to rerun; exits 1 when a message
+    could not be replayed (it stays queued).
+    """
+    from shared.config import settings_for
+    from shared.contracts.monitoring import ASYNC_FUNCTION_ROLES
+    from shared.ops.redrive import redrive as replay
+    from shared.settings import SettingsError
+
+    try:
+        settings = settings_for(env)
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    regions = [settings.primary_region, settings.secondary_region]
+    if region and region not in regions:
+        raise fail(f"--region {region} is not a DR region of {env}; use one of {', '.join(regions)}")
+    results = replay(env, [region] if region else regions, ASYNC_FUNCTION_ROLES, _clients())
+    for result in results:
+        print(result.line())
+    if not all(r.ok for r in results):
+        raise Exit(code=1)

@@ -57,11 +57,11 @@ def api_gateway(method: str, resource: str, path: str, path_parameters: dict[str
     }
 
 
-def parameter_change(name: str, operation: str, region: str,
-                     parameter_type: str = "String") -> dict[str, Any]:
+def parameter_change(name: str, operation: str, region: str, parameter_type: str = "String",
+                     time: str = "2026-11-25T06:31:18Z") -> dict[str, Any]:
     return {
         "version": "0", "id": str(uuid.uuid4()), "detail-type": "Parameter Store Change",
-        "source": "aws.ssm", "account": ACCOUNT, "time": "2026-11-25T06:31:18Z", "region": region,
+        "source": "aws.ssm", "account": ACCOUNT, "time": time, "region": region,
         "resources": [f"arn:aws:ssm:{region}:{ACCOUNT}:parameter{name}"],
         "detail": {"operation": operation, "name": name, "type": parameter_type,
                    "description": "replicated by the DR stack"},

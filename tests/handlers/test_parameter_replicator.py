@@ -141,6 +141,19 @@ def test_a_newer_edit_in_the_peer_is_not_overwritten_by_an_older_one(replicator,
     assert value_in(ssm, SECONDARY, name) == "newer"
 
 
+def test_a_late_delete_leaves_a_value_the_peer_set_after_the_deletion(
+        replicator, monkeypatch, keys, ssm):
+    """Deleted here at 00:00:01, recreated in the peer at 00:00:02 while this region was cut
+    off; the delete event, replayed from the dead-letter queue, must not remove the new one."""
+    name = f"{PREFIX}features/beta"
+    ssm[PRIMARY].put_parameter(Name=name, Value="on", Type="String")  # 00:00:00
+    ssm[PRIMARY].delete_parameter(Name=name)
+    ssm[SECONDARY].put_parameter(Name=name, Value="off", Type="String")  # 00:00:01
+    replayed = events.parameter_change(name, "Delete", PRIMARY, time="2026-01-01T00:00:00.500Z")
+    assert run_in(replicator, monkeypatch, keys, PRIMARY, replayed).startswith("skipped")
+    assert value_in(ssm, SECONDARY, name) == "off"
+
+
 def test_names_outside_the_prefix_are_left_alone(replicator, monkeypatch, keys, ssm):
     name = "/other-team/setting"
     ssm[PRIMARY].put_parameter(Name=name, Value="mine", Type="String")

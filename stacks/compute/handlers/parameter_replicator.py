@@ -4,7 +4,12 @@ Fed by the "Parameter Store Change" events of this region's default bus. Each re
 own copy pointed at the other, so a write into the peer raises a change event there that comes
 straight back here; it stops at the first check: the peer already holds the same type and
 value (or, for a delete, the parameter is already gone). When both regions were edited at
-once, the most recent edit wins: a copy never overwrites a newer parameter.
+once, the most recent edit wins: a copy never overwrites a newer parameter, and a delete never
+removes a parameter the peer changed after the deletion happened here.
+
+The event only says which parameter changed; what is copied or deleted comes from the current
+state of both regions. So an event replayed late from the dead-letter queue (`invoke redrive`
+after an outage) reconciles the two regions instead of bringing back an old value.
 
 SecureStrings are decrypted here and re-encrypted in the peer with PEER_KMS_KEY_ARN. AWS
 errors are raised, so Lambda's asynchronous retries and then the dead-letter queue apply.
@@ -12,6 +17,7 @@ errors are raised, so Lambda's asynchronous retries and then the dead-letter que
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -38,7 +44,7 @@ def handler(event: Any, context: Any) -> dict[str, str]:
     source = _read(own_region(), name)
     if source is None:
         # Deleted here (or gone again before this event arrived): delete in the peer too.
-        return _outcome(_delete_in_peer(peer, name), fields)
+        return _outcome(_delete_in_peer(peer, name, _changed_at(event)), fields)
     return _outcome(_copy_to_peer(peer, source), fields)
 
 
@@ -87,7 +93,19 @@ def _copy_to_peer(peer: str, source: dict[str, Any]) -> str:
     return "copied" if current is None else "updated"
 
 
-def _delete_in_peer(peer: str, name: str) -> str:
+def _changed_at(event: dict[str, Any]) -> datetime:
+    try:
+        return datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        raise ValueError("malformed event: time must be an ISO 8601 timestamp") from None
+
+
+def _delete_in_peer(peer: str, name: str, deleted_at: datetime) -> str:
+    current = _read(peer, name)
+    if current is None:
+        return "in sync: already absent in the peer"
+    if current["LastModifiedDate"] > deleted_at:
+        return "skipped: the peer changed it after it was deleted here"
     try:
         client("ssm", peer).delete_parameter(Name=name)
     except ClientError as error:
