@@ -80,7 +80,8 @@ def test_every_queue_the_layer_declares_is_redriven_onto_its_function(dev_plan, 
 def test_a_message_whose_replay_fails_stays_queued_and_is_reported(dev_plan, aws):
     urls = queues(dev_plan, aws)
     url = urls[(SECONDARY, "event_processor")]
-    aws.client("sqs", SECONDARY).send_message(QueueUrl=url, MessageBody=json.dumps(events.bus_event({"order": 1})))
+    aws.client("sqs", SECONDARY).send_message(
+        QueueUrl=url, MessageBody=json.dumps(events.bus_event({"order": 1})))
     stub = lambda_stub(aws, SECONDARY)
     stub.add_client_error("invoke", "TooManyRequestsException", "Rate exceeded", 429)
     stub.activate()
