@@ -3,6 +3,7 @@ needs (add / replace / update / delete, changed outputs), and the force-new tabl
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 import json
@@ -18,7 +19,7 @@ import pulumi_aws
 import pytest
 
 from shared.config import REPO_ROOT
-from shared.plan.compare import force_new_table, managed
+from shared.plan.compare import ACTIONS, compare_plans, force_new_table, managed
 from shared.plan.compare_report import MARKER
 
 NETWORK = "shared/components/network.py"
@@ -174,3 +175,18 @@ def test_the_force_new_table_names_real_inputs() -> None:
         if wrong:
             unknown[token] = wrong
     assert not unknown
+
+
+def test_an_input_under_ignore_changes_is_no_change(dev_plan: Any) -> None:
+    """Operations flip the write fence's value; a redeploy keeps it, so the diff must too."""
+    before = json.loads(json.dumps(dev_plan.to_json(), default=str))
+    after = copy.deepcopy(before)
+    fence = next(r for layer in after["layers"] if layer["name"] == "data"
+                 for r in layer["resources"] if r["name"].endswith("primary-regional-writes-enabled"))
+    assert "insecureValue" in fence["ignore_changes"]
+    fence["inputs"]["insecureValue"] = "false"
+    assert compare_plans(before, after).to_json()["totals"] == dict.fromkeys(ACTIONS, 0)
+    fence["inputs"]["tier"] = "Advanced"
+    data = next(layer for layer in compare_plans(before, after).layers if layer.name == "data")
+    assert [(c.action, c.name, c.inputs) for c in data.resources] == [
+        ("update", fence["name"], ["tier"])]
