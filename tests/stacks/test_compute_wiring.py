@@ -112,7 +112,7 @@ def test_eventbridge_may_invoke_each_target_from_its_own_rule(dev_plan, module, 
 
 
 def test_the_region_impaired_composite_holds_every_user_facing_alarm(dev_plan):
-    for role, region in ROLES.items():
+    for region in ROLES.values():
         composite = one([c for c in resources(dev_plan, "monitoring",
                                               "aws:cloudwatch/compositeAlarm:CompositeAlarm")
                          if c["region"] == region])
