@@ -13,6 +13,7 @@ from typing import Any
 
 from shared.graph import dependencies
 from shared.orchestrator.errors import OrchestratorError
+from shared.orchestrator.leftovers import clean_before_destroy
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
 from shared.orchestrator.runs import inputs_fingerprint, log_path
@@ -76,6 +77,11 @@ class Operation:
             if not self._stack_exists(layer):
                 _append(log, f"no stack {self.environment}: nothing to destroy\n")
                 return Outcome(layer, UNCHANGED, message="no stack: nothing to destroy")
+            try:
+                clean_before_destroy(self.cli, layer, self.environment,
+                                     lambda line: _append(log, line + "\n"), stop)
+            except OrchestratorError as error:
+                return Outcome(layer, FAILED, message=str(error))
         else:
             missing = self._undeployed_upstreams(layer)
             if missing:
