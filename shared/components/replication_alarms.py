@@ -90,7 +90,7 @@ class ReplicationAlarms(pulumi.ComponentResource):
             signal_name = physical_name("aurora-lag-silent", args.environment, region)
             # A signal, not a page: the writer's is always in ALARM. Any data point (lag is
             # never negative) is OK; no data is ALARM.
-            aws.cloudwatch.MetricAlarm(
+            signal = aws.cloudwatch.MetricAlarm(
                 f"{name}-aurora-lag-silent-{region_code(region)}", name=signal_name,
                 alarm_description=f"The Aurora cluster in {region} reports no global lag (it is "
                                   "the writer, or not replicating); feeds the replication check",
@@ -104,7 +104,8 @@ class ReplicationAlarms(pulumi.ComponentResource):
                 cloudwatch_alarm_name=signal_name, cloudwatch_alarm_region=region,
                 insufficient_data_health_status="Unhealthy",
                 tags={**args.tags, "Name": f"{signal_name} (inverted)"},
-                opts=pulumi.ResourceOptions(parent=self)))
+                # Route 53 refuses a check on an alarm that does not exist yet.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[signal])))
         check_name = physical_name("aurora-replicating", args.environment)
         reported = aws.route53.HealthCheck(
             f"{name}-aurora-replicating", type="CALCULATED", child_health_threshold=1,

@@ -206,6 +206,7 @@ def test_aurora_alarms_tell_the_truth_whichever_region_is_the_writer(dev_plan, w
     healthy_children = 0
     for child in children:
         signal = silent[child["inputs"]["cloudwatchAlarmName"]]
+        assert signal["urn"] in child["depends_on"]  # created after, deleted before its alarm
         assert child["inputs"]["type"] == "CLOUDWATCH_METRIC"
         assert child["inputs"]["cloudwatchAlarmRegion"] == signal["region"]
         assert child["inputs"]["insufficientDataHealthStatus"] == "Unhealthy"
