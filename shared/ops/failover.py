@@ -89,6 +89,7 @@ class FailoverResult:
         parts = " + ".join(" | ".join(f"{s.name} {s.seconds:.1f}" for s in group)
                            for group in by_phase.values())
         lines.append(f"recovery time: {self.recovery_seconds:.1f} s ({parts}; | = side by side)")
+        lines.extend(f"verified: {item}" for item in self.verification)
         if self.lost_writes:
             lines.append(f"unreplicated writes: {self.lost_writes}")
         lines.extend(f"left to do by hand: {item}" for item in self.by_hand)

@@ -97,6 +97,8 @@ class Preflight:
             raise Refused(f"cluster {target.cluster_id} is not a member of global cluster "
                           f"{self.topology.global_cluster_id}; it cannot be promoted (see invoke status)")
         seen.already_promoted = member.is_writer
+        if request.check_lost_writes:  # first: nothing else matters while those writes may expire
+            self._lost_writes(request, seen, outcomes["record"])
         if not member.is_writer:
             seen.lag = self._lag(target, cluster)
         self._judge_target(request, seen)
@@ -110,8 +112,6 @@ class Preflight:
                               "it (invoke status), or rerun with --force")
             if request.require_caught_up:
                 seen.lag = self._require_caught_up(request, target, cluster, seen.lag)
-        if request.check_lost_writes:
-            self._lost_writes(request, seen, outcomes["record"])
         return seen
 
     def _lag(self, side: RegionTopology, cluster: GlobalClusterState) -> LagReading | None:

@@ -242,7 +242,9 @@ def _standby_problems(topology: DrTopology, standby: RegionStatus,
         problems.append(f"DynamoDB replica is {standby.table_status or 'missing'}")
     source = next(r for r in regions if r.role == "primary")
     rule = next((r for r in source.bucket_replication or [] if r["id"] == topology.replication_rule_id), None)
-    if rule is None or rule["status"] != "Enabled":
+    if source.bucket_replication is None:
+        problems.append(f"S3 replication of {source.bucket} unreadable")
+    elif rule is None or rule["status"] != "Enabled":
         problems.append(f"S3 replication rule {topology.replication_rule_id} is "
                         f"{rule['status'] if rule else 'missing'} on {source.bucket}")
     return problems

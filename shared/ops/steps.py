@@ -123,8 +123,8 @@ class Moves:
             return None
         name = self.topology.writes_enabled_parameter_name
         return (f"fence {self.source.region} as soon as it answers (rerun this command, or "
-                f"{by_hand(self.source.region, name, FENCED)}); until then only its own API handler's "
-                "last-read flag keeps it from taking writes")
+                f"{by_hand(self.source.region, name, FENCED)}); until then its flag still says "
+                f"{OPEN}, so a recovering {self.source.region} would take writes through its own API")
 
     # --- database: the target's cluster becomes the writer ---
 

@@ -122,6 +122,13 @@ class Aws:
                 "BackupRetentionPeriod": retention}]},
             {"DBClusterIdentifier": side.cluster_id})
 
+    def snapshots(self, role: str, kind: str, *snapshots: dict[str, Any]) -> None:
+        """`describe_db_cluster_snapshots` of `role`'s cluster, automated or manual ones."""
+        side = self.side(role)
+        self.stub("rds", side.region).add_response(
+            "describe_db_cluster_snapshots", {"DBClusterSnapshots": list(snapshots)},
+            {"DBClusterIdentifier": side.cluster_id, "SnapshotType": kind})
+
     def switchover(self, region: str, target: str) -> None:
         self.stub("rds", region).add_response(
             "switchover_global_cluster", {"GlobalCluster": {"Status": "switching-over"}},
@@ -240,3 +247,27 @@ def engine(aws: Aws, tmp_path: Any, printed: list[str], clock: FakeClock) -> Fai
     return Failover(aws.topology, aws.clients, store=StateStore(tmp_path / "runs"),
                     waiter=Waiter(clock=clock, sleep=clock.sleep, echo=printed.append, interval=5),
                     echo=printed.append, prober=aws.entries)
+
+
+@pytest.fixture
+def stores(aws: Aws) -> None:
+    """The data layer's table replicas and buckets, with replication (RTC) on the primary's."""
+    topology = aws.topology
+    for side in topology.regions:
+        aws.clients.dynamodb(side.region).create_table(
+            TableName=topology.table_name, BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        s3 = aws.clients.s3(side.region)
+        location = {} if side.region == "us-east-1" else {
+            "CreateBucketConfiguration": {"LocationConstraint": side.region}}
+        s3.create_bucket(Bucket=side.bucket_name, **location)
+        s3.put_bucket_versioning(Bucket=side.bucket_name, VersioningConfiguration={"Status": "Enabled"})
+    source = aws.clients.s3(PRIMARY)
+    source.put_bucket_replication(Bucket=topology.primary.bucket_name, ReplicationConfiguration={
+        "Role": "arn:aws:iam::123456789012:role/replication", "Rules": [{
+            "ID": topology.replication_rule_id, "Status": "Enabled", "Priority": 1, "Filter": {},
+            "DeleteMarkerReplication": {"Status": "Enabled"},
+            "Destination": {"Bucket": f"arn:aws:s3:::{topology.secondary.bucket_name}",
+                            "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
+                            "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}}}]})

@@ -51,13 +51,14 @@ def queue_promotion(aws: Aws, verb: str = "switchover") -> None:
     aws.cluster(SECONDARY, writer="secondary")
 
 
-def queue_failback_preflight(aws: Aws, lag_ms: float | None = 500, writer: str = "secondary") -> None:
+def queue_failback_preflight(aws: Aws, lag_ms: float | None = 500, writer: str = "secondary",
+                             read_lag: bool = True) -> None:
     aws.cluster(PRIMARY, writer=writer)
     aws.db_cluster("primary")
     aws.db_cluster("secondary")
     aws.health("primary")
     aws.group("primary", 0)
-    if writer == "secondary":
+    if writer == "secondary" and read_lag:
         aws.lag("primary", lag_ms)
 
 

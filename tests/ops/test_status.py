@@ -5,34 +5,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from shared.ops.status import collect_status
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
-
-
-@pytest.fixture
-def stores(aws: Aws) -> None:
-    """The data layer's table replicas and buckets, with replication (RTC) on the primary's."""
-    topology = aws.topology
-    for side in topology.regions:
-        aws.clients.dynamodb(side.region).create_table(
-            TableName=topology.table_name, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-        s3 = aws.clients.s3(side.region)
-        location = {} if side.region == "us-east-1" else {
-            "CreateBucketConfiguration": {"LocationConstraint": side.region}}
-        s3.create_bucket(Bucket=side.bucket_name, **location)
-        s3.put_bucket_versioning(Bucket=side.bucket_name, VersioningConfiguration={"Status": "Enabled"})
-    source = aws.clients.s3(PRIMARY)
-    source.put_bucket_replication(Bucket=topology.primary.bucket_name, ReplicationConfiguration={
-        "Role": "arn:aws:iam::123456789012:role/replication", "Rules": [{
-            "ID": topology.replication_rule_id, "Status": "Enabled", "Priority": 1, "Filter": {},
-            "DeleteMarkerReplication": {"Status": "Enabled"},
-            "Destination": {"Bucket": f"arn:aws:s3:::{topology.secondary.bucket_name}",
-                            "ReplicationTime": {"Status": "Enabled", "Time": {"Minutes": 15}},
-                            "Metrics": {"Status": "Enabled", "EventThreshold": {"Minutes": 15}}}}]})
 
 
 def queue_region_reads(aws: Aws, role: str, dial: float, healthy: bool = True,

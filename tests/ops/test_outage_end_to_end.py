@@ -1,0 +1,182 @@
+"""The worst day, end to end: us-east-1 unreachable for every boto3 client, no `pulumi` on PATH,
+and the on-call engineer runs the invoke tasks themselves (through invoke's Program, as on the
+command line) against moto and the Stubber. Each region's `/health` is served by a real HTTP
+server on loopback (the lost region's port refuses connections).
+
+What they must show: the commands finish from the surviving region alone, within the timeouts
+of an injected clock, with a report that is true, and no request went to the lost region. The
+same with us-west-2 unreachable, where Global Accelerator's API lives.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from invoke import Collection, Program
+
+import tasks
+from shared.cli import ops as cli
+from shared.ops.entry import http_probe
+from shared.ops.state import StateStore
+from shared.ops.topology import DrTopology
+from shared.ops.waiting import Timeouts, Waiter
+from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
+from tests.ops.test_failover import queue_promotion, queue_traffic_move, queue_verify
+from tests.outage import RegionOutage
+
+
+class Health(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_response(200 if self.path == "/health" else 404)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def surviving_entry() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/health"
+    server.shutdown()
+    server.server_close()
+
+
+def closed_port_url() -> str:
+    """A loopback port nobody listens on: what a lost region's NLB looks like to a prober."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/health"
+
+
+@pytest.fixture
+def on_call(outage: RegionOutage, aws: Aws, no_pulumi: None, surviving_entry: str, tmp_path: Any,
+            monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Aws, FakeClock, DrTopology]]:
+    """The tasks wired to the emulated account, loopback entry points and a fake clock."""
+    assert shutil.which("pulumi") is None
+    topology = replace(aws.topology,
+                       primary=replace(aws.topology.primary, health_url=closed_port_url()),
+                       secondary=replace(aws.topology.secondary, health_url=surviving_entry))
+    aws.topology = topology
+    clock = FakeClock()
+    monkeypatch.setattr(cli, "RUNTIME", cli.Runtime(
+        clients=lambda: aws.clients, topology=lambda env, backend: topology,
+        engine={"store": StateStore(tmp_path / "runs"), "prober": http_probe, "timeouts": Timeouts(probe=1),
+                "waiter": Waiter(clock=clock, sleep=clock.sleep, echo=lambda line: None, interval=5)},
+        status={"prober": http_probe, "probe_timeout": 1}))
+    yield aws, clock, topology
+
+
+def run_invoke(*argv: str) -> int:
+    try:
+        Program(namespace=Collection.from_module(tasks)).run(["invoke", *argv])
+    except SystemExit as done:
+        return int(done.code or 0)
+    return 0
+
+
+def queue_unplanned_preflight(aws: Aws) -> None:
+    aws.cluster(SECONDARY, writer="primary")
+    aws.db_cluster("secondary")
+    aws.group("secondary", 0)
+    aws.lag("secondary", 700)
+
+
+def test_unplanned_failover_with_us_east_1_gone_and_no_pulumi(on_call, outage, capsys):
+    aws, clock, topology = on_call
+    outage.take_down(PRIMARY)
+    queue_unplanned_preflight(aws)
+    queue_promotion(aws, "failover")
+    queue_traffic_move(aws)
+    queue_verify(aws)
+    started = clock.now
+
+    code = run_invoke("failover", "--env", "dev", "--to", "secondary", "--unplanned", "--yes")
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    aws.verify_all_used()
+    assert outage.refused_in(PRIMARY) == []  # nothing on the unplanned path even tried us-east-1
+    assert clock.now - started < Timeouts().database  # finished within the bounds, by the fake clock
+    # The report is true: what it claims is what the surviving region now holds.
+    assert aws.active_region_in(SECONDARY) == SECONDARY and aws.fence_in(SECONDARY) == "true"
+    assert "verified: Aurora writer: writer dr-aurora-dev-use2, global cluster available" in out
+    assert f"verified: active-region parameter: {SECONDARY}={SECONDARY}" in out
+    assert f"verified: {SECONDARY} entry point: {topology.secondary.health_url}: HTTP 200" in out
+    assert f"left to do by hand: fence {PRIMARY} as soon as it answers" in out
+    assert "unreplicated writes: " in out and "rds:unplanned-global-failover-dr-aurora-dev-use1-" in out
+    assert cli.RUNTIME.engine["store"].load("dev").completed
+
+
+def test_unplanned_failover_with_global_accelerators_api_gone_too(on_call, outage, capsys):
+    aws, clock, _ = on_call
+    outage.take_down(PRIMARY, "us-west-2")
+    aws.cluster(SECONDARY, writer="primary")
+    aws.db_cluster("secondary")
+    aws.lag("secondary", 700)
+    queue_promotion(aws, "failover")
+    aws.cluster(SECONDARY, writer="secondary")
+
+    code = run_invoke("failover", "--env", "dev", "--to", "secondary", "--unplanned", "--yes")
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    aws.verify_all_used()
+    assert outage.refused_in(PRIMARY) == []
+    assert {call.operation for call in outage.refused_in("us-west-2")} == {"DescribeEndpointGroup"}
+    # The database promotion and the active-region flag completed; the dials are left by hand.
+    assert aws.active_region_in(SECONDARY) == SECONDARY
+    assert "traffic    by hand" in out
+    assert "left to do by hand: set the traffic dials when Global Accelerator's API (us-west-2)" in out
+    assert "verified: traffic dials: NOT confirmed (unreadable: Could not connect" in out
+
+
+def test_unplanned_without_yes_asks_and_shows_the_lag_it_would_lose(on_call, outage, capsys):
+    aws, _, _ = on_call
+    outage.take_down(PRIMARY)
+    queue_unplanned_preflight(aws)
+
+    code = run_invoke("failover", "--env", "dev", "--to", "secondary", "--unplanned")
+
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert err == ("error: Failover dev to us-east-2 (unplanned, losing the writes not yet replicated "
+                   "(AuroraGlobalDBRPOLag 0.7 s (max 0.7 s over 10 min), read in us-east-2)): "
+                   "confirmation needed; rerun with --yes")
+    assert aws.active_region_in(SECONDARY) == PRIMARY  # nothing moved
+
+
+def test_status_with_us_east_1_gone_shows_the_surviving_region(on_call, stores, outage, capsys):
+    aws, _, _ = on_call
+    outage.take_down(PRIMARY)
+    aws.cluster(SECONDARY, writer="primary")  # us-east-1's RDS is refused, us-east-2 answers
+    aws.group("primary", 100, "UNHEALTHY")
+    aws.group("secondary", 0)
+    aws.lag("secondary", 700)
+
+    code = run_invoke("status", "--env", "dev")
+
+    out = capsys.readouterr().out
+    assert code == 0, out
+    aws.verify_all_used()
+    assert "database writer: us-east-1" in out  # what us-east-2 reports: the failover is still to do
+    assert f"{PRIMARY} does not answer" not in out
+    entry_row = next(line for line in out.splitlines() if line.startswith("entry point /health"))
+    assert "UNHEALTHY (no answer" in entry_row and "healthy (HTTP 200)" in entry_row
+    errors = [line for line in out.splitlines() if line.startswith("error:")]
+    # Every error is the lost region's, or Route 53's API (served from us-east-1): informational.
+    assert errors and all(PRIMARY in line or "Route 53" in line for line in errors)
+    assert "DynamoDB replica" in out and "ACTIVE" in out  # the surviving region's own reads
+    refused = {(call.service, call.operation) for call in outage.refused_in(PRIMARY)}
+    # Informational: us-east-1's own reads and Route 53's API (served from us-east-1), nothing else.
+    assert {service for service, _ in refused} <= {"ssm", "rds", "dynamodb", "s3", "route53"}
