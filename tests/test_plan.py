@@ -1,9 +1,17 @@
-"""`invoke plan`: the JSON document of DESIGN §6, six layers, realistic and warning-free."""
+"""`invoke plan`: the JSON plan (README "The offline plan"), six layers, realistic and warning-free."""
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
+from invoke import Context
+from invoke.exceptions import Exit
+
+from shared.cli import plan as plan_task
+from shared.cli.common import EXIT_USAGE
+from shared.config import REPO_ROOT
 from shared.plan.plan import build_plan
 from shared.plan.runtime import SECRET, plain
 from tests.support import copy_repository, invoke_in, one, plan_of, resources
@@ -103,3 +111,41 @@ def test_a_bad_value_in_a_layer_file_stops_the_plan_with_one_line(tmp_path):
     assert done.stderr.strip() == ("error: stacks/data/Pulumi.prod.yaml: dr:azCount: '5' is not allowed; "
                                    "use 2 or 3")
     assert done.stdout == ""
+
+
+def _never_planned(monkeypatch):
+    import shared.plan.plan
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("planned before checking --out")
+
+    monkeypatch.setattr(shared.plan.plan, "build_plan", refuse)
+
+
+@pytest.mark.parametrize(("target", "match"), [
+    ("missing/plan.json", r"folder .*missing does not exist; create it or write elsewhere"),
+    (".", r"is a folder; give a file name"),
+])
+def test_plan_out_is_checked_before_planning(monkeypatch, tmp_path, target, match):
+    _never_planned(monkeypatch)
+    with pytest.raises(Exit, match=match) as refused:
+        plan_task.plan(Context(), env="dev", out=str(tmp_path / target))
+    assert refused.value.code == EXIT_USAGE
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
+def test_plan_out_into_an_unwritable_folder_is_refused(monkeypatch, tmp_path):
+    _never_planned(monkeypatch)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(Exit, match=r"locked is not writable"):
+        plan_task.plan(Context(), env="dev", out=str(locked / "plan.json"))
+
+
+def test_running_a_layer_program_with_python_says_how_to_run_it():
+    done = subprocess.run([sys.executable, "__main__.py"], cwd=REPO_ROOT / "stacks" / "network-primary",
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode != 0
+    assert done.stderr.strip() == ("error: this is a Pulumi program, not a script: run it with `pulumi up "
+                                   "--stack <env>` in this folder, or offline with `invoke plan --layer "
+                                   "network-primary`")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.config import layer_settings, merge_config, settings_for
+from shared.config import REPO_ROOT, layer_settings, merge_config, settings_for
 from shared.settings import Settings, SettingsError
 
 BASE = {"config": {"dr:primaryRegion": "us-east-1"},
@@ -123,3 +123,94 @@ def test_a_layer_file_wins_over_the_environment_and_set_wins_over_both(stacks):
     assert layer_settings("data", "prod").protect_data is False
     assert layer_settings("data", "prod", {"dr:backupRetentionDays": "12"}).backup_retention_days == 12
     assert layer_settings("compute", "prod").backup_retention_days == 35
+
+
+def _base(monkeypatch, tmp_path, text: str) -> None:
+    import shared.config
+
+    path = tmp_path / "Pulumi.base.yaml"
+    path.write_text(text)
+    monkeypatch.setattr(shared.config, "BASE_FILE", path)
+
+
+def test_an_undeclared_environment_is_refused_with_the_line_to_add():
+    with pytest.raises(SettingsError) as refused:
+        settings("prd")
+    assert str(refused.value) == ("unknown environment 'prd': did you mean prod? declare it under "
+                                  "environments: in Pulumi.base.yaml (e.g. `  prd: {}`)")
+    for declared in ("dev", "staging", "prod"):
+        assert settings(declared).environment == declared
+
+
+def test_an_empty_environment_block_declares_it(monkeypatch, tmp_path):
+    _base(monkeypatch, tmp_path, (REPO_ROOT / "Pulumi.base.yaml").read_text() + "  qa: {}\n  perf:\n")
+    assert settings("qa").protect_data is False and settings("perf").environment == "perf"
+
+
+@pytest.mark.parametrize(("block", "match"), [
+    ("    dr:protectdata: true\n", r"environments\.prod: dr:protectdata: is not a known setting; did you "
+                                   r"mean dr:protectData\?"),
+    ("    protectData: true\n", r"environments\.prod: 'protectData' has no dr: prefix; write dr:protectData"),
+])
+def test_a_wrong_key_in_an_environment_block_is_refused(monkeypatch, tmp_path, block, match):
+    text = (REPO_ROOT / "Pulumi.base.yaml").read_text().replace("  prod:\n", "  prod:\n" + block)
+    _base(monkeypatch, tmp_path, text)
+    with pytest.raises(SettingsError, match=match):
+        settings("dev")
+
+
+def test_invalid_yaml_in_the_base_file_names_file_line_and_column(monkeypatch, tmp_path):
+    _base(monkeypatch, tmp_path, "config:\n  dr:azCount: 2\n  dr:tags: [a\n")
+    with pytest.raises(SettingsError, match=r"Pulumi\.base\.yaml:4:1: not valid YAML \(.*\); fix the file"):
+        settings()
+
+
+def test_a_missing_base_file_says_how_to_restore_it(monkeypatch, tmp_path):
+    import shared.config
+
+    monkeypatch.setattr(shared.config, "BASE_FILE", tmp_path / "Pulumi.base.yaml")
+    with pytest.raises(SettingsError, match=r"Pulumi\.base\.yaml not found: .*git checkout -- "):
+        settings()
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ("config:\n  dr:azCount 3\n  x: [\n", r"stacks/data/Pulumi\.dev\.yaml:3:\d+: not valid YAML"),
+    ("config:\n  protectData: true\n",
+     r"stacks/data/Pulumi\.dev\.yaml config: 'protectData' has no dr: prefix \(Pulumi reads it as "
+     r"data:protectData, which nothing uses\); write dr:protectData"),
+    ("config:\n  data:azCount: 3\n", r"'data:azCount' has no dr: prefix"),
+    ("config:\n  dr:alertEmail:\n    secure: v1:abc\n", r"dr:alertEmail is encrypted"),
+])
+def test_a_wrong_layer_file_is_one_line_naming_it(stacks, text, match):
+    (stacks / "data" / "Pulumi.dev.yaml").write_text(text)
+    with pytest.raises(SettingsError, match=match):
+        layer_settings("data", "dev")
+
+
+def test_layer_files_keep_pulumi_s_own_keys_and_objects(stacks):
+    (stacks / "data" / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  data:note: kept\n  dr:tags:\n    Team: data\n  dr:azCount: 3\n")
+    parsed = layer_settings("data", "dev")
+    assert parsed.az_count == 3 and parsed.tags["Team"] == "data"
+
+
+def test_tags_add_to_the_base_tags_and_null_removes_one(monkeypatch, tmp_path):
+    text = (REPO_ROOT / "Pulumi.base.yaml").read_text().replace(
+        "  staging: {}\n", "  staging:\n    dr:tags:\n      CostCenter: '42'\n      ManagedBy: null\n")
+    _base(monkeypatch, tmp_path, text)
+    assert settings("staging").tags == {"Project": "multi-region-dr", "CostCenter": "42"}
+    assert settings("dev", tags='{"Team": "p"}').tags == {
+        "Project": "multi-region-dr", "ManagedBy": "pulumi", "Team": "p"}
+    assert settings("dev", tags='{"Project": null}').resource_tags == {"ManagedBy": "pulumi",
+                                                                         "Environment": "dev"}
+
+
+def test_program_settings_merge_the_same_way(stacks, monkeypatch):
+    # What `pulumi up` hands the program: the layer file's values as text, objects as JSON.
+    from shared.config import read_layer_file
+
+    (stacks / "data" / "Pulumi.dev.yaml").write_text(
+        "config:\n  dr:tags:\n    Team: data\n  dr:protectData: true\n")
+    given = read_layer_file("data", "dev")
+    assert given == {"dr:tags": '{"Team": "data"}', "dr:protectData": "true"}
+    assert settings_for("dev", given) == layer_settings("data", "dev")

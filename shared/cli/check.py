@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from invoke import Context, task
+from invoke import Context
 
-from shared.cli.common import fail, parse_overrides
+from shared.cli.common import EXIT_FAILED, SET_HELP, fail, parse_overrides, task
 from shared.plan.runtime import LayerFailed
 from shared.policy import RULES, Report, evaluate, records_from_plan
 from shared.policy import Context as PolicyContext
@@ -26,14 +26,14 @@ def render(report: Report) -> str:
     lines = [f"{'rule':<{width_rule}}  {'resource':<{width_resource}}  verdict"]
     lines.extend(f"{rule:<{width_rule}}  {resource:<{width_resource}}  {verdict}"
                  for rule, resource, verdict in rows)
-    lines.append(f"{len(report.rules)} rules, {report.resource_count} resources, "
+    lines.append(f"{len(report.rules)} rules, {report.resource_count} AWS resources, "
                  f"{len(report.findings)} violations")
     return "\n".join(lines)
 
 
 @task(iterable=["set_"], help={
     "env": "environment (the Pulumi stack name), e.g. dev or prod",
-    "set_": "override one setting for this run, e.g. --set dr:protectData=true (repeatable)",
+    "set_": SET_HELP,
 })
 def check(c: Context, env: str = "dev", set_: list[str] | None = None) -> None:
     """Apply the guardrails (security, reliability, AWS limits, safety, tags) to the offline plan."""
@@ -45,9 +45,9 @@ def check(c: Context, env: str = "dev", set_: list[str] | None = None) -> None:
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
-        raise fail(str(error), code=1) from None
+        raise fail(str(error), code=EXIT_FAILED) from None
     report = evaluate(records_from_plan(plan.to_json()), PolicyContext.from_settings(plan.settings),
                       RULES)
     print(render(report))
     if report.findings:
-        raise fail(f"{len(report.findings)} guardrail violations in environment {env!r}", code=1)
+        raise fail(f"{len(report.findings)} guardrail violations in environment {env!r}", code=EXIT_FAILED)

@@ -1,16 +1,46 @@
-"""What every task shares: bad input becomes a one-line error and a non-zero exit."""
+"""What every task shares: exit codes, short flags, and bad input as a one-line error."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
+import invoke
 from invoke.exceptions import Exit
 
 from shared.contracts import LAYERS
 
+# The exit codes of every task (the README's "Exit codes" lists them); nothing else is used.
+EXIT_FAILED = 1  # the work ran and did not succeed: a layer or step failed, guardrail violations
+EXIT_USAGE = 2  # nothing was done: a bad option or setting, a missing prerequisite or deployment
+EXIT_REFUSED = 3  # nothing was done: a safety check said no (protected data, unhealthy target, no)
+EXIT_INTERRUPTED = 130  # Ctrl-C: what was running was stopped cleanly (128 + SIGINT)
 
-def fail(message: str, code: int = 2) -> Exit:
+# One meaning per short flag in every task; other options have long names only, so a short flag
+# never changes meaning from one task to the next (invoke would derive them from each task's
+# parameter order).
+SHORT_FLAGS = {"env": "e", "layer": "l", "yes": "y"}
+
+
+class Task(invoke.Task):
+    """invoke's Task with the short flags of SHORT_FLAGS instead of derived ones."""
+
+    def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
+        self.auto_shortflags = False
+        opts: dict[str, Any] = super().arg_opts(name, default, taken_names)
+        if name in SHORT_FLAGS:
+            opts["names"] = [*opts["names"], SHORT_FLAGS[name]]
+        return opts
+
+
+task = functools.partial(invoke.task, klass=Task)
+
+# `--set` collects a list, for which invoke prints no value placeholder: the help starts with it.
+SET_HELP = "dr:KEY=VALUE: override one setting for this run, e.g. --set dr:azCount=3 (repeatable)"
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> Exit:
     """An `Exit` invoke prints as one line on stderr, without a traceback."""
     return Exit(f"error: {message}", code=code)
 
@@ -21,7 +51,8 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.startswith("dr:") or len(key) <= 3:
-            raise fail(f"--set expects dr:<key>=<value>, got {pair!r}")
+            stray = f"; {key!r} has no dr: prefix, write dr:{key}" if sep and ":" not in key else ""
+            raise fail(f"--set expects dr:<key>=<value>, got {pair!r}{stray}")
         overrides[key] = value
     return overrides
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from invoke import Context, task
+from invoke import Context
 
-from shared.cli.common import fail, parse_overrides
+from shared.cli.common import EXIT_FAILED, SET_HELP, fail, parse_overrides, task
 from shared.cost.book import PriceBook
 from shared.plan.runtime import LayerFailed
 from shared.settings import SettingsError
@@ -16,7 +16,7 @@ from shared.settings import SettingsError
     "env": "environment (the Pulumi stack name), e.g. dev or prod",
     "live": "refresh the prices from the AWS Price List API first (needs AWS credentials)",
     "format": "table (default) or json",
-    "set_": "override one setting for this estimate, e.g. --set dr:azCount=3 (repeatable)",
+    "set_": SET_HELP,
 })
 def cost(c: Context, env: str = "dev", live: bool = False, format: str = "table",
          set_: list[str] | None = None) -> None:
@@ -36,7 +36,7 @@ def cost(c: Context, env: str = "dev", live: bool = False, format: str = "table"
     except (SettingsError, PriceBookError) as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
-        raise fail(str(error), code=1) from None
+        raise fail(str(error), code=EXIT_FAILED) from None
     result = estimate(env, [(run.name, run.resources) for run in plan.runs], book)
     print(json.dumps(result.to_json(), indent=2) if format == "json" else render(result))
 

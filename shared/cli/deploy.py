@@ -14,13 +14,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from invoke import Context, task
+from invoke import Context
 
 from shared import graph
-from shared.cli.common import fail, parse_layers
+from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, fail, parse_layers, task
 from shared.contracts import LAYERS
 from shared.orchestrator.backend import resolve_backend
-from shared.orchestrator.errors import OrchestratorError
+from shared.orchestrator.errors import OrchestratorError, Refused
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.progress import Progress, failure_message, summary, write_report
 from shared.orchestrator.pulumi_cli import PulumiCli
@@ -28,7 +28,6 @@ from shared.orchestrator.safety import confirm, refuse_protected
 from shared.orchestrator.scheduler import FAILED
 from shared.orchestrator.system import preflight, run, stale_dependents
 
-INTERRUPTED_EXIT = 130
 COMMON = {
     "env": "environment (the Pulumi stack name), e.g. dev or prod",
     "backend": "state backend URL (file://, s3://bucket, https://api.pulumi.com); "
@@ -65,6 +64,8 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
         if action != "preview":
             confirm(f"{label} {', '.join(order)} in environment {env!r} (account {prepared.account})?",
                     env, yes)
+    except Refused as error:
+        raise fail(str(error), code=EXIT_REFUSED) from None
     except OrchestratorError as error:
         raise fail(str(error)) from None
     print(f"{label} of {env}: {', '.join(order)} (logs in .runs/{env}/)", flush=True)
@@ -78,9 +79,9 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
         print(f"warning: {layer} published new outputs; {', '.join(left_out)} still use the old ones: "
               f"run `invoke deploy-all --env {env} --from {layer}`", file=sys.stderr)
     if result.interrupted:
-        raise fail(failure_message(result, label), code=INTERRUPTED_EXIT)
+        raise fail(failure_message(result, label), code=EXIT_INTERRUPTED)
     if any(o.status == FAILED for o in result.outcomes.values()):
-        raise fail(failure_message(result, label), code=1)
+        raise fail(failure_message(result, label), code=EXIT_FAILED)
 
 
 @task(help={**COMMON, "only": "deploy only these layers (comma-separated)",
@@ -125,7 +126,8 @@ def destroy(c: Context, layer: str, env: str = "dev", yes: bool = False, allow_d
     deployed = _deployed(env, sorted(graph.dependents(name)), backend)
     if deployed:
         raise fail(f"{', '.join(deployed)} still read {name} in {env}: destroy them first "
-                   f"(invoke destroy --layer {deployed[0]} --env {env}) or run invoke destroy-all")
+                   f"(invoke destroy --layer {deployed[0]} --env {env}) or run invoke destroy-all",
+                   code=EXIT_REFUSED)
     _execute("destroy", env, [name], yes=yes, backend=backend, parallel=1, report=report,
              allow_data_loss=allow_data_loss)
 

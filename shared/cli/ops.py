@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from invoke import Context, task
+from invoke import Context
 from invoke.exceptions import Exit
 
-from shared.cli.common import fail
+from shared.cli.common import EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE, fail, task
 
 if TYPE_CHECKING:
     from shared.ops.clients import AwsClients
@@ -66,7 +66,8 @@ def _topology(env: str, backend: str) -> DrTopology:
     except SettingsError as error:
         raise fail(str(error)) from None
     except OpsError as error:
-        raise fail(str(error), code=1) from None
+        # The stacks are not deployed or their outputs are unreadable: a missing prerequisite.
+        raise fail(str(error), code=EXIT_USAGE) from None
 
 
 def _confirm(question: str, env: str, yes: bool) -> None:
@@ -76,20 +77,22 @@ def _confirm(question: str, env: str, yes: bool) -> None:
         raise fail(f"{question}: confirmation needed; rerun with --yes")
     answer = input(f"{question}? Type the environment name ({env}) to go on: ").strip()
     if answer != env:
-        raise fail("not confirmed; nothing changed", code=1)
+        raise fail("not confirmed; nothing changed", code=EXIT_REFUSED)
 
 
 def _run(action: Callable[[], T]) -> T:
-    """Run an operation; its errors become one line and exit 1, never a traceback."""
-    from shared.ops.errors import OpsError
+    """Run an operation; its errors become one line and an exit code, never a traceback."""
+    from shared.ops.errors import OpsError, Refused
     from shared.ops.probes import AWS_ERRORS, one_line
 
     try:
         return action()
+    except Refused as error:
+        raise fail(str(error), code=EXIT_REFUSED) from None
     except OpsError as error:
-        raise fail(str(error), code=1) from None
+        raise fail(str(error), code=EXIT_FAILED) from None
     except AWS_ERRORS as error:
-        raise fail(f"AWS call failed: {one_line(error)}", code=1) from None
+        raise fail(f"AWS call failed: {one_line(error)}", code=EXIT_FAILED) from None
 
 
 def _engine(topology: DrTopology) -> tuple[AwsClients, Failover]:
@@ -191,7 +194,7 @@ def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "") ->
     clients, engine = _engine(topology)
     report = _run(lambda: run_drill(topology, clients, engine, yes=yes))
     if report.outcome != "passed":
-        raise Exit(code=1)
+        raise Exit(code=EXIT_FAILED)
 
 
 @task(help={**_HELP, "region": "only this region (default: both DR regions)"})
@@ -219,4 +222,4 @@ def redrive(c: Context, env: str = "dev", region: str = "", backend: str = "") -
     for result in results:
         print(result.line())
     if not all(r.ok for r in results):
-        raise Exit(code=1)
+        raise Exit(code=EXIT_FAILED)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from invoke import Context, task
+from invoke import Context
 
-from shared.cli.common import fail, parse_layers, parse_overrides
+from shared.cli.common import EXIT_FAILED, SET_HELP, fail, parse_layers, parse_overrides, task
 from shared.config import REPO_ROOT
 from shared.plan.runtime import LayerFailed
 from shared.settings import SettingsError
@@ -26,7 +27,7 @@ COMPARE_FORMATS = ("text", "markdown", "json")
 @task(iterable=["set_"], help={
     "env": "environment (the Pulumi stack name), e.g. dev or prod",
     "out": "write the JSON plan to this file",
-    "set_": "override one setting for this run, e.g. --set dr:azCount=3 (repeatable)",
+    "set_": SET_HELP,
     "layer": "plan only these layers (comma-separated) and what they need",
     "compare": "git revision to compare the working tree with (e.g. HEAD~1, origin/main): "
                "what would be added, replaced, updated or deleted, and which outputs change",
@@ -34,14 +35,18 @@ COMPARE_FORMATS = ("text", "markdown", "json")
 })
 def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = None,
          layer: str = "", compare: str = "", format: str = "text") -> None:
-    """Run every layer offline under Pulumi's mock runtime and summarise what it would build;
-    with --compare REF, show what the working tree changes against that revision."""
+    """Run every layer offline under Pulumi's mock runtime and summarise what it would build.
+
+    With --compare REF, show what the working tree changes against that revision.
+    """
     if format not in COMPARE_FORMATS:
         raise fail(f"--format must be one of {', '.join(COMPARE_FORMATS)}, not {format!r}")
     if format != "text" and not compare:
         raise fail("--format applies to --compare REF; the plan itself is text, or JSON with --out")
     overrides = parse_overrides(set_ or [])
     layers = parse_layers(layer) or None
+    if out:
+        check_writable(Path(out))
     other = _start_revision_plan(compare, env, layers) if compare else None
     try:
         result = _build(env, overrides, layers)
@@ -68,7 +73,7 @@ def _build(env: str, overrides: dict[str, Any], layers: list[str] | None) -> Pla
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
-        raise fail(str(error), code=1) from None
+        raise fail(str(error), code=EXIT_FAILED) from None
 
 
 def _start_revision_plan(ref: str, env: str, layers: list[str] | None) -> RevisionPlan:
@@ -88,13 +93,25 @@ def _compare_report(other: RevisionPlan, document: dict[str, Any], ref: str, for
     try:
         before = other.result()
     except RevisionError as error:
-        raise fail(str(error), code=1) from None
+        raise fail(str(error), code=EXIT_FAILED) from None
     comparison = compare_plans(before, document, ref, other.commit)
     if format == "json":
         return json.dumps(comparison.to_json(), indent=2, default=str) + "\n"
     if format == "markdown":
         return compare_report.markdown(comparison)
     return compare_report.text(comparison) + "\n"
+
+
+def check_writable(path: Path) -> None:
+    """Refuse an --out the plan could not be written to, before seconds of planning."""
+    folder = path.parent
+    if path.is_dir():
+        raise fail(f"--out {path}: is a folder; give a file name, e.g. {path / 'plan.json'}")
+    if not folder.is_dir():
+        raise fail(f"--out {path}: folder {folder} does not exist; create it or write elsewhere")
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise fail(f"--out {path}: {path if path.exists() else folder} is not writable; "
+                   "write elsewhere or fix its permissions")
 
 
 @task(help={"format": "mermaid (default) or dot"})
@@ -136,8 +153,10 @@ def lint(c: Context) -> None:
 
 @task(help={"pytest_args": "extra arguments for pytest, e.g. '-k network'"})
 def test(c: Context, pytest_args: str = "") -> None:
-    """Lint, the whole test suite (live-AWS tests skip unless DR_INTEGRATION=1), then the
-    guardrails over the dev and prod plans."""
+    """Lint, the test suite and the guardrails on the dev and prod plans (what CI runs).
+
+    Live-AWS tests skip unless DR_INTEGRATION=1.
+    """
     lint(c)
     c.run(f"{sys.executable} -m pytest {pytest_args}", echo=True, pty=False)
     for environment in ("dev", "prod"):

@@ -124,11 +124,11 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
 
 def load_topology(environment: str, backend: str | None = None) -> DrTopology:
     """The deployed topology of `environment`, read through the orchestrator's output helper."""
-    from shared.config import settings_for
+    from shared.config import layer_settings
     from shared.orchestrator.errors import OrchestratorError
     from shared.orchestrator.outputs import stack_outputs
 
-    settings = settings_for(environment)
+    settings = layer_settings("data", environment)  # the layer that holds the stores
     try:
         outputs = {layer: stack_outputs(layer, environment, backend=backend) for layer in SOURCE_LAYERS}
     except OrchestratorError as error:

@@ -3,3 +3,15 @@
 
 class OrchestratorError(Exception):
     """A deployment step could not run (CLI, credentials, backend, missing stack...)."""
+
+
+class Refused(OrchestratorError):
+    """A safety check said no (protected environment, not confirmed); nothing was changed."""
+
+
+class PreflightFailed(OrchestratorError):
+    """Every prerequisite that is missing, one line each (`error: ` starts each further line)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\nerror: ".join(problems))
+        self.problems = problems

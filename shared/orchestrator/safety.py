@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 
-from shared.orchestrator.errors import OrchestratorError
+from shared.orchestrator.errors import OrchestratorError, Refused
 from shared.settings import Settings
 
 Ask = Callable[[str], str]
@@ -15,7 +15,7 @@ def refuse_protected(environment: str, settings: Mapping[str, Settings], allow_d
     """A protected environment (dr:protectData true) is never destroyed by accident, even with --yes."""
     protected = [layer for layer, value in settings.items() if value.protect_data]
     if protected and not allow_data_loss:
-        raise OrchestratorError(
+        raise Refused(
             f"environment {environment} protects its data (dr:protectData is true for "
             f"{', '.join(protected)}): nothing destroyed; add --allow-data-loss as well if you "
             "really mean to delete it"
@@ -33,4 +33,4 @@ def confirm(question: str, expected: str, yes: bool, ask: Ask | None = None,
         ask = input
     answer = ask(f"{question}\nType {expected!r} to continue: ").strip()
     if answer != expected:
-        raise OrchestratorError(f"not confirmed (expected {expected!r}): nothing was changed")
+        raise Refused(f"not confirmed (expected {expected!r}): nothing was changed")

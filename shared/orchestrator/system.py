@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from shared import graph
-from shared.orchestrator.backend import resolve_backend
+from shared.orchestrator.backend import child_environment, resolve_backend
+from shared.orchestrator.errors import OrchestratorError, PreflightFailed
 from shared.orchestrator.operations import Operation
 from shared.orchestrator.preflight import check_aws, check_cli, check_settings
-from shared.orchestrator.pulumi_cli import PulumiCli
+from shared.orchestrator.pulumi_cli import PulumiCli, executable
 from shared.orchestrator.scheduler import Listener, RunResult, run_graph
 from shared.settings import Settings
+
+T = TypeVar("T")
+DEFAULT_STS_REGION = "us-east-1"  # who the credentials belong to, when the settings are unreadable
 
 
 @dataclass
@@ -23,14 +29,32 @@ class Prepared:
 
 def preflight(environment: str, layers: Sequence[str], backend: str | None = None,
               aws: bool = True, environ: Mapping[str, str] | None = None) -> Prepared:
-    """Settings, then the CLI and the state passphrase, then AWS: cheapest and most local first."""
-    settings = check_settings(environment, layers)
-    cli = PulumiCli(resolve_backend(backend, environ), environ)
-    check_cli(cli)
+    """Settings, the state passphrase, the CLI, AWS credentials: every problem found is reported
+    at once (one line each), so a new machine is set up in one go, not one error per run."""
+    problems: list[str] = []
+
+    def attempt(check: Callable[[], T]) -> T | None:
+        try:
+            return check()
+        except OrchestratorError as error:
+            problems.append(str(error))
+            return None
+
+    settings = attempt(lambda: check_settings(environment, layers))
+    chosen = resolve_backend(backend, environ)
+    cli = None
+    if attempt(lambda: child_environment(chosen, environ)) is not None:
+        cli = attempt(lambda: PulumiCli(chosen, environ))
+        if cli is not None:
+            attempt(lambda: check_cli(cli))
+    else:
+        attempt(lambda: executable(dict(os.environ if environ is None else environ)))
     account = None
     if aws:
-        first = settings[layers[0]]
-        account = check_aws(first.primary_region, environ)
+        region = settings[layers[0]].primary_region if settings else DEFAULT_STS_REGION
+        account = attempt(lambda: check_aws(region, environ))
+    if problems or settings is None or cli is None:
+        raise PreflightFailed(problems)
     return Prepared(cli, settings, account)
 
 

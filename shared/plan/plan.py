@@ -42,14 +42,23 @@ class Plan:
         }
 
     def summary(self) -> str:
+        """AWS resources per layer and region, counted as `invoke check` counts them; the
+        StackReferences and random passwords Pulumi also registers are counted apart."""
         lines = [f"Offline plan of environment {self.environment!r}"]
+        others: Counter[str] = Counter()
         for run in self.runs:
-            regions = Counter(r["region"] or "-" for r in run.resources if r["custom"])
+            custom = [r for r in run.resources if r["custom"]]
+            regions = Counter(r["region"] for r in custom if r["type"].startswith("aws:"))
+            others.update(r["type"].rsplit(":", 1)[-1] for r in custom if not r["type"].startswith("aws:"))
             spread = ", ".join(f"{region}: {count}" for region, count in sorted(regions.items()))
-            lines.append(f"  {run.name:<18} {sum(regions.values()):>4} resources  ({spread})")
+            lines.append(f"  {run.name:<18} {sum(regions.values()):>4} AWS resources  ({spread})")
             lines.extend(f"    warning: {message}" for message in run.warnings)
-        total = sum(1 for run in self.runs for r in run.resources if r["custom"])
-        lines.append(f"  {'total':<18} {total:>4} resources in {self.seconds:.1f} s")
+        total = sum(1 for run in self.runs for r in run.resources
+                    if r["custom"] and r["type"].startswith("aws:"))
+        lines.append(f"  {'total':<18} {total:>4} AWS resources in {self.seconds:.1f} s")
+        if others:
+            listed = ", ".join(f"{count} {kind}" for kind, count in sorted(others.items()))
+            lines.append(f"  not AWS resources, not counted: {listed}")
         return "\n".join(lines)
 
 

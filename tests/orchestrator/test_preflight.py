@@ -12,6 +12,7 @@ from botocore.stub import Stubber
 from invoke import Context
 from invoke.exceptions import Exit
 
+from shared.cli.common import EXIT_USAGE
 from shared.cli.deploy import deploy_all
 from shared.config import REPO_ROOT
 from shared.orchestrator.backend import resolve_backend
@@ -66,11 +67,7 @@ def test_invalid_credentials_are_reported_with_aws_error_code(standin):
 
 
 def test_missing_credentials_say_how_to_configure_them(standin, monkeypatch, tmp_path):
-    for key in [k for k in os.environ if k.startswith("AWS_")]:
-        monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    _without_credentials(monkeypatch, tmp_path)
     with pytest.raises(OrchestratorError, match=r"no AWS credentials found; configure credentials"):
         check_aws("us-east-1")
 
@@ -87,16 +84,38 @@ def test_a_preflight_failure_stops_the_task_before_any_layer(standin):
     standin.set(version="v3.10.0")
     with pytest.raises(Exit, match="older than") as stopped:
         deploy_all(Context(), env="dev", yes=True, backend=standin.backend)
-    assert stopped.value.code == 2
+    assert stopped.value.code == EXIT_USAGE
     assert standin.ran("up") == [] and not any(c["argv"][:1] == ["stack"] for c in standin.calls())
 
 
-def test_invoke_prints_one_line_and_no_traceback(standin, monkeypatch):
+def _without_credentials(monkeypatch, tmp_path) -> None:
+    for key in [k for k in os.environ if k.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def test_every_missing_prerequisite_is_one_line_reported_at_once(standin, monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(standin.root / "empty"))
-    done = subprocess.run([sys.executable, "-m", "invoke", "deploy-all", "--env", "dev", "--yes"],
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE")
+    _without_credentials(monkeypatch, tmp_path)
+    done = subprocess.run([sys.executable, "-m", "invoke", "deploy-all", "--env", "dev", "--yes",
+                           "--backend", standin.backend],
                           cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=60)
-    assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        "error: the pulumi CLI is not on PATH; install it: curl -fsSL https://get.pulumi.com | sh "
-        "(then open a new shell)"
-    ]
+    assert done.returncode == EXIT_USAGE
+    lines = done.stderr.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == ["error"] * 3
+    assert "PULUMI_CONFIG_PASSPHRASE is not set" in lines[0]
+    assert lines[1] == ("error: the pulumi CLI is not on PATH; install it: curl -fsSL "
+                        "https://get.pulumi.com | sh (then open a new shell)")
+    assert lines[2].startswith("error: no AWS credentials found; configure credentials")
+    assert "Traceback" not in done.stderr
+
+
+def test_one_missing_prerequisite_is_one_line(standin, monkeypatch):
+    monkeypatch.setenv("PATH", str(standin.root / "empty"))
+    with pytest.raises(Exit) as stopped:
+        deploy_all(Context(), env="dev", yes=True, backend=standin.backend)
+    assert stopped.value.message == ("error: the pulumi CLI is not on PATH; install it: curl -fsSL "
+                                     "https://get.pulumi.com | sh (then open a new shell)")

@@ -30,7 +30,7 @@ def test_table_lists_each_violation_and_ends_with_the_summary() -> None:
     assert any(line.split()[:3] == ["s3-public-access-blocked", "dr-a", "FAIL"] for line in lines)
     assert any(line.split()[:2] == ["kms-key-rotation", "0"] and line.endswith("pass")
                for line in lines)
-    assert lines[-1] == f"{len(RULES)} rules, 4 resources, {len(report.findings)} violations"
+    assert lines[-1] == f"{len(RULES)} rules, 4 AWS resources, {len(report.findings)} violations"
 
 
 def test_violations_make_the_task_exit_non_zero(monkeypatch: pytest.MonkeyPatch,
@@ -47,7 +47,8 @@ def test_bad_override_is_a_one_line_error() -> None:
     result = subprocess.run([sys.executable, "-m", "invoke", "check", "--set", "appPort=80"],
                             cwd=REPO_ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 2
-    assert result.stderr.strip() == "error: --set expects dr:<key>=<value>, got 'appPort=80'"
+    assert result.stderr.strip() == ("error: --set expects dr:<key>=<value>, got 'appPort=80'; "
+                                     "'appPort' has no dr: prefix, write dr:appPort")
 
 
 def test_a_layer_file_that_unprotects_prod_is_a_violation(stacks, capsys: pytest.CaptureFixture[str]) -> None:
