@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import threading
 
-from invoke import Context, task
+from invoke import Context
 
-from shared.cli.common import fail, parse_layers
+from shared.cli.common import fail, parse_layers, task
 from shared.contracts import LAYERS
 from shared.orchestrator.backend import resolve_backend
 from shared.orchestrator.errors import OrchestratorError
