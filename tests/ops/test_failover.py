@@ -9,6 +9,7 @@ import pytest
 
 from shared.ops.errors import OpsError, Refused, StepFailed
 from shared.ops.failover import PLANNED, UNPLANNED, FailoverRequest
+from shared.ops.waiting import Timeouts
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 
 FAILBACK = FailoverRequest("primary", PLANNED, operation="failback", require_caught_up=True,
@@ -368,3 +369,19 @@ def test_failback_restores_the_deployed_dials_and_opens_both_regions(aws, engine
 def test_an_unknown_mode_is_refused_with_the_choices(aws, engine):
     with pytest.raises(OpsError, match="unknown mode 'sideways'; use planned or unplanned"):
         engine.run(FailoverRequest("secondary", "sideways"))
+
+
+def test_a_switchover_that_does_not_finish_says_to_rerun_unplanned(aws, engine):
+    engine.timeouts = Timeouts(database=20)
+    queue_preflight(aws)
+    aws.cluster(SECONDARY, writer="primary")
+    aws.switchover(SECONDARY, target="secondary")
+    stuck = {"Status": "switching-over", "IsDataLossAllowed": False,
+             "ToDbClusterArn": aws.side("secondary").cluster_arn}
+    for _ in range(6):  # polled every 5 s for the 20 s the step may take
+        aws.cluster(SECONDARY, writer="primary", status="switching-over", failover=stuck)
+
+    with pytest.raises(StepFailed, match=r"step database failed: .*not done after 20 s .*"
+                                         r"re-run with --unplanned to fail over allowing data loss"):
+        engine.run(FailoverRequest("secondary", PLANNED))
+    assert aws.active_region_in(SECONDARY) == PRIMARY
