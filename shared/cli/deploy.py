@@ -19,6 +19,9 @@ from invoke import Context
 from shared import graph
 from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, fail, parse_layers, task
 from shared.contracts import LAYERS
+from shared.ops.errors import OpsError
+from shared.ops.errors import Refused as OpsRefused
+from shared.ops.teardown import before_data_destroy
 from shared.orchestrator.backend import resolve_backend
 from shared.orchestrator.errors import OrchestratorError, Refused
 from shared.orchestrator.outputs import read_outputs
@@ -64,9 +67,11 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
         if action != "preview":
             confirm(f"{label} {', '.join(order)} in environment {env!r} (account {prepared.account})?",
                     env, yes)
-    except Refused as error:
+        if action == "destroy" and "data" in order:
+            before_data_destroy(prepared.settings["data"])
+    except (Refused, OpsRefused) as error:
         raise fail(str(error), code=EXIT_REFUSED) from None
-    except OrchestratorError as error:
+    except (OrchestratorError, OpsError) as error:
         raise fail(str(error)) from None
     print(f"{label} of {env}: {', '.join(order)} (logs in .runs/{env}/)", flush=True)
     with Progress(label, order) as progress:
