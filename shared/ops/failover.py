@@ -149,7 +149,7 @@ class Failover:
                              state.started_at)
         lock.acquire([target.region] if request.mode == UNPLANNED else [target.region, source.region],
                      force=request.force, echo=self._say)
-        moves = Moves(self.topology, self.clients, request, seen, self.prober, self.timeouts, self._say)
+        moves = Moves(self.topology, self.clients, request, seen, self.timeouts, self._say)
         phases = moves.phases()
         total = sum(len(phase) for phase in phases)
         number = 0

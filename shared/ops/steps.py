@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from shared.ops.clients import GA_API_REGION, AwsClients
-from shared.ops.entry import Prober
 from shared.ops.fence import FENCED, OPEN, by_hand, fence_value, set_fence
 from shared.ops.lost_writes import UnplannedRecord, delete_record, read_record, write_record
 from shared.ops.preflight import PLANNED, RERUN_UNPLANNED, UNPLANNED, Assessment
@@ -55,9 +54,10 @@ class Moves:
     clients: AwsClients
     request: FailoverRequest
     seen: Assessment
-    prober: Prober
     timeouts: Timeouts
     echo: Callable[[str], None]
+    _fence_failed: bool = False  # unplanned: the source answered but its fence could not be written
+    _at: str = field(default_factory=utc_now)  # when the unplanned failover happened
     # What each step's check last read; its action works from that instead of reading again.
     _cluster_seen: GlobalClusterState | None = None
     _dials_seen: dict[str, float] = field(default_factory=dict)
@@ -266,5 +266,3 @@ class Moves:
 
         return Step("reopen", f"{name} = {OPEN} in both regions", check, act, self.timeouts.parameter)
 
-    _fence_failed: bool = False
-    _at: str = field(default_factory=utc_now)
