@@ -30,6 +30,8 @@ class RegionalNetworkArgs:
     health_check_path: str
     health_check_interval_seconds: int
     log_retention_days: int
+    # dr:protectData: the private tier outlives a destroy, with the stores kept in it.
+    protect_data: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -41,7 +43,8 @@ def network_args(settings: Settings, role: str) -> RegionalNetworkArgs:
         az_count=settings.az_count, app_port=settings.app_port,
         health_check_path=settings.health_check_path,
         health_check_interval_seconds=settings.health_check_interval_seconds,
-        log_retention_days=settings.log_retention_days, tags=settings.resource_tags)
+        log_retention_days=settings.log_retention_days, protect_data=settings.protect_data,
+        tags=settings.resource_tags)
 
 
 class RegionalNetwork(pulumi.ComponentResource):
@@ -55,6 +58,11 @@ class RegionalNetwork(pulumi.ComponentResource):
         super().__init__("dr:network:RegionalNetwork", name, None, opts)
         self._name, self._args = name, args
         child = pulumi.ResourceOptions(parent=self)
+        # With dr:protectData the data layer keeps its clusters and their subnet groups on
+        # destroy; they live in this VPC's private tier, which must stay for them to be
+        # reachable (and AWS would refuse to delete subnets and groups they still use). The
+        # public tier (IGW, NLB, public subnets) has no store in it and goes.
+        self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect_data)
         region = args.region
 
         # Every zone of the region whatever its state: during an AZ incident AWS still lists
@@ -69,7 +77,7 @@ class RegionalNetwork(pulumi.ComponentResource):
 
         self.vpc = aws.ec2.Vpc(
             f"{name}-vpc", cidr_block=str(args.vpc_cidr), enable_dns_support=True,
-            enable_dns_hostnames=True, region=region, tags=self._tags("vpc"), opts=child)
+            enable_dns_hostnames=True, region=region, tags=self._tags("vpc"), opts=self._kept)
         # Sixteen equal blocks: public subnets take the first, private ones the ninth on, so
         # growing az_count never renumbers an existing subnet.
         blocks = list(args.vpc_cidr.subnets(prefixlen_diff=4))
@@ -92,9 +100,10 @@ class RegionalNetwork(pulumi.ComponentResource):
         # egress later without touching the others.
         for i, subnet in enumerate(self.private_subnets):
             table = aws.ec2.RouteTable(f"{name}-private-rt-{i}", vpc_id=self.vpc.id,
-                                       region=region, tags=self._tags(f"private-{i}"), opts=child)
+                                       region=region, tags=self._tags(f"private-{i}"),
+                                       opts=self._kept)
             aws.ec2.RouteTableAssociation(f"{name}-private-rta-{i}", subnet_id=subnet.id,
-                                          route_table_id=table.id, region=region, opts=child)
+                                          route_table_id=table.id, region=region, opts=self._kept)
             self.private_route_tables.append(table)
 
         self._security_groups()
@@ -118,50 +127,62 @@ class RegionalNetwork(pulumi.ComponentResource):
             availability_zone_id=self.zone_ids[index],
             map_public_ip_on_launch=False, region=self._args.region,
             tags={**self._tags(f"{tier}-{index}"), "Tier": tier},
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=self._kept if tier == "private" else pulumi.ResourceOptions(parent=self))
 
-    def _security_group(self, what: str, description: str) -> aws.ec2.SecurityGroup:
+    def _security_group(self, what: str, description: str,
+                        kept: bool = False) -> aws.ec2.SecurityGroup:
         group = aws.ec2.SecurityGroup(
             f"{self._name}-{what}-sg", vpc_id=self.vpc.id, description=description,
             region=self._args.region, tags=self._tags(what),
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=self._kept if kept else pulumi.ResourceOptions(parent=self))
         return group
 
     def _ingress(self, what: str, group: aws.ec2.SecurityGroup, port: int, description: str,
-                 cidr: str | None = None,
-                 source: aws.ec2.SecurityGroup | None = None) -> None:
+                 cidr: str | None = None, source: aws.ec2.SecurityGroup | None = None,
+                 kept: bool = False) -> None:
         aws.vpc.SecurityGroupIngressRule(
             f"{self._name}-{what}", security_group_id=group.id, ip_protocol="tcp",
             from_port=port, to_port=port, cidr_ipv4=cidr, description=description,
             referenced_security_group_id=source.id if source else None,
-            region=self._args.region, tags=self._tags(what), opts=pulumi.ResourceOptions(parent=self))
+            region=self._args.region, tags=self._tags(what),
+            opts=self._kept if kept else pulumi.ResourceOptions(parent=self))
 
     def _egress(self, what: str, group: aws.ec2.SecurityGroup, description: str,
-                port: int | None = None, cidr: str = "0.0.0.0/0") -> None:
+                port: int | None = None, cidr: str = "0.0.0.0/0", kept: bool = False) -> None:
         aws.vpc.SecurityGroupEgressRule(
             f"{self._name}-{what}", security_group_id=group.id, cidr_ipv4=cidr,
             ip_protocol="tcp" if port else "-1", from_port=port, to_port=port,
             description=description, region=self._args.region, tags=self._tags(what),
-            opts=pulumi.ResourceOptions(parent=self))
+            opts=self._kept if kept else pulumi.ResourceOptions(parent=self))
 
     def _security_groups(self) -> None:
         args, vpc_cidr = self._args, str(self._args.vpc_cidr)
         self.nlb_sg = self._security_group("nlb", "Public entry: the NLB listener")
-        self.app_sg = self._security_group("app", "Application: ALB and Lambda functions")
-        self.db_sg = self._security_group("db", "Database: reachable from the application only")
-        self.endpoint_sg = self._security_group("vpce", "Interface endpoints: HTTPS from VPC")
+        # Kept with the private tier: the database group and the application group its rule
+        # names (a group another group's rule references cannot be deleted), the endpoints'.
+        self.app_sg = self._security_group("app", "Application: ALB and Lambda functions",
+                                           kept=True)
+        self.db_sg = self._security_group("db", "Database: reachable from the application only",
+                                          kept=True)
+        self.endpoint_sg = self._security_group("vpce", "Interface endpoints: HTTPS from VPC",
+                                                kept=True)
         # The listener port is the one world-open port: Global Accelerator preserves client IPs
         # and Route 53 health checkers probe from the internet.
         self._ingress("nlb-in", self.nlb_sg, args.app_port, "Clients and health checkers",
                       cidr="0.0.0.0/0")
         self._egress("nlb-out", self.nlb_sg, "To the ALB", port=args.app_port, cidr=vpc_cidr)
         self._ingress("app-in", self.app_sg, args.app_port, "From the NLB", source=self.nlb_sg)
-        self._egress("app-out", self.app_sg, "AWS APIs via endpoints, database, Lambda")
-        self._ingress("db-in", self.db_sg, DB_PORT, "From the application", source=self.app_sg)
-        self._ingress("vpce-in", self.endpoint_sg, 443, "HTTPS from the VPC", cidr=vpc_cidr)
+        self._egress("app-out", self.app_sg, "AWS APIs via endpoints, database, Lambda",
+                     kept=True)
+        self._ingress("db-in", self.db_sg, DB_PORT, "From the application", source=self.app_sg,
+                      kept=True)
+        self._ingress("vpce-in", self.endpoint_sg, 443, "HTTPS from the VPC", cidr=vpc_cidr,
+                      kept=True)
 
     def _endpoints(self) -> None:
-        region, child = self._args.region, pulumi.ResourceOptions(parent=self)
+        # Kept with the private tier: without NAT they are its only way to KMS and Secrets
+        # Manager, which reading a kept cluster needs.
+        region, child = self._args.region, self._kept
         for service in GATEWAY_ENDPOINTS:
             aws.ec2.VpcEndpoint(
                 f"{self._name}-{service}-endpoint", vpc_id=self.vpc.id,

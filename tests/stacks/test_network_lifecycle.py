@@ -63,3 +63,30 @@ def test_a_new_app_port_names_a_new_target_group_so_it_can_replace_the_old_one()
     assert all(len(name) <= 32 for name in names.values())
     # The longest: the largest port, the longest environment name, a long region code.
     assert len(lb_name("t65535", "a" * MAX_ENVIRONMENT_LENGTH, "ap-southeast-2")) <= 32
+
+
+# The private tier a kept Aurora cluster (and its subnet group) lives in and is read through.
+KEPT = {"aws:ec2/vpc:Vpc", "aws:ec2/routeTable:RouteTable", "aws:ec2/vpcEndpoint:VpcEndpoint",
+        "aws:ec2/routeTableAssociation:RouteTableAssociation", "aws:ec2/securityGroup:SecurityGroup",
+        "aws:ec2/subnet:Subnet", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"}
+
+
+def kept(plan, layer):
+    return {r["name"].removeprefix(f"{layer}-") for r in resources(plan, layer) if r["retain_on_delete"]}
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_a_protected_destroy_keeps_the_private_tier_the_kept_stores_live_in(prod_plan, layer):
+    names = kept(prod_plan, layer)
+    assert {"vpc", "private-0", "private-1", "private-rt-0", "private-rta-1", "db-sg", "db-in",
+            "app-sg", "vpce-sg", "vpce-in", "kms-endpoint", "secretsmanager-endpoint",
+            "s3-endpoint"} <= names
+    # The public tier has no store: it goes, and with it what references its groups.
+    assert not names & {"public-0", "public-1", "igw", "nlb", "nlb-sg", "app-in", "tg", "listener"}
+    assert {r["type"] for r in resources(prod_plan, layer) if r["retain_on_delete"]} <= KEPT
+
+
+def test_a_dev_destroy_keeps_nothing(dev_plan):
+    for layer in LAYERS:
+        assert kept(dev_plan, layer) == set()
