@@ -7,6 +7,8 @@ from typing import Any
 
 import pulumi
 
+from shared.components.contract_mirror import ContractMirror, ContractMirrorArgs
+from shared.config import current_settings
 from shared.contracts import ContractError, contract
 
 _REFERENCES: dict[str, pulumi.StackReference] = {}
@@ -18,7 +20,12 @@ def reset_references() -> None:
 
 
 def export_outputs(layer: str, values: Mapping[str, pulumi.Input[Any]]) -> None:
-    """Export exactly the outputs `layer` declares; secrets are exported as secrets."""
+    """Export exactly the outputs `layer` declares; secrets are exported as secrets.
+
+    The same values are mirrored into SSM Parameter Store in both DR regions
+    (`/dr/<env>/contract/<layer>/<output>`, shared/contracts/mirror.py), which is what the DR
+    operations and `invoke outputs --from-region` read when Pulumi or a region is unavailable.
+    """
     spec = contract(layer)
     declared = set(spec.output_names)
     missing, extra = declared - set(values), set(values) - declared
@@ -30,6 +37,9 @@ def export_outputs(layer: str, values: Mapping[str, pulumi.Input[Any]]) -> None:
     for output in spec.outputs:
         value = values[output.name]
         pulumi.export(output.name, pulumi.Output.secret(value) if output.secret else value)
+    settings = current_settings()
+    ContractMirror(f"{layer}-contract", ContractMirrorArgs(
+        settings.environment, spec, values, settings.regions, settings.resource_tags))
 
 
 def fix_command(producer: str, environment: str) -> str:

@@ -69,3 +69,28 @@ def copy_repository(destination: Path) -> Path:
 def invoke_in(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "invoke", *args], cwd=root, capture_output=True,
                           text=True, check=False, timeout=300)
+
+
+def mirror_parameters(plan: Plan) -> list[dict[str, Any]]:
+    """The contract mirror as the plan writes it: each parameter's region and PutParameter fields."""
+    from shared.contracts.mirror import contract_prefix
+
+    prefix = contract_prefix(plan.environment)
+    return [
+        {"Region": r["region"], "Name": r["inputs"]["name"], "Type": r["inputs"]["type"],
+         "Value": r["inputs"].get("insecureValue", r["inputs"].get("value")), "Tier": r["inputs"]["tier"]}
+        for run in plan.runs for r in run.resources
+        if r["type"] == "aws:ssm/parameter:Parameter" and r["inputs"]["name"].startswith(prefix)
+    ]
+
+
+def publish_mirror(plan: Plan, ssm_in: Any, regions: tuple[str, ...] | None = None) -> int:
+    """PutParameter every mirror parameter of `plan` through `ssm_in(region)` (e.g. moto-backed
+    clients), in `regions` only when given; returns how many were written."""
+    written = 0
+    for parameter in mirror_parameters(plan):
+        region = parameter.pop("Region")
+        if regions is None or region in regions:
+            ssm_in(region).put_parameter(**parameter, Overwrite=True)
+            written += 1
+    return written

@@ -139,14 +139,28 @@ def destroy(c: Context, layer: str, env: str = "dev", yes: bool = False, allow_d
 
 @task(help={"env": COMMON["env"], "backend": COMMON["backend"],
             "layer": "only these layers (comma-separated); default every deployed layer",
-            "format": "json (default) or env (LAYER_KEY='value' lines for a shell or .env file)"})
-def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json", backend: str = "") -> None:
+            "format": "json (default) or env (LAYER_KEY='value' lines for a shell or .env file)",
+            "from_region": "read the contract mirror in SSM of this DR region instead of Pulumi "
+                           "(no Pulumi CLI, state or passphrase; AWS credentials for that region)"})
+def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json", backend: str = "",
+            from_region: str = "") -> None:
     """Print deployed layers' outputs: what application teams read outside Pulumi."""
     if format not in ("json", "env"):
         raise fail(f"--format must be json or env, not {format!r}")
     chosen = parse_layers(layer)
-    values: dict[str, dict[str, Any]] = {}
-    missing: list[str] = []
+    if from_region:
+        values = _mirrored(env, from_region, chosen)
+        missing = [name for name in chosen or list(LAYERS) if name not in values]
+        if chosen and missing:
+            raise fail(f"layer {missing[0]} has no contract mirror in {from_region} ({env}): "
+                       f"run `invoke up --layer {missing[0]} --env {env}`")
+        if not values:
+            raise fail(f"no contract mirror of {env} in {from_region}: deploy with `invoke deploy-all "
+                       f"--env {env}`, which writes it in both DR regions")
+        _print_outputs(values, missing, env, format, single=len(chosen) == 1)
+        return
+    values = {}
+    missing = []
     try:
         cli = PulumiCli(resolve_backend(backend or None))
         for name in chosen or list(LAYERS):
@@ -162,11 +176,28 @@ def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json",
                 missing.append(name)
     except OrchestratorError as error:
         raise fail(str(error)) from None
+    _print_outputs(values, missing, env, format, single=len(chosen) == 1)
+
+
+def _mirrored(env: str, region: str, layers: list[str]) -> dict[str, dict[str, Any]]:
+    from shared.ops.clients import AwsClients
+    from shared.ops.errors import OpsError
+    from shared.ops.mirror import mirrored_outputs
+    from shared.settings import SettingsError
+
+    try:
+        return mirrored_outputs(env, region, layers, AwsClients())
+    except (OpsError, SettingsError) as error:
+        raise fail(str(error)) from None
+
+
+def _print_outputs(values: dict[str, dict[str, Any]], missing: list[str], env: str, format: str,
+                   single: bool) -> None:
     if not values:
         raise fail(f"nothing is deployed in {env}: run `invoke deploy-all --env {env}`")
     if missing:
         print(f"not deployed in {env}: {', '.join(missing)}", file=sys.stderr)
-    print(render_outputs(values, format, single=len(chosen) == 1))
+    print(render_outputs(values, format, single=single))
 
 
 def render_outputs(values: dict[str, dict[str, Any]], format: str, single: bool = False) -> str:

@@ -1,7 +1,9 @@
 """`invoke status`, `failover`, `failback`, `drill`: operating the deployed DR setup (boto3).
 
-The identifiers come from the deployed stacks' outputs (shared.orchestrator.outputs); the work
-is in shared/ops, which these tasks only wire to the command line.
+The identifiers come from the contract mirror in SSM of the region named with --region, else of
+the first DR region that answers, and only failing both from the Pulumi stack outputs
+(shared/ops/topology.py); the work is in shared/ops, which these tasks only wire to the
+command line.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ T = TypeVar("T")
 
 _HELP = {
     "env": "environment (the Pulumi stack name), e.g. dev or prod",
-    "backend": "Pulumi backend URL holding the stacks (default: PULUMI_BACKEND_URL or .pulumi-state/)",
+    "backend": "Pulumi backend URL holding the stacks (default: PULUMI_BACKEND_URL or .pulumi-state/); "
+               "read only when neither region has the contract mirror",
+    "region": "DR region whose contract mirror (SSM) names the deployed resources; default: the "
+              "profile's region, then the other DR region",
 }
 _MOVE_HELP = {
     **_HELP,
@@ -55,14 +60,15 @@ def _clients() -> AwsClients:
     return RUNTIME.clients() if RUNTIME.clients else AwsClients()
 
 
-def _topology(env: str, backend: str) -> DrTopology:
+def _topology(env: str, backend: str, region: str = "") -> DrTopology:
     from shared.ops.errors import OpsError
     from shared.ops.topology import load_topology
     from shared.settings import SettingsError
 
-    load = RUNTIME.topology or load_topology
     try:
-        return load(env, backend or None)
+        if RUNTIME.topology:
+            return RUNTIME.topology(env, backend or None)
+        return load_topology(env, region or None, clients=_clients(), backend=backend or None)
     except SettingsError as error:
         raise fail(str(error)) from None
     except OpsError as error:
@@ -117,7 +123,7 @@ def _confirmation(env: str, yes: bool) -> Callable[[FailoverRequest, Assessment]
 
 
 @task(help={**_HELP, "format": "text (default) or json"})
-def status(c: Context, env: str = "dev", format: str = "text", backend: str = "") -> None:
+def status(c: Context, env: str = "dev", format: str = "text", backend: str = "", region: str = "") -> None:
     """Which region serves, and is the standby ready? One screen, or JSON for scripts.
 
     Shows the active-region parameter and write fence in both regions, each region's entry
@@ -129,7 +135,7 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
 
     if format not in ("text", "json"):
         raise fail(f"--format must be text or json, not {format!r}")
-    topology = _topology(env, backend)
+    topology = _topology(env, backend, region)
     result = _run(lambda: collect_status(topology, _clients(), **RUNTIME.status))
     print(result.formatted(format))
 
@@ -138,7 +144,7 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
             "planned": "Aurora switchover without data loss (default; both regions must answer)",
             "unplanned": "Aurora failover ALLOWING DATA LOSS, for when the serving region is gone"})
 def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, unplanned: bool = False,
-             yes: bool = False, force: bool = False, backend: str = "") -> None:
+             yes: bool = False, force: bool = False, backend: str = "", region: str = "") -> None:
     """Fail over to one region: write fence, Aurora writer, traffic dials, active-region flag; timed.
 
     --unplanned needs only the target region: no call to the lost region or to Route 53's API.
@@ -153,7 +159,7 @@ def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, 
     if planned and unplanned:
         raise fail("--planned and --unplanned exclude each other; pick one")
     mode = UNPLANNED if unplanned else PLANNED
-    topology = _topology(env, backend)
+    topology = _topology(env, backend, region)
     _, engine = _engine(topology)
     _run(lambda: engine.run(FailoverRequest(to, mode, force=force), confirm=_confirmation(env, yes)))
 
@@ -164,7 +170,7 @@ _ACK_HELP = ("after an unplanned failover: the rds:unplanned-global-failover-* s
 
 @task(help={**_MOVE_HELP, "ack_snapshot": _ACK_HELP})
 def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = False, backend: str = "",
-             ack_snapshot: str = "") -> None:
+             ack_snapshot: str = "", region: str = "") -> None:
     """Return to the primary once it is healthy and caught up; restores the deployed dials and fences.
 
     A planned switchover, refused unless the primary's replication lag is within
@@ -173,7 +179,7 @@ def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = Fals
     """
     from shared.ops.failover import PLANNED, FailoverRequest
 
-    topology = _topology(env, backend)
+    topology = _topology(env, backend, region)
     _, engine = _engine(topology)
     _run(lambda: engine.run(FailoverRequest("primary", PLANNED, force=force, operation="failback",
                                             require_caught_up=True, restore_deployed_dials=True,
@@ -182,7 +188,7 @@ def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = Fals
 
 
 @task(help={**_HELP, "yes": "required on a protected environment (dr:protectData)"})
-def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "") -> None:
+def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", region: str = "") -> None:
     """Rehearse failover and failback; writes a report with the measured recovery time.
 
     Planned failover to the secondary, verification, failback; the report (Markdown and JSON
@@ -190,7 +196,7 @@ def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "") ->
     """
     from shared.ops.drill import run_drill
 
-    topology = _topology(env, backend)
+    topology = _topology(env, backend, region)
     clients, engine = _engine(topology)
     report = _run(lambda: run_drill(topology, clients, engine, yes=yes))
     if report.outcome != "passed":

@@ -5,6 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+# The declared value types of outputs. They decide how the contract mirror in SSM encodes a
+# value (shared/contracts/mirror.py), so a reader without Pulumi decodes it without guessing.
+STRING, NUMBER, LIST, MAP = "string", "number", "list", "map"
+TYPES = (STRING, NUMBER, LIST, MAP)
+# Row markers: an output that may be null (a feature left unconfigured), a secret output.
+NULLABLE, SECRET = "nullable", "secret"
+
 
 @dataclass(frozen=True)
 class OutputSpec:
@@ -13,6 +20,16 @@ class OutputSpec:
     name: str
     description: str
     secret: bool = False
+    type: str = STRING
+    nullable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in TYPES:
+            raise ValueError(f"output {self.name}: type must be one of {', '.join(TYPES)}")
+
+    @property
+    def type_label(self) -> str:
+        return f"{self.type} or null" if self.nullable else self.type
 
 
 @dataclass(frozen=True)
@@ -38,5 +55,14 @@ class LayerContract:
         raise KeyError(name)
 
 
-def outputs(*rows: tuple[str, str] | tuple[str, str, bool]) -> tuple[OutputSpec, ...]:
-    return tuple(OutputSpec(*row) for row in rows)
+def outputs(*rows: tuple[str, ...]) -> tuple[OutputSpec, ...]:
+    """Rows of `(name, description, *markers)`: a type from TYPES (default string), NULLABLE, SECRET."""
+    specs = []
+    for name, description, *markers in rows:
+        unknown = set(markers) - {*TYPES, NULLABLE, SECRET}
+        if unknown:
+            raise ValueError(f"output {name}: unknown markers {sorted(unknown)}")
+        kind = next((m for m in markers if m in TYPES), STRING)
+        specs.append(OutputSpec(name, description, secret=SECRET in markers, type=kind,
+                                nullable=NULLABLE in markers))
+    return tuple(specs)

@@ -1,6 +1,6 @@
 """compute: Lambda in both regions, NLB -> ALB -> Lambda, API Gateway, EventBridge."""
 
-from shared.contracts.base import LayerContract, outputs
+from shared.contracts.base import MAP, NULLABLE, LayerContract, outputs
 
 _NETWORK_KEYS = (
     "region", "vpc_id", "public_subnet_ids", "private_subnet_ids", "app_security_group_id",
@@ -12,10 +12,10 @@ COMPUTE = LayerContract(
     description="Lambda functions, the NLB-to-ALB application path, API Gateway with optional "
     "custom domains, EventBridge buses and Global Endpoint, parameter replication",
     outputs=outputs(
-        ("primary_function_arns", "Map of function role (health, api, ...) to ARN, primary"),
-        ("secondary_function_arns", "Map of function role (health, api, ...) to ARN, secondary"),
-        ("primary_function_names", "Map of function role to function name, primary region"),
-        ("secondary_function_names", "Map of function role to function name, secondary region"),
+        ("primary_function_arns", "Map of function role (health, api, ...) to ARN, primary", MAP),
+        ("secondary_function_arns", "Map of function role (health, api, ...) to ARN, secondary", MAP),
+        ("primary_function_names", "Map of function role to function name, primary region", MAP),
+        ("secondary_function_names", "Map of function role to function name, secondary region", MAP),
         ("primary_alb_arn", "ARN of the internal ALB behind the primary NLB"),
         ("primary_alb_dns_name", "DNS name of the primary ALB"),
         ("secondary_alb_arn", "ARN of the internal ALB behind the secondary NLB"),
@@ -27,10 +27,10 @@ COMPUTE = LayerContract(
         ("api_stage_name", "Name of the deployed stage of both REST APIs"),
         ("primary_api_url", "Invoke URL of the primary REST API's prod stage"),
         ("secondary_api_url", "Invoke URL of the secondary REST API's prod stage"),
-        ("primary_custom_domain", "Custom domain of the primary API, or null"),
-        ("primary_custom_domain_target", "Regional target DNS name for the primary domain, or null"),
-        ("secondary_custom_domain", "Custom domain of the secondary API, or null"),
-        ("secondary_custom_domain_target", "Regional target DNS name for the secondary, or null"),
+        ("primary_custom_domain", "Custom domain of the primary API, or null", NULLABLE),
+        ("primary_custom_domain_target", "Regional target DNS name for the primary, or null", NULLABLE),
+        ("secondary_custom_domain", "Custom domain of the secondary API, or null", NULLABLE),
+        ("secondary_custom_domain_target", "Regional target DNS name for the secondary, or null", NULLABLE),
         ("event_bus_name", "Name of the custom event bus (the same in both regions)"),
         ("primary_event_bus_arn", "ARN of the primary event bus"),
         ("secondary_event_bus_arn", "ARN of the secondary event bus"),

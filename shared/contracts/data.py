@@ -1,6 +1,6 @@
 """data: keys, replicated buckets, the global table, the global database, backups, parameters."""
 
-from shared.contracts.base import LayerContract, outputs
+from shared.contracts.base import NUMBER, LayerContract, outputs
 
 _NETWORK_KEYS = (
     "region", "vpc_cidr", "private_subnet_ids", "app_security_group_id",
@@ -25,7 +25,7 @@ DATA = LayerContract(
         ("secondary_cluster_arn", "ARN of the secondary Aurora cluster"),
         ("secondary_cluster_endpoint", "Writer endpoint of the secondary cluster (after promotion)"),
         ("secondary_cluster_reader_endpoint", "Reader endpoint of the secondary Aurora cluster"),
-        ("db_port", "TCP port of the database"),
+        ("db_port", "TCP port of the database", NUMBER),
         ("db_name", "Name of the application database"),
         ("db_secret_arn", "ARN of the Secrets Manager secret holding the master credentials"),
         ("table_name", "Name of the DynamoDB global table"),

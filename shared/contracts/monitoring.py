@@ -1,6 +1,6 @@
 """monitoring: SNS per region, alarms on every failure and replication path, dashboards."""
 
-from shared.contracts.base import LayerContract, outputs
+from shared.contracts.base import LIST, LayerContract, outputs
 
 _NETWORK_KEYS = ("nlb_arn", "nlb_target_group_arn")
 
@@ -21,11 +21,11 @@ MONITORING = LayerContract(
         ("secondary_topic_arn", "ARN of the alerts SNS topic in the secondary region"),
         ("health_check_topic_arn", "ARN of the topic the Route 53 health-check alarms notify "
                                    "(us-east-1, the only region with Route 53 metrics)"),
-        ("alarm_names", "Names of every CloudWatch metric alarm"),
+        ("alarm_names", "Names of every CloudWatch metric alarm", LIST),
         ("primary_region_impaired_alarm_name", "Composite alarm: users hurt in the primary"),
         ("secondary_region_impaired_alarm_name", "Composite alarm: users hurt in the secondary"),
-        ("dashboard_names", "Names of the dashboards (primary, secondary, global)"),
-        ("dashboard_urls", "CloudWatch console URLs of the dashboards"),
+        ("dashboard_names", "Names of the dashboards (primary, secondary, global)", LIST),
+        ("dashboard_urls", "CloudWatch console URLs of the dashboards", LIST),
     ),
     consumes={
         "network-primary": _NETWORK_KEYS,

@@ -36,6 +36,12 @@ class AwsClients:
                                                           config=config or self._config)
             return self._clients[key]
 
+    @property
+    def profile_region(self) -> str | None:
+        """The region the credentials' profile (or AWS_REGION) names, if any."""
+        region: str | None = self._session.region_name
+        return region
+
     def use(self, service: str, region: str, client: Any) -> None:
         """Hand in a ready client (a test's Stubber-wrapped one) for `service` in `region`."""
         self._clients[(service, region)] = client

@@ -1,17 +1,22 @@
-"""The deployed identifiers the DR operations act on, built from the layers' stack outputs."""
+"""The deployed identifiers the DR operations act on: the layers' outputs, from the contract mirror
+in SSM (either region) or, failing that, from Pulumi."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from shared.components.parameters import WRITES_ENABLED, regional_prefix
+from shared.contracts.mirror import MirrorValueError
+from shared.ops.clients import AwsClients
 from shared.ops.errors import OpsError
+from shared.ops.mirror import read_mirror
 
 ROLES = ("primary", "secondary")
 # The stacks whose outputs name what failover touches, by layer.
 SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data")
+PULUMI_SOURCE = "Pulumi stack outputs"
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class DrTopology:
     accelerator_arn: str
     replication_lag_limit_seconds: int
     protect_data: bool
+    source: str = PULUMI_SOURCE  # where the identifiers were read, for the reports
 
     @property
     def regions(self) -> tuple[RegionTopology, RegionTopology]:
@@ -77,17 +83,25 @@ class DrTopology:
         return self.regional_prefix + "operations/unplanned-failover"
 
 
+class MissingOutput(OpsError):
+    """A layer's outputs lack a key the topology needs (the layer, or that output, is not deployed)."""
+
+    def __init__(self, layer: str, key: str, environment: str) -> None:
+        super().__init__(f"stack {layer}/{environment} has no output {key!r}; deploy it first "
+                         f"(invoke deploy-all --env {environment})")
+        self.layer, self.key = layer, key
+
+
 def _require(outputs: Mapping[str, Mapping[str, Any]], layer: str, key: str, environment: str) -> Any:
     value = (outputs.get(layer) or {}).get(key)
     if value in (None, ""):
-        raise OpsError(f"stack {layer}/{environment} has no output {key!r}; deploy it first "
-                       f"(invoke deploy-all --env {environment})")
+        raise MissingOutput(layer, key, environment)
     return value
 
 
 def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, Any]], *,
                           replication_lag_limit_seconds: int, protect_data: bool,
-                          health_path: str = "/health") -> DrTopology:
+                          health_path: str = "/health", source: str = PULUMI_SOURCE) -> DrTopology:
     """`outputs` maps each layer of SOURCE_LAYERS to its `pulumi stack output --json`."""
 
     def get(layer: str, key: str) -> Any:
@@ -119,22 +133,61 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         accelerator_arn=str(get("global-traffic", "accelerator_arn")),
         replication_lag_limit_seconds=replication_lag_limit_seconds,
         protect_data=protect_data,
+        source=source,
     )
 
 
-def load_topology(environment: str, backend: str | None = None) -> DrTopology:
-    """The deployed topology of `environment`, read through the orchestrator's output helper."""
+def mirror_regions(dr_regions: Sequence[str], named: str | None, profile_region: str | None) -> list[str]:
+    """The regions whose mirror to read, in order: the one named, else both DR regions with the
+    profile's own region first (the runbook's break-glass profile names the surviving region,
+    so the lost one's connection timeouts are not paid before it)."""
+    if named:
+        if named not in dr_regions:
+            raise OpsError(f"--region {named} holds no contract mirror: choose one of the DR regions "
+                           f"({', '.join(dr_regions)})")
+        return [named]
+    return sorted(dr_regions, key=lambda region: region != profile_region)
+
+
+def load_topology(environment: str, region: str | None = None, *, clients: AwsClients | None = None,
+                  backend: str | None = None) -> DrTopology:
+    """The deployed topology of `environment`, without Pulumi when possible.
+
+    Reads the contract mirror (`/dr/<env>/contract/...`, shared/contracts/mirror.py) from
+    `region`, or else from the first DR region that answers with every output the topology
+    needs; `DrTopology.source` says which. Only when no region read has it (unreachable,
+    denied, or not deployed with the mirror) does it read `pulumi stack output` (`backend`).
+
+    Raises SettingsError when the environment's settings are invalid, and OpsError (one line,
+    naming what to do) when `region` is not a DR region, or when neither a mirror nor the
+    Pulumi outputs can be read.
+    """
     from shared.config import layer_settings
+    from shared.ops.probes import AWS_ERRORS, one_line  # probes reads DrTopology from here
     from shared.orchestrator.errors import OrchestratorError
     from shared.orchestrator.outputs import stack_outputs
 
     settings = layer_settings("data", environment)  # the layer that holds the stores
+    clients = clients or AwsClients()
+
+    def build(outputs: Mapping[str, Mapping[str, Any]], source: str) -> DrTopology:
+        return topology_from_outputs(
+            environment, outputs, replication_lag_limit_seconds=settings.replication_lag_alarm_seconds,
+            protect_data=settings.protect_data, health_path=settings.health_check_path, source=source)
+
+    misses = []
+    for name in mirror_regions(settings.regions, region, clients.profile_region):
+        try:
+            mirrored = read_mirror(clients.ssm(name), environment, SOURCE_LAYERS)
+            return build(mirrored, f"the contract mirror in {name}")
+        except MissingOutput as missing:
+            misses.append(f"{name} lacks {missing.layer}.{missing.key}" if mirrored else f"{name} has none")
+        except (*AWS_ERRORS, MirrorValueError) as error:
+            misses.append(f"{name} unreadable: {one_line(error)}")
     try:
         outputs = {layer: stack_outputs(layer, environment, backend=backend) for layer in SOURCE_LAYERS}
     except OrchestratorError as error:
-        raise OpsError(str(error)) from None
-    return topology_from_outputs(
-        environment, outputs,
-        replication_lag_limit_seconds=settings.replication_lag_alarm_seconds,
-        protect_data=settings.protect_data, health_path=settings.health_check_path,
-    )
+        raise OpsError(f"no contract mirror of {environment} ({'; '.join(misses)}) and no Pulumi outputs "
+                       f"({error}); deploy with `invoke deploy-all --env {environment}`, which writes the "
+                       "mirror, or name the region that has it with --region") from None
+    return build(outputs, PULUMI_SOURCE)

@@ -1,0 +1,69 @@
+"""ContractMirror: a layer's published outputs as SSM parameters in both DR regions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from shared.contracts import LayerContract, OutputSpec
+from shared.contracts.mirror import encode, is_raw, parameter_name
+
+# The network layers deploy before the data layer's keys exist, and the mirror must stay
+# readable to break-glass credentials when any layer's key is gone: SecureStrings use the
+# AWS-managed Parameter Store key, which every region has and which needs no key-policy grant.
+SECURE_STRING_KEY = "alias/aws/ssm"
+
+
+@dataclass
+class ContractMirrorArgs:
+    environment: str
+    contract: LayerContract
+    values: Mapping[str, pulumi.Input[Any]]  # output name -> the exported value
+    regions: Sequence[str]
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+class ContractMirror(pulumi.ComponentResource):
+    """Owns one standard-tier parameter per declared output in each region, so the DR tools and
+    app teams read the deployed contract from the surviving region without Pulumi.
+
+    Parameters are written only when a value changes (a redeploy with the same outputs makes no
+    PutParameter call), which keeps a deploy's burst well under Parameter Store's shared
+    per-region throughput; the AWS provider retries a throttled write. Destroying the layer
+    deletes its mirror in every environment, prod included: the mirror describes a deployed
+    stack, holds no data, and a stale mirror would point failover at resources that are gone.
+    """
+
+    def __init__(self, name: str, args: ContractMirrorArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dr:contract:ContractMirror", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        layer = args.contract.name
+        self.parameters: dict[tuple[str, str], aws.ssm.Parameter] = {}
+        for region in args.regions:
+            for spec in args.contract.outputs:
+                text = _encoded(spec, args.values[spec.name])
+                encoding = "text" if is_raw(spec) else "JSON"
+                self.parameters[(region, spec.name)] = aws.ssm.Parameter(
+                    f"{name}-{region}-{spec.name}",
+                    name=parameter_name(args.environment, layer, spec.name),
+                    description=f"{layer} output ({spec.type_label}, stored as {encoding}): "
+                                f"{spec.description}",
+                    type="SecureString" if spec.secret else "String",
+                    # pulumi-aws treats `value` as secret whatever the type: plain outputs go in
+                    # `insecure_value` so plans and diffs show them.
+                    value=text if spec.secret else None,
+                    insecure_value=None if spec.secret else text,
+                    key_id=SECURE_STRING_KEY if spec.secret else None,
+                    tier="Standard", region=region, tags={**args.tags, "dr:layer": layer},
+                    opts=child)
+        self.register_outputs({})
+
+
+def _encoded(spec: OutputSpec, value: pulumi.Input[Any]) -> pulumi.Output[str]:
+    text = pulumi.Output.from_input(value).apply(lambda resolved: encode(spec, resolved))
+    return pulumi.Output.secret(text) if spec.secret else text

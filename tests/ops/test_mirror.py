@@ -1,0 +1,182 @@
+"""Reading the deployed topology from the contract mirror in SSM, without Pulumi, from whichever
+DR region answers; the Pulumi outputs only when neither region has it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from invoke import Context
+from invoke.exceptions import Exit
+from moto import mock_aws
+
+from shared.cli.deploy import outputs as cli_outputs
+from shared.contracts import LAYERS
+from shared.ops.clients import AwsClients
+from shared.ops.errors import OpsError
+from shared.ops.mirror import read_mirror
+from shared.ops.topology import PULUMI_SOURCE, SOURCE_LAYERS, load_topology, topology_from_outputs
+from tests.orchestrator.standin_pulumi import install
+from tests.support import outputs, plan_of, publish_mirror
+
+PRIMARY, SECONDARY = "us-east-1", "us-east-2"
+
+
+@pytest.fixture
+def account(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_REGION", "PULUMI_BACKEND_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", PRIMARY)
+    with mock_aws():
+        yield
+
+
+def clients() -> AwsClients:
+    return AwsClients(config=None)
+
+
+def deployed(*regions: str) -> AwsClients:
+    """The account after a deploy that wrote the mirror in `regions` (the plan's own parameters)."""
+    emulated = clients()
+    assert publish_mirror(plan_of("dev"), emulated.ssm, regions) > 0
+    return emulated
+
+
+def expected_topology(source: str):
+    plan = plan_of("dev")
+    return topology_from_outputs("dev", {layer: outputs(plan, layer) for layer in SOURCE_LAYERS},
+                                 replication_lag_limit_seconds=60, protect_data=False, source=source)
+
+
+def test_the_mirror_reads_back_as_every_layers_exported_outputs(account):
+    emulated = deployed(PRIMARY, SECONDARY)
+    plan = plan_of("dev")
+    for region in (PRIMARY, SECONDARY):
+        assert read_mirror(emulated.ssm(region), "dev") == {layer: outputs(plan, layer) for layer in LAYERS}
+
+
+def test_with_the_primary_region_gone_and_no_pulumi_the_secondary_serves_the_topology(
+        account, outage, no_pulumi):
+    emulated = deployed(PRIMARY, SECONDARY)
+    outage.take_down(PRIMARY)
+    topology = load_topology("dev", clients=emulated)
+    assert topology == expected_topology(f"the contract mirror in {SECONDARY}")
+    assert outage.refused_in(PRIMARY)  # the profile names us-east-1: tried first, and it is gone
+
+
+def test_a_profile_in_the_surviving_region_never_calls_the_lost_one(account, outage, monkeypatch):
+    monkeypatch.setenv("AWS_DEFAULT_REGION", SECONDARY)
+    emulated = deployed(PRIMARY, SECONDARY)
+    outage.take_down(PRIMARY)
+    assert load_topology("dev", clients=emulated).source == f"the contract mirror in {SECONDARY}"
+    assert outage.refused == []
+
+
+def test_a_named_region_is_the_only_one_read(account, outage):
+    emulated = deployed(SECONDARY)  # a primary mirror would win if the primary were read
+    outage.take_down(PRIMARY)
+    assert load_topology("dev", SECONDARY, clients=emulated).source == f"the contract mirror in {SECONDARY}"
+    assert outage.refused == []
+
+
+def test_a_region_without_the_whole_mirror_is_passed_over(account):
+    emulated = deployed(SECONDARY)
+    # us-east-1 answers but holds only the network layers (a first deploy stopped half-way)
+    plan = plan_of("dev")
+    for layer in ("network-primary", "network-secondary"):
+        for parameter in plan.layer(layer).resources:
+            if parameter["type"] == "aws:ssm/parameter:Parameter" and parameter["region"] == PRIMARY:
+                emulated.ssm(PRIMARY).put_parameter(Name=parameter["inputs"]["name"], Type="String",
+                                                    Value=parameter["inputs"]["insecureValue"])
+    assert read_mirror(emulated.ssm(PRIMARY), "dev").keys() == {"network-primary", "network-secondary"}
+    assert load_topology("dev", clients=emulated) == expected_topology(f"the contract mirror in {SECONDARY}")
+
+
+def test_a_region_that_is_not_a_dr_region_is_refused(account):
+    with pytest.raises(OpsError, match=r"^--region eu-west-1 holds no contract mirror: choose one of the "
+                                       r"DR regions \(us-east-1, us-east-2\)$"):
+        load_topology("dev", "eu-west-1", clients=clients())
+
+
+@pytest.fixture
+def pulumi_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stand-in `pulumi` whose stacks hold the outputs the plan's layers export."""
+    install(tmp_path / "bin")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
+    monkeypatch.setenv("STANDIN_RECORD", str(tmp_path / "calls.jsonl"))
+    monkeypatch.setenv("STANDIN_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse battery staple")
+    plan = plan_of("dev")
+    for layer in SOURCE_LAYERS:
+        stack = tmp_path / "state" / layer / "dev.json"
+        stack.parent.mkdir(parents=True)
+        stack.write_text(json.dumps(outputs(plan, layer)))
+
+
+def test_with_no_mirror_in_either_region_the_pulumi_outputs_are_read(account, pulumi_state, tmp_path):
+    topology = load_topology("dev", clients=clients(), backend=f"file://{tmp_path / 'backend'}")
+    assert topology == expected_topology(PULUMI_SOURCE)
+
+
+def test_no_mirror_and_no_pulumi_is_one_line_naming_what_to_do(account, outage, no_pulumi, monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "set, so the missing CLI is what stops Pulumi")
+    outage.take_down(PRIMARY)
+    with pytest.raises(OpsError) as raised:
+        load_topology("dev", clients=clients())
+    message = str(raised.value)
+    assert "\n" not in message
+    assert message.startswith("no contract mirror of dev (us-east-1 unreadable: Could not connect to the "
+                              "endpoint URL")
+    assert "; us-east-2 has none) and no Pulumi outputs (" in message
+    assert "the pulumi CLI is not on PATH" in message
+    assert message.endswith("deploy with `invoke deploy-all --env dev`, which writes the mirror, or name "
+                            "the region that has it with --region")
+
+
+# --- invoke outputs --from-region: the app teams' view, without Pulumi ---
+
+
+def test_outputs_from_the_surviving_region_are_every_layers_exports(account, outage, no_pulumi, capsys):
+    deployed(PRIMARY, SECONDARY)
+    outage.take_down(PRIMARY)
+    cli_outputs(Context(), env="dev", from_region=SECONDARY)
+    captured = capsys.readouterr()
+    plan = plan_of("dev")
+    assert json.loads(captured.out) == {layer: outputs(plan, layer) for layer in LAYERS}
+    assert captured.err == ""
+
+
+def test_outputs_from_a_region_in_env_format_are_shell_lines(account, no_pulumi, capsys):
+    deployed(SECONDARY)
+    cli_outputs(Context(), env="dev", layer="network-secondary", format="env", from_region=SECONDARY)
+    lines = dict(shlex.split(line)[0].split("=", 1) for line in capsys.readouterr().out.splitlines())
+    network = outputs(plan_of("dev"), "network-secondary")
+    assert lines["NETWORK_SECONDARY_VPC_ID"] == network["vpc_id"]
+    assert json.loads(lines["NETWORK_SECONDARY_PRIVATE_SUBNET_IDS"]) == network["private_subnet_ids"]
+
+
+@pytest.mark.parametrize(("region", "layer", "message"), [
+    ("eu-west-1", "", r"^error: --from-region eu-west-1 holds no contract mirror: choose one of the DR "
+                      r"regions \(us-east-1, us-east-2\)$"),
+    (PRIMARY, "", r"^error: no contract mirror of dev in us-east-1: deploy with `invoke deploy-all --env "
+                  r"dev`, which writes it in both DR regions$"),
+    (PRIMARY, "data", r"^error: layer data has no contract mirror in us-east-1 \(dev\): run `invoke up "
+                      r"--layer data --env dev`$"),
+])
+def test_outputs_from_a_region_without_the_mirror_say_what_to_do(account, no_pulumi, region, layer, message):
+    deployed(SECONDARY)
+    with pytest.raises(Exit, match=message):
+        cli_outputs(Context(), env="dev", layer=layer, from_region=region)
+
+
+def test_outputs_from_an_unreachable_region_are_one_line(account, outage, no_pulumi):
+    outage.take_down(PRIMARY)
+    with pytest.raises(Exit, match=r"^error: the contract mirror in us-east-1 is unreadable: Could not "
+                                   r"connect to the endpoint URL: \"https://ssm.us-east-1.amazonaws.com\"$"):
+        cli_outputs(Context(), env="dev", from_region=PRIMARY)
