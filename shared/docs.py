@@ -55,10 +55,10 @@ def contract_markdown() -> str:
     sections = []
     for spec in LAYERS.values():
         reads = ", ".join(f"`{p}`" for p in spec.depends_on) or "nothing"
-        rows = "\n".join(f"| `{o.name}` | {o.description}{' (secret)' if o.secret else ''} |"
+        rows = "\n".join(f"| `{o.name}` | {o.type_label} | {o.description}{' (secret)' if o.secret else ''} |"
                          for o in spec.outputs)
         sections.append(f"#### `{spec.name}`\n\n{spec.description}. Reads: {reads}.\n\n"
-                        f"| output | meaning |\n|---|---|\n{rows}\n")
+                        f"| output | type | meaning |\n|---|---|---|\n{rows}\n")
     return "\n".join(sections)
 
 

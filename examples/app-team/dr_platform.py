@@ -512,7 +512,7 @@ class Compute(_Layer):
 
     @property
     def primary_custom_domain_target(self) -> pulumi.Output[str]:
-        """Regional target DNS name for the primary domain, or null"""
+        """Regional target DNS name for the primary, or null"""
         return self._output("primary_custom_domain_target")
 
     @property

@@ -35,8 +35,8 @@ COMPUTE = LayerContract(
         ("primary_event_bus_arn", "ARN of the primary event bus"),
         ("secondary_event_bus_arn", "ARN of the secondary event bus"),
         ("primary_dead_letter_queue_names", "Map of asynchronous function role to the name of its "
-         "SQS dead-letter queue (failed invocations and events), primary region"),
-        ("secondary_dead_letter_queue_names", "The same map for the secondary region"),
+         "SQS dead-letter queue (failed invocations and events), primary region", MAP),
+        ("secondary_dead_letter_queue_names", "The same map for the secondary region", MAP),
         ("global_endpoint_id", "EndpointId of the EventBridge Global Endpoint, as PutEvents "
          "takes it (e.g. abcde.veo; signing needs SigV4a: awscrt)"),
         ("global_endpoint_url", "URL of the EventBridge Global Endpoint"),
