@@ -110,13 +110,12 @@ def pulumi_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     install(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("STANDIN_RECORD", str(tmp_path / "calls.jsonl"))
-    monkeypatch.setenv("STANDIN_STATE", str(tmp_path / "state"))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse battery staple")
     plan = plan_of("dev")
-    for layer in SOURCE_LAYERS:
-        stack = tmp_path / "state" / layer / "dev.json"
+    for layer in SOURCE_LAYERS:  # the stand-in's DIY backend layout; each project is named as its layer
+        stack = tmp_path / "backend" / ".pulumi" / "stacks" / layer / "dev.json"
         stack.parent.mkdir(parents=True)
-        stack.write_text(json.dumps(outputs(plan, layer)))
+        stack.write_text(json.dumps({"outputs": outputs(plan, layer), "resources": None, "time": 0}))
 
 
 def test_with_no_mirror_in_either_region_the_pulumi_outputs_are_read(account, pulumi_state, tmp_path):
