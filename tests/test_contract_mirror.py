@@ -42,6 +42,7 @@ def test_mirror_parameters_are_standard_plain_strings_owned_by_the_layer(dev_pla
             assert parameter["inputs"]["name"].startswith(f"/dr/dev/contract/{layer}/")
             assert parameter["inputs"]["tier"] == "Standard" and parameter["inputs"]["type"] == "String"
             assert parameter["inputs"]["tags"]["dr:layer"] == layer
+            assert parameter["inputs"]["tags"]["Name"] == parameter["inputs"]["name"]
             assert parameter["inputs"]["tags"]["Environment"] == "dev"
             # Not data: a destroy removes the mirror, in prod too.
             assert not parameter["protect"] and not parameter["retain_on_delete"]

@@ -48,9 +48,9 @@ class ContractMirror(pulumi.ComponentResource):
             for spec in args.contract.outputs:
                 text = _encoded(spec, args.values[spec.name])
                 encoding = "text" if is_raw(spec) else "JSON"
+                path = parameter_name(args.environment, layer, spec.name)
                 self.parameters[(region, spec.name)] = aws.ssm.Parameter(
-                    f"{name}-{region}-{spec.name}",
-                    name=parameter_name(args.environment, layer, spec.name),
+                    f"{name}-{region}-{spec.name}", name=path,
                     description=f"{layer} output ({spec.type_label}, stored as {encoding}): "
                                 f"{spec.description}",
                     type="SecureString" if spec.secret else "String",
@@ -59,7 +59,7 @@ class ContractMirror(pulumi.ComponentResource):
                     value=text if spec.secret else None,
                     insecure_value=None if spec.secret else text,
                     key_id=SECURE_STRING_KEY if spec.secret else None,
-                    tier="Standard", region=region, tags={**args.tags, "dr:layer": layer},
+                    tier="Standard", region=region, tags={**args.tags, "Name": path, "dr:layer": layer},
                     opts=child)
         self.register_outputs({})
 
