@@ -9,7 +9,6 @@ import inspect
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,9 +17,9 @@ from typing import Any
 import pulumi_aws
 import pytest
 
-from shared.config import REPO_ROOT
 from shared.plan.compare import ACTIONS, compare_plans, force_new_table, managed
 from shared.plan.compare_report import MARKER
+from tests.support import copy_repository
 
 NETWORK = "shared/components/network.py"
 # The base revision (HEAD~1) of the scratch repository differs from this tree by these edits;
@@ -40,15 +39,8 @@ def _git(repo: Path, *args: str) -> None:
 @pytest.fixture(scope="module")
 def scratch_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repository of this tree whose HEAD~1 carries BASE_EDITS."""
-    repo = tmp_path_factory.mktemp("compare") / "repo"
-    listed = subprocess.run(["git", "-C", str(REPO_ROOT), "ls-files", "-z", "--cached",
-                             "--others", "--exclude-standard"],
-                            check=True, capture_output=True, text=True).stdout
-    for name in filter(None, listed.split("\0")):
-        source = REPO_ROOT / name
-        if source.is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, repo / name)
+    repo = copy_repository(tmp_path_factory.mktemp("compare"))
+    (repo / ".gitignore").write_text("__pycache__/\n")
     original = (repo / NETWORK).read_text()
     edited = original
     for before, after in BASE_EDITS:
