@@ -126,7 +126,7 @@ class Failover:
         how = ("Aurora switchover, no data loss" if request.mode == PLANNED
                else "Aurora failover ALLOWING DATA LOSS")
         self._say(f"{request.operation} {self.topology.environment}: {source.region} -> {target.region} "
-                  f"({request.mode}: {how})")
+                  f"({request.mode}: {how}); identifiers from {self.topology.source}")
         clock = self.waiter.clock
         started = clock()
         preflight = Preflight(self.topology, self.clients, self.prober, self.waiter, self.timeouts, self._say)

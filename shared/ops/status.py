@@ -76,6 +76,7 @@ class DrStatus:
     replication_lag_limit_seconds: int
     regions: list[RegionStatus]
     errors: list[str] = field(default_factory=list)
+    topology_source: str = ""  # where the identifiers were read: the contract mirror, or Pulumi
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,7 +135,7 @@ def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime |
         failover_in_progress=cluster.failover if cluster else None,
         standby_region=standby.region, standby_ready=not problems, standby_problems=problems,
         replication_lag_limit_seconds=topology.replication_lag_limit_seconds,
-        regions=regions, errors=errors,
+        regions=regions, errors=errors, topology_source=topology.source,
     )
 
 
@@ -264,7 +265,8 @@ def _rules(rules: list[dict[str, Any]] | None) -> str:
 
 
 def render(status: DrStatus) -> str:
-    lines = [f"DR status of {status.environment}"]
+    lines = [f"DR status of {status.environment}"
+             + (f" (identifiers from {status.topology_source})" if status.topology_source else "")]
     if status.active_region:
         lines.append(f"active region:   {status.active_region} ({status.parameter_name}, both regions agree)")
     else:

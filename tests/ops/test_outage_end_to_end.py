@@ -3,6 +3,10 @@ and the on-call engineer runs the invoke tasks themselves (through invoke's Prog
 command line) against moto and the Stubber. Each region's `/health` is served by a real HTTP
 server on loopback (the lost region's port refuses connections).
 
+The topology comes from where the on-call engineer would find it: the contract mirror the
+layers deploy into SSM, here the plan's own mirror parameters written into moto's us-east-2, read
+with a profile whose region is us-east-2 (the runbook's break-glass profile).
+
 What they must show: the commands finish from the surviving region alone, within the timeouts
 of an injected clock, with a report that is true, and no request went to the lost region. The
 same with us-west-2 unreachable, where Global Accelerator's API lives.
@@ -23,13 +27,15 @@ from invoke import Collection, Program
 
 import tasks
 from shared.cli import ops as cli
-from shared.ops.entry import http_probe
+from shared.contracts.mirror import contract_prefix
+from shared.ops.entry import EntryAnswer, http_probe
 from shared.ops.state import StateStore
 from shared.ops.topology import DrTopology
 from shared.ops.waiting import Timeouts, Waiter
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
 from tests.ops.test_failover import queue_promotion, queue_traffic_move, queue_verify
 from tests.outage import RegionOutage
+from tests.support import plan_of
 
 
 class Health(BaseHTTPRequestHandler):
@@ -59,22 +65,41 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/health"
 
 
+def mirror_into(aws: Aws, region: str) -> int:
+    """Write the offline plan's contract mirror parameters of `region`, as a deploy does."""
+    written = 0
+    for layer in plan_of("dev").to_json()["layers"]:
+        for resource in layer["resources"]:
+            inputs = resource["inputs"]
+            if (resource["type"] == "aws:ssm/parameter:Parameter" and resource["region"] == region
+                    and str(inputs.get("name", "")).startswith(contract_prefix("dev"))):
+                aws.clients.ssm(region).put_parameter(Name=inputs["name"], Value=inputs["insecureValue"],
+                                                      Type=inputs["type"], Overwrite=True)
+                written += 1
+    return written
+
+
 @pytest.fixture
 def on_call(outage: RegionOutage, aws: Aws, no_pulumi: None, surviving_entry: str, tmp_path: Any,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Aws, FakeClock, DrTopology]]:
     """The tasks wired to the emulated account, loopback entry points and a fake clock."""
     assert shutil.which("pulumi") is None
-    topology = replace(aws.topology,
-                       primary=replace(aws.topology.primary, health_url=closed_port_url()),
-                       secondary=replace(aws.topology.secondary, health_url=surviving_entry))
-    aws.topology = topology
+    monkeypatch.setenv("AWS_DEFAULT_REGION", SECONDARY)  # the break-glass profile's region
+    assert mirror_into(aws, SECONDARY) > 0
+    # The mirror names the NLBs' DNS names; the prober reaches them on loopback instead.
+    loopback = {aws.topology.primary.health_url: closed_port_url(),
+                aws.topology.secondary.health_url: surviving_entry}
+
+    def prober(url: str, timeout: float) -> EntryAnswer:
+        return replace(http_probe(loopback[url], timeout), url=url)
+
     clock = FakeClock()
     monkeypatch.setattr(cli, "RUNTIME", cli.Runtime(
-        clients=lambda: aws.clients, topology=lambda env, backend: topology,
-        engine={"store": StateStore(tmp_path / "runs"), "prober": http_probe, "timeouts": Timeouts(probe=1),
+        clients=lambda: aws.clients,
+        engine={"store": StateStore(tmp_path / "runs"), "prober": prober, "timeouts": Timeouts(probe=1),
                 "waiter": Waiter(clock=clock, sleep=clock.sleep, echo=lambda line: None, interval=5)},
-        status={"prober": http_probe, "probe_timeout": 1}))
-    yield aws, clock, topology
+        status={"prober": prober, "probe_timeout": 1}))
+    yield aws, clock, aws.topology
 
 
 def run_invoke(*argv: str) -> int:
@@ -107,6 +132,7 @@ def test_unplanned_failover_with_us_east_1_gone_and_no_pulumi(on_call, outage, c
     assert code == 0, out
     aws.verify_all_used()
     assert outage.refused_in(PRIMARY) == []  # nothing on the unplanned path even tried us-east-1
+    assert f"identifiers from the contract mirror in {SECONDARY}" in out.splitlines()[0]
     assert clock.now - started < Timeouts().database  # finished within the bounds, by the fake clock
     # The report is true: what it claims is what the surviving region now holds.
     assert aws.active_region_in(SECONDARY) == SECONDARY and aws.fence_in(SECONDARY) == "true"
@@ -169,6 +195,7 @@ def test_status_with_us_east_1_gone_shows_the_surviving_region(on_call, stores, 
     out = capsys.readouterr().out
     assert code == 0, out
     aws.verify_all_used()
+    assert out.startswith(f"DR status of dev (identifiers from the contract mirror in {SECONDARY})")
     assert "database writer: us-east-1" in out  # what us-east-2 reports: the failover is still to do
     assert f"{PRIMARY} does not answer" not in out
     entry_row = next(line for line in out.splitlines() if line.startswith("entry point /health"))
