@@ -11,6 +11,7 @@ import pulumi
 
 from shared.components.app_path import ApplicationPath, ApplicationPathArgs, LambdaRoute
 from shared.components.functions import RegionalFunction, RegionalFunctionArgs, VpcPlacement
+from shared.components.parameters import WRITES_ENABLED, regional_prefix
 from shared.components.rest_api import CustomDomain, RegionalRestApi, RegionalRestApiArgs, Route
 
 # The keys of the exported function maps; monitoring alarms on each (FUNCTION_ROLES there).
@@ -58,6 +59,10 @@ class RegionalApplication(pulumi.ComponentResource):
             f"arn:aws:dynamodb:{side.region}:", account, ":table/", args.table_name)
         active_parameter = pulumi.Output.concat(
             f"arn:aws:ssm:{side.region}:", account, ":parameter", args.active_region_parameter)
+        # This region's write fence (handlers/fence.py): the api refuses writes while it is off.
+        fence_name = regional_prefix(args.environment) + WRITES_ENABLED
+        fence = pulumi.Output.concat(f"arn:aws:ssm:{side.region}:", account, ":parameter", fence_name)
+        read_fence = {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": fence}
         base = {"TABLE_NAME": args.table_name, "ACTIVE_REGION_PARAMETER": args.active_region_parameter}
         in_vpc = VpcPlacement(side.network["private_subnet_ids"],
                               [side.network["app_security_group_id"]])
@@ -66,14 +71,16 @@ class RegionalApplication(pulumi.ComponentResource):
                 {"Effect": "Allow", "Action": ["dynamodb:DescribeTable", "dynamodb:GetItem"],
                  "Resource": table},
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": active_parameter},
-            ], {**base, "DB_HOST": side.db_host,
+                read_fence,
+            ], {**base, "DB_HOST": side.db_host, "WRITES_ENABLED_PARAMETER": fence_name,
                 # Stack references carry numbers as floats: 5432.0 -> "5432".
                 "DB_PORT": pulumi.Output.from_input(args.db_port).apply(lambda p: str(int(p)))},
                 vpc=in_vpc, reserved_concurrency=args.health_reserved_concurrency),
             "api": self._function(name, args, "api", "Items API over the global table", [
                 {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
                  "Resource": table},
-            ], base, vpc=in_vpc),
+                read_fence,
+            ], {**base, "WRITES_ENABLED_PARAMETER": fence_name}, vpc=in_vpc),
             # Outside the VPC: it writes to the other region's Parameter Store, which the
             # private subnets (endpoints of their own region only, no NAT) cannot reach.
             "parameter_replicator": self._function(

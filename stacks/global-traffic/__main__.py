@@ -37,9 +37,13 @@ health = EntryHealthChecks("entry", EntryHealthChecksArgs(
 failover_fqdn = None
 if settings.hosted_zone_id and settings.failover_record_name:
     failover = FailoverDns("failover", FailoverDnsArgs(
-        hosted_zone_id=settings.hosted_zone_id, record_name=settings.failover_record_name,
+        environment=settings.environment, hosted_zone_id=settings.hosted_zone_id,
+        record_name=settings.failover_record_name, health_check_path=settings.health_check_path,
+        interval_seconds=settings.health_check_interval_seconds,
+        failure_threshold=settings.health_check_failure_threshold, tags=tags,
         targets=[FailoverTarget(role, regions[role], networks[role]["nlb_dns_name"],
-                                networks[role]["nlb_zone_id"], health.ids[role]) for role in ROLES]))
+                                networks[role]["nlb_zone_id"], networks[role]["nlb_listener_port"])
+                 for role in ROLES]))
     failover_fqdn = failover.fqdn
 
 groups = accelerator.endpoint_groups

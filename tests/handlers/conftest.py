@@ -19,6 +19,7 @@ HANDLERS = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handler
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
 TABLE = "dr-dev-items"
 ACTIVE_REGION_PARAMETER = "/dr/dev/shared/active-region"
+WRITES_ENABLED_PARAMETER = "/dr/dev/regional/writes-enabled"
 
 
 def handler_module(name: str) -> ModuleType:
@@ -51,9 +52,15 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key, value in {
         "AWS_REGION": PRIMARY, "DR_ENVIRONMENT": "dev", "TABLE_NAME": TABLE,
         "ACTIVE_REGION_PARAMETER": ACTIVE_REGION_PARAMETER,
+        "WRITES_ENABLED_PARAMETER": WRITES_ENABLED_PARAMETER,
     }.items():
         monkeypatch.setenv(key, value)
+    handler_module("fence").FENCE.forget()  # a cached answer would leak between tests
     with mock_aws():
+        # The write fence as the data layer creates it: open in both regions.
+        for region in (PRIMARY, SECONDARY):
+            aws_client("ssm", region).put_parameter(Name=WRITES_ENABLED_PARAMETER, Value="true",
+                                                    Type="String")
         yield
 
 

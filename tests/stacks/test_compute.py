@@ -304,3 +304,17 @@ def test_parameter_changes_under_the_prefix_reach_the_replicator_in_both_regions
         targets = [t for t in of(dev_plan, "aws:cloudwatch/eventTarget:EventTarget", region)
                    if t["inputs"]["arn"] == compute[f"{role}_function_arns"]["parameter_replicator"]]
         assert len(targets) == 1
+
+
+def test_the_api_and_health_read_exactly_their_regions_write_fence(dev_plan):
+    """The api refuses writes while the fence is off; health reports it for the failover DNS."""
+    fence = f"{outputs(dev_plan, 'data')['regional_parameter_prefix']}writes-enabled"
+    for role, region in ROLES.items():
+        found = functions(dev_plan, region)
+        for module in ("api", "health"):
+            assert found[module]["inputs"]["environment"]["variables"]["WRITES_ENABLED_PARAMETER"] == fence
+            policy = one([p for p in of(dev_plan, "aws:iam/rolePolicy:RolePolicy")
+                          if p["name"] == f"app-{role}-{module}-policy"])
+            readers = [s for s in statements(policy) if as_list(s["Resource"]) == [
+                f"arn:aws:ssm:{region}:123456789012:parameter{fence}"]]
+            assert [as_list(s["Action"]) for s in readers] == [["ssm:GetParameter"]], module

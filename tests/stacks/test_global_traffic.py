@@ -216,6 +216,23 @@ def test_failover_records_alias_each_nlb_tied_to_its_health_check():
         assert record["aliases"] == [{"name": network(plan, role)["nlb_dns_name"],
                                       "zoneId": network(plan, role)["nlb_zone_id"],
                                       "evaluateTargetHealth": True}]
-        assert record["healthCheckId"] == out[f"{role}_health_check_id"]
         assert REGIONS[role] in record["setIdentifier"]
     assert out["failover_record_fqdn"] == "app.example.com"
+
+
+def test_failover_records_follow_the_operations_decision_not_only_the_nlb():
+    """Each record's check reads its region's health answer: PRIMARY only while that region is
+    the active one and not fenced, SECONDARY while its region can take over and is not fenced
+    (tests/handlers/test_write_fence.py pins the answer these strings match)."""
+    plan = plan_of("dev", **ZONE)
+    checks = {c["urn"]: c for c in resources(plan, LAYER, CHECK)}
+    searched = {"PRIMARY": '"dns": "serve-active"', "SECONDARY": '"dns": "serve-'}
+    for r in resources(plan, LAYER, RECORD):
+        kind = r["inputs"]["failoverRoutingPolicies"][0]["type"]
+        role = kind.lower()
+        (check,) = [checks[urn] for urn in r["depends_on"] if urn in checks]  # its healthCheckId
+        assert check["inputs"]["type"] == "HTTP_STR_MATCH"
+        assert check["inputs"]["searchString"] == searched[kind]
+        assert check["inputs"]["fqdn"] == network(plan, role)["nlb_dns_name"]
+        assert check["inputs"]["resourcePath"] == "/health"
+        assert r["inputs"]["healthCheckId"] != outputs(plan, LAYER)[f"{role}_health_check_id"]

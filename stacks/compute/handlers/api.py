@@ -15,6 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from clients import client, own_region, required_env
+from fence import FENCE, RETRY_AFTER_SECONDS
 from log import get_logger
 from web import HttpError, Request, Response, serve
 
@@ -37,9 +38,18 @@ def route(request: Request) -> Response:
     if request.method == "GET":
         return get_item(item_id)
     if request.method == "PUT":
+        refuse_if_fenced()
         return put_item(item_id, request)
     raise HttpError(405, f"{request.method} is not allowed on /items/{{id}}; use GET or PUT",
                     {"allow": ", ".join(METHODS)})
+
+
+def refuse_if_fenced() -> None:
+    """Writes stop while this region is fenced (fence.py); reads go on."""
+    if not FENCE.writes_enabled(client("ssm", fast=True)):
+        raise HttpError(503, f"writes are paused in {own_region()} while the service moves between "
+                             f"regions; retry in {RETRY_AFTER_SECONDS} s",
+                        {"retry-after": str(RETRY_AFTER_SECONDS)})
 
 
 def _item_id(request: Request) -> str:

@@ -1,6 +1,8 @@
 """Health of this region, served to Global Accelerator (through NLB -> ALB), Route 53 and
 people: the region, whether it is the active or the standby one, and whether the DynamoDB
-table and the database answer. 200 when both answer, 503 otherwise.
+table and the database answer. 200 when both answer, 503 otherwise. It also says whether this
+region's writes are fenced (still 200: reads go on) and, as `dns`, what the failover DNS
+records' checks decide on.
 
 A standby region that can serve is healthy: failover needs somewhere healthy to go. The
 checks run in parallel and the whole answer stays within BUDGET_SECONDS, so a hanging
@@ -24,6 +26,7 @@ from functools import partial
 from typing import Any
 
 from clients import client, own_region, required_env
+from fence import FENCE
 from log import get_logger
 from web import HttpError, Request, Response, serve
 
@@ -40,6 +43,7 @@ clock = time.monotonic
 # A key no item uses: reading it proves the table answers data-plane reads in this region.
 PROBE_KEY = {"pk": {"S": "health#probe"}}
 OK = "ok"
+ENABLED = "enabled"
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -57,15 +61,18 @@ def check(request: Request) -> Response:
     remaining = max(0.0, BUDGET_SECONDS - (clock() - started))
     results = run_within_budget({
         "dynamodb": partial(check_dynamodb, dynamodb), "database": check_database,
-        "active_region": partial(active_region, ssm)}, remaining)
+        "active_region": partial(active_region, ssm), "writes": partial(writes, ssm)}, remaining)
     checks = {name: results[name] for name in ("dynamodb", "database")}
     healthy = all(result == OK for result in checks.values())
     region = own_region()
     active = results["active_region"]
     role = "unknown" if active.startswith("error") else "active" if active == region else "standby"
+    writes_enabled = results["writes"] == ENABLED
     body = {"region": region, "environment": os.environ.get("DR_ENVIRONMENT"), "role": role,
             "active_region": None if role == "unknown" else active, "checks": checks,
-            "healthy": healthy, "duration_ms": round((clock() - started) * 1000)}
+            "healthy": healthy, "writes_enabled": writes_enabled,
+            "dns": dns_answer(healthy, writes_enabled, role),
+            "duration_ms": round((clock() - started) * 1000)}
     log.log(logging.INFO if healthy else logging.WARNING, "health checked", extra={
         "healthy": healthy, "role": role, "checks": checks, "duration_ms": body["duration_ms"]})
     return Response(200 if healthy else 503, body)
@@ -108,3 +115,18 @@ def check_database() -> str:
 def active_region(ssm: Any) -> str:
     parameter = ssm.get_parameter(Name=required_env("ACTIVE_REGION_PARAMETER"))
     return str(parameter["Parameter"]["Value"]).strip()
+
+
+def writes(ssm: Any) -> str:
+    return ENABLED if FENCE.writes_enabled(ssm) else "fenced"
+
+
+def dns_answer(healthy: bool, writes_enabled: bool, role: str) -> str:
+    """What the failover DNS records' Route 53 checks look for (shared/components/failover_dns.py):
+    `serve-active` in the region the operations made active, `serve-standby` in one ready to take
+    over; a fenced or unhealthy region matches neither."""
+    if not healthy:
+        return "unhealthy"
+    if not writes_enabled:
+        return "fenced"
+    return "serve-active" if role == "active" else "serve-standby"
