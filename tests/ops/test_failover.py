@@ -385,3 +385,21 @@ def test_a_switchover_that_does_not_finish_says_to_rerun_unplanned(aws, engine):
                                          r"re-run with --unplanned to fail over allowing data loss"):
         engine.run(FailoverRequest("secondary", PLANNED))
     assert aws.active_region_in(SECONDARY) == PRIMARY
+
+
+def test_a_failback_is_excluded_by_a_failover_holding_the_lock_in_the_other_region(aws, engine):
+    """A planned move locks both regions: the conflicting move towards the other one is refused,
+    and the lock it had already taken in its own target is given back."""
+    held = json.dumps({"run_id": "unplanned-run", "holder": "bob@laptop", "operation": "failover",
+                       "started_at": "2026-12-02T04:00:00+00:00"})
+    aws.clients.ssm(SECONDARY).put_parameter(Name=aws.topology.lock_parameter_name, Value=held,
+                                             Type="String")
+    aws.active_region(SECONDARY)
+    queue_failback_preflight(aws)
+
+    with pytest.raises(Refused, match=r"holds the lock .* in us-east-2: bob@laptop"):
+        engine.run(FAILBACK)
+
+    names = [p["Name"] for p in aws.clients.ssm(PRIMARY).describe_parameters()["Parameters"]]
+    assert aws.topology.lock_parameter_name not in names
+    assert aws.active_region_in(PRIMARY) == SECONDARY
