@@ -91,13 +91,16 @@ def test_the_diff_classifies_each_known_change(comparison: dict[str, Any]) -> No
         # DNS hostnames change in place; the renamed table's associations move in place too
         ("update", "network-primary-vpc"),
         ("update", "network-primary-public-rta-0"), ("update", "network-primary-public-rta-1"),
+        # the contract mirror follows the two published outputs that change, in both regions
+        *(("update", f"network-primary-contract-{region}-{output}") for region in ("us-east-1", "us-east-2")
+          for output in ("public_route_table_ids", "database_security_group_id")),
     }
     assert changes["replace", "network-primary-db-sg"]["causes"] == ["description"]
     rule = changes["replace", "network-primary-db-in"]
     assert (rule["causes"], rule["after"]) == (["securityGroupId"], ["network-primary-db-sg"])
     assert changes["update", "network-primary-vpc"]["inputs"] == ["enableDnsHostnames"]
     assert changes["update", "network-primary-public-rta-0"]["inputs"] == ["routeTableId"]
-    assert comparison["totals"] == {"add": 2, "replace": 2, "update": 3, "delete": 2}
+    assert comparison["totals"] == {"add": 2, "replace": 2, "update": 7, "delete": 2}
 
 
 def test_the_diff_names_the_published_outputs_that_change(comparison: dict[str, Any]) -> None:
@@ -113,7 +116,7 @@ def test_markdown_is_a_pull_request_comment(scratch_repo: Path, tmp_path: Path) 
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0] == MARKER  # CI finds and edits its own comment by it
-    assert "**2 to add, 2 to replace, 3 to update, 2 to delete**" in lines
+    assert "**2 to add, 2 to replace, 7 to update, 2 to delete**" in lines
     rows = [line for line in lines if line.startswith("| replace |")]
     assert rows == [
         "| replace | `network-primary-db-sg` | `aws:ec2/securityGroup:SecurityGroup` "
