@@ -93,9 +93,9 @@ def _replace(text: str, begin: str, end: str, body: str) -> str:
 
 def refresh_reader(path: Path) -> bool:
     """Rewrite the typed reader app teams copy (examples/app-team); True when it changed."""
-    from shared.contracts.typed_reader import planned_outputs, render
+    from shared.contracts.typed_reader import render
 
-    text = render(planned_outputs())
+    text = render()
     changed = not path.exists() or path.read_text(encoding="utf-8") != text
     path.write_text(text, encoding="utf-8")
     return changed

@@ -268,7 +268,7 @@ class GlobalTraffic(_Layer):
         return self._output("secondary_health_check_id")
 
     @property
-    def failover_record_fqdn(self) -> pulumi.Output[str]:
+    def failover_record_fqdn(self) -> pulumi.Output[str | None]:
         """Failover DNS name when dr:hostedZoneId is set, else null"""
         return self._output("failover_record_fqdn")
 
@@ -506,22 +506,22 @@ class Compute(_Layer):
         return self._output("secondary_api_url")
 
     @property
-    def primary_custom_domain(self) -> pulumi.Output[str]:
+    def primary_custom_domain(self) -> pulumi.Output[str | None]:
         """Custom domain of the primary API, or null"""
         return self._output("primary_custom_domain")
 
     @property
-    def primary_custom_domain_target(self) -> pulumi.Output[str]:
+    def primary_custom_domain_target(self) -> pulumi.Output[str | None]:
         """Regional target DNS name for the primary, or null"""
         return self._output("primary_custom_domain_target")
 
     @property
-    def secondary_custom_domain(self) -> pulumi.Output[str]:
+    def secondary_custom_domain(self) -> pulumi.Output[str | None]:
         """Custom domain of the secondary API, or null"""
         return self._output("secondary_custom_domain")
 
     @property
-    def secondary_custom_domain_target(self) -> pulumi.Output[str]:
+    def secondary_custom_domain_target(self) -> pulumi.Output[str | None]:
         """Regional target DNS name for the secondary, or null"""
         return self._output("secondary_custom_domain_target")
 

@@ -2,25 +2,22 @@
 typed property per published output, generated from the contracts by `invoke docs`.
 
 A renamed or removed output disappears from the generated class, so an app team's program that
-still reads it fails its type check (`mypy`) instead of its deploy. Property types come from an
-offline plan with every optional feature on, so no output is planned as empty.
+still reads it fails its type check (`mypy`) instead of its deploy. Property types come from the
+contract's declared output types.
 """
 
 from __future__ import annotations
 
 import textwrap
-from typing import Any
 
 from shared.contracts import LAYERS
+from shared.contracts.base import LIST, MAP, NUMBER, STRING, OutputSpec
 
 MODULE_NAME = "dr_platform.py"
-CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f3c7a52-6b5e-4c53-9a3e-1d2f3a4b5c6d"
-# Every optional feature on (custom domains, failover DNS, e-mail alerts): no output plans empty.
-EVERY_OPTION = {"dr:primaryDomain": "api-use1.example.com", "dr:primaryCertificateArn": CERTIFICATE,
-                "dr:secondaryDomain": "api-use2.example.com",
-                "dr:secondaryCertificateArn": CERTIFICATE.replace("us-east-1", "us-east-2"),
-                "dr:hostedZoneId": "Z0123456789ABCDEFGHIJ", "dr:failoverRecordName": "app.example.com",
-                "dr:alertEmail": "oncall@example.com"}
+# How each declared output type reaches a Pulumi program through a StackReference: numbers
+# cross as JSON numbers (5432 arrives as 5432.0), lists and maps hold IDs, ARNs and names.
+ANNOTATIONS = {STRING: "str", NUMBER: "float", LIST: "list[str]", MAP: "dict[str, str]"}
+
 
 _HEADER = '''"""Typed access to the multi-region DR platform's published stack outputs.
 
@@ -51,16 +48,9 @@ class _Layer:
 '''
 
 
-def _annotation(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "float"  # numbers cross a StackReference as JSON numbers (5432 arrives as 5432.0)
-    if isinstance(value, list):
-        return "list[str]"
-    if isinstance(value, dict):
-        return "dict[str, str]"
-    return "str" if isinstance(value, str) else "Any"
+def annotation(output: OutputSpec) -> str:
+    kind = ANNOTATIONS[output.type]
+    return f"{kind} | None" if output.nullable else kind
 
 
 def _docstring(text: str, indent: str) -> str:
@@ -72,24 +62,16 @@ def class_name(layer: str) -> str:
     return "".join(part.capitalize() for part in layer.replace("_", "-").split("-"))
 
 
-def planned_outputs() -> dict[str, dict[str, Any]]:
-    from shared.plan.plan import build_plan
-
-    plan = build_plan("dev", EVERY_OPTION)
-    return {run.name: run.outputs.values for run in plan.runs}
-
-
-def render(outputs_by_layer: dict[str, dict[str, Any]]) -> str:
-    """The module's text; `outputs_by_layer`: layer -> its outputs in an offline plan."""
+def render() -> str:
+    """The module's text, from the contracts as they are now."""
     parts = [_HEADER]
     for layer, spec in LAYERS.items():
-        values = outputs_by_layer.get(layer, {})
         body = [f"\n\nclass {class_name(layer)}(_Layer):", _docstring(f"{layer}: {spec.description}", "    "),
                 "", f'    project = "{layer}"']
         for output in spec.outputs:
             secret = " (secret)" if output.secret else ""
             body += ["", "    @property",
-                     f"    def {output.name}(self) -> pulumi.Output[{_annotation(values.get(output.name))}]:",
+                     f"    def {output.name}(self) -> pulumi.Output[{annotation(output)}]:",
                      _docstring(output.description + secret, "        "),
                      f'        return self._output("{output.name}")']
         parts.append("\n".join(body))
