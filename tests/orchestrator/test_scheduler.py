@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import signal
+import sys
 import threading
+from types import CodeType
 
 from shared import graph
 from shared.contracts import LAYERS
@@ -13,6 +16,7 @@ from shared.orchestrator.operations import Operation, parse_changes
 from shared.orchestrator.pulumi_cli import PulumiCli
 from shared.orchestrator.scheduler import CANCELLED, DONE, FAILED, SKIPPED, Outcome, run_graph
 
+WAIT_CODE = concurrent.futures.wait.__code__  # where the scheduler's main loop waits on layers
 HANG_SECONDS = 600  # "forever" for a test: reaching it means the interrupt never arrived
 
 PULUMI_UP_TAIL = """
@@ -71,6 +75,13 @@ def test_ctrl_c_stops_running_layers_and_reports_every_layer():
 
     def ctrl_c_once_both_networks_run() -> None:
         both_running.wait()
+        # And once the scheduler is back waiting on them: a Ctrl-C inside its `pool.submit`
+        # would test Python's thread start-up, not how the scheduler stops running layers.
+        pause = threading.Event()
+        for _ in range(12_000):  # a minute at most, should the scheduler stop waiting this way
+            if _main_thread_in(WAIT_CODE):
+                break
+            pause.wait(0.005)
         os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=ctrl_c_once_both_networks_run, daemon=True).start()
@@ -79,6 +90,15 @@ def test_ctrl_c_stops_running_layers_and_reports_every_layer():
     assert sorted(seen_stop) == ["network-primary", "network-secondary"]
     assert {o.status for o in result.outcomes.values()} == {CANCELLED}
     assert result.outcomes["data"].message == "needs network-primary, which cancelled"
+
+
+def _main_thread_in(code: CodeType) -> bool:
+    frame = sys._current_frames().get(threading.main_thread().ident or 0)
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def operation(standin, action: str = "up") -> Operation:
