@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,9 +109,13 @@ def check_writable(path: Path) -> None:
         raise fail(f"--out {path}: is a folder; give a file name, e.g. {path / 'plan.json'}")
     if not folder.is_dir():
         raise fail(f"--out {path}: folder {folder} does not exist; create it or write elsewhere")
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    # Trying is the only honest answer: access() says yes to root, whatever the file system says.
+    try:
+        with path.open("a") if path.exists() else tempfile.NamedTemporaryFile(dir=folder):
+            pass
+    except OSError:
         raise fail(f"--out {path}: {path if path.exists() else folder} is not writable; "
-                   "write elsewhere or fix its permissions")
+                   "write elsewhere or fix its permissions") from None
 
 
 @task(help={"format": "mermaid (default) or dot"})
