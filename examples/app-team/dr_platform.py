@@ -26,185 +26,103 @@ class _Layer:
         return self.reference.require_output(name)
 
 
-class NetworkPrimary(_Layer):
+class _NetworkOutputs(_Layer):
+    """The outputs every layer of this contract publishes."""
+
+    @property
+    def region(self) -> pulumi.Output[str]:
+        """AWS region of this network"""
+        return self._output("region")
+
+    @property
+    def vpc_id(self) -> pulumi.Output[str]:
+        """ID of the VPC"""
+        return self._output("vpc_id")
+
+    @property
+    def vpc_cidr(self) -> pulumi.Output[str]:
+        """IPv4 CIDR block of the VPC"""
+        return self._output("vpc_cidr")
+
+    @property
+    def availability_zones(self) -> pulumi.Output[list[str]]:
+        """Availability Zones the subnets span, in subnet order"""
+        return self._output("availability_zones")
+
+    @property
+    def public_subnet_ids(self) -> pulumi.Output[list[str]]:
+        """IDs of the public subnets (one per AZ), home of the NLB"""
+        return self._output("public_subnet_ids")
+
+    @property
+    def private_subnet_ids(self) -> pulumi.Output[list[str]]:
+        """IDs of the private subnets (one per AZ): Lambda, ALB, Aurora"""
+        return self._output("private_subnet_ids")
+
+    @property
+    def public_route_table_ids(self) -> pulumi.Output[list[str]]:
+        """IDs of the public route tables"""
+        return self._output("public_route_table_ids")
+
+    @property
+    def private_route_table_ids(self) -> pulumi.Output[list[str]]:
+        """IDs of the private route tables (one per AZ)"""
+        return self._output("private_route_table_ids")
+
+    @property
+    def nlb_arn(self) -> pulumi.Output[str]:
+        """ARN of the internet-facing Network Load Balancer (Global Accelerator endpoint)"""
+        return self._output("nlb_arn")
+
+    @property
+    def nlb_dns_name(self) -> pulumi.Output[str]:
+        """DNS name of the NLB (Route 53 health checks watch it)"""
+        return self._output("nlb_dns_name")
+
+    @property
+    def nlb_zone_id(self) -> pulumi.Output[str]:
+        """Canonical hosted zone ID of the NLB, for Route 53 alias records"""
+        return self._output("nlb_zone_id")
+
+    @property
+    def nlb_listener_port(self) -> pulumi.Output[float]:
+        """TCP port the NLB listens on"""
+        return self._output("nlb_listener_port")
+
+    @property
+    def nlb_target_group_arn(self) -> pulumi.Output[str]:
+        """ARN of the NLB's ALB-type target group (compute attaches the ALB)"""
+        return self._output("nlb_target_group_arn")
+
+    @property
+    def app_security_group_id(self) -> pulumi.Output[str]:
+        """Security group of the application (ALB, Lambda functions)"""
+        return self._output("app_security_group_id")
+
+    @property
+    def database_security_group_id(self) -> pulumi.Output[str]:
+        """Security group of the database, open only to the app"""
+        return self._output("database_security_group_id")
+
+    @property
+    def endpoint_security_group_id(self) -> pulumi.Output[str]:
+        """Security group of the interface VPC endpoints"""
+        return self._output("endpoint_security_group_id")
+
+    @property
+    def flow_log_group_name(self) -> pulumi.Output[str]:
+        """CloudWatch Logs group receiving the VPC flow logs"""
+        return self._output("flow_log_group_name")
+
+class NetworkPrimary(_NetworkOutputs):
     """network-primary: VPC, subnets, endpoints, NLB and security groups in the primary region"""
 
     project = "network-primary"
 
-    @property
-    def region(self) -> pulumi.Output[str]:
-        """AWS region of this network"""
-        return self._output("region")
-
-    @property
-    def vpc_id(self) -> pulumi.Output[str]:
-        """ID of the VPC"""
-        return self._output("vpc_id")
-
-    @property
-    def vpc_cidr(self) -> pulumi.Output[str]:
-        """IPv4 CIDR block of the VPC"""
-        return self._output("vpc_cidr")
-
-    @property
-    def availability_zones(self) -> pulumi.Output[list[str]]:
-        """Availability Zones the subnets span, in subnet order"""
-        return self._output("availability_zones")
-
-    @property
-    def public_subnet_ids(self) -> pulumi.Output[list[str]]:
-        """IDs of the public subnets (one per AZ), home of the NLB"""
-        return self._output("public_subnet_ids")
-
-    @property
-    def private_subnet_ids(self) -> pulumi.Output[list[str]]:
-        """IDs of the private subnets (one per AZ): Lambda, ALB, Aurora"""
-        return self._output("private_subnet_ids")
-
-    @property
-    def public_route_table_ids(self) -> pulumi.Output[list[str]]:
-        """IDs of the public route tables"""
-        return self._output("public_route_table_ids")
-
-    @property
-    def private_route_table_ids(self) -> pulumi.Output[list[str]]:
-        """IDs of the private route tables (one per AZ)"""
-        return self._output("private_route_table_ids")
-
-    @property
-    def nlb_arn(self) -> pulumi.Output[str]:
-        """ARN of the internet-facing Network Load Balancer (Global Accelerator endpoint)"""
-        return self._output("nlb_arn")
-
-    @property
-    def nlb_dns_name(self) -> pulumi.Output[str]:
-        """DNS name of the NLB (Route 53 health checks watch it)"""
-        return self._output("nlb_dns_name")
-
-    @property
-    def nlb_zone_id(self) -> pulumi.Output[str]:
-        """Canonical hosted zone ID of the NLB, for Route 53 alias records"""
-        return self._output("nlb_zone_id")
-
-    @property
-    def nlb_listener_port(self) -> pulumi.Output[float]:
-        """TCP port the NLB listens on"""
-        return self._output("nlb_listener_port")
-
-    @property
-    def nlb_target_group_arn(self) -> pulumi.Output[str]:
-        """ARN of the NLB's ALB-type target group (compute attaches the ALB)"""
-        return self._output("nlb_target_group_arn")
-
-    @property
-    def app_security_group_id(self) -> pulumi.Output[str]:
-        """Security group of the application (ALB, Lambda functions)"""
-        return self._output("app_security_group_id")
-
-    @property
-    def database_security_group_id(self) -> pulumi.Output[str]:
-        """Security group of the database, open only to the app"""
-        return self._output("database_security_group_id")
-
-    @property
-    def endpoint_security_group_id(self) -> pulumi.Output[str]:
-        """Security group of the interface VPC endpoints"""
-        return self._output("endpoint_security_group_id")
-
-    @property
-    def flow_log_group_name(self) -> pulumi.Output[str]:
-        """CloudWatch Logs group receiving the VPC flow logs"""
-        return self._output("flow_log_group_name")
-
-class NetworkSecondary(_Layer):
+class NetworkSecondary(_NetworkOutputs):
     """network-secondary: VPC, subnets, endpoints, NLB and security groups in the secondary region"""
 
     project = "network-secondary"
-
-    @property
-    def region(self) -> pulumi.Output[str]:
-        """AWS region of this network"""
-        return self._output("region")
-
-    @property
-    def vpc_id(self) -> pulumi.Output[str]:
-        """ID of the VPC"""
-        return self._output("vpc_id")
-
-    @property
-    def vpc_cidr(self) -> pulumi.Output[str]:
-        """IPv4 CIDR block of the VPC"""
-        return self._output("vpc_cidr")
-
-    @property
-    def availability_zones(self) -> pulumi.Output[list[str]]:
-        """Availability Zones the subnets span, in subnet order"""
-        return self._output("availability_zones")
-
-    @property
-    def public_subnet_ids(self) -> pulumi.Output[list[str]]:
-        """IDs of the public subnets (one per AZ), home of the NLB"""
-        return self._output("public_subnet_ids")
-
-    @property
-    def private_subnet_ids(self) -> pulumi.Output[list[str]]:
-        """IDs of the private subnets (one per AZ): Lambda, ALB, Aurora"""
-        return self._output("private_subnet_ids")
-
-    @property
-    def public_route_table_ids(self) -> pulumi.Output[list[str]]:
-        """IDs of the public route tables"""
-        return self._output("public_route_table_ids")
-
-    @property
-    def private_route_table_ids(self) -> pulumi.Output[list[str]]:
-        """IDs of the private route tables (one per AZ)"""
-        return self._output("private_route_table_ids")
-
-    @property
-    def nlb_arn(self) -> pulumi.Output[str]:
-        """ARN of the internet-facing Network Load Balancer (Global Accelerator endpoint)"""
-        return self._output("nlb_arn")
-
-    @property
-    def nlb_dns_name(self) -> pulumi.Output[str]:
-        """DNS name of the NLB (Route 53 health checks watch it)"""
-        return self._output("nlb_dns_name")
-
-    @property
-    def nlb_zone_id(self) -> pulumi.Output[str]:
-        """Canonical hosted zone ID of the NLB, for Route 53 alias records"""
-        return self._output("nlb_zone_id")
-
-    @property
-    def nlb_listener_port(self) -> pulumi.Output[float]:
-        """TCP port the NLB listens on"""
-        return self._output("nlb_listener_port")
-
-    @property
-    def nlb_target_group_arn(self) -> pulumi.Output[str]:
-        """ARN of the NLB's ALB-type target group (compute attaches the ALB)"""
-        return self._output("nlb_target_group_arn")
-
-    @property
-    def app_security_group_id(self) -> pulumi.Output[str]:
-        """Security group of the application (ALB, Lambda functions)"""
-        return self._output("app_security_group_id")
-
-    @property
-    def database_security_group_id(self) -> pulumi.Output[str]:
-        """Security group of the database, open only to the app"""
-        return self._output("database_security_group_id")
-
-    @property
-    def endpoint_security_group_id(self) -> pulumi.Output[str]:
-        """Security group of the interface VPC endpoints"""
-        return self._output("endpoint_security_group_id")
-
-    @property
-    def flow_log_group_name(self) -> pulumi.Output[str]:
-        """CloudWatch Logs group receiving the VPC flow logs"""
-        return self._output("flow_log_group_name")
 
 class GlobalTraffic(_Layer):
     """global-traffic: Cross-region peering, Global Accelerator, Route 53 health checks and failover

@@ -8,6 +8,7 @@ contract's declared output types.
 
 from __future__ import annotations
 
+import os
 import textwrap
 
 from shared.contracts import LAYERS
@@ -62,17 +63,35 @@ def class_name(layer: str) -> str:
     return "".join(part.capitalize() for part in layer.replace("_", "-").split("-"))
 
 
+def _properties(outputs: tuple[OutputSpec, ...]) -> list[str]:
+    body: list[str] = []
+    for output in outputs:
+        secret = " (secret)" if output.secret else ""
+        body += ["", "    @property",
+                 f"    def {output.name}(self) -> pulumi.Output[{annotation(output)}]:",
+                 _docstring(output.description + secret, "        "),
+                 f'        return self._output("{output.name}")']
+    return body
+
+
 def render() -> str:
     """The module's text, from the contracts as they are now."""
     parts = [_HEADER]
+    # Layers that publish one contract (the two networks) share one class of properties.
+    shared: dict[int, str] = {}
+    for spec in LAYERS.values():
+        alike = [name for name, other in LAYERS.items() if other.outputs is spec.outputs]
+        if len(alike) > 1 and id(spec.outputs) not in shared:
+            stem = os.path.commonprefix(alike).strip("-") or alike[0]
+            base = shared[id(spec.outputs)] = f"_{class_name(stem)}Outputs"
+            parts.append("\n".join([f"\n\nclass {base}(_Layer):",
+                                     '    """The outputs every layer of this contract publishes."""',
+                                     *_properties(spec.outputs)]))
     for layer, spec in LAYERS.items():
-        body = [f"\n\nclass {class_name(layer)}(_Layer):", _docstring(f"{layer}: {spec.description}", "    "),
+        base = shared.get(id(spec.outputs), "_Layer")
+        body = [f"\n\nclass {class_name(layer)}({base}):", _docstring(f"{layer}: {spec.description}", "    "),
                 "", f'    project = "{layer}"']
-        for output in spec.outputs:
-            secret = " (secret)" if output.secret else ""
-            body += ["", "    @property",
-                     f"    def {output.name}(self) -> pulumi.Output[{annotation(output)}]:",
-                     _docstring(output.description + secret, "        "),
-                     f'        return self._output("{output.name}")']
+        if base == "_Layer":
+            body += _properties(spec.outputs)
         parts.append("\n".join(body))
     return "".join(parts) + "\n"
