@@ -15,11 +15,8 @@ same with us-west-2 unreachable, where Global Accelerator's API lives.
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -33,36 +30,16 @@ from shared.ops.state import StateStore
 from shared.ops.topology import DrTopology
 from shared.ops.waiting import Timeouts, Waiter
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
+from tests.ops.loopback import answering, closed_port_url
 from tests.ops.test_failover import queue_promotion, queue_traffic_move, queue_verify
 from tests.outage import RegionOutage
 from tests.support import plan_of
 
 
-class Health(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        self.send_response(200 if self.path == "/health" else 404)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def surviving_entry() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/health"
-    server.shutdown()
-    server.server_close()
-
-
-def closed_port_url() -> str:
-    """A loopback port nobody listens on: what a lost region's NLB looks like to a prober."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/health"
+    with answering(lambda path: 200 if path == "/health" else 404) as base:
+        yield f"{base}/health"
 
 
 def mirror_into(aws: Aws, region: str) -> int:

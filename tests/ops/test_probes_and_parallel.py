@@ -5,32 +5,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from shared.ops.entry import http_probe
 from shared.ops.parallel import NoAnswer, together
-from tests.ops.test_outage_end_to_end import closed_port_url
-
-
-class Failing(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        self.send_response(200 if self.path == "/health" else 503)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
+from tests.ops.loopback import answering, closed_port_url
 
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with answering(lambda path: 200 if path == "/health" else 503) as base:
+        yield base
 
 
 def test_the_probe_tells_healthy_from_failing_from_silent(server):
