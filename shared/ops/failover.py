@@ -57,6 +57,8 @@ class FailoverResult:
     verification: list[str] = field(default_factory=list)
     by_hand: list[str] = field(default_factory=list)  # what is left for the operator
     lost_writes: str | None = None  # unplanned: where the writes that did not replicate are kept
+    topology_source: str = ""  # where the identifiers were read: the contract mirror, or Pulumi
+    notes: list[str] = field(default_factory=list)  # what the run decided on the way, e.g. waits
 
     @property
     def recovery_seconds(self) -> float:
@@ -77,11 +79,14 @@ class FailoverResult:
             "steps": [{"name": s.name, "outcome": s.outcome, "seconds": s.seconds, "detail": s.detail,
                        "phase": s.phase} for s in self.steps],
             "verification": self.verification, "by_hand": self.by_hand, "lost_writes": self.lost_writes,
+            "topology_source": self.topology_source, "notes": self.notes,
         }
 
     def render(self) -> str:
         width = max(len(s.name) for s in self.steps)
-        lines = [f"{'step'.ljust(width)}  {'outcome':<13} seconds"]
+        lines = [f"{self.operation} {self.environment}: {self.source_region} -> {self.target_region} "
+                 f"({self.mode}); identifiers from {self.topology_source or '?'}",
+                 f"{'step'.ljust(width)}  {'outcome':<13} seconds"]
         lines.extend(f"{s.name.ljust(width)}  {s.outcome:<13} {s.seconds:>7.1f}" for s in self.steps)
         by_phase: dict[int, list[StepRecord]] = {}
         for step in self.steps:
@@ -89,6 +94,7 @@ class FailoverResult:
         parts = " + ".join(" | ".join(f"{s.name} {s.seconds:.1f}" for s in group)
                            for group in by_phase.values())
         lines.append(f"recovery time: {self.recovery_seconds:.1f} s ({parts}; | = side by side)")
+        lines.extend(f"note: {item}" for item in self.notes)
         lines.extend(f"verified: {item}" for item in self.verification)
         if self.lost_writes:
             lines.append(f"unreplicated writes: {self.lost_writes}")
@@ -149,7 +155,8 @@ class Failover:
                              state.started_at)
         lock.acquire([target.region] if request.mode == UNPLANNED else [target.region, source.region],
                      force=request.force, echo=self._say)
-        moves = Moves(self.topology, self.clients, request, seen, self.timeouts, self._say)
+        moves = Moves(self.topology, self.clients, request, seen, self.timeouts, self._say,
+                      sleep=self.waiter.sleep)
         phases = moves.phases()
         total = sum(len(phase) for phase in phases)
         number = 0
@@ -190,7 +197,9 @@ class Failover:
         self._release(lock)
         records = [preflight_record, *(state.steps[step.name] for phase in phases for step in phase), verify]
         result = FailoverResult(self.topology.environment, request.operation, request.mode, source.region,
-                                target.region, records, resumed_from, seen.lag, checked, by_hand)
+                                target.region, records, resumed_from, seen.lag, checked, by_hand,
+                                topology_source=self.topology.source,
+                                notes=[moves.fence_note] if moves.fence_note else [])
         if request.mode == UNPLANNED:
             retention = seen.target.cluster.backup_retention_days if seen.target.cluster else None
             result.lost_writes = moves.unplanned_record().notice(retention)

@@ -7,12 +7,13 @@ side. The same units are what an ARC Region switch plan would execute; this is t
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from shared.ops.clients import GA_API_REGION, AwsClients
-from shared.ops.fence import FENCED, OPEN, by_hand, fence_value, set_fence
+from shared.ops.fence import FENCED, OPEN, by_hand, fence_value, handler_cache_seconds, set_fence
 from shared.ops.lost_writes import UnplannedRecord, delete_record, read_record, write_record
 from shared.ops.preflight import PLANNED, RERUN_UNPLANNED, UNPLANNED, Assessment
 from shared.ops.probes import (
@@ -56,6 +57,10 @@ class Moves:
     seen: Assessment
     timeouts: Timeouts
     echo: Callable[[str], None]
+    sleep: Callable[[float], None] = time.sleep
+    # How long the source's API may go on serving its cached "true" once fenced (handlers/fence.py).
+    fence_cache_seconds: float = field(default_factory=handler_cache_seconds)
+    fence_note: str = ""  # what the fence step did about that cache, for the report
     _fence_failed: bool = False  # unplanned: the source answered but its fence could not be written
     _at: str = field(default_factory=utc_now)  # when the unplanned failover happened
     # What each step's check last read; its action works from that instead of reading again.
@@ -102,9 +107,11 @@ class Moves:
             return ok, ", ".join(f"{region}={value}" for region, value in seen.items())
 
         def act() -> None:
+            fenced_now = False
             if fences_source():
                 try:
                     set_fence(self.clients, self.source.region, name, FENCED)
+                    fenced_now = True
                 except AWS_ERRORS as error:
                     if not self.unplanned:
                         raise
@@ -112,10 +119,29 @@ class Moves:
                     self._fence_failed = True
                     self.echo(f"    cannot fence {self.source.region}: {one_line(error)}; going on")
             set_fence(self.clients, self.target.region, name, OPEN)
+            if fenced_now:
+                self._drain_cached_fence()
+            elif self._fence_failed:
+                self.fence_note = self._no_wait("its fence could not be written")
 
         where = f"{self.target.region}={OPEN}" + (f", {self.source.region}={FENCED}" if fences_source()
                                                    else f" ({self.source.region} unreachable: not fenced)")
+        if not fences_source():
+            self.fence_note = self._no_wait("it is unreachable")
         return Step("fence", f"{name}: {where}", check, act, self.timeouts.parameter)
+
+    def _no_wait(self, why: str) -> str:
+        return (f"no wait for the API's {self.fence_cache_seconds:g} s fence cache: {self.source.region} "
+                f"was not fenced ({why})")
+
+    def _drain_cached_fence(self) -> None:
+        # Until its cache expires the source's API still answers writes from the old "true":
+        # a write taken then lands behind the new writer's back once the database moves.
+        seconds = self.fence_cache_seconds
+        self.fence_note = (f"waited {seconds:g} s after fencing {self.source.region} for its API's cached "
+                           "writes-enabled flag to expire before moving the writer")
+        self.echo(f"    waiting {seconds:g} s: {self.source.region}'s API caches the fence that long")
+        self.sleep(seconds)
 
     def unfenced_source(self) -> str | None:
         """What is left to do by hand when the source could not be fenced."""

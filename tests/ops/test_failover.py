@@ -10,6 +10,7 @@ import pytest
 from shared.ops.errors import OpsError, Refused, StepFailed
 from shared.ops.failover import PLANNED, UNPLANNED, FailoverRequest
 from shared.ops.waiting import Timeouts
+from tests.handlers.conftest import handler_module
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 
 FAILBACK = FailoverRequest("primary", PLANNED, operation="failback", require_caught_up=True,
@@ -104,8 +105,10 @@ def test_planned_failover_fences_then_switches_the_database_then_traffic_and_the
     assert result.recovery_seconds == round(others + max(traffic.seconds, parameter.seconds), 1) > 0
     assert any("waiting for" in line and "switching-over" in line for line in printed)
     summary = printed[-1].splitlines()
-    assert [line.split()[0] for line in summary[1:7]] == [s.name for s in result.steps]
-    assert "traffic" in summary[7] and " | parameter" in summary[7]
+    assert summary[0] == (f"failover dev: {PRIMARY} -> {SECONDARY} (planned); identifiers from "
+                          f"{aws.topology.source}")
+    assert [line.split()[0] for line in summary[2:8]] == [s.name for s in result.steps]
+    assert "traffic" in summary[8] and " | parameter" in summary[8]
     assert json.loads(json.dumps(result.to_json()))["target_region"] == SECONDARY
     assert aws.clients.ssm(SECONDARY).describe_parameters()["Parameters"] == [
         p for p in aws.clients.ssm(SECONDARY).describe_parameters()["Parameters"]
@@ -403,3 +406,73 @@ def test_a_failback_is_excluded_by_a_failover_holding_the_lock_in_the_other_regi
     names = [p["Name"] for p in aws.clients.ssm(PRIMARY).describe_parameters()["Parameters"]]
     assert aws.topology.lock_parameter_name not in names
     assert aws.active_region_in(PRIMARY) == SECONDARY
+
+
+def record_timeline(aws: Aws, engine, clock) -> list[tuple[str, float]]:
+    """The fence writes, the engine's sleeps and the Aurora promotion, each at the fake clock's time."""
+    seen: list[tuple[str, float]] = []
+    fence = aws.topology.writes_enabled_parameter_name
+
+    def fence_write(region: str):
+        def record(params, **_) -> None:
+            if params["Name"] == fence:
+                seen.append((f"fence {region}={params['Value']}", clock.now))
+        return record
+
+    for region in (PRIMARY, SECONDARY):
+        aws.clients.ssm(region).meta.events.register("before-parameter-build.ssm.PutParameter",
+                                                     fence_write(region))
+    for operation in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
+        aws.stub("rds", SECONDARY).client.meta.events.register(
+            f"before-parameter-build.rds.{operation}",
+            lambda operation=operation, **_: seen.append((operation, clock.now)))
+    sleep = engine.waiter.sleep
+
+    def recorded_sleep(seconds: float) -> None:
+        seen.append((f"sleep {seconds:g}", clock.now))
+        sleep(seconds)
+
+    engine.waiter.sleep = recorded_sleep
+    return seen
+
+
+def test_a_fenced_source_is_given_the_apis_fence_cache_before_the_writer_moves(aws, engine, clock):
+    cache = handler_module("fence").TTL_SECONDS  # what the API handler caches the flag for
+    queue_preflight(aws)
+    queue_promotion(aws, "switchover")
+    queue_traffic_move(aws)
+    queue_verify(aws)
+    seen = record_timeline(aws, engine, clock)
+
+    result = engine.run(FailoverRequest("secondary", PLANNED))
+
+    aws.verify_all_used()
+    names = [name for name, _ in seen]
+    upto = names.index("SwitchoverGlobalCluster") + 1
+    assert names[:upto] == [f"fence {PRIMARY}=false", f"fence {SECONDARY}=true", f"sleep {cache:g}",
+                            "SwitchoverGlobalCluster"]
+    assert seen[upto - 1][1] - seen[0][1] >= cache
+    assert result.notes == [f"waited {cache:g} s after fencing {PRIMARY} for its API's cached "
+                            "writes-enabled flag to expire before moving the writer"]
+    assert result.to_json()["notes"] == result.notes
+    assert result.to_json()["topology_source"] == aws.topology.source
+
+
+def test_an_unreachable_source_is_not_waited_for(aws, engine, clock):
+    aws.entries.set("primary", "down")
+    queue_preflight(aws, planned=False)
+    queue_promotion(aws, "failover")
+    queue_traffic_move(aws)
+    queue_verify(aws)
+    seen = record_timeline(aws, engine, clock)
+
+    result = engine.run(FailoverRequest("secondary", UNPLANNED))
+
+    aws.verify_all_used()
+    names = [name for name, _ in seen]
+    before_promotion = names[:names.index("FailoverGlobalCluster")]
+    assert not [name for name in before_promotion if name.startswith(("sleep", f"fence {PRIMARY}"))]
+    cache = handler_module("fence").TTL_SECONDS
+    assert result.notes == [f"no wait for the API's {cache:g} s fence cache: {PRIMARY} was not fenced "
+                            "(it is unreachable)"]
+    assert f"note: {result.notes[0]}" in result.render().splitlines()

@@ -110,6 +110,10 @@ def test_unplanned_failover_with_us_east_1_gone_and_no_pulumi(on_call, outage, c
     aws.verify_all_used()
     assert outage.refused_in(PRIMARY) == []  # nothing on the unplanned path even tried us-east-1
     assert f"identifiers from the contract mirror in {SECONDARY}" in out.splitlines()[0]
+    # The closing report names its source too, and no wait for a fence it could not write.
+    assert (f"failover dev: {PRIMARY} -> {SECONDARY} (unplanned); identifiers from the contract mirror "
+            f"in {SECONDARY}") in out.splitlines()
+    assert f"note: no wait for the API's 5 s fence cache: {PRIMARY} was not fenced (it is unreachable)" in out
     assert clock.now - started < Timeouts().database  # finished within the bounds, by the fake clock
     # The report is true: what it claims is what the surviving region now holds.
     assert aws.active_region_in(SECONDARY) == SECONDARY and aws.fence_in(SECONDARY) == "true"

@@ -3,6 +3,7 @@ with every read independent so a region that is down still leaves the rest visib
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from shared.ops.status import collect_status
@@ -92,3 +93,16 @@ def test_the_json_format_carries_what_the_screen_shows(aws, stores):
         "id": aws.topology.secondary.health_check_id, "healthy": True,
         "detail": "8/8 checkers report success"}
     assert by_role["primary"]["bucket_replication"][0]["destination"] == aws.topology.secondary.bucket_name
+
+
+def test_both_formats_say_where_the_identifiers_came_from(aws, stores):
+    aws.cluster(PRIMARY, writer="primary")
+    queue_region_reads(aws, "primary", 100)
+    queue_region_reads(aws, "secondary", 0, lag_ms=900)
+    mirrored = dataclasses.replace(aws.topology, source=f"the contract mirror in {SECONDARY}")
+
+    status = collect_status(mirrored, aws.clients, prober=aws.entries)
+
+    assert status.formatted("text").splitlines()[0] == (
+        f"DR status of dev (identifiers from the contract mirror in {SECONDARY})")
+    assert json.loads(status.formatted("json"))["topology_source"] == f"the contract mirror in {SECONDARY}"
