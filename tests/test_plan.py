@@ -151,3 +151,11 @@ def test_running_a_layer_program_with_python_says_how_to_run_it():
     assert done.stderr.strip() == ("error: this is a Pulumi program, not a script: run it with `pulumi up "
                                    "--stack <env>` in this folder, or offline with `invoke plan --layer "
                                    "network-primary`")
+
+
+def test_a_listener_arn_names_its_own_load_balancer_as_aws_does(dev_plan):
+    listeners = [r for run in dev_plan.runs for r in run.resources if r["type"] == "aws:lb/listener:Listener"]
+    assert len(listeners) == 4
+    for listener in listeners:
+        balancer = listener["inputs"]["loadBalancerArn"]
+        assert listener["arn"].startswith(balancer.replace(":loadbalancer/", ":listener/") + "/")

@@ -38,6 +38,11 @@ def _target_group(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, di
 
 @builds("aws:lb/listener:Listener")
 def _listener(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    arn = fake.arn(f"listener/net/{name}/{fake.hex(16)}/{fake.hex(16)[::-1]}")
+    # AWS names a listener after its load balancer: ...:listener/<app|net>/<lb name>/<lb id>/<id>.
+    balancer = str(state.get("loadBalancerArn") or "")
+    if ":loadbalancer/" in balancer:
+        arn = balancer.replace(":loadbalancer/", ":listener/", 1) + f"/{fake.hex(16)}"
+    else:
+        arn = fake.arn(f"listener/net/{name}/{fake.hex(16)}/{fake.hex(16)[::-1]}")
     state["arn"] = arn
     return arn, state
