@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from invoke import Context
 
-from shared.cli.common import EXIT_FAILED, SET_HELP, fail, parse_overrides, task
-from shared.plan.runtime import LayerFailed
+from shared.cli.common import EXIT_FAILED, SET_HELP, fail, offline_plan, parse_overrides, task
 from shared.policy import RULES, Report, evaluate, records_from_plan
 from shared.policy import Context as PolicyContext
-from shared.settings import SettingsError
 
 
 def render(report: Report) -> str:
@@ -37,15 +35,7 @@ def render(report: Report) -> str:
 })
 def check(c: Context, env: str = "dev", set_: list[str] | None = None) -> None:
     """Apply the guardrails (security, reliability, AWS limits, safety, tags) to the offline plan."""
-    from shared.plan.plan import build_plan
-
-    overrides = parse_overrides(set_ or [])
-    try:
-        plan = build_plan(env, overrides)
-    except SettingsError as error:
-        raise fail(str(error)) from None
-    except LayerFailed as error:
-        raise fail(str(error), code=EXIT_FAILED) from None
+    plan = offline_plan(env, parse_overrides(set_ or []))
     report = evaluate(records_from_plan(plan.to_json()), PolicyContext.from_settings(plan.settings),
                       RULES)
     print(render(report))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import invoke
 from invoke.exceptions import Exit
 
 from shared.contracts import LAYERS
+
+if TYPE_CHECKING:
+    from shared.plan.plan import Plan
 
 # The exit codes of every task (the README's "Exit codes" lists them); nothing else is used.
 EXIT_FAILED = 1  # the work ran and did not succeed: a layer or step failed, guardrail violations
@@ -65,3 +68,17 @@ def parse_layers(value: str | None, option: str = "--layer") -> list[str]:
     if unknown:
         raise fail(f"{option}: unknown layer {unknown[0]!r}; choose from {', '.join(LAYERS)}")
     return names
+
+
+def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] | None = None) -> Plan:
+    """The offline plan for a task: bad settings exit as usage errors, a failing program as a failure."""
+    from shared.plan.plan import build_plan
+    from shared.plan.runtime import LayerFailed
+    from shared.settings import SettingsError
+
+    try:
+        return build_plan(environment, overrides, layers)
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    except LayerFailed as error:
+        raise fail(str(error), code=EXIT_FAILED) from None

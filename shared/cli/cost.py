@@ -6,10 +6,8 @@ import json
 
 from invoke import Context
 
-from shared.cli.common import EXIT_FAILED, SET_HELP, fail, parse_overrides, task
+from shared.cli.common import SET_HELP, fail, offline_plan, parse_overrides, task
 from shared.cost.book import PriceBook
-from shared.plan.runtime import LayerFailed
-from shared.settings import SettingsError
 
 
 @task(iterable=["set_"], help={
@@ -23,20 +21,16 @@ def cost(c: Context, env: str = "dev", live: bool = False, format: str = "table"
     """Estimate an environment's monthly AWS cost from its offline plan and the price book."""
     from shared.cost.book import PriceBookError, load_price_book
     from shared.cost.estimate import estimate, render
-    from shared.plan.plan import build_plan
-
     if format not in ("table", "json"):
         raise fail(f"--format must be table or json, not {format!r}")
     overrides = parse_overrides(set_ or [])
     try:
         book = load_price_book()
-        if live:
-            book = _refreshed(book)
-        plan = build_plan(env, overrides)
-    except (SettingsError, PriceBookError) as error:
+    except PriceBookError as error:
         raise fail(str(error)) from None
-    except LayerFailed as error:
-        raise fail(str(error), code=EXIT_FAILED) from None
+    if live:
+        book = _refreshed(book)
+    plan = offline_plan(env, overrides)
     result = estimate(env, [(run.name, run.resources) for run in plan.runs], book)
     print(json.dumps(result.to_json(), indent=2) if format == "json" else render(result))
 

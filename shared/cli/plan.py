@@ -10,13 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from invoke import Context
 
-from shared.cli.common import EXIT_FAILED, SET_HELP, fail, parse_layers, parse_overrides, task
+from shared.cli.common import EXIT_FAILED, SET_HELP, fail, offline_plan, parse_layers, parse_overrides, task
 from shared.config import REPO_ROOT
-from shared.plan.runtime import LayerFailed
-from shared.settings import SettingsError
 
 if TYPE_CHECKING:
-    from shared.plan.plan import Plan
     from shared.plan.revision import RevisionPlan
 
 LINT_PATHS = ["stacks", "shared", "tasks.py", "tests", "examples"]
@@ -49,7 +46,7 @@ def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = N
         check_writable(Path(out))
     other = _start_revision_plan(compare, env, layers) if compare else None
     try:
-        result = _build(env, overrides, layers)
+        result = offline_plan(env, overrides, layers)
     except BaseException:
         if other:
             other.close()
@@ -63,17 +60,6 @@ def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = N
             print(f"Wrote {out}")
         return
     print(_compare_report(other, document, compare, format), end="")
-
-
-def _build(env: str, overrides: dict[str, Any], layers: list[str] | None) -> Plan:
-    from shared.plan.plan import build_plan
-
-    try:
-        return build_plan(env, overrides, layers)
-    except SettingsError as error:
-        raise fail(str(error)) from None
-    except LayerFailed as error:
-        raise fail(str(error), code=EXIT_FAILED) from None
 
 
 def _start_revision_plan(ref: str, env: str, layers: list[str] | None) -> RevisionPlan:
