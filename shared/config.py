@@ -20,6 +20,8 @@ import yaml
 from shared.settings import KEYS, Settings, SettingsError, check_environment, unknown_key
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The Lambda handler sources: packaged by the compute layer, read by DR operations.
+HANDLERS_DIR = REPO_ROOT / "stacks" / "compute" / "handlers"
 BASE_FILE = REPO_ROOT / "Pulumi.base.yaml"
 STACKS_DIR = REPO_ROOT / "stacks"
 TAGS = "dr:tags"

@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from shared.components.iam import service_role
+from shared.config import HANDLERS_DIR
 from shared.naming import dead_letter_queue_name, function_name
 
-HANDLERS_DIR = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handlers"
 RUNTIME = "python3.12"
 VPC_ACCESS_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 # Lambda retries a failed asynchronous invocation this often before the dead-letter queue.

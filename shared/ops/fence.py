@@ -12,13 +12,14 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
+from shared.config import HANDLERS_DIR
 from shared.ops.clients import AwsClients
 from shared.ops.errors import OpsError
 
 OPEN, FENCED = "true", "false"
 # The API handler is packaged alone and cannot import this package, so how long it caches the
 # flag lives in its own module; read from the source, since importing it needs Lambda's layout.
-HANDLER_FENCE_MODULE = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handlers" / "fence.py"
+HANDLER_FENCE_MODULE = HANDLERS_DIR / "fence.py"
 HANDLER_CACHE_CONSTANT = "TTL_SECONDS"
 
 

@@ -7,7 +7,6 @@ import functools
 import importlib
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -15,7 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-HANDLERS = Path(__file__).resolve().parents[2] / "stacks" / "compute" / "handlers"
+from shared.config import HANDLERS_DIR as HANDLERS
+
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
 TABLE = "dr-dev-items"
 ACTIVE_REGION_PARAMETER = "/dr/dev/shared/active-region"
