@@ -33,7 +33,7 @@ def test_output_names_are_stable_snake_case_with_descriptions():
 
 def test_graph_is_derived_from_consumes():
     assert waves() == [["network-primary", "network-secondary"], ["global-traffic", "data"],
-                       ["compute"], ["monitoring"]]
+                       ["compute"], ["monitoring"], ["recovery"]]
     assert deploy_order()[::-1] == destroy_order()
 
 

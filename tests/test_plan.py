@@ -1,4 +1,4 @@
-"""`invoke plan`: the JSON plan (README "The offline plan"), six layers, realistic and warning-free."""
+"""`invoke plan`: the JSON plan (README "The offline plan"), seven layers, realistic and warning-free."""
 
 import json
 import os
@@ -26,7 +26,8 @@ def test_json_document_has_the_design_shape(dev_plan):
     document = json.loads(json.dumps(dev_plan.to_json()))
     assert document["environment"] == "dev"
     assert [layer["name"] for layer in document["layers"]] == [
-        "network-primary", "network-secondary", "global-traffic", "data", "compute", "monitoring"]
+        "network-primary", "network-secondary", "global-traffic", "data", "compute", "monitoring",
+        "recovery"]
     for layer in document["layers"]:
         assert set(layer) >= LAYER_KEYS
         for resource in layer["resources"]:

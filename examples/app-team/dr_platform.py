@@ -518,6 +518,16 @@ class Monitoring(_Layer):
         return self._output("secondary_region_impaired_alarm_name")
 
     @property
+    def primary_region_impaired_alarm_arn(self) -> pulumi.Output[str]:
+        """ARN of the primary's composite alarm (the Region switch plan's associated alarm)"""
+        return self._output("primary_region_impaired_alarm_arn")
+
+    @property
+    def secondary_region_impaired_alarm_arn(self) -> pulumi.Output[str]:
+        """ARN of the secondary's composite alarm"""
+        return self._output("secondary_region_impaired_alarm_arn")
+
+    @property
     def dashboard_names(self) -> pulumi.Output[list[str]]:
         """Names of the dashboards (primary, secondary, global)"""
         return self._output("dashboard_names")
@@ -526,3 +536,46 @@ class Monitoring(_Layer):
     def dashboard_urls(self) -> pulumi.Output[list[str]]:
         """CloudWatch console URLs of the dashboards"""
         return self._output("dashboard_urls")
+
+class Recovery(_Layer):
+    """recovery: ARC Region switch plan (the failover runbook in the account), its execution role and
+    the custom-action functions it runs in the activating region"""
+
+    project = "recovery"
+
+    @property
+    def plan_arn(self) -> pulumi.Output[str | None]:
+        """ARN of the ARC Region switch plan, or null when dr:regionSwitchPlan is off (then `invoke
+        failover` runs the client-side sequence)"""
+        return self._output("plan_arn")
+
+    @property
+    def plan_name(self) -> pulumi.Output[str | None]:
+        """Name of the Region switch plan, or null"""
+        return self._output("plan_name")
+
+    @property
+    def execution_role_arn(self) -> pulumi.Output[str | None]:
+        """ARN of the role the plan's executions run as, or null"""
+        return self._output("execution_role_arn")
+
+    @property
+    def primary_action_function_name(self) -> pulumi.Output[str | None]:
+        """Custom-action function of the plan in the primary region (fence, traffic dials, active-
+        region flag), or null"""
+        return self._output("primary_action_function_name")
+
+    @property
+    def secondary_action_function_name(self) -> pulumi.Output[str | None]:
+        """The same function in the secondary region, or null"""
+        return self._output("secondary_action_function_name")
+
+    @property
+    def primary_action_function_arn(self) -> pulumi.Output[str | None]:
+        """ARN of the primary action function, or null"""
+        return self._output("primary_action_function_arn")
+
+    @property
+    def secondary_action_function_arn(self) -> pulumi.Output[str | None]:
+        """ARN of the secondary action function, or null"""
+        return self._output("secondary_action_function_arn")

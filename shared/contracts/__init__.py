@@ -11,10 +11,12 @@ from shared.contracts.data import DATA
 from shared.contracts.global_traffic import GLOBAL_TRAFFIC
 from shared.contracts.monitoring import MONITORING
 from shared.contracts.network import NETWORK_PRIMARY, NETWORK_SECONDARY
+from shared.contracts.recovery import RECOVERY
 
 LAYERS: dict[str, LayerContract] = {
     contract.name: contract
-    for contract in (NETWORK_PRIMARY, NETWORK_SECONDARY, GLOBAL_TRAFFIC, DATA, COMPUTE, MONITORING)
+    for contract in (NETWORK_PRIMARY, NETWORK_SECONDARY, GLOBAL_TRAFFIC, DATA, COMPUTE, MONITORING,
+                     RECOVERY)
 }
 
 

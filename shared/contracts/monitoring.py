@@ -24,6 +24,9 @@ MONITORING = LayerContract(
         ("alarm_names", "Names of every CloudWatch metric alarm", LIST),
         ("primary_region_impaired_alarm_name", "Composite alarm: users hurt in the primary"),
         ("secondary_region_impaired_alarm_name", "Composite alarm: users hurt in the secondary"),
+        ("primary_region_impaired_alarm_arn", "ARN of the primary's composite alarm (the Region "
+                                              "switch plan's associated alarm)"),
+        ("secondary_region_impaired_alarm_arn", "ARN of the secondary's composite alarm"),
         ("dashboard_names", "Names of the dashboards (primary, secondary, global)", LIST),
         ("dashboard_urls", "CloudWatch console URLs of the dashboards", LIST),
     ),

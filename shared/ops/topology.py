@@ -16,6 +16,9 @@ from shared.ops.mirror import read_mirror
 ROLES = ("primary", "secondary")
 # The stacks whose outputs name what failover touches, by layer.
 SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data")
+# Layers read when deployed, not required: their outputs add the API entry points (compute) and
+# the Region switch plan (recovery); without them the operations run as before.
+OPTIONAL_LAYERS = ("compute", "recovery")
 PULUMI_SOURCE = "Pulumi stack outputs"
 
 
@@ -34,6 +37,8 @@ class RegionTopology:
     # The region's own entry point (its NLB, through the ALB to the app's health path): probing
     # it needs no AWS API at all, so it answers for the region even when control planes do not.
     health_url: str = ""
+    api_url: str = ""  # the region's REST API stage URL (compute), "" when not read
+    action_function_name: str = ""  # the Region switch plan's custom-action function, "" if none
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,12 @@ class DrTopology:
     replication_lag_limit_seconds: int
     protect_data: bool
     source: str = PULUMI_SOURCE  # where the identifiers were read, for the reports
+    # The users' entry point: the accelerator's own name, health path over the listener port.
+    accelerator_health_url: str = ""
+    db_secret_arn: str = ""
+    db_name: str = ""
+    plan_arn: str | None = None  # the ARC Region switch plan (recovery layer), None when absent
+    plan_name: str | None = None
 
     @property
     def regions(self) -> tuple[RegionTopology, RegionTopology]:
@@ -107,6 +118,10 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
     def get(layer: str, key: str) -> Any:
         return _require(outputs, layer, key, environment)
 
+    def optional(layer: str, key: str) -> str:
+        value = (outputs.get(layer) or {}).get(key)
+        return "" if value is None else str(value)
+
     sides = {
         role: RegionTopology(
             role=role,
@@ -119,6 +134,8 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
             deployed_dial=float(get("global-traffic", f"{role}_traffic_dial")),
             health_url=f"http://{get(f'network-{role}', 'nlb_dns_name')}:"
                        f"{get(f'network-{role}', 'nlb_listener_port')}{health_path}",
+            api_url=optional("compute", f"{role}_api_url"),
+            action_function_name=optional("recovery", f"{role}_action_function_name"),
         )
         for role in ROLES
     }
@@ -134,6 +151,12 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         replication_lag_limit_seconds=replication_lag_limit_seconds,
         protect_data=protect_data,
         source=source,
+        accelerator_health_url=f"http://{get('global-traffic', 'accelerator_dns_name')}:"
+                               f"{get('network-primary', 'nlb_listener_port')}{health_path}",
+        db_secret_arn=optional("data", "db_secret_arn"),
+        db_name=optional("data", "db_name"),
+        plan_arn=optional("recovery", "plan_arn") or None,
+        plan_name=optional("recovery", "plan_name") or None,
     )
 
 
@@ -178,7 +201,7 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
     misses = []
     for name in mirror_regions(settings.regions, region, clients.profile_region):
         try:
-            mirrored = read_mirror(clients.ssm(name), environment, SOURCE_LAYERS)
+            mirrored = read_mirror(clients.ssm(name), environment, SOURCE_LAYERS + OPTIONAL_LAYERS)
             return build(mirrored, f"the contract mirror in {name}")
         except MissingOutput as missing:
             misses.append(f"{name} lacks {missing.layer}.{missing.key}" if mirrored else f"{name} has none")
@@ -190,4 +213,9 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
         raise OpsError(f"no contract mirror of {environment} ({'; '.join(misses)}) and no Pulumi outputs "
                        f"({error}); deploy with `invoke deploy-all --env {environment}`, which writes the "
                        "mirror, or name the region that has it with --region") from None
+    for layer in OPTIONAL_LAYERS:
+        try:
+            outputs[layer] = stack_outputs(layer, environment, backend=backend)
+        except OrchestratorError:
+            pass  # not deployed: the operations run without what it adds
     return build(outputs, PULUMI_SOURCE)

@@ -1,4 +1,4 @@
-"""The six layers as one system: preflight, then one operation per layer over the graph."""
+"""The seven layers as one system: preflight, then one operation per layer over the graph."""
 
 from __future__ import annotations
 

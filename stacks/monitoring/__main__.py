@@ -77,6 +77,8 @@ export_outputs("monitoring", {
     "alarm_names": [a.name for a in alarms],
     "primary_region_impaired_alarm_name": regional["primary"].composite_name,
     "secondary_region_impaired_alarm_name": regional["secondary"].composite_name,
+    "primary_region_impaired_alarm_arn": regional["primary"].composite_arn,
+    "secondary_region_impaired_alarm_arn": regional["secondary"].composite_arn,
     "dashboard_names": [d.dashboard_name for d in dashboards],
     "dashboard_urls": [d.url for d in dashboards],
 })

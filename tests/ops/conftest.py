@@ -26,7 +26,7 @@ from shared.ops.clients import GA_API_REGION, ROUTE53_API_REGION, AwsClients
 from shared.ops.entry import EntryAnswer
 from shared.ops.failover import Failover
 from shared.ops.state import StateStore
-from shared.ops.topology import SOURCE_LAYERS, DrTopology, topology_from_outputs
+from shared.ops.topology import OPTIONAL_LAYERS, SOURCE_LAYERS, DrTopology, topology_from_outputs
 from shared.ops.waiting import Waiter
 from tests.support import outputs, plan_of
 
@@ -34,8 +34,10 @@ PRIMARY, SECONDARY = "us-east-1", "us-east-2"
 
 
 def planned_topology(protect_data: bool = False) -> DrTopology:
+    """The dev plan's topology, every layer deployed (the recovery layer with its plan off)."""
     plan = plan_of("dev")
-    return topology_from_outputs("dev", {layer: outputs(plan, layer) for layer in SOURCE_LAYERS},
+    return topology_from_outputs("dev", {layer: outputs(plan, layer)
+                                         for layer in SOURCE_LAYERS + OPTIONAL_LAYERS},
                                  replication_lag_limit_seconds=60, protect_data=protect_data)
 
 

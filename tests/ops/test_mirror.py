@@ -19,7 +19,7 @@ from shared.contracts import LAYERS
 from shared.ops.clients import AwsClients
 from shared.ops.errors import OpsError
 from shared.ops.mirror import read_mirror
-from shared.ops.topology import PULUMI_SOURCE, SOURCE_LAYERS, load_topology, topology_from_outputs
+from shared.ops.topology import OPTIONAL_LAYERS, PULUMI_SOURCE, SOURCE_LAYERS, load_topology, topology_from_outputs
 from tests.orchestrator.standin_pulumi import install
 from tests.support import outputs, plan_of, publish_mirror
 
@@ -50,7 +50,7 @@ def deployed(*regions: str) -> AwsClients:
 
 def expected_topology(source: str):
     plan = plan_of("dev")
-    return topology_from_outputs("dev", {layer: outputs(plan, layer) for layer in SOURCE_LAYERS},
+    return topology_from_outputs("dev", {layer: outputs(plan, layer) for layer in SOURCE_LAYERS + OPTIONAL_LAYERS},
                                  replication_lag_limit_seconds=60, protect_data=False, source=source)
 
 
@@ -112,7 +112,7 @@ def pulumi_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STANDIN_RECORD", str(tmp_path / "calls.jsonl"))
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "correct horse battery staple")
     plan = plan_of("dev")
-    for layer in SOURCE_LAYERS:  # the stand-in's DIY backend layout; each project is named as its layer
+    for layer in SOURCE_LAYERS + OPTIONAL_LAYERS:  # the stand-in's DIY backend layout, a project per layer
         stack = tmp_path / "backend" / ".pulumi" / "stacks" / layer / "dev.json"
         stack.parent.mkdir(parents=True)
         stack.write_text(json.dumps({"outputs": outputs(plan, layer), "resources": None, "time": 0}))
@@ -121,6 +121,16 @@ def pulumi_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_with_no_mirror_in_either_region_the_pulumi_outputs_are_read(account, pulumi_state, tmp_path):
     topology = load_topology("dev", clients=clients(), backend=f"file://{tmp_path / 'backend'}")
     assert topology == expected_topology(PULUMI_SOURCE)
+
+
+def test_without_the_optional_layers_the_topology_has_no_plan_and_no_api_urls(
+        account, pulumi_state, tmp_path):
+    for layer in OPTIONAL_LAYERS:
+        (tmp_path / "backend" / ".pulumi" / "stacks" / layer / "dev.json").unlink()
+    topology = load_topology("dev", clients=clients(), backend=f"file://{tmp_path / 'backend'}")
+    assert (topology.plan_arn, topology.primary.api_url, topology.secondary.action_function_name) == (
+        None, "", "")
+    assert topology.accelerator_health_url.endswith(".awsglobalaccelerator.com:80/health")
 
 
 def test_no_mirror_and_no_pulumi_is_one_line_naming_what_to_do(account, outage, no_pulumi, monkeypatch):

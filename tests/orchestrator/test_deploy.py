@@ -88,7 +88,7 @@ def test_running_again_resumes_with_the_layers_not_yet_deployed(standin, capsys)
     standin.set(fail="")
     standin.forget_calls()
     deploy(standin)
-    assert standin.layers("up") == ["data", "compute", "monitoring"]
+    assert standin.layers("up") == ["data", "compute", "monitoring", "recovery"]
     assert "network-primary: unchanged" in capsys.readouterr().out
 
 
@@ -100,17 +100,17 @@ def test_new_upstream_outputs_update_dependents_and_only_warns_about_the_ones_it
     assert standin.layers("up") == ["network-primary"]
     warning = capsys.readouterr().err
     assert "network-primary published new outputs" in warning
-    assert "compute, data, global-traffic, monitoring" in warning
+    assert "compute, data, global-traffic, monitoring, recovery" in warning
     standin.forget_calls()
     deploy(standin)
-    assert set(standin.layers("up")) == {"global-traffic", "data", "compute", "monitoring"}
+    assert set(standin.layers("up")) == {"global-traffic", "data", "compute", "monitoring", "recovery"}
 
 
 def test_from_deploys_a_layer_and_everything_that_reads_it(standin):
     deploy(standin)
     standin.forget_calls()
     deploy(standin, from_="global-traffic", fresh=True)
-    assert standin.layers("up") == ["global-traffic", "compute", "monitoring"]
+    assert standin.layers("up") == ["global-traffic", "compute", "monitoring", "recovery"]
 
 
 def test_from_and_only_together_are_refused(standin):

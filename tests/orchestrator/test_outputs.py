@@ -27,7 +27,7 @@ def test_json_holds_every_deployed_layer_and_names_the_missing_ones(deployed, ca
     document = json.loads(captured.out)
     assert set(document) == {"network-primary", "network-secondary"}
     assert document["network-primary"]["subnet_ids"] == ["subnet-0a1", "subnet-0b2"]
-    assert captured.err.strip() == "not deployed in dev: global-traffic, data, compute, monitoring"
+    assert captured.err.strip() == "not deployed in dev: global-traffic, data, compute, monitoring, recovery"
 
 
 def test_json_of_one_layer_is_that_layers_outputs(deployed, capsys):

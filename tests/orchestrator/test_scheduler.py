@@ -46,7 +46,7 @@ def test_a_failure_skips_exactly_its_transitive_dependents():
     result = run_graph(LAYERS, graph.dependencies, work)
     status = {name: o.status for name, o in result.outcomes.items()}
     assert status == {"network-primary": DONE, "network-secondary": DONE, "global-traffic": FAILED,
-                      "data": DONE, "compute": SKIPPED, "monitoring": SKIPPED}
+                      "data": DONE, "compute": SKIPPED, "monitoring": SKIPPED, "recovery": SKIPPED}
     assert result.outcomes["monitoring"].message == "needs global-traffic, which failed"
 
 
