@@ -3,6 +3,7 @@ in SSM (either region) or, failing that, from Pulumi."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -214,8 +215,6 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
                        f"({error}); deploy with `invoke deploy-all --env {environment}`, which writes the "
                        "mirror, or name the region that has it with --region") from None
     for layer in OPTIONAL_LAYERS:
-        try:
+        with contextlib.suppress(OrchestratorError):  # not deployed: run without what it adds
             outputs[layer] = stack_outputs(layer, environment, backend=backend)
-        except OrchestratorError:
-            pass  # not deployed: the operations run without what it adds
     return build(outputs, PULUMI_SOURCE)

@@ -19,7 +19,13 @@ from shared.contracts import LAYERS
 from shared.ops.clients import AwsClients
 from shared.ops.errors import OpsError
 from shared.ops.mirror import read_mirror
-from shared.ops.topology import OPTIONAL_LAYERS, PULUMI_SOURCE, SOURCE_LAYERS, load_topology, topology_from_outputs
+from shared.ops.topology import (
+    OPTIONAL_LAYERS,
+    PULUMI_SOURCE,
+    SOURCE_LAYERS,
+    load_topology,
+    topology_from_outputs,
+)
 from tests.orchestrator.standin_pulumi import install
 from tests.support import outputs, plan_of, publish_mirror
 
@@ -50,7 +56,8 @@ def deployed(*regions: str) -> AwsClients:
 
 def expected_topology(source: str):
     plan = plan_of("dev")
-    return topology_from_outputs("dev", {layer: outputs(plan, layer) for layer in SOURCE_LAYERS + OPTIONAL_LAYERS},
+    deployed = {layer: outputs(plan, layer) for layer in SOURCE_LAYERS + OPTIONAL_LAYERS}
+    return topology_from_outputs("dev", deployed,
                                  replication_lag_limit_seconds=60, protect_data=False, source=source)
 
 
