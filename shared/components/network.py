@@ -234,8 +234,10 @@ class RegionalNetwork(pulumi.ComponentResource):
             name=f"/dr/{args.environment}/{args.region}/vpc-flow-logs",
             retention_in_days=args.log_retention_days, region=args.region,
             tags=self._tags("flow-logs"), opts=child)
+        # The account the flow logs are delivered for, as AWS's flow-log role example conditions it.
         role = service_role(f"{self._name}-flow-logs-role", "vpc-flow-logs.amazonaws.com",
-                            self._tags("flow-logs-role"), child)
+                            self._tags("flow-logs-role"), child,
+                            source_account=aws.get_caller_identity_output().account_id)
         policy = aws.iam.RolePolicy(
             f"{self._name}-flow-logs-policy", role=role.id,
             policy=self.flow_log_group.arn.apply(lambda arn: json.dumps({

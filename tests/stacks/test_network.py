@@ -1,6 +1,7 @@
 """network-primary and network-secondary under mocks, checked as a reviewer would."""
 
 import ipaddress
+import json
 
 import pytest
 
@@ -101,6 +102,13 @@ def test_the_flow_log_waits_for_the_permission_to_deliver_not_only_the_role(dev_
     log = one(resources(dev_plan, layer, "aws:ec2/flowLog:FlowLog"))
     policy = one(resources(dev_plan, layer, "aws:iam/rolePolicy:RolePolicy"))
     assert policy["urn"] in log["depends_on"]
+
+
+def test_only_vpc_flow_logs_for_this_account_may_assume_the_delivery_role(dev_plan, layer):
+    role = one(resources(dev_plan, layer, "aws:iam/role:Role"))
+    [statement] = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"]
+    assert statement["Principal"] == {"Service": "vpc-flow-logs.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
 
 
 def test_exports_are_shaped_like_real_aws_ids(dev_plan, layer):
