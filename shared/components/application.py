@@ -11,7 +11,7 @@ import pulumi
 
 from shared.components.app_path import ApplicationPath, ApplicationPathArgs, LambdaRoute
 from shared.components.functions import RegionalFunction, RegionalFunctionArgs, VpcPlacement
-from shared.components.parameters import WRITES_ENABLED, regional_prefix
+from shared.components.parameters import DRILL_IMPAIRED, WRITES_ENABLED, regional_prefix
 from shared.components.rest_api import CustomDomain, RegionalRestApi, RegionalRestApiArgs, Route
 
 # The keys of the exported function maps; monitoring alarms on each (FUNCTION_ROLES there).
@@ -63,6 +63,9 @@ class RegionalApplication(pulumi.ComponentResource):
         fence_name = regional_prefix(args.environment) + WRITES_ENABLED
         fence = pulumi.Output.concat(f"arn:aws:ssm:{side.region}:", account, ":parameter", fence_name)
         read_fence = {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": fence}
+        # The outage drill's flag (handlers/drill.py): health alone reads it, to answer 503.
+        drill_name = regional_prefix(args.environment) + DRILL_IMPAIRED
+        drill = pulumi.Output.concat(f"arn:aws:ssm:{side.region}:", account, ":parameter", drill_name)
         base = {"TABLE_NAME": args.table_name, "ACTIVE_REGION_PARAMETER": args.active_region_parameter}
         in_vpc = VpcPlacement(side.network["private_subnet_ids"],
                               [side.network["app_security_group_id"]])
@@ -72,7 +75,9 @@ class RegionalApplication(pulumi.ComponentResource):
                  "Resource": table},
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": active_parameter},
                 read_fence,
+                {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": drill},
             ], {**base, "DB_HOST": side.db_host, "WRITES_ENABLED_PARAMETER": fence_name,
+                "DRILL_IMPAIRED_PARAMETER": drill_name,
                 # Stack references carry numbers as floats: 5432.0 -> "5432".
                 "DB_PORT": pulumi.Output.from_input(args.db_port).apply(lambda p: str(int(p)))},
                 vpc=in_vpc, reserved_concurrency=args.health_reserved_concurrency),

@@ -3,7 +3,7 @@
 Two prefixes, so the compute layer's replicator can copy one without clobbering the other:
 `/dr/<env>/shared/` holds what is the same in both regions (active region, API key, feature
 flags) and is replicated; `/dr/<env>/regional/` holds this region's own values (endpoints,
-names, ARNs of this region's copies, the write fence) and is never replicated.
+names, ARNs of this region's copies, the write fence, the drill flag) and is never replicated.
 """
 
 from __future__ import annotations
@@ -18,6 +18,10 @@ ACTIVE_REGION = "active-region"
 API_KEY = "api-key"
 # Per-region write fence: "true" or "false". Operations flip it in the region they fence.
 WRITES_ENABLED = "writes-enabled"
+# Per-region outage-drill impairment, read only by the health function (handlers/drill.py): "true"
+# makes that region's health answer 503. Not created here: `invoke drill --kind outage` writes it
+# and a missing one means not impaired.
+DRILL_IMPAIRED = "drill/impaired"
 # Feature flags the application reads; operators flip them at run time.
 FEATURE_FLAGS = {"features/maintenance-mode": "false"}
 # Values operations own once deployed: a later `up` must not turn them back.

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shared.components.parameters import WRITES_ENABLED, regional_prefix
+from shared.components.parameters import DRILL_IMPAIRED, WRITES_ENABLED, regional_prefix
 from shared.contracts.mirror import MirrorValueError
 from shared.ops.clients import AwsClients
 from shared.ops.errors import OpsError
@@ -85,6 +85,11 @@ class DrTopology:
     @property
     def writes_enabled_parameter_name(self) -> str:
         return self.regional_prefix + WRITES_ENABLED
+
+    @property
+    def drill_flag_parameter_name(self) -> str:
+        """The outage drill's impairment: "true" makes that region's health answer 503."""
+        return self.regional_prefix + DRILL_IMPAIRED
 
     @property
     def lock_parameter_name(self) -> str:

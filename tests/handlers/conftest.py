@@ -20,6 +20,7 @@ PRIMARY, SECONDARY = "us-east-1", "us-east-2"
 TABLE = "dr-dev-items"
 ACTIVE_REGION_PARAMETER = "/dr/dev/shared/active-region"
 WRITES_ENABLED_PARAMETER = "/dr/dev/regional/writes-enabled"
+DRILL_IMPAIRED_PARAMETER = "/dr/dev/regional/drill/impaired"
 
 
 def handler_module(name: str) -> ModuleType:
@@ -53,9 +54,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "AWS_REGION": PRIMARY, "DR_ENVIRONMENT": "dev", "TABLE_NAME": TABLE,
         "ACTIVE_REGION_PARAMETER": ACTIVE_REGION_PARAMETER,
         "WRITES_ENABLED_PARAMETER": WRITES_ENABLED_PARAMETER,
+        "DRILL_IMPAIRED_PARAMETER": DRILL_IMPAIRED_PARAMETER,
     }.items():
         monkeypatch.setenv(key, value)
     handler_module("fence").FENCE.forget()  # a cached answer would leak between tests
+    handler_module("drill").FLAG.forget()
     with mock_aws():
         # The write fence as the data layer creates it: open in both regions.
         for region in (PRIMARY, SECONDARY):

@@ -8,10 +8,20 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
+from botocore.stub import Stubber
 
 from tests.handlers import events
-from tests.handlers.conftest import ACTIVE_REGION_PARAMETER, PRIMARY, SECONDARY, aws_client, handler_module
+from tests.handlers.conftest import (
+    ACTIVE_REGION_PARAMETER,
+    DRILL_IMPAIRED_PARAMETER,
+    PRIMARY,
+    SECONDARY,
+    aws_client,
+    handler_module,
+)
 
 # The probes get a second in Lambda; moto on a loaded test machine may need longer, which would
 # turn a healthy answer into a timeout at random. Answers are tested with the clock out of the
@@ -155,3 +165,114 @@ def test_building_the_clients_counts_against_the_budget(health, table, database,
     assert budgets == [pytest.approx(health.BUDGET_SECONDS - 0.4)]
     assert response["statusCode"] == 200 and body["duration_ms"] == 900
 
+
+
+# --- the outage drill's flag (handlers/drill.py): 503 while impaired, fail open otherwise ---
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def drill(monkeypatch: pytest.MonkeyPatch):
+    """The drill module on a clock that moves only when the test says so."""
+    module = handler_module("drill")
+    monkeypatch.setattr(module, "clock", Clock())
+    return module
+
+
+def set_flag(drill, value: str) -> None:
+    """What `invoke drill --kind outage` does; health sees it once its cached answer is older than the TTL."""
+    aws_client("ssm").put_parameter(Name=DRILL_IMPAIRED_PARAMETER, Value=value, Type="String",
+                                    Overwrite=True)
+    drill.clock.now += drill.TTL_SECONDS
+
+
+def answer(health) -> tuple[int, dict[str, Any]]:
+    response, body = call(health, events.alb("GET", "/health"))
+    return response["statusCode"], body
+
+
+def test_an_impaired_region_answers_503_saying_it_is_a_drill_with_its_real_checks(
+        health, drill, table, database):
+    active(PRIMARY)
+    set_flag(drill, "true")
+    status, body = answer(health)
+    assert status == 503
+    assert body["drill"] == "impaired" and "drill impairment" in body["message"]
+    assert body["healthy"] is False and body["dns"] == "unhealthy"
+    # The application is untouched: its own checks still pass and say so.
+    assert body["checks"] == {"dynamodb": "ok", "database": "ok"}
+    assert body["role"] == "active" and body["writes_enabled"] is True
+
+
+def test_clearing_the_flag_makes_the_region_healthy_again(health, drill, table, database):
+    set_flag(drill, "true")
+    assert answer(health)[0] == 503
+    set_flag(drill, "false")
+    status, body = answer(health)
+    assert status == 200 and body["drill"] == "none" and "message" not in body
+
+
+@pytest.mark.parametrize("value", ["missing", "false", "TRUE-ish", " "])
+def test_anything_but_true_leaves_a_healthy_region_healthy(health, drill, table, database, value):
+    if value != "missing":  # nothing creates the flag but the drill
+        set_flag(drill, value)
+    status, body = answer(health)
+    assert status == 200 and body["drill"] == "none"
+
+
+def test_the_flag_is_read_at_most_once_per_ttl(drill):
+    ssm, flag = aws_client("ssm"), drill.DrillFlag()
+    assert flag.impaired(ssm) is False
+    ssm.put_parameter(Name=DRILL_IMPAIRED_PARAMETER, Value="true", Type="String")
+    drill.clock.now += drill.TTL_SECONDS - 0.1
+    assert flag.impaired(ssm) is False  # the cached answer
+    drill.clock.now += 0.1
+    assert flag.impaired(ssm) is True
+
+
+def test_a_denied_read_fails_open_unlike_the_fence(drill):
+    ssm = aws_client("ssm")
+    ssm.put_parameter(Name=DRILL_IMPAIRED_PARAMETER, Value="true", Type="String")
+    with Stubber(ssm) as stub:
+        stub.add_client_error("get_parameter", "AccessDeniedException", "not authorized")
+        assert drill.DrillFlag().impaired(ssm) is False
+
+
+def test_an_unreachable_parameter_store_fails_open(drill):
+    # Impaired in moto: only a read that really went to the dead endpoint answers "not impaired".
+    aws_client("ssm").put_parameter(Name=DRILL_IMPAIRED_PARAMETER, Value="true", Type="String")
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]  # closed once the block ends: connections are refused
+    factory: Any = boto3.client
+    ssm = factory("ssm", region_name=PRIMARY, endpoint_url=f"http://127.0.0.1:{port}",
+                  config=Config(connect_timeout=0.5, retries={"total_max_attempts": 1}))
+    assert drill.DrillFlag().impaired(ssm) is False
+
+
+def test_an_unset_variable_means_not_impaired(drill, monkeypatch):
+    aws_client("ssm").put_parameter(Name=DRILL_IMPAIRED_PARAMETER, Value="true", Type="String")
+    monkeypatch.delenv("DRILL_IMPAIRED_PARAMETER")
+    assert drill.DrillFlag().impaired(aws_client("ssm")) is False
+
+
+def test_a_flag_read_past_the_budget_leaves_the_region_healthy(budgeted, drill, monkeypatch):
+    """A Parameter Store that hangs costs the budget, never the region's health."""
+    release = threading.Event()
+
+    def hanging(ssm: Any) -> str:
+        return "impaired" if release.wait(HANG_SECONDS) else "none"
+
+    monkeypatch.setattr(budgeted, "drill", hanging)
+    for check in ("check_dynamodb", "check_database"):  # instant: the real budget cuts the flag alone
+        monkeypatch.setattr(budgeted, check, lambda *_: "ok")
+    try:
+        status, body = answer(budgeted)
+    finally:
+        release.set()
+    assert status == 200 and body["drill"] == "none"

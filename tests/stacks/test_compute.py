@@ -318,3 +318,22 @@ def test_the_api_and_health_read_exactly_their_regions_write_fence(dev_plan):
             readers = [s for s in statements(policy) if as_list(s["Resource"]) == [
                 f"arn:aws:ssm:{region}:123456789012:parameter{fence}"]]
             assert [as_list(s["Action"]) for s in readers] == [["ssm:GetParameter"]], module
+
+
+def test_only_health_reads_its_regions_drill_flag(dev_plan):
+    """The outage drill impairs a region through its health answer alone: health may read that
+    region's flag, and no other function may read it or is told its name."""
+    flag = f"{outputs(dev_plan, 'data')['regional_parameter_prefix']}drill/impaired"
+    for role, region in ROLES.items():
+        found = functions(dev_plan, region)
+        for module in MODULES:
+            variables = found[module]["inputs"]["environment"]["variables"]
+            policy = one([p for p in of(dev_plan, "aws:iam/rolePolicy:RolePolicy")
+                          if p["name"] == f"app-{role}-{module.replace('_', '-')}-policy"])
+            readers = [s for s in statements(policy) if as_list(s["Resource"]) == [
+                f"arn:aws:ssm:{region}:123456789012:parameter{flag}"]]
+            if module == "health":
+                assert variables["DRILL_IMPAIRED_PARAMETER"] == flag
+                assert [as_list(s["Action"]) for s in readers] == [["ssm:GetParameter"]]
+            else:
+                assert "DRILL_IMPAIRED_PARAMETER" not in variables and not readers, module

@@ -2,7 +2,8 @@
 people: the region, whether it is the active or the standby one, and whether the DynamoDB
 table and the database answer. 200 when both answer, 503 otherwise. It also says whether this
 region's writes are fenced (still 200: reads go on) and, as `dns`, what the failover DNS
-records' checks decide on.
+records' checks decide on. While the outage drill impairs the region (drill.py) it answers 503
+with `drill` "impaired", whatever the checks say: the checks' own results stay in the body.
 
 A standby region that can serve is healthy: failover needs somewhere healthy to go. The
 checks run in parallel and the whole answer stays within BUDGET_SECONDS, so a hanging
@@ -26,6 +27,7 @@ from functools import partial
 from typing import Any
 
 from clients import client, own_region, required_env
+from drill import CLEAR, FLAG, IMPAIRED
 from fence import FENCE
 from log import get_logger
 from web import HttpError, Request, Response, serve
@@ -61,9 +63,12 @@ def check(request: Request) -> Response:
     remaining = max(0.0, BUDGET_SECONDS - (clock() - started))
     results = run_within_budget({
         "dynamodb": partial(check_dynamodb, dynamodb), "database": check_database,
-        "active_region": partial(active_region, ssm), "writes": partial(writes, ssm)}, remaining)
+        "active_region": partial(active_region, ssm), "writes": partial(writes, ssm),
+        "drill": partial(drill, ssm)}, remaining)
     checks = {name: results[name] for name in ("dynamodb", "database")}
-    healthy = all(result == OK for result in checks.values())
+    # Fails open: only a "true" read in time impairs; an error or a timeout leaves the region as is.
+    impaired = results["drill"] == IMPAIRED
+    healthy = all(result == OK for result in checks.values()) and not impaired
     region = own_region()
     active = results["active_region"]
     role = "unknown" if active.startswith("error") else "active" if active == region else "standby"
@@ -71,10 +76,15 @@ def check(request: Request) -> Response:
     body = {"region": region, "environment": os.environ.get("DR_ENVIRONMENT"), "role": role,
             "active_region": None if role == "unknown" else active, "checks": checks,
             "healthy": healthy, "writes_enabled": writes_enabled,
+            "drill": IMPAIRED if impaired else CLEAR,
             "dns": dns_answer(healthy, writes_enabled, role),
             "duration_ms": round((clock() - started) * 1000)}
+    if impaired:
+        body["message"] = ("drill impairment: this region's drill flag says impaired, so health "
+                           "answers 503; the application itself is untouched")
     log.log(logging.INFO if healthy else logging.WARNING, "health checked", extra={
-        "healthy": healthy, "role": role, "checks": checks, "duration_ms": body["duration_ms"]})
+        "healthy": healthy, "role": role, "checks": checks, "drill": body["drill"],
+        "duration_ms": body["duration_ms"]})
     return Response(200 if healthy else 503, body)
 
 
@@ -119,6 +129,10 @@ def active_region(ssm: Any) -> str:
 
 def writes(ssm: Any) -> str:
     return ENABLED if FENCE.writes_enabled(ssm) else "fenced"
+
+
+def drill(ssm: Any) -> str:
+    return IMPAIRED if FLAG.impaired(ssm) else CLEAR
 
 
 def dns_answer(healthy: bool, writes_enabled: bool, role: str) -> str:
