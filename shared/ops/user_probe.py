@@ -61,7 +61,10 @@ def http_get(url: str, timeout: float) -> Reply:
         return Reply(error.code, body, f"HTTP {error.code}")
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
-        return Reply(None, b"", f"no answer within {timeout:g} s ({' '.join(str(reason).split())})")
+        said = " ".join(str(reason).split())
+        if isinstance(reason, TimeoutError):
+            return Reply(None, b"", f"no answer within {timeout:g} s ({said})")
+        return Reply(None, b"", f"no answer ({said})")
 
 
 @dataclass(frozen=True)
