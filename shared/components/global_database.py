@@ -116,6 +116,11 @@ class GlobalDatabase(pulumi.ComponentResource):
             skip_final_snapshot=not final_snapshot,
             final_snapshot_identifier=f"{identifier}-final" if final_snapshot else None,
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS), region=side.region,
+            # The RDS Data API (HTTPS, IAM + the master secret) is how a drill writes and reads its
+            # heartbeats from outside the VPC. Supported for Aurora PostgreSQL 16.1+ Serverless v2
+            # in both regions, on both members of a global database (a secondary answers once
+            # promoted). Turning it on is an in-place EnableHttpEndpoint call, no replacement.
+            enable_http_endpoint=True,
             master_username=MASTER_USERNAME if credentials else None,
             master_password=args.master_password if credentials else None,
             database_name=DATABASE_NAME if credentials else None,

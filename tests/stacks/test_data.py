@@ -92,6 +92,13 @@ def test_secondary_cluster_joins_the_global_cluster_without_credentials(dev_plan
     assert primary_instance["urn"] in clusters[SECONDARY]["depends_on"]
 
 
+def test_both_clusters_serve_the_data_api_the_drill_heartbeats_through(dev_plan, prod_plan):
+    for plan in (dev_plan, prod_plan):
+        clusters = of(plan, "aws:rds/cluster:Cluster")
+        assert {c["region"] for c in clusters} == {PRIMARY, SECONDARY}
+        assert all(c["inputs"]["enableHttpEndpoint"] is True for c in clusters)
+
+
 def test_clusters_ignore_membership_drift_after_a_failover(dev_plan):
     for cluster in of(dev_plan, "aws:rds/cluster:Cluster"):
         assert {"globalClusterIdentifier", "replicationSourceIdentifier"} <= set(cluster["ignore_changes"])
