@@ -20,7 +20,7 @@ from shared.cli.common import EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE, fail, task
 
 if TYPE_CHECKING:
     from shared.ops.clients import AwsClients
-    from shared.ops.failover import Failover, FailoverRequest
+    from shared.ops.failover import Engine, FailoverRequest
     from shared.ops.preflight import Assessment
     from shared.ops.topology import DrTopology
 
@@ -37,6 +37,10 @@ _MOVE_HELP = {
     **_HELP,
     "yes": "do not ask for confirmation",
     "force": "move even when the target region looks unhealthy or its database lags",
+    "local": "run the client-side sequence from this machine instead of the Region switch plan (for "
+             "no plan deployed, ARC unavailable, or a plan whose evaluation says it is not ready)",
+    "approve": "approve the plan's manual approval step when the execution reaches it (default: ask "
+               "on a terminal, else print the aws CLI command that approves it and wait)",
 }
 
 
@@ -101,12 +105,18 @@ def _run(action: Callable[[], T]) -> T:
         raise fail(f"AWS call failed: {one_line(error)}", code=EXIT_FAILED) from None
 
 
-def _engine(topology: DrTopology) -> tuple[AwsClients, Failover]:
+def _engine(topology: DrTopology, *, local: bool = False,
+            approve: bool = False) -> tuple[AwsClients, Engine]:
+    """The Region switch plan's execution when the recovery layer deployed one, else (or with
+    --local) the client-side sequence; both take the same requests and return the same result."""
     from shared.ops.failover import Failover
+    from shared.ops.plan_failover import PlanFailover
     from shared.ops.state import StateStore
 
     clients = _clients()
     options = {"store": StateStore(), **RUNTIME.engine}
+    if topology.plan_arn and not local:
+        return clients, PlanFailover(topology, clients, approve=approve, **options)
     return clients, Failover(topology, clients, **options)
 
 
@@ -144,9 +154,13 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
             "planned": "Aurora switchover without data loss (default; both regions must answer)",
             "unplanned": "Aurora failover ALLOWING DATA LOSS, for when the serving region is gone"})
 def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, unplanned: bool = False,
-             yes: bool = False, force: bool = False, backend: str = "", region: str = "") -> None:
+             yes: bool = False, force: bool = False, backend: str = "", region: str = "",
+             local: bool = False, approve: bool = False) -> None:
     """Fail over to one region: write fence, Aurora writer, traffic dials, active-region flag; timed.
 
+    With the recovery layer's Region switch plan deployed, starts its execution in the target
+    region (graceful, or ungraceful with --unplanned) and follows it step by step, reporting
+    ARC's own timings; --local runs the same sequence from this machine instead.
     --unplanned needs only the target region: no call to the lost region or to Route 53's API.
     Waits for each step, verifies the end state and prints each step's time (the recovery
     time) and what is left to do by hand. Refuses an unhealthy target, and --unplanned while the
@@ -160,7 +174,7 @@ def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, 
         raise fail("--planned and --unplanned exclude each other; pick one")
     mode = UNPLANNED if unplanned else PLANNED
     topology = _topology(env, backend, region)
-    _, engine = _engine(topology)
+    _, engine = _run(lambda: _engine(topology, local=local, approve=approve))
     _run(lambda: engine.run(FailoverRequest(to, mode, force=force), confirm=_confirmation(env, yes)))
 
 
@@ -170,8 +184,11 @@ _ACK_HELP = ("after an unplanned failover: the rds:unplanned-global-failover-* s
 
 @task(help={**_MOVE_HELP, "ack_snapshot": _ACK_HELP})
 def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = False, backend: str = "",
-             ack_snapshot: str = "", region: str = "") -> None:
+             ack_snapshot: str = "", region: str = "", local: bool = False, approve: bool = False) -> None:
     """Return to the primary once it is healthy and caught up; restores the deployed dials and fences.
+
+    Runs the Region switch plan (graceful, activating the primary) when it is deployed, else or
+    with --local the client-side sequence.
 
     A planned switchover, refused unless the primary's replication lag is within
     dr:replicationLagAlarmSeconds (or --force), and after an unplanned failover until the snapshot
@@ -180,7 +197,7 @@ def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = Fals
     from shared.ops.failover import PLANNED, FailoverRequest
 
     topology = _topology(env, backend, region)
-    _, engine = _engine(topology)
+    _, engine = _run(lambda: _engine(topology, local=local, approve=approve))
     _run(lambda: engine.run(FailoverRequest("primary", PLANNED, force=force, operation="failback",
                                             require_caught_up=True, restore_deployed_dials=True,
                                             check_lost_writes=True, ack_snapshot=ack_snapshot or None),

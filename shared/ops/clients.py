@@ -66,3 +66,7 @@ class AwsClients:
 
     def globalaccelerator(self) -> Any:
         return self.client("globalaccelerator", GA_API_REGION)
+
+    def arc_region_switch(self, region: str) -> Any:
+        """ARC Region switch's data plane in `region` (executions, approvals, evaluation)."""
+        return self.client("arc-region-switch", region)

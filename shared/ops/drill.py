@@ -16,7 +16,7 @@ from typing import Any
 from shared.ops.clients import AwsClients
 from shared.ops.entry import Prober
 from shared.ops.errors import OpsError, Refused
-from shared.ops.failover import PLANNED, Failover, FailoverRequest, FailoverResult
+from shared.ops.failover import PLANNED, Engine, FailoverRequest, FailoverResult
 from shared.ops.probes import AWS_ERRORS, LagReading, global_cluster, one_line
 from shared.ops.state import utc_now
 from shared.ops.status import collect_status
@@ -94,7 +94,7 @@ class DrillReport:
         return markdown, data
 
 
-def run_drill(topology: DrTopology, clients: AwsClients, failover: Failover, *, yes: bool,
+def run_drill(topology: DrTopology, clients: AwsClients, failover: Engine, *, yes: bool,
               echo: Callable[[str], None] = print, report_dir: Path | None = None) -> DrillReport:
     """Fail over to the secondary (planned), verify, fail back, and write the report."""
     if topology.protect_data and not yes:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from shared.ops.clients import AwsClients
 from shared.ops.entry import Prober, http_probe
@@ -27,7 +27,7 @@ from shared.ops.steps import Moves, Step
 from shared.ops.topology import DrTopology
 from shared.ops.waiting import Timeouts, Waiter, WaitTimedOut
 
-__all__ = ["PLANNED", "UNPLANNED", "Failover", "FailoverRequest", "FailoverResult"]
+__all__ = ["PLANNED", "UNPLANNED", "Engine", "Failover", "FailoverRequest", "FailoverResult"]
 
 
 @dataclass(frozen=True)
@@ -59,10 +59,16 @@ class FailoverResult:
     lost_writes: str | None = None  # unplanned: where the writes that did not replicate are kept
     topology_source: str = ""  # where the identifiers were read: the contract mirror, or Pulumi
     notes: list[str] = field(default_factory=list)  # what the run decided on the way, e.g. waits
+    # A Region switch plan execution (shared.ops.plan_failover) reports its own recovery time.
+    plan_execution_id: str | None = None
+    measured_seconds: float | None = None
+    measured_by: str = ""  # how the recovery time was measured; "" = the sum of the phases below
 
     @property
     def recovery_seconds(self) -> float:
         """Measured recovery time: each phase costs its slowest step (earlier attempts included)."""
+        if self.measured_seconds is not None:
+            return self.measured_seconds
         phases: dict[int, float] = {}
         for step in self.steps:
             phases[step.phase] = max(phases.get(step.phase, 0.0), step.seconds)
@@ -80,6 +86,8 @@ class FailoverResult:
                        "phase": s.phase} for s in self.steps],
             "verification": self.verification, "by_hand": self.by_hand, "lost_writes": self.lost_writes,
             "topology_source": self.topology_source, "notes": self.notes,
+            "plan_execution_id": self.plan_execution_id,
+            "recovery_measured_by": self.measured_by or "sum of the phases (each its slowest step)",
         }
 
     def render(self) -> str:
@@ -93,7 +101,10 @@ class FailoverResult:
             by_phase.setdefault(step.phase, []).append(step)
         parts = " + ".join(" | ".join(f"{s.name} {s.seconds:.1f}" for s in group)
                            for group in by_phase.values())
-        lines.append(f"recovery time: {self.recovery_seconds:.1f} s ({parts}; | = side by side)")
+        if self.measured_by:
+            lines.append(f"recovery time: {self.recovery_seconds:.1f} s ({self.measured_by})")
+        else:
+            lines.append(f"recovery time: {self.recovery_seconds:.1f} s ({parts}; | = side by side)")
         lines.extend(f"note: {item}" for item in self.notes)
         lines.extend(f"verified: {item}" for item in self.verification)
         if self.lost_writes:
@@ -103,6 +114,17 @@ class FailoverResult:
 
 
 Confirm = Callable[[FailoverRequest, Assessment], None]
+
+
+class Engine(Protocol):
+    """What runs a move: this client-side Failover, or the Region switch plan's execution
+    (shared.ops.plan_failover.PlanFailover); the drills take either."""
+
+    store: StateStore
+    prober: Prober
+    waiter: Waiter
+
+    def run(self, request: FailoverRequest, confirm: Confirm | None = None) -> FailoverResult: ...
 
 
 class Failover:

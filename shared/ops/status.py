@@ -31,6 +31,7 @@ from shared.ops.probes import (
     replication_lag,
     short_id,
 )
+from shared.ops.region_switch import read_evaluation
 from shared.ops.topology import DrTopology, RegionTopology
 
 T = TypeVar("T")
@@ -77,6 +78,9 @@ class DrStatus:
     regions: list[RegionStatus]
     errors: list[str] = field(default_factory=list)
     topology_source: str = ""  # where the identifiers were read: the contract mirror, or Pulumi
+    # The Region switch plan's latest evaluation (shared.ops.region_switch.Evaluation.to_json, with
+    # plan_arn, plan_name and the regions that did not answer); None when no plan is deployed.
+    plan: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,6 +120,10 @@ def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime |
     }
     for side, status in pairs:
         tasks[side.region] = (lambda s=side, r=status: _read_region(topology, clients, s, r))  # type: ignore[misc]
+    plan: dict[str, Any] | None = None
+    if topology.plan_arn:
+        plan = {"plan_arn": topology.plan_arn, "plan_name": topology.plan_name, "errors": []}
+        tasks["Region switch plan"] = lambda: _read_plan(topology, clients, plan)
     _report_stragglers(together(tasks, timeout), errors)
     cluster = found.get("cluster")
     _report_stragglers(together({side.region: (lambda s=side, r=status: _read_role(  # type: ignore[misc]
@@ -135,8 +143,19 @@ def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime |
         failover_in_progress=cluster.failover if cluster else None,
         standby_region=standby.region, standby_ready=not problems, standby_problems=problems,
         replication_lag_limit_seconds=topology.replication_lag_limit_seconds,
-        regions=regions, errors=errors, topology_source=topology.source,
+        regions=regions, errors=errors, topology_source=topology.source, plan=plan,
     )
+
+
+def _read_plan(topology: DrTopology, clients: AwsClients, plan: dict[str, Any]) -> None:
+    """The plan's evaluation from the first DR region whose ARC data plane answers."""
+    arn = str(topology.plan_arn)
+    for side in topology.regions:
+        try:
+            plan.update(read_evaluation(clients, arn, side.region).to_json())
+            return
+        except AWS_ERRORS as error:
+            plan["errors"].append(f"Region switch plan evaluation via {side.region}: {one_line(error)}")
 
 
 def _read_global_cluster(topology: DrTopology, clients: AwsClients,
@@ -264,6 +283,25 @@ def _rules(rules: list[dict[str, Any]] | None) -> str:
                      + (" (RTC)" if r["time_control"] else "") for r in rules)
 
 
+def _plan_lines(plan: dict[str, Any] | None) -> list[str]:
+    if plan is None:
+        return ["Region switch plan: no Region switch plan deployed (failover runs the client-side sequence)"]
+    name = plan.get("plan_name") or plan["plan_arn"]
+    if "evaluation_state" not in plan:
+        return [f"Region switch plan {name}: evaluation unreadable"]
+    when = plan.get("last_evaluation_time")
+    when_text = when.isoformat() if isinstance(when, datetime) else str(when or "never")
+    state = plan["evaluation_state"]
+    verdict = {"passed": " (ready)",
+               "actionRequired": " (NOT READY: fix the warnings, or fail over with --local)"}.get(state, "")
+    lines = [f"Region switch plan {name}: evaluation {state}{verdict}, last evaluated {when_text} "
+             f"(read in {plan['read_in']})"]
+    lines.extend(f"  plan warning: {w.get('step') or w.get('workflow') or 'plan'}: {w['message']}"
+                 + (f" ({short_id(str(w['resource']))})" if w.get("resource") else "")
+                 for w in plan.get("warnings") or [])
+    return lines
+
+
 def render(status: DrStatus) -> str:
     lines = [f"DR status of {status.environment}"
              + (f" (identifiers from {status.topology_source})" if status.topology_source else "")]
@@ -281,6 +319,7 @@ def render(status: DrStatus) -> str:
     lines.append("serving traffic: " + (", ".join(status.serving_regions) or "NO REGION (all dials 0)"))
     verdict = "READY" if status.standby_ready else "NOT READY: " + "; ".join(status.standby_problems)
     lines.append(f"standby {status.standby_region}: {verdict}")
+    lines.extend(_plan_lines(status.plan))
     lines.append("")
 
     def health(r: RegionStatus) -> str:
@@ -322,6 +361,7 @@ def render(status: DrStatus) -> str:
 
     lines.append(line("", headers))
     lines.extend(line(name, row) for (name, _), row in zip(rows, cells, strict=True))
-    for problem in status.errors + [f"{r.region}: {e}" for r in status.regions for e in r.errors]:
+    problems = status.errors + ((status.plan or {}).get("errors") or [])
+    for problem in problems + [f"{r.region}: {e}" for r in status.regions for e in r.errors]:
         lines.append(f"error: {problem}")
     return "\n".join(line.rstrip() for line in lines)

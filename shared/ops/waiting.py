@@ -51,3 +51,6 @@ class Timeouts:
     probe: float = 5  # one HTTP GET of a region's /health
     preflight: float = 60  # every preflight read together; a region that is down costs this once
     planned_ready: float = 300  # a switchover waits this long for a quiet global cluster, then gives up
+    # A Region switch plan execution, followed to its end (its Aurora step alone may take 30 min).
+    plan_execution: float = 7200
+    approval: float = 3600  # a plan step waiting for an approval nobody gives: ARC's default is 60 min
