@@ -138,8 +138,9 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
 
     Shows the active-region parameter and write fence in both regions, each region's entry
     point (/health over HTTP), the traffic dials and endpoint health, the Route 53 health checks,
-    Aurora roles and replication lag, DynamoDB replicas and S3 replication. A region that does
-    not answer shows its errors; the rest still shows.
+    Aurora roles and replication lag, DynamoDB replicas and S3 replication, and the Region switch
+    plan's latest evaluation with its warnings. A region that does not answer shows its errors;
+    the rest still shows.
     """
     from shared.ops.status import collect_status
 

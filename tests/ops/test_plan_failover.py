@@ -17,7 +17,7 @@ from botocore.stub import ANY, Stubber
 
 from shared.cli import ops as cli
 from shared.ops.errors import OpsError, StepFailed
-from shared.ops.failover import PLANNED, Failover, FailoverRequest
+from shared.ops.failover import PLANNED, UNPLANNED, Failover, FailoverRequest
 from shared.ops.lost_writes import read_record
 from shared.ops.plan_failover import PlanFailover
 from shared.ops.region_switch import duration_seconds
@@ -456,3 +456,25 @@ def test_a_declined_step_stops_with_its_name(plan, plan_engine):
     with pytest.raises(StepFailed, match="step approve-failover declined"):
         plan_engine.run(FailoverRequest("secondary", PLANNED))
     plan.verify_all_used()
+
+
+def test_an_unplanned_rerun_turns_the_graceful_execution_under_way_ungraceful(outage, plan, plan_engine,
+                                                                              printed):
+    outage.take_down(PRIMARY)
+    plan.entries.set("primary", "down")
+    arc = Arc(plan, SECONDARY)
+    arc.executions(under_way(SECONDARY, mode="graceful"))
+    arc.evaluation()
+    queue_unplanned_preflight(plan)  # switching may lose writes: the preflight and question again
+    arc.stub.add_response("update_plan_execution", {}, {
+        "planArn": PLAN_ARN, "executionId": EXECUTION, "action": "switchToUngraceful", "comment": ANY})
+    arc.execution("completed", 3, mode="ungraceful", recovery="PT6M")
+    asked: list[FailoverRequest] = []
+
+    result = plan_engine.run(FailoverRequest("secondary", UNPLANNED),
+                             confirm=lambda request, seen: asked.append(request))
+
+    plan.verify_all_used()
+    assert asked and result.recovery_seconds == 360.0
+    assert f"execution {EXECUTION} switched to ungraceful" in printed
+    assert outage.refused_in(PRIMARY) == []
