@@ -138,6 +138,10 @@ class PlanFailover:
                     self._say(f"execution {execution_id} switched to ungraceful")
             view = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
                             self._say, self.approve, self.ask).follow()
+        except KeyboardInterrupt:
+            self._say(f"interrupted: a started execution goes on in ARC ({region}); rerun the same command "
+                      "to follow it, or cancel it in the ARC console")
+            raise
         except OpsError as error:
             state.failed_step = getattr(error, "step", None) or "plan execution"
             state.error = str(error)

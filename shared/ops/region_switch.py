@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import ClientError, ConnectionError, ConnectTimeoutError, ReadTimeoutError
 
 from shared.ops.clients import AwsClients
-from shared.ops.probes import one_line
+from shared.ops.probes import AWS_ERRORS, one_line
 
 # ExecutionState values (botocore model, arc-region-switch 2022-07-26).
 SUCCEEDED = ("completed", "completedWithExceptions")
@@ -105,7 +105,7 @@ class Evaluation:
     state: str  # passed, actionRequired, pendingEvaluation, unknown
     last_evaluated: datetime | None
     version: str | None
-    read_in: str
+    read_in: str  # the region whose data plane answered
     warnings: list[dict[str, Any]] = field(default_factory=list)  # the active ones
 
     @property
@@ -131,7 +131,7 @@ def read_evaluation(clients: AwsClients, plan_arn: str, region: str) -> Evaluati
                  "updated": w.get("warningUpdatedTime")}
                 for w in answer.get("warnings") or [] if w.get("warningStatus", "active") == "active"]
     return Evaluation(plan_arn, answer.get("evaluationState", "unknown"), answer.get("lastEvaluationTime"),
-                      answer.get("lastEvaluatedVersion"), answer.get("region") or region, warnings)
+                      answer.get("lastEvaluatedVersion"), region, warnings)
 
 
 def read_execution(clients: AwsClients, plan_arn: str, region: str, execution_id: str) -> ExecutionView:
@@ -150,8 +150,8 @@ def step_error(clients: AwsClients, plan_arn: str, region: str, execution_id: st
     try:
         answer = clients.arc_region_switch(region).list_plan_execution_events(
             planArn=plan_arn, executionId=execution_id, maxResults=100)
-    except (ClientError, ConnectionError) as error:
-        return f"(its events unreadable: {one_line(error)})"
+    except AWS_ERRORS as error:
+        return f"its events unreadable: {one_line(error)}"
     errors = [e for e in answer.get("items") or [] if e.get("stepName") == step and e.get("error")]
     return one_line(Exception(errors[-1]["error"])) if errors else ""
 

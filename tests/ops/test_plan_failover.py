@@ -478,3 +478,26 @@ def test_an_unplanned_rerun_turns_the_graceful_execution_under_way_ungraceful(ou
     assert asked and result.recovery_seconds == 360.0
     assert f"execution {EXECUTION} switched to ungraceful" in printed
     assert outage.refused_in(PRIMARY) == []
+
+
+def test_ctrl_c_while_following_releases_the_lock_and_says_the_execution_goes_on(plan, plan_engine,
+                                                                                printed):
+    arc = Arc(plan, SECONDARY)
+    arc.executions()
+    arc.evaluation()
+    queue_preflight(plan)
+    arc.start()
+    arc.execution("inProgress", 0, "running")
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    plan_engine.waiter.sleep = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        plan_engine.run(FailoverRequest("secondary", PLANNED))
+
+    plan.verify_all_used()
+    assert any(line.startswith("interrupted: a started execution goes on in ARC") for line in printed)
+    lock = plan.topology.lock_parameter_name
+    assert all(p["Name"] != lock for region in (PRIMARY, SECONDARY)
+               for p in plan.clients.ssm(region).describe_parameters()["Parameters"])
