@@ -501,3 +501,50 @@ def test_ctrl_c_while_following_releases_the_lock_and_says_the_execution_goes_on
     lock = plan.topology.lock_parameter_name
     assert all(p["Name"] != lock for region in (PRIMARY, SECONDARY)
                for p in plan.clients.ssm(region).describe_parameters()["Parameters"])
+
+
+def the_plan_moves_the_flag(aws: Aws, region: str) -> None:
+    """What the plan's traffic step does when an execution activating `region` completes."""
+    def completed(parsed: dict[str, Any], **_: Any) -> None:
+        if parsed.get("executionState") == "completed":
+            aws.active_region(region)
+
+    aws.clients.arc_region_switch(region).meta.events.register(
+        "after-call.arc-region-switch.GetPlanExecution", completed)
+
+
+def test_a_drill_with_the_plan_deployed_runs_both_moves_as_plan_executions(plan, plan_engine, tmp_path,
+                                                                          printed):
+    from shared.ops.drill import run_drill
+    from tests.ops.test_drill import queue_status_while_secondary_serves
+    from tests.ops.test_failover import queue_failback_preflight
+
+    plan.cluster(PRIMARY, writer="primary")  # a drill starts from the primary
+    to_secondary, to_primary = Arc(plan, SECONDARY), Arc(plan, PRIMARY)
+    to_secondary.executions()
+    to_secondary.evaluation()
+    queue_preflight(plan, lag_ms=1200)
+    to_secondary.start()
+    to_secondary.execution("completed", 3, recovery="PT2M30S")
+    queue_status_while_secondary_serves(plan)
+    to_primary.evaluation()  # status, while the secondary serves
+    to_primary.executions()
+    to_primary.evaluation()
+    queue_failback_preflight(plan, lag_ms=500)
+    to_primary.start()
+    to_primary.execution("completed", 3, recovery="PT3M")
+    the_plan_moves_the_flag(plan, SECONDARY)
+    the_plan_moves_the_flag(plan, PRIMARY)
+
+    report = run_drill(plan.topology, plan.clients, plan_engine, yes=False, echo=printed.append,
+                       report_dir=tmp_path / "reports")
+
+    plan.verify_all_used()
+    assert report.outcome == "passed"
+    assert report.failover and report.failover.plan_execution_id == EXECUTION
+    assert report.failover.recovery_seconds == 150.0 and report.failback
+    assert report.failback.recovery_seconds == 180.0
+    assert f"verified: active-region parameter: {PRIMARY}={PRIMARY}" in "\n".join(printed)
+    data = json.loads(next((tmp_path / "reports").glob("drill-*.json")).read_text())
+    assert data["recovery_seconds"] == 150.0
+    assert data["failover"]["recovery_measured_by"].startswith("ARC's actualRecoveryTime PT2M30S")
