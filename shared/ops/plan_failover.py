@@ -169,7 +169,8 @@ class PlanFailover:
         except AWS_ERRORS as error:
             if not unavailable(error):
                 raise OpsError(f"cannot list the executions of plan {self.plan_name} in {region}: "
-                               f"{one_line(error)}") from None
+                               f"{one_line(error)}; fix that, or run the client-side sequence with "
+                               "--local") from None
             if request.mode == UNPLANNED:
                 self._say(f"ARC Region switch does not answer in {region} ({one_line(error)}): an "
                           "unplanned failover does not wait for it, running the client-side sequence "
