@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from invoke import Context
 from invoke.exceptions import Exit
 
-from shared.cli.common import EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE, fail, task
+from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, fail, task
 
 if TYPE_CHECKING:
     from shared.ops.clients import AwsClients
@@ -53,6 +53,8 @@ class Runtime:
     topology: Callable[[str, str | None], DrTopology] | None = None
     engine: dict[str, Any] = field(default_factory=dict)  # extra Failover(...) keywords: waiter, prober
     status: dict[str, Any] = field(default_factory=dict)  # extra collect_status(...) keywords
+    # --kind outage: "prober" -> extra UserProber(...) keywords, "outage" -> extra OutageDrill(...) ones
+    drill: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 RUNTIME = Runtime()
@@ -205,20 +207,49 @@ def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = Fals
                             confirm=_confirmation(env, yes)))
 
 
-@task(help={**_HELP, "yes": "required on a protected environment (dr:protectData)"})
-def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", region: str = "") -> None:
+DRILL_KINDS = ("planned", "outage")
+
+
+@task(help={**_HELP, "yes": "required on a protected environment (dr:protectData) for --kind planned",
+            "kind": "planned (default): switchover and back; outage: impair the primary's health, measure "
+                    "detection, unplanned failover and failback (refused on a protected environment)"})
+def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", region: str = "",
+          kind: str = "planned") -> None:
     """Rehearse failover and failback; writes a report with the measured recovery time.
 
-    Planned failover to the secondary, verification, failback; the report (Markdown and JSON
-    under .runs/<env>/) holds step timings, the recovery time and the replication lag seen.
+    --kind planned: planned failover to the secondary, verification, failback; the report (Markdown
+    and JSON under .runs/<env>/) holds step timings, the recovery time and the replication lag seen.
+    --kind outage: makes the primary's health answer 503 (a drill flag only the health function
+    reads), measures how long until Global Accelerator and Route 53 stop sending users there,
+    fails over unplanned, clears the flag and fails back; the flag is restored on every exit.
     """
-    from shared.ops.drill import run_drill
-
+    if kind not in DRILL_KINDS:
+        raise fail(f"--kind must be planned or outage, not {kind!r}")
     topology = _topology(env, backend, region)
     clients, engine = _engine(topology)
+    if kind == "outage":
+        _outage_drill(topology, clients, engine)
+        return
+    from shared.ops.drill import run_drill
+
     report = _run(lambda: run_drill(topology, clients, engine, yes=yes))
     if report.outcome != "passed":
         raise Exit(code=EXIT_FAILED)
+
+
+def _outage_drill(topology: DrTopology, clients: AwsClients, engine: Engine) -> None:
+    from shared.ops.outage_drill import OutageDrill
+    from shared.ops.user_probe import UserProber, entry_points
+
+    prober = UserProber(entry_points(topology), **RUNTIME.drill.get("prober", {}))
+    outage = OutageDrill(topology, clients, engine, prober, **RUNTIME.drill.get("outage", {}))
+    try:
+        _run(outage.run)
+    except KeyboardInterrupt as stop:
+        # The drill restored its flag before getting here (else it raised an OpsError instead).
+        raise fail(f"outage drill interrupted ({str(stop) or 'Ctrl-C'}); the drill flag is cleared, a "
+                   "failover may be half done: see invoke status, then rerun invoke failover or failback",
+                   code=EXIT_INTERRUPTED) from None
 
 
 @task(help={**_HELP, "region": "only this region (default: both DR regions)"})
