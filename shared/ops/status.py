@@ -47,6 +47,8 @@ class RegionStatus:
     health_check: dict[str, Any] | None = None  # id, healthy, detail
     entry_point: dict[str, Any] | None = None  # url, answered, healthy, detail: its own /health
     writes_enabled: str | None = None  # the region's write fence, "true" or "false"
+    # The outage drill's flag: "true" while (or, after a `kill -9`, since) a drill impairs the region.
+    drill_impaired: str | None = None
     database_role: str = "unknown"  # writer, reader, not a member, unknown
     replication_lag_seconds: float | None = None
     table_status: str | None = None
@@ -215,6 +217,8 @@ def _read_region(topology: DrTopology, clients: AwsClients, side: RegionTopology
         lambda: parameter_value(clients, side.region, topology.active_region_parameter_name))
     status.writes_enabled = status.probe(
         "write fence", lambda: fence_value(clients, side.region, topology.writes_enabled_parameter_name))
+    status.drill_impaired = status.probe("drill flag", lambda: fence_value(
+        clients, side.region, topology.drill_flag_parameter_name) or "not set")
     table = status.probe("DynamoDB table", lambda: clients.dynamodb(side.region).describe_table(
         TableName=topology.table_name)["Table"])
     if table:
@@ -342,6 +346,8 @@ def render(status: DrStatus) -> str:
     rows: list[tuple[str, Callable[[RegionStatus], str]]] = [
         ("active-region parameter", lambda r: r.active_region_parameter or "?"),
         ("writes enabled", lambda r: r.writes_enabled or "?"),
+        ("outage drill impairing", lambda r: "YES (health answers 503)" if r.drill_impaired == "true"
+         else r.drill_impaired or "?"),
         ("entry point /health", entry),
         ("traffic dial", lambda r: _dial(r.traffic_dial)),
         ("GA endpoint health", lambda r: ", ".join(e["health"] for e in r.endpoints) or "?"),

@@ -106,3 +106,20 @@ def test_both_formats_say_where_the_identifiers_came_from(aws, stores):
     assert status.formatted("text").splitlines()[0] == (
         f"DR status of dev (identifiers from the contract mirror in {SECONDARY})")
     assert json.loads(status.formatted("json"))["topology_source"] == f"the contract mirror in {SECONDARY}"
+
+
+def test_a_drill_flag_left_set_shows_in_its_region(aws, stores):
+    """After a drill killed with -9, the screen says which region's health the flag still impairs."""
+    aws.cluster(PRIMARY, writer="primary")
+    queue_region_reads(aws, "primary", 100)
+    queue_region_reads(aws, "secondary", 0, lag_ms=900)
+    aws.clients.ssm(PRIMARY).put_parameter(Name=aws.topology.drill_flag_parameter_name, Value="true",
+                                           Type="String")
+
+    status = collect_status(aws.topology, aws.clients, prober=aws.entries)
+
+    assert (status.region("primary").drill_impaired, status.region("secondary").drill_impaired) == (
+        "true", "not set")
+    row = next(line for line in status.render().splitlines() if line.startswith("outage drill impairing"))
+    assert row.split()[3:] == ["YES", "(health", "answers", "503)", "not", "set"]
+    assert status.to_json()["regions"][0]["drill_impaired"] == "true"
