@@ -238,11 +238,16 @@ def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", re
 
 
 def _outage_drill(topology: DrTopology, clients: AwsClients, engine: Engine) -> None:
+    import uuid
+
+    from shared.ops.heartbeat import Heartbeat
     from shared.ops.outage_drill import OutageDrill
     from shared.ops.user_probe import UserProber, entry_points
 
     prober = UserProber(entry_points(topology), **RUNTIME.drill.get("prober", {}))
-    outage = OutageDrill(topology, clients, engine, prober, **RUNTIME.drill.get("outage", {}))
+    options = {"heartbeat": Heartbeat(topology, clients, f"outage-{uuid.uuid4().hex[:12]}"),
+               **RUNTIME.drill.get("outage", {})}
+    outage = OutageDrill(topology, clients, engine, prober, **options)
     try:
         _run(outage.run)
     except KeyboardInterrupt as stop:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from shared.ops.drill import _require_primary_writer
 from shared.ops.drill_flag import IMPAIRED, DrillFlag, flag_cache_seconds, terminate_raises
 from shared.ops.errors import OpsError, Refused
 from shared.ops.failover import PLANNED, UNPLANNED, Engine, FailoverRequest
+from shared.ops.heartbeat import Heartbeat
 from shared.ops.lost_writes import ACK_NONE, kept_snapshot, read_record
 from shared.ops.outage_report import Detection, OutageReport, first_impaired, first_moved
 from shared.ops.probes import AWS_ERRORS, health_check, one_line
@@ -51,6 +53,8 @@ class OutageDrill:
     echo: Callable[[str], None] = print
     timeouts: OutageTimeouts = field(default_factory=OutageTimeouts)
     sleep: Callable[[float], None] = time.sleep
+    # RPO: beats to the writer while the drill runs, read back from each new writer (None: not measured).
+    heartbeat: Heartbeat | None = None
     # When each window of the drill began, on the prober's clock: impaired, failover, failback.
     _since: dict[str, float] = field(default_factory=dict)
 
@@ -68,7 +72,11 @@ class OutageDrill:
         report = OutageReport(topology.environment, utc_now(), primary.region, secondary.region, flag.name)
         directory = report_dir or self.failover.store.directory / topology.environment
         try:
-            with terminate_raises(), self.prober:
+            with ExitStack() as running:
+                running.enter_context(terminate_raises())
+                running.enter_context(self.prober)
+                if self.heartbeat:
+                    running.enter_context(self.heartbeat)
                 self._drill(flag, report)
             report.outcome = "passed"
         except (OpsError, KeyboardInterrupt) as error:
@@ -105,6 +113,8 @@ class OutageDrill:
                            "nothing was changed")
         self.echo(f"== outage drill 2/5: impairing {primary.region}: {flag.name} = true "
                   "(its health answers 503; the application is untouched)")
+        if self.heartbeat:
+            self.heartbeat.begin("failover", primary.role)
         since = self._since["impaired"] = prober.now()
         flag.impair()
         report.flag_set_at = utc_now()
@@ -113,6 +123,9 @@ class OutageDrill:
         self._since["failover"] = prober.now()
         report.failover = self.failover.run(FailoverRequest("secondary", UNPLANNED,
                                                             operation="outage drill failover"))
+        if self.heartbeat:
+            report.rpo["failover"] = self.heartbeat.measure(secondary.role)
+            self.heartbeat.begin("failback", secondary.role)
         self.echo(f"== outage drill 4/5: clearing the impairment of {primary.region}")
         restore = report.flag_restore = flag.restore()
         if restore.failed:
@@ -125,6 +138,8 @@ class OutageDrill:
         report.failback = self.failover.run(FailoverRequest(
             "primary", PLANNED, operation="outage drill failback", require_caught_up=True,
             restore_deployed_dials=True, catch_up_wait=True, check_lost_writes=True, ack_snapshot=ack))
+        if self.heartbeat:
+            report.rpo["failback"] = self.heartbeat.measure(primary.role)
         back = prober.wait_for(ACCELERATOR, lambda a: _good_from(a, primary.region), self.timeouts.returned)
         if back is None:
             self.echo(f"warning: the accelerator did not answer from {primary.region} within "

@@ -20,6 +20,7 @@ from typing import Any
 
 from shared.ops.drill_flag import FlagRestore
 from shared.ops.failover import FailoverResult
+from shared.ops.heartbeat import Rpo
 from shared.ops.user_probe import ACCELERATOR, GOOD, IMPAIRED, Answer, Outage
 
 KIND = "outage"
@@ -73,6 +74,7 @@ class OutageReport:
     failover: FailoverResult | None = None
     failback: FailoverResult | None = None
     lost_writes_acknowledged: str | None = None  # what the drill passed as --ack-snapshot, and why
+    rpo: dict[str, list[Rpo]] = field(default_factory=dict)  # move -> per store; empty: not measured
     # entry point -> window ("impairment", "failback") -> the user-visible outage in it
     user_outage: dict[str, dict[str, Outage]] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
@@ -88,6 +90,7 @@ class OutageReport:
             "recovery_seconds": self.failover.recovery_seconds if self.failover else None,
             "failback_seconds": self.failback.recovery_seconds if self.failback else None,
             "lost_writes_acknowledged": self.lost_writes_acknowledged,
+            "rpo": {move: [r.to_json() for r in stores] for move, stores in self.rpo.items()},
             "user_outage": {entry: {window: outage.to_json() for window, outage in windows.items()}
                             for entry, windows in self.user_outage.items()},
             "failover": self.failover.to_json() if self.failover else None,
@@ -127,6 +130,14 @@ class OutageReport:
                                          else "not reached")]
         if self.lost_writes_acknowledged:
             lines.append(f"- Lost writes: {self.lost_writes_acknowledged}")
+        def loss(r: Rpo) -> str:
+            measured = f"{r.gap_beats} beats, {r.gap_seconds or 0:.1f} s"
+            return "not measured" if r.gap_beats is None else measured
+
+        lines += [f"- Data loss ({move}, {r.store}): {loss(r)} ({r.explanation})"
+                  for move, stores in self.rpo.items() for r in stores]
+        if not self.rpo:
+            lines.append("- Data loss: not measured (no heartbeat ran)")
         if self.user_outage:
             lines += ["", "## User-visible outage per entry point", "",
                       "| entry point | window | seconds | what the prober saw |", "|---|---|---:|---|"]

@@ -24,6 +24,7 @@ from shared.ops.drill_flag import Terminated, clear_command
 from shared.ops.entry import EntryAnswer, http_probe
 from shared.ops.errors import OpsError, Refused
 from shared.ops.failover import Failover, FailoverRequest, FailoverResult
+from shared.ops.heartbeat import Heartbeat
 from shared.ops.outage_drill import OutageDrill, OutageTimeouts
 from shared.ops.state import StateStore
 from shared.ops.user_probe import ACCELERATOR, IMPAIRED, Reply, UserProber, entry_points, http_get
@@ -255,6 +256,30 @@ def test_the_drill_measures_detection_fails_over_and_back_and_restores_the_flag(
     assert f"| {ACCELERATOR} | impairment |" in markdown and "- Flag restored: restored at" in markdown
 
 
+def test_heartbeats_measure_each_moves_data_loss_in_the_report(drill, stores):
+    """The beats go to the writer of each move and are read back from the new one (moto does not
+    replicate the table between regions: every beat is missing there, and the report says so)."""
+    queue_everything(drill.aws)
+    without_aurora = replace(drill.aws.topology, db_name="")  # no Data API: Aurora is not measured
+    clock = FakeClock()
+    heartbeat = Heartbeat(without_aurora, drill.aws.clients, "outage-test", interval=0.05, clock=clock,
+                          sleep=clock.sleep)
+
+    drill.outage(heartbeat=heartbeat).run(drill.directory)
+
+    rpo = drill.report()["rpo"]
+    assert set(rpo) == {"failover", "failback"}
+    for move, (written, read) in {"failover": (PRIMARY, SECONDARY), "failback": (SECONDARY, PRIMARY)}.items():
+        by_store = {r["store"]: r for r in rpo[move]}
+        assert by_store["aurora"]["gap_beats"] is None and "no db_secret_arn/db_name" in by_store["aurora"][
+            "explanation"]
+        table = by_store["dynamodb"]
+        assert (table["written_region"], table["read_region"]) == (written, read)
+        assert table["last_written_seq"] and table["gap_beats"] == table["last_written_seq"]
+    markdown = next(drill.directory.glob("drill-outage-*.md")).read_text()
+    assert "- Data loss (failover, dynamodb): " in markdown
+
+
 class Broken:
     """The real engine, with `during` run in place of the failover (the failback is never reached)."""
 
@@ -344,7 +369,7 @@ def tasks_wired(drill: Drill, monkeypatch: pytest.MonkeyPatch) -> Drill:
         engine={"store": engine.store, "waiter": engine.waiter, "prober": engine.prober,
                 "timeouts": engine.timeouts, "echo": drill.printed.append},
         drill={"prober": {"interval": 0.05, "timeout": 0.5, "fetch": drill.world.fetch},
-               "outage": {"timeouts": FAST, "echo": drill.printed.append}}))
+               "outage": {"timeouts": FAST, "echo": drill.printed.append, "heartbeat": None}}))
     return drill
 
 
