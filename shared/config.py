@@ -22,6 +22,8 @@ from shared.settings import KEYS, Settings, SettingsError, check_environment, un
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # The Lambda handler sources: packaged by the compute layer, read by DR operations.
 HANDLERS_DIR = REPO_ROOT / "stacks" / "compute" / "handlers"
+# The recovery layer's custom-action function, packaged alone the same way.
+RECOVERY_HANDLERS_DIR = REPO_ROOT / "stacks" / "recovery" / "handlers"
 BASE_FILE = REPO_ROOT / "Pulumi.base.yaml"
 STACKS_DIR = REPO_ROOT / "stacks"
 TAGS = "dr:tags"

@@ -132,6 +132,7 @@ def lint(c: Context) -> None:
     c.run(f"ruff check {' '.join(LINT_PATHS)}", echo=True, pty=False)
     c.run("mypy shared tasks.py", echo=True, pty=False)
     c.run("mypy stacks/compute/handlers", echo=True, pty=False)
+    c.run("mypy stacks/recovery/handlers", echo=True, pty=False)
     # Each layer's program is a `__main__` module: check them one by one, not as one package.
     programs = sorted(str(p) for p in (REPO_ROOT / "stacks").glob("*/__main__.py"))
     for program in programs:

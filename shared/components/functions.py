@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pulumi
@@ -22,10 +23,10 @@ ASYNC_RETRIES = 2
 ASYNC_MAX_AGE_SECONDS = 3600
 
 
-def handler_code() -> pulumi.AssetArchive:
+def handler_code(directory: Path = HANDLERS_DIR) -> pulumi.AssetArchive:
     """The handlers folder's Python files only, so a stray __pycache__ never changes the hash."""
     return pulumi.AssetArchive({
-        path.name: pulumi.FileAsset(str(path)) for path in sorted(HANDLERS_DIR.glob("*.py"))})
+        path.name: pulumi.FileAsset(str(path)) for path in sorted(directory.glob("*.py"))})
 
 
 @dataclass
@@ -38,7 +39,7 @@ class VpcPlacement:
 class RegionalFunctionArgs:
     environment: str
     region: str
-    module: str  # handler module in stacks/compute/handlers, e.g. "health"
+    module: str  # handler module in handlers_dir, e.g. "health"
     description: str
     # IAM statements beyond logging; each a dict whose values may be Outputs.
     statements: Sequence[Mapping[str, Any]]
@@ -52,6 +53,8 @@ class RegionalFunctionArgs:
     # Reserved concurrency: a floor other functions cannot take, and a ceiling for this one.
     reserved_concurrency: int | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # The folder packaged as the function's code (another layer's handlers live beside it).
+    handlers_dir: Path = HANDLERS_DIR
 
 
 class RegionalFunction(pulumi.ComponentResource):
@@ -77,7 +80,7 @@ class RegionalFunction(pulumi.ComponentResource):
         self.function = aws.lambda_.Function(
             f"{name}-function", name=self.function_name, description=args.description,
             runtime=RUNTIME, architectures=["arm64"], handler=f"{args.module}.handler",
-            code=handler_code(), role=self.role.arn, timeout=args.timeout,
+            code=handler_code(args.handlers_dir), role=self.role.arn, timeout=args.timeout,
             memory_size=args.memory_size, reserved_concurrent_executions=args.reserved_concurrency,
             environment={"variables": {"DR_ENVIRONMENT": args.environment, **args.variables}},
             vpc_config={"subnet_ids": args.vpc.subnet_ids,

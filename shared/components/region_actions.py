@@ -1,0 +1,114 @@
+"""RegionActions: the Region switch plan's custom-action function in one region.
+
+The plan (stacks/recovery) runs it with `regionToRun = activatingRegion`, so each region's
+function acts for that region becoming active: its own region is the activating one, its peer
+the deactivating one. The handler (stacks/recovery/handlers/region_action.py) dispatches on the
+step name ARC passes in the event; the plan's custom-action steps must be named after STEPS:
+
+- FENCE_STEP ("fence-writes"), before the Aurora step: the peer's write fence closed and the
+  API's cache of it waited out. The function asks ARC (GetPlanExecution, in its own region) for
+  the execution's mode: graceful fails the step while the peer cannot be fenced; ungraceful
+  goes on without it. So the step needs no ungraceful `skip` (which would also skip fencing a
+  peer that still answers), and its timeout must exceed the fence cache plus the peer's
+  connection timeouts (about 30 s).
+- TRAFFIC_STEP ("move-traffic"), after the Aurora step: Global Accelerator's dials (own group
+  to its deployed dial, peer's to 0), the active-region flag (own region required, peer best
+  effort) and this region's writes opened.
+
+The role may only read and write those two parameters (in both regions), read and update the
+two endpoint groups, and read executions of the one plan named `plan_name`; the plan's ARN
+cannot be an input, since the plan itself is created with this function's ARN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from shared.components.functions import RegionalFunction, RegionalFunctionArgs
+from shared.components.parameters import WRITES_ENABLED
+from shared.config import RECOVERY_HANDLERS_DIR
+from shared.ops.fence import handler_cache_seconds
+
+FENCE_STEP = "fence-writes"
+TRAFFIC_STEP = "move-traffic"
+# In workflow order: the fence before the Aurora step, the traffic after it.
+STEPS = (FENCE_STEP, TRAFFIC_STEP)
+MODULE = "region_action"
+# The fence cache, the peer's timeouts (2 s connect, 5 s read, twice) and the traffic step's
+# calls, with room to spare; the plan's step timeout (minutes) is well above it.
+TIMEOUT_SECONDS = 60
+
+
+@dataclass
+class RegionActionsArgs:
+    environment: str
+    account_id: pulumi.Input[str]
+    region: str  # where the function runs: the region it activates
+    peer_region: str  # the region it deactivates
+    plan_name: str  # the Region switch plan allowed to be read (GetPlanExecution)
+    # Endpoint group ARNs and the dial each region serves when active (deployed dials).
+    own_endpoint_group_arn: pulumi.Input[str]
+    peer_endpoint_group_arn: pulumi.Input[str]
+    own_traffic_dial: pulumi.Input[float]
+    active_region_parameter_name: pulumi.Input[str]  # /dr/<env>/shared/active-region
+    regional_parameter_prefix: pulumi.Input[str]  # /dr/<env>/regional/ (holds the write fence)
+    log_kms_key_arn: pulumi.Input[str]  # this region's key, for the log group
+    log_retention_days: int
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+def _parameter_arn(region: str, account: pulumi.Input[str], name: pulumi.Input[str]) -> pulumi.Output[str]:
+    # Parameter names start with "/", so the ARN is ...:parameter/dr/...
+    return pulumi.Output.concat(f"arn:aws:ssm:{region}:", account, ":parameter", name)
+
+
+def policy_statements(args: RegionActionsArgs) -> list[dict[str, Any]]:
+    """What the handler calls, on exactly the resources it calls them on."""
+    fence = pulumi.Output.concat(args.regional_parameter_prefix, WRITES_ENABLED)
+    parameters = [_parameter_arn(region, args.account_id, name)
+                  for region in (args.region, args.peer_region)
+                  for name in (args.active_region_parameter_name, fence)]
+    plan = pulumi.Output.concat("arn:aws:arc-region-switch::", args.account_id,
+                                f":plan/{args.plan_name}/*")
+    return [
+        {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:PutParameter"],
+         "Resource": parameters},
+        {"Effect": "Allow",
+         "Action": ["globalaccelerator:DescribeEndpointGroup", "globalaccelerator:UpdateEndpointGroup"],
+         "Resource": [args.own_endpoint_group_arn, args.peer_endpoint_group_arn]},
+        {"Effect": "Allow", "Action": "arc-region-switch:GetPlanExecution", "Resource": plan},
+    ]
+
+
+class RegionActions(pulumi.ComponentResource):
+    """Owns one region's custom-action function (`.function`), its KMS-encrypted log group with
+    retention, and its role with the inline policy of `policy_statements` (through
+    RegionalFunction, like the compute layer's functions)."""
+
+    def __init__(self, name: str, args: RegionActionsArgs,
+                 opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("dr:recovery:RegionActions", name, None, opts)
+        fence = pulumi.Output.concat(args.regional_parameter_prefix, WRITES_ENABLED)
+        self.regional = RegionalFunction(f"{name}-fn", RegionalFunctionArgs(
+            environment=args.environment, region=args.region, module=MODULE,
+            description=f"Region switch plan steps ({', '.join(STEPS)}) activating {args.region}",
+            statements=policy_statements(args),
+            variables={
+                "PEER_REGION": args.peer_region,
+                "WRITES_ENABLED_PARAMETER": fence,
+                "ACTIVE_REGION_PARAMETER": args.active_region_parameter_name,
+                "OWN_ENDPOINT_GROUP_ARN": args.own_endpoint_group_arn,
+                "PEER_ENDPOINT_GROUP_ARN": args.peer_endpoint_group_arn,
+                "OWN_TRAFFIC_DIAL": pulumi.Output.from_input(args.own_traffic_dial).apply(
+                    lambda dial: f"{float(dial):g}"),
+                # How long the API caches its fence (stacks/compute/handlers/fence.py).
+                "FENCE_CACHE_SECONDS": f"{handler_cache_seconds():g}",
+            },
+            log_kms_key_arn=args.log_kms_key_arn, log_retention_days=args.log_retention_days,
+            timeout=TIMEOUT_SECONDS, tags=args.tags, handlers_dir=RECOVERY_HANDLERS_DIR),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.function = self.regional.function
+        self.register_outputs({"arn": self.function.arn, "name": self.function.name})
