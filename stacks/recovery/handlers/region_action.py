@@ -25,6 +25,7 @@ the RegionActions component sets.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -62,9 +63,16 @@ def env(name: str) -> str:
     return value
 
 
-def client(service: str, region: str, config: Config = OWN) -> Any:
+def client(service: str, region: str, peer: bool = False) -> Any:
+    """The service's client in `region`; `peer` for the region being deactivated, which may be down."""
+    return _client(service, region, peer)
+
+
+@functools.cache
+def _client(service: str, region: str, peer: bool) -> Any:
+    # Built once per execution environment: ARC reruns the step every retry interval.
     factory: Any = boto3.client  # the stubs type boto3.client per literal service name
-    return factory(service, region_name=region, config=config)
+    return factory(service, region_name=region, config=PEER if peer else OWN)
 
 
 def own_region() -> str:
@@ -109,7 +117,7 @@ def fence_writes(event: dict[str, Any]) -> dict[str, Any]:
     mode = execution_mode(event)
     summary: dict[str, Any] = {"step": FENCE_STEP, "mode": mode, "fenced_region": peer, "parameter": name}
     try:
-        changed = put(client("ssm", peer, PEER), name, FENCED)
+        changed = put(client("ssm", peer, peer=True), name, FENCED)
     except (BotoCoreError, ClientError) as error:
         if mode == "ungraceful":
             log.warning("deactivating region unreachable; not fenced",
@@ -152,7 +160,7 @@ def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
     except (BotoCoreError, ClientError) as error:
         raise StepFailed(f"cannot write {flag} / {writes} in {own}: {reason(error)}") from None
     try:
-        peer_flag: str = "set" if put(client("ssm", peer, PEER), flag, own) else "already"
+        peer_flag: str = "set" if put(client("ssm", peer, peer=True), flag, own) else "already"
     except (BotoCoreError, ClientError) as error:
         # The peer's replicator copies the flag back when the region returns; failback sets it too.
         peer_flag = f"not set ({reason(error)})"
