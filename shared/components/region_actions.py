@@ -12,8 +12,8 @@ step name ARC passes in the event; the plan's custom-action steps must be named 
   peer that still answers), and its timeout must exceed the fence cache plus the peer's
   connection timeouts (about 30 s).
 - TRAFFIC_STEP ("move-traffic"), after the Aurora step: Global Accelerator's dials (own group
-  to its deployed dial, peer's to 0), the active-region flag (own region required, peer best
-  effort) and this region's writes opened.
+  to its deployed dial, or 100 when deployed passive at 0; peer's to 0), the active-region flag
+  (own region required, peer best effort) and this region's writes opened.
 
 The role may only read and write those two parameters (in both regions), read and update the
 two endpoint groups, and read executions of the one plan named `plan_name`; the plan's ARN
@@ -49,7 +49,8 @@ class RegionActionsArgs:
     region: str  # where the function runs: the region it activates
     peer_region: str  # the region it deactivates
     plan_name: str  # the Region switch plan allowed to be read (GetPlanExecution)
-    # Endpoint group ARNs and the dial each region serves when active (deployed dials).
+    # The two endpoint groups, and this region's deployed dial (global-traffic's
+    # <role>_traffic_dial): restored on activation, or 100 when it is 0 (the passive side).
     own_endpoint_group_arn: pulumi.Input[str]
     peer_endpoint_group_arn: pulumi.Input[str]
     own_traffic_dial: pulumi.Input[float]

@@ -100,7 +100,8 @@ def world(monkeypatch: pytest.MonkeyPatch, outage: RegionOutage) -> Iterator[Wor
         "WRITES_ENABLED_PARAMETER": WRITES_ENABLED_PARAMETER,
         "ACTIVE_REGION_PARAMETER": ACTIVE_REGION_PARAMETER,
         "OWN_ENDPOINT_GROUP_ARN": GROUPS[ACTIVATING], "PEER_ENDPOINT_GROUP_ARN": GROUPS[DEACTIVATING],
-        "OWN_TRAFFIC_DIAL": "100", "FENCE_CACHE_SECONDS": f"{FENCE_CACHE_SECONDS:g}",
+        # Active-passive: the secondary is deployed at 0.
+        "OWN_TRAFFIC_DIAL": "0", "FENCE_CACHE_SECONDS": f"{FENCE_CACHE_SECONDS:g}",
     }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():

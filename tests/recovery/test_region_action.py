@@ -154,3 +154,13 @@ def test_an_unknown_step_name_fails_with_the_names_the_function_knows(world: Wor
 def test_an_event_without_execution_metadata_is_refused(world: World) -> None:
     with pytest.raises(world.module.StepFailed, match="no PlanArn/ExecutionId"):
         world.module.handler({"StepName": "fence-writes"}, None)
+
+
+def test_an_active_active_region_gets_its_deployed_dial_back(world: World,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OWN_TRAFFIC_DIAL", "60")
+    world.dial_is(ACTIVATING, 0.0)
+    world.dial_set(ACTIVATING, 60.0)
+    world.dial_is(DEACTIVATING, 100.0)
+    world.dial_set(DEACTIVATING, 0.0)
+    assert world.run("move-traffic")["dials"] == {ACTIVATING: "60% (moved)", DEACTIVATING: "0% (moved)"}

@@ -16,8 +16,9 @@ one being activated and its peer (PEER_REGION) the one being deactivated.
   behind a region still taking writes); ungraceful records that the peer was unreachable and
   goes on (the plan must not wait for a region that is gone), fencing it whenever it answers.
 - move-traffic (after the Aurora step): Global Accelerator's dials (this region's endpoint group
-  to its deployed dial, the peer's to 0; raised before lowered), the active-region flag in this
-  region (must succeed) and the peer (best effort), and this region's writes opened.
+  to its deployed dial, or 100 when deployed passive at 0; the peer's to 0; raised before
+  lowered), the active-region flag in this region (must succeed) and the peer (best effort), and
+  this region's writes opened.
 
 Packaged alone (no shared code in the zip): its configuration comes from environment variables
 the RegionActions component sets.
@@ -134,9 +135,15 @@ def fence_writes(event: dict[str, Any]) -> dict[str, Any]:
     return {**summary, "fenced": True, "changed": changed, "waited_seconds": cache}
 
 
+def serving_dial(deployed: float) -> float:
+    """The activating region's dial: its deployed one, or all traffic when it is deployed as
+    the passive side (0), which is what activating it means."""
+    return deployed if deployed > 0 else 100.0
+
+
 def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
     own, peer = own_region(), env("PEER_REGION")
-    dials = {own: float(env("OWN_TRAFFIC_DIAL")), peer: 0.0}
+    dials = {own: serving_dial(float(env("OWN_TRAFFIC_DIAL"))), peer: 0.0}
     groups = {own: env("OWN_ENDPOINT_GROUP_ARN"), peer: env("PEER_ENDPOINT_GROUP_ARN")}
     ga = client("globalaccelerator", GA_API_REGION)
     moved: dict[str, str] = {}
