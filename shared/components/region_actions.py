@@ -13,7 +13,9 @@ step name ARC passes in the event; the plan's custom-action steps must be named 
   connection timeouts (about 30 s).
 - TRAFFIC_STEP ("move-traffic"), after the Aurora step: Global Accelerator's dials (own group
   to its deployed dial, or 100 when deployed passive at 0; peer's to 0), the active-region flag
-  (own region required, peer best effort) and this region's writes opened.
+  (own region required, peer best effort) and this region's writes opened; the primary's
+  function (`primary=True`, activating it is the failback) also puts the peer's deployed dial
+  back and reopens its writes, like `invoke failback --local`.
 
 The role may only read and write those two parameters (in both regions), read and update the
 two endpoint groups, and read executions of the one plan named `plan_name`; the plan's ARN
@@ -54,16 +56,24 @@ class RegionActionsArgs:
     own_endpoint_group_arn: pulumi.Input[str]
     peer_endpoint_group_arn: pulumi.Input[str]
     own_traffic_dial: pulumi.Input[float]
+    peer_traffic_dial: pulumi.Input[float]  # the peer's deployed dial, restored on failback
     active_region_parameter_name: pulumi.Input[str]  # /dr/<env>/shared/active-region
     regional_parameter_prefix: pulumi.Input[str]  # /dr/<env>/regional/ (holds the write fence)
     log_kms_key_arn: pulumi.Input[str]  # this region's key, for the log group
     log_retention_days: int
+    # True for the primary's function: activating the primary is the failback, which puts the
+    # deployed shape back (peer at its deployed dial, writes open in both regions).
+    primary: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
 
 def _parameter_arn(region: str, account: pulumi.Input[str], name: pulumi.Input[str]) -> pulumi.Output[str]:
     # Parameter names start with "/", so the ARN is ...:parameter/dr/...
     return pulumi.Output.concat(f"arn:aws:ssm:{region}:", account, ":parameter", name)
+
+
+def _percent(dial: pulumi.Input[float]) -> pulumi.Output[str]:
+    return pulumi.Output.from_input(dial).apply(lambda value: f"{float(value):g}")
 
 
 def policy_statements(args: RegionActionsArgs) -> list[dict[str, Any]]:
@@ -103,8 +113,9 @@ class RegionActions(pulumi.ComponentResource):
                 "ACTIVE_REGION_PARAMETER": args.active_region_parameter_name,
                 "OWN_ENDPOINT_GROUP_ARN": args.own_endpoint_group_arn,
                 "PEER_ENDPOINT_GROUP_ARN": args.peer_endpoint_group_arn,
-                "OWN_TRAFFIC_DIAL": pulumi.Output.from_input(args.own_traffic_dial).apply(
-                    lambda dial: f"{float(dial):g}"),
+                "OWN_TRAFFIC_DIAL": _percent(args.own_traffic_dial),
+                "PEER_TRAFFIC_DIAL": _percent(args.peer_traffic_dial),
+                "RESTORE_DEPLOYED_SHAPE": "true" if args.primary else "false",
                 # How long the API caches its fence (stacks/compute/handlers/fence.py).
                 "FENCE_CACHE_SECONDS": f"{handler_cache_seconds():g}",
             },

@@ -101,7 +101,8 @@ def world(monkeypatch: pytest.MonkeyPatch, outage: RegionOutage) -> Iterator[Wor
         "ACTIVE_REGION_PARAMETER": ACTIVE_REGION_PARAMETER,
         "OWN_ENDPOINT_GROUP_ARN": GROUPS[ACTIVATING], "PEER_ENDPOINT_GROUP_ARN": GROUPS[DEACTIVATING],
         # Active-passive: the secondary is deployed at 0.
-        "OWN_TRAFFIC_DIAL": "0", "FENCE_CACHE_SECONDS": f"{FENCE_CACHE_SECONDS:g}",
+        "OWN_TRAFFIC_DIAL": "0", "PEER_TRAFFIC_DIAL": "100", "RESTORE_DEPLOYED_SHAPE": "false",
+        "FENCE_CACHE_SECONDS": f"{FENCE_CACHE_SECONDS:g}",
     }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():

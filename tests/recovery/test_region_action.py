@@ -13,6 +13,7 @@ from tests.recovery.conftest import (
     ACTIVE_REGION_PARAMETER,
     DEACTIVATING,
     FENCE_CACHE_SECONDS,
+    GROUPS,
     WRITES_ENABLED_PARAMETER,
     World,
 )
@@ -94,6 +95,7 @@ def test_traffic_raises_the_activating_dial_first_then_sets_flags_and_opens_writ
     assert world.parameter(ACTIVATING, WRITES_ENABLED_PARAMETER) == "true"
     assert summary == {"step": "move-traffic", "active_region": ACTIVATING,
                        "dials": {ACTIVATING: "100% (moved)", DEACTIVATING: "0% (moved)"},
+                       "failback": False,
                        "active_region_flag": {ACTIVATING: "set", DEACTIVATING: "set"},
                        "writes_enabled": {ACTIVATING: "opened"}}
 
@@ -164,3 +166,39 @@ def test_an_active_active_region_gets_its_deployed_dial_back(world: World,
     world.dial_is(DEACTIVATING, 100.0)
     world.dial_set(DEACTIVATING, 0.0)
     assert world.run("move-traffic")["dials"] == {ACTIVATING: "60% (moved)", DEACTIVATING: "0% (moved)"}
+
+
+def test_failback_to_the_primary_restores_the_deployed_shape(world: World,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The primary's function, the secondary fenced by the fence step: both regions back as
+    deployed (here active-passive: primary 100, secondary 0) and writes open in both."""
+    primary, secondary = DEACTIVATING, ACTIVATING
+    monkeypatch.setenv("AWS_REGION", primary)
+    monkeypatch.setenv("PEER_REGION", secondary)
+    for key, region in (("OWN_ENDPOINT_GROUP_ARN", primary), ("PEER_ENDPOINT_GROUP_ARN", secondary)):
+        monkeypatch.setenv(key, GROUPS[region])
+    monkeypatch.setenv("OWN_TRAFFIC_DIAL", "100")
+    monkeypatch.setenv("PEER_TRAFFIC_DIAL", "0")
+    monkeypatch.setenv("RESTORE_DEPLOYED_SHAPE", "true")
+    for region in (primary, secondary):
+        boto3.client("ssm", region_name=region).put_parameter(
+            Name=WRITES_ENABLED_PARAMETER, Value="false", Overwrite=True, Type="String")
+    world.dial_is(primary, 0.0)
+    world.dial_set(primary, 100.0)
+    world.dial_is(secondary, 100.0)
+    world.dial_set(secondary, 0.0)
+    summary = world.run("move-traffic")
+    assert summary["failback"] is True
+    assert summary["writes_enabled"] == {primary: "opened", secondary: "opened"}
+    for region in (primary, secondary):
+        assert world.parameter(region, WRITES_ENABLED_PARAMETER) == "true"
+        assert world.parameter(region, ACTIVE_REGION_PARAMETER) == primary
+
+
+def test_a_failover_leaves_the_deactivated_region_fenced(world: World) -> None:
+    boto3.client("ssm", region_name=DEACTIVATING).put_parameter(
+        Name=WRITES_ENABLED_PARAMETER, Value="false", Overwrite=True, Type="String")
+    world.dial_is(ACTIVATING, 100.0)
+    world.dial_is(DEACTIVATING, 0.0)
+    world.run("move-traffic")
+    assert world.parameter(DEACTIVATING, WRITES_ENABLED_PARAMETER) == "false"

@@ -86,7 +86,7 @@ def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(
     actions = RegionActions("actions-secondary", RegionActionsArgs(
         environment="dev", account_id=ACCOUNT, region=ACTIVATING, peer_region=DEACTIVATING,
         plan_name="dr-recovery-dev", own_endpoint_group_arn=GROUPS[ACTIVATING],
-        peer_endpoint_group_arn=GROUPS[DEACTIVATING], own_traffic_dial=0.0,
+        peer_endpoint_group_arn=GROUPS[DEACTIVATING], own_traffic_dial=0.0, peer_traffic_dial=100.0,
         active_region_parameter_name=ACTIVE_REGION_PARAMETER,
         regional_parameter_prefix="/dr/dev/regional/", log_kms_key_arn="arn:aws:kms:us-east-2:1:key/k",
         log_retention_days=30))
@@ -107,6 +107,7 @@ def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(
         assert function.inputs["handler"] == "region_action.handler"
         variables = function.inputs["environment"]["variables"]
         assert variables["PEER_REGION"] == DEACTIVATING and variables["OWN_TRAFFIC_DIAL"] == "0"
+        assert variables["RESTORE_DEPLOYED_SHAPE"] == "false"  # the secondary's activation is a failover
         assert set(function.inputs["code"].assets) == {"region_action.py"}  # packaged alone
         logs = next(a for a in recorder.created if a.typ == "aws:cloudwatch/logGroup:LogGroup")
         assert logs.inputs["retentionInDays"] == 30 and logs.inputs["region"] == ACTIVATING

@@ -18,7 +18,9 @@ one being activated and its peer (PEER_REGION) the one being deactivated.
 - move-traffic (after the Aurora step): Global Accelerator's dials (this region's endpoint group
   to its deployed dial, or 100 when deployed passive at 0; the peer's to 0; raised before
   lowered), the active-region flag in this region (must succeed) and the peer (best effort), and
-  this region's writes opened.
+  this region's writes opened. Activating the primary is the failback (RESTORE_DEPLOYED_SHAPE):
+  the peer's dial then goes back to its deployed value and its writes are reopened (best
+  effort), the shape `invoke failback --local` restores.
 
 Packaged alone (no shared code in the zip): its configuration comes from environment variables
 the RegionActions component sets.
@@ -141,9 +143,24 @@ def serving_dial(deployed: float) -> float:
     return deployed if deployed > 0 else 100.0
 
 
+def restores_deployed_shape() -> bool:
+    """Activating the primary is the failback: both regions go back to how they were deployed."""
+    return os.environ.get("RESTORE_DEPLOYED_SHAPE", "") == "true"
+
+
+def best_effort(action: Callable[[], bool], done: str, already: str) -> str:
+    """The peer's share of a step: it may be down, and must not fail an activation that is over."""
+    try:
+        return done if action() else already
+    except (BotoCoreError, ClientError) as error:
+        return f"not {done} ({reason(error)})"
+
+
 def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
     own, peer = own_region(), env("PEER_REGION")
-    dials = {own: serving_dial(float(env("OWN_TRAFFIC_DIAL"))), peer: 0.0}
+    failback = restores_deployed_shape()
+    dials = {own: serving_dial(float(env("OWN_TRAFFIC_DIAL"))),
+             peer: float(env("PEER_TRAFFIC_DIAL")) if failback else 0.0}
     groups = {own: env("OWN_ENDPOINT_GROUP_ARN"), peer: env("PEER_ENDPOINT_GROUP_ARN")}
     ga = client("globalaccelerator", GA_API_REGION)
     moved: dict[str, str] = {}
@@ -166,15 +183,17 @@ def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
         opened = put(client("ssm", own), writes, OPEN)
     except (BotoCoreError, ClientError) as error:
         raise StepFailed(f"cannot write {flag} / {writes} in {own}: {reason(error)}") from None
-    try:
-        peer_flag: str = "set" if put(client("ssm", peer, peer=True), flag, own) else "already"
-    except (BotoCoreError, ClientError) as error:
-        # The peer's replicator copies the flag back when the region returns; failback sets it too.
-        peer_flag = f"not set ({reason(error)})"
-    return {"step": TRAFFIC_STEP, "active_region": own,
+    peer_ssm = client("ssm", peer, peer=True)
+    # A peer that is down gets the flag from the parameter replicator when it returns.
+    peer_flag = best_effort(lambda: put(peer_ssm, flag, own), "set", "already")
+    writes_enabled = {own: "opened" if opened else "already open"}
+    if failback:
+        # The deployed shape takes writes in both regions (the fence step closed the peer).
+        writes_enabled[peer] = best_effort(lambda: put(peer_ssm, writes, OPEN), "opened", "already open")
+    return {"step": TRAFFIC_STEP, "active_region": own, "failback": failback,
             "dials": {region: f"{dials[region]:g}% ({state})" for region, state in moved.items()},
             "active_region_flag": {own: "set" if flag_changed else "already", peer: peer_flag},
-            "writes_enabled": {own: "opened" if opened else "already open"}}
+            "writes_enabled": writes_enabled}
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
