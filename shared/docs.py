@@ -40,6 +40,12 @@ SETTING_DOCS = {
     "dr:healthReservedConcurrency": "Concurrency reserved for each region's health function "
     "(4-100), so api bursts cannot throttle the NLB's and Route 53's checks; API Gateway's "
     "`GET /health` is throttled to half of it",
+    "dr:regionSwitchPlan": "Deploy the ARC Region switch plan (recovery layer) that `invoke failover` "
+    "executes; off: the client-side sequence only (on in prod; the plan has a monthly price)",
+    "dr:regionSwitchReports": "ARC writes a report of each plan execution to the secondary bucket "
+    "(`region-switch-reports/`)",
+    "dr:recoveryTimeObjectiveMinutes": "The plan's recovery time objective (1-1440 minutes); ARC "
+    "compares each execution's measured recovery time with it",
     "dr:tags": "Tags on every taggable resource (Environment is added)",
     "dr:primaryDomain": "Custom domain of the primary REST API (with its certificate)",
     "dr:secondaryDomain": "Custom domain of the secondary REST API (with its certificate)",

@@ -234,6 +234,10 @@ KEYS: dict[str, _Key] = {
     # Lambda keeps 100 of a region's concurrency unreserved; the health function needs a few
     # (the NLB nodes, Route 53's checkers and people, each answered within a second).
     "dr:healthReservedConcurrency": _Key("health_reserved_concurrency", _int_in(4, 100)),
+    # ARC Region switch (the recovery layer): the plan has a monthly price, so dev may go without.
+    "dr:regionSwitchPlan": _Key("region_switch_plan", _as_bool),
+    "dr:regionSwitchReports": _Key("region_switch_reports", _as_bool),
+    "dr:recoveryTimeObjectiveMinutes": _Key("recovery_time_objective_minutes", _int_in(1, 1440)),
     "dr:tags": _Key("tags", _tags),
     "dr:primaryDomain": _Key("primary_domain", _domain, required=False),
     "dr:secondaryDomain": _Key("secondary_domain", _domain, required=False),
@@ -280,6 +284,9 @@ class Settings:
     api_throttle_burst_limit: int
     api_5xx_alarm_threshold: int
     health_reserved_concurrency: int
+    region_switch_plan: bool
+    region_switch_reports: bool
+    recovery_time_objective_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
     primary_domain: str | None = None
     secondary_domain: str | None = None

@@ -72,6 +72,12 @@ def _parameter_arn(region: str, account: pulumi.Input[str], name: pulumi.Input[s
     return pulumi.Output.concat(f"arn:aws:ssm:{region}:", account, ":parameter", name)
 
 
+def plan_arn_patterns(account: str, plan_name: str) -> list[str]:
+    """The plan's ARN before it exists: ARC appends a six-character suffix to the name, after a
+    colon in its API reference and a slash in some of its sample policies; both are matched."""
+    return [f"arn:aws:arc-region-switch::{account}:plan/{plan_name}{separator}*" for separator in ":/"]
+
+
 def _percent(dial: pulumi.Input[float]) -> pulumi.Output[str]:
     return pulumi.Output.from_input(dial).apply(lambda value: f"{float(value):g}")
 
@@ -82,8 +88,8 @@ def policy_statements(args: RegionActionsArgs) -> list[dict[str, Any]]:
     parameters = [_parameter_arn(region, args.account_id, name)
                   for region in (args.region, args.peer_region)
                   for name in (args.active_region_parameter_name, fence)]
-    plan = pulumi.Output.concat("arn:aws:arc-region-switch::", args.account_id,
-                                f":plan/{args.plan_name}/*")
+    plan = pulumi.Output.from_input(args.account_id).apply(
+        lambda account: plan_arn_patterns(account, args.plan_name))
     return [
         {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:PutParameter"],
          "Resource": parameters},

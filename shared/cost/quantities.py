@@ -110,6 +110,7 @@ STANDING: dict[str, Counter] = {
     "health-check-feature-month": health_check_features,
     "alarm-metric-month": alarm_metrics,
     "composite-alarm-month": one_a_month,
+    "region-switch-plan-month": one_a_month,
     "dashboard-month": one_a_month,
     "advanced-parameter-month": advanced_parameters,
 }

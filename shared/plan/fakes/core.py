@@ -16,7 +16,8 @@ from shared.naming import region_code
 
 ACCOUNT_ID = "123456789012"
 # Global services: the plan records their region as "global".
-GLOBAL_MODULES = frozenset({"globalaccelerator", "route53", "iam", "cloudfront", "organizations"})
+GLOBAL_MODULES = frozenset({"globalaccelerator", "route53", "iam", "cloudfront", "organizations",
+                            "arcregionswitch"})
 # Canonical hosted zone IDs of load balancers per region (AWS publishes these).
 NLB_ZONES = {"us-east-1": "Z26RNL4JYFTOTI", "us-east-2": "ZLMOA37VPKANP",
              "us-west-2": "Z18D5FSROUN65G", "eu-west-1": "Z2IFOLAFXWLO4F"}
