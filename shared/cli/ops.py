@@ -21,8 +21,10 @@ from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_
 if TYPE_CHECKING:
     from shared.ops.clients import AwsClients
     from shared.ops.failover import Engine, FailoverRequest
+    from shared.ops.heartbeat import Heartbeat
     from shared.ops.preflight import Assessment
     from shared.ops.topology import DrTopology
+    from shared.ops.user_probe import UserProber
 
 T = TypeVar("T")
 
@@ -211,10 +213,12 @@ DRILL_KINDS = ("planned", "outage")
 
 
 @task(help={**_HELP, "yes": "required on a protected environment (dr:protectData) for --kind planned",
+            "local": "run the moves as the client-side sequence even when the Region switch plan is deployed",
+            "approve": "approve the plan's manual approval steps (protected environments) without a prompt",
             "kind": "planned (default): switchover and back; outage: impair the primary's health, measure "
                     "detection, unplanned failover and failback (refused on a protected environment)"})
 def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", region: str = "",
-          kind: str = "planned") -> None:
+          kind: str = "planned", local: bool = False, approve: bool = False) -> None:
     """Rehearse failover and failback; writes a report with the measured recovery time.
 
     --kind planned: planned failover to the secondary, verification, failback; the report (Markdown
@@ -226,27 +230,35 @@ def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", re
     if kind not in DRILL_KINDS:
         raise fail(f"--kind must be planned or outage, not {kind!r}")
     topology = _topology(env, backend, region)
-    clients, engine = _engine(topology)
+    clients, engine = _engine(topology, local=local, approve=approve)
     if kind == "outage":
         _outage_drill(topology, clients, engine)
         return
     from shared.ops.drill import run_drill
 
-    report = _run(lambda: run_drill(topology, clients, engine, yes=yes))
+    prober, heartbeat = _drill_measures(topology, clients, "planned")
+    report = _run(lambda: run_drill(topology, clients, engine, yes=yes, prober=prober, heartbeat=heartbeat,
+                                    **RUNTIME.drill.get("planned", {})))
     if report.outcome != "passed":
         raise Exit(code=EXIT_FAILED)
 
 
-def _outage_drill(topology: DrTopology, clients: AwsClients, engine: Engine) -> None:
+def _drill_measures(topology: DrTopology, clients: AwsClients, kind: str) -> tuple[UserProber, Heartbeat]:
+    """The prober of every entry point and the RPO heartbeat, for the drill's whole duration."""
     import uuid
 
     from shared.ops.heartbeat import Heartbeat
-    from shared.ops.outage_drill import OutageDrill
     from shared.ops.user_probe import UserProber, entry_points
 
-    prober = UserProber(entry_points(topology), **RUNTIME.drill.get("prober", {}))
-    options = {"heartbeat": Heartbeat(topology, clients, f"outage-{uuid.uuid4().hex[:12]}"),
-               **RUNTIME.drill.get("outage", {})}
+    return (UserProber(entry_points(topology), **RUNTIME.drill.get("prober", {})),
+            Heartbeat(topology, clients, f"{kind}-{uuid.uuid4().hex[:12]}"))
+
+
+def _outage_drill(topology: DrTopology, clients: AwsClients, engine: Engine) -> None:
+    from shared.ops.outage_drill import OutageDrill
+
+    prober, heartbeat = _drill_measures(topology, clients, "outage")
+    options = {"heartbeat": heartbeat, **RUNTIME.drill.get("outage", {})}
     outage = OutageDrill(topology, clients, engine, prober, **options)
     try:
         _run(outage.run)

@@ -20,6 +20,7 @@ from pathlib import Path
 from shared.ops.clients import AwsClients
 from shared.ops.drill import _require_primary_writer
 from shared.ops.drill_flag import IMPAIRED, DrillFlag, flag_cache_seconds, terminate_raises
+from shared.ops.drill_sections import outages
 from shared.ops.errors import OpsError, Refused
 from shared.ops.failover import PLANNED, UNPLANNED, Engine, FailoverRequest
 from shared.ops.heartbeat import Heartbeat
@@ -28,7 +29,7 @@ from shared.ops.outage_report import Detection, OutageReport, first_impaired, fi
 from shared.ops.probes import AWS_ERRORS, health_check, one_line
 from shared.ops.state import utc_now
 from shared.ops.topology import DrTopology
-from shared.ops.user_probe import ACCELERATOR, GOOD, Answer, UserProber, expected_region, user_outage
+from shared.ops.user_probe import ACCELERATOR, GOOD, Answer, UserProber
 from shared.ops.waiting import WaitTimedOut
 
 
@@ -235,11 +236,7 @@ class OutageDrill:
                     topology.secondary.region)]
         if "failback" in self._since:
             windows.append(("failback", self._since["failback"], None, topology.primary.region))
-        for entry in self.prober.entries:
-            report.user_outage[entry] = {
-                name: user_outage(answers, entry, since=start, until=end,
-                                  new_region=expected_region(topology, entry, target))
-                for name, start, end, target in windows}
+        report.user_outage = outages(topology, list(self.prober.entries), answers, windows)
 
 
 def _good_from(answer: Answer, region: str) -> bool:

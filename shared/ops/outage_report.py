@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.ops.drill_flag import FlagRestore
+from shared.ops.drill_sections import outage_table, rpo_lines
 from shared.ops.failover import FailoverResult
 from shared.ops.heartbeat import Rpo
 from shared.ops.user_probe import ACCELERATOR, GOOD, IMPAIRED, Answer, Outage
@@ -130,20 +131,8 @@ class OutageReport:
                                          else "not reached")]
         if self.lost_writes_acknowledged:
             lines.append(f"- Lost writes: {self.lost_writes_acknowledged}")
-        def loss(r: Rpo) -> str:
-            measured = f"{r.gap_beats} beats, {r.gap_seconds or 0:.1f} s"
-            return "not measured" if r.gap_beats is None else measured
-
-        lines += [f"- Data loss ({move}, {r.store}): {loss(r)} ({r.explanation})"
-                  for move, stores in self.rpo.items() for r in stores]
-        if not self.rpo:
-            lines.append("- Data loss: not measured (no heartbeat ran)")
-        if self.user_outage:
-            lines += ["", "## User-visible outage per entry point", "",
-                      "| entry point | window | seconds | what the prober saw |", "|---|---|---:|---|"]
-            lines += [f"| {entry} | {window} | {seconds(outage.seconds, 'not recovered')} | "
-                      f"{outage.explanation.replace('|', '/')} |"
-                      for entry, windows in self.user_outage.items() for window, outage in windows.items()]
+        lines += rpo_lines(self.rpo)
+        lines += outage_table(self.user_outage)
         for title, result in (("Failover", self.failover), ("Failback", self.failback)):
             if result is None:
                 continue

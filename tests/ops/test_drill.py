@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from shared.ops.drill import run_drill
-from shared.ops.errors import Refused
+from shared.ops.errors import OpsError, Refused
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 from tests.ops.test_failover import (
     queue_dials_back_and_verify,
@@ -92,3 +92,68 @@ def test_a_drill_refuses_to_start_from_a_failed_over_pair(aws, engine, tmp_path)
     aws.cluster(PRIMARY, writer="secondary")
     with pytest.raises(Refused, match=r"is not the writer; fail back first \(invoke failback\)"):
         run_drill(aws.topology, aws.clients, engine, yes=True, report_dir=tmp_path)
+
+
+def test_a_drill_measures_what_users_saw_and_what_was_lost(aws, tmp_path, printed, stores):
+    """The prober asks loopback servers standing in for the accelerator and both APIs (the
+    accelerator follows the active-region flag, a region's health its write fence); the heartbeat
+    writes to the table in each move's writer region and reads back from the new writer."""
+    from shared.ops.failover import Failover
+    from shared.ops.heartbeat import Heartbeat
+    from shared.ops.state import StateStore
+    from shared.ops.user_probe import ACCELERATOR, UserProber, entry_points
+    from shared.ops.waiting import Timeouts, Waiter
+    from tests.ops.conftest import FakeClock
+    from tests.ops.test_outage_drill import World
+
+    world = World(aws)
+    clock = FakeClock()
+    engine = Failover(aws.topology, aws.clients, store=StateStore(tmp_path / "runs"),
+                      waiter=Waiter(clock=clock, sleep=clock.sleep, echo=printed.append, interval=5),
+                      echo=printed.append, prober=world.probe, timeouts=Timeouts(probe=1))
+    aws.cluster(PRIMARY, writer="primary")
+    queue_preflight(aws, lag_ms=1200)
+    aws.cluster(SECONDARY, writer="primary")
+    aws.switchover(SECONDARY, target="secondary")
+    aws.cluster(SECONDARY, writer="secondary")
+    queue_traffic_move(aws)
+    queue_verify(aws)
+    queue_status_while_secondary_serves(aws)
+    queue_failback(aws)
+    prober = UserProber(entry_points(aws.topology), interval=0.05, timeout=0.5, fetch=world.fetch)
+    beats = FakeClock()
+    heartbeat = Heartbeat(replace(aws.topology, db_name=""), aws.clients, "planned-test", interval=0.05,
+                          clock=beats, sleep=beats.sleep)
+    try:
+        report = run_drill(aws.topology, aws.clients, engine, yes=False, echo=printed.append,
+                           report_dir=tmp_path / "reports", prober=prober, heartbeat=heartbeat,
+                           settle_seconds=10)
+    finally:
+        world.close()
+
+    assert report.outcome == "passed"
+    data = json.loads(next((tmp_path / "reports").glob("drill-*.json")).read_text())
+    assert data["kind"] == "planned"
+    through = data["user_outage"][ACCELERATOR]
+    assert set(through) == {"failover", "failback"}
+    assert through["failover"]["reached_new_region"] and through["failover"]["new_region"] == SECONDARY
+    assert through["failback"]["reached_new_region"] and through["failback"]["new_region"] == PRIMARY
+    assert through["failover"]["first_good"]["region"] == SECONDARY
+    assert {entry for entry in data["user_outage"]} == set(entry_points(aws.topology))
+    assert set(data["rpo"]) == {"failover", "failback"}
+    for move, (written, read) in {"failover": (PRIMARY, SECONDARY), "failback": (SECONDARY, PRIMARY)}.items():
+        table = next(r for r in data["rpo"][move] if r["store"] == "dynamodb")
+        assert (table["written_region"], table["read_region"]) == (written, read)
+    markdown = next((tmp_path / "reports").glob("drill-*.md")).read_text()
+    assert f"| {ACCELERATOR} | failover |" in markdown and "- Data loss (failover, dynamodb): " in markdown
+
+
+def test_without_a_prober_or_heartbeat_the_report_says_they_were_not_measured(aws, engine, tmp_path, printed):
+    aws.cluster(PRIMARY, writer="primary")
+    aws.fail("rds", SECONDARY, "describe_global_clusters")  # the drill stops in its preflight
+    with pytest.raises(OpsError):
+        run_drill(aws.topology, aws.clients, engine, yes=False, echo=printed.append,
+                  report_dir=tmp_path / "reports")
+    text = next((tmp_path / "reports").glob("drill-*.md")).read_text()
+    assert "- User-visible outage: not measured (no prober ran)" in text
+    assert "- Data loss: not measured (no heartbeat ran)" in text
