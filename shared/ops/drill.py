@@ -9,7 +9,6 @@ written as Markdown (for people) and JSON (for trend tracking) under .runs/<env>
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.ops.clients import AwsClients
-from shared.ops.drill_sections import Window, outage_table, outages, rpo_lines
+from shared.ops.drill_sections import Window, move_table, outage_table, outages, rpo_lines, write_report
 from shared.ops.entry import Prober
 from shared.ops.errors import OpsError, Refused
 from shared.ops.failover import PLANNED, Engine, FailoverRequest, FailoverResult
@@ -99,10 +98,7 @@ class DrillReport:
         for title, result in (("Failover", self.failover), ("Failback", self.failback)):
             if result is None:
                 continue
-            lines += ["", f"## {title}: {result.source_region} -> {result.target_region} ({result.mode})", "",
-                      "| step | outcome | seconds | detail |", "|---|---|---:|---|"]
-            lines += [f"| {s.name} | {s.outcome} | {s.seconds:.1f} | {s.detail.replace('|', '/')} |"
-                      for s in result.steps]
+            lines += move_table(title, result)
             lines += ["", "Verified:"] + [f"- {item}" for item in result.verification]
         if self.observed_during:
             lines += ["", "## While the secondary served", ""]
@@ -110,12 +106,7 @@ class DrillReport:
         return "\n".join(lines) + "\n"
 
     def write(self, directory: Path) -> tuple[Path, Path]:
-        directory.mkdir(parents=True, exist_ok=True)
-        stamp = self.started_at.replace("+00:00", "Z").replace(":", "")
-        markdown, data = directory / f"drill-{stamp}.md", directory / f"drill-{stamp}.json"
-        markdown.write_text(self.markdown(), encoding="utf-8")
-        data.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-        return markdown, data
+        return write_report(directory, "drill", self.started_at, self.markdown(), self.to_json())
 
 
 def run_drill(topology: DrTopology, clients: AwsClients, failover: Engine, *, yes: bool,

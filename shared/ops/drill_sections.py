@@ -4,8 +4,12 @@ per entry point and window (from the prober's answers), and the data loss per mo
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
+from shared.ops.failover import FailoverResult
 from shared.ops.heartbeat import Rpo
 from shared.ops.topology import DrTopology
 from shared.ops.user_probe import Answer, Outage, expected_region, user_outage
@@ -44,3 +48,22 @@ def outage_table(user_outage: dict[str, dict[str, Outage]]) -> list[str]:
     return lines + [f"| {entry} | {window} | {_seconds(outage.seconds, 'not recovered')} | "
                     f"{outage.explanation.replace('|', '/')} |"
                     for entry, windows in user_outage.items() for window, outage in windows.items()]
+
+
+def move_table(title: str, result: FailoverResult) -> list[str]:
+    """One move's steps, as the drill reports list them."""
+    return (["", f"## {title}: {result.source_region} -> {result.target_region} ({result.mode})", "",
+             "| step | outcome | seconds | detail |", "|---|---|---:|---|"]
+            + [f"| {s.name} | {s.outcome} | {s.seconds:.1f} | {s.detail.replace('|', '/')} |"
+               for s in result.steps])
+
+
+def write_report(directory: Path, prefix: str, started_at: str, markdown: str,
+                 data: dict[str, Any]) -> tuple[Path, Path]:
+    """`<prefix>-<start>.md` and `.json` in `directory` (created), named by the drill's start."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = started_at.replace("+00:00", "Z").replace(":", "")
+    paths = directory / f"{prefix}-{stamp}.md", directory / f"{prefix}-{stamp}.json"
+    paths[0].write_text(markdown, encoding="utf-8")
+    paths[1].write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return paths

@@ -13,13 +13,12 @@ Detection is measured from the prober's view, from the moment the drill set the 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from shared.ops.drill_flag import FlagRestore
-from shared.ops.drill_sections import outage_table, rpo_lines
+from shared.ops.drill_sections import move_table, outage_table, rpo_lines, write_report
 from shared.ops.failover import FailoverResult
 from shared.ops.heartbeat import Rpo
 from shared.ops.user_probe import ACCELERATOR, GOOD, IMPAIRED, Answer, Outage
@@ -136,16 +135,8 @@ class OutageReport:
         for title, result in (("Failover", self.failover), ("Failback", self.failback)):
             if result is None:
                 continue
-            lines += ["", f"## {title}: {result.source_region} -> {result.target_region} ({result.mode})", "",
-                      "| step | outcome | seconds | detail |", "|---|---|---:|---|"]
-            lines += [f"| {s.name} | {s.outcome} | {s.seconds:.1f} | {s.detail.replace('|', '/')} |"
-                      for s in result.steps]
+            lines += move_table(title, result)
         return "\n".join(lines) + "\n"
 
     def write(self, directory: Path) -> tuple[Path, Path]:
-        directory.mkdir(parents=True, exist_ok=True)
-        stamp = self.started_at.replace("+00:00", "Z").replace(":", "")
-        markdown, data = directory / f"drill-outage-{stamp}.md", directory / f"drill-outage-{stamp}.json"
-        markdown.write_text(self.markdown(), encoding="utf-8")
-        data.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
-        return markdown, data
+        return write_report(directory, "drill-outage", self.started_at, self.markdown(), self.to_json())

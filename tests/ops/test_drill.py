@@ -36,7 +36,7 @@ def queue_status_while_secondary_serves(aws: Aws) -> None:
     aws.health("secondary")
 
 
-def test_a_drill_fails_over_fails_back_and_reports_the_recovery_time(aws, engine, tmp_path, printed):
+def queue_whole_drill(aws: Aws) -> None:
     aws.cluster(PRIMARY, writer="primary")  # a drill starts from the primary
     queue_preflight(aws, lag_ms=1200)
     aws.cluster(SECONDARY, writer="primary")
@@ -46,6 +46,10 @@ def test_a_drill_fails_over_fails_back_and_reports_the_recovery_time(aws, engine
     queue_verify(aws)
     queue_status_while_secondary_serves(aws)
     queue_failback(aws)
+
+
+def test_a_drill_fails_over_fails_back_and_reports_the_recovery_time(aws, engine, tmp_path, printed):
+    queue_whole_drill(aws)
 
     report = run_drill(aws.topology, aws.clients, engine, yes=False, echo=printed.append,
                        report_dir=tmp_path / "reports")
@@ -111,15 +115,7 @@ def test_a_drill_measures_what_users_saw_and_what_was_lost(aws, tmp_path, printe
     engine = Failover(aws.topology, aws.clients, store=StateStore(tmp_path / "runs"),
                       waiter=Waiter(clock=clock, sleep=clock.sleep, echo=printed.append, interval=5),
                       echo=printed.append, prober=world.probe, timeouts=Timeouts(probe=1))
-    aws.cluster(PRIMARY, writer="primary")
-    queue_preflight(aws, lag_ms=1200)
-    aws.cluster(SECONDARY, writer="primary")
-    aws.switchover(SECONDARY, target="secondary")
-    aws.cluster(SECONDARY, writer="secondary")
-    queue_traffic_move(aws)
-    queue_verify(aws)
-    queue_status_while_secondary_serves(aws)
-    queue_failback(aws)
+    queue_whole_drill(aws)
     prober = UserProber(entry_points(aws.topology), interval=0.05, timeout=0.5, fetch=world.fetch)
     beats = FakeClock()
     heartbeat = Heartbeat(replace(aws.topology, db_name=""), aws.clients, "planned-test", interval=0.05,
