@@ -145,6 +145,9 @@ class Heartbeat:
         opened.writes[AURORA].unavailable = self._prepare_aurora(side.region, side.cluster_arn)
         with self._lock:
             self._phase = opened
+        # The phase's first beat now, not at the thread's next tick: a move that follows at once
+        # still leaves a beat to look for in the new writer.
+        self.beat()
 
     def beat(self) -> None:
         """One beat to every store of the open phase; errors are recorded, never raised."""

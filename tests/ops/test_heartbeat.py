@@ -98,7 +98,7 @@ def test_a_planned_switchover_loses_no_beat(aws, data_api, heartbeat, clock):
         data_api.insert("primary", seq)
     data_api.last("secondary", 3)
     heartbeat.begin("failover", "primary")
-    for _ in range(3):
+    for _ in range(2):  # begin wrote the first
         heartbeat.beat()
     # DynamoDB replicates asynchronously: the read-back waits, and the beat arrives meanwhile.
     clock.sleep = lambda seconds: replicate(aws)
@@ -123,7 +123,7 @@ def test_an_unplanned_failover_measures_the_beats_that_never_replicated(aws, dat
         data_api.insert("primary", seq, phase="outage")
     data_api.last("secondary", 2, phase="outage")
     heartbeat.begin("outage", "primary")
-    heartbeat.beat(), heartbeat.beat()
+    heartbeat.beat()  # begin wrote the first
     replicate(aws, "outage")
     heartbeat.beat(), heartbeat.beat(), heartbeat.beat()  # the region is lost before these replicate
 
@@ -143,7 +143,7 @@ def test_beats_behind_the_write_fence_are_reported_as_fenced_not_lost(aws, data_
     data_api.refuse("primary", "DatabaseErrorException", "cannot execute INSERT in a read-only transaction")
     data_api.last("secondary", 1)
     heartbeat.begin("failover", "primary")
-    heartbeat.beat(), heartbeat.beat()  # Aurora refuses the second; DynamoDB takes both
+    heartbeat.beat()  # begin wrote the first; Aurora refuses this second, DynamoDB takes both
     aws.fences("false")  # the failover fences the source
     heartbeat.beat(), heartbeat.beat()
     replicate(aws)
@@ -161,7 +161,6 @@ def test_beats_behind_the_write_fence_are_reported_as_fenced_not_lost(aws, data_
 def test_without_the_data_api_aurora_is_not_measured_and_says_why(aws, data_api, heartbeat):
     data_api.refuse("primary", "BadRequestException", "HttpEndpoint is not enabled for cluster")
     heartbeat.begin("failover", "primary")
-    heartbeat.beat()
     replicate(aws)
 
     rpo = by_store(heartbeat.measure("secondary", settle=0))
@@ -178,7 +177,6 @@ def test_an_unreadable_new_region_and_an_all_fenced_phase_are_explained(aws, dat
     data_api.refuse("secondary", "DatabaseUnavailableException", "no writer instance")
     aws.clients.dynamodb(SECONDARY).delete_table(TableName=aws.topology.table_name)
     heartbeat.begin("failover", "primary")
-    heartbeat.beat()
 
     rpo = by_store(heartbeat.measure("secondary", settle=0))
 
@@ -188,7 +186,6 @@ def test_an_unreadable_new_region_and_an_all_fenced_phase_are_explained(aws, dat
     data_api.create("secondary")
     aws.fences("false")
     heartbeat.begin("failback", "secondary")
-    heartbeat.beat()
     fenced = by_store(heartbeat.measure("primary", settle=0))
     assert fenced[DYNAMODB].explanation == ("not measured: all 1 beats fell behind the write fence "
                                             "of us-east-2")
@@ -214,3 +211,12 @@ def test_the_background_writer_beats_until_stopped(aws):
     assert rpo[DYNAMODB].last_written_seq >= 3 and rpo[DYNAMODB].gap_beats == 0
     assert "no db_secret_arn/db_name" in rpo[AURORA].explanation
     assert heartbeat._thread is None
+
+
+def test_a_phase_opens_with_a_beat_so_a_move_right_after_still_has_one_to_read(aws, data_api, heartbeat):
+    data_api.create("primary")
+    data_api.insert("primary", 1)
+    heartbeat.begin("failover", "primary")
+    stored = aws.clients.dynamodb(PRIMARY).get_item(TableName=aws.topology.table_name,
+                                                    Key=beat_key(f"{RUN}#failover"))
+    assert stored["Item"]["seq"] == {"N": "1"}
