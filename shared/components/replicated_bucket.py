@@ -141,7 +141,11 @@ def _replication_policy(source: str, destination: str, source_key: str, destinat
          "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"]},
         {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": source_key,
          "Condition": {"StringLike": {"kms:ViaService": f"s3.{source_region}.amazonaws.com"}}},
-        {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": destination_key,
+        # Encrypt writes the replica; Decrypt is what S3 Bucket Keys add on the destination: S3
+        # decrypts the destination bucket key to verify it, and without it every SSE-KMS object
+        # ends FAILED, which S3 never retries (S3 user guide, "Replicating encrypted objects",
+        # https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html).
+        {"Effect": "Allow", "Action": ["kms:Encrypt", "kms:Decrypt"], "Resource": destination_key,
          "Condition": {"StringLike": {
              "kms:ViaService": f"s3.{destination_region}.amazonaws.com"}}},
     ]})

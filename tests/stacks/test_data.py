@@ -244,3 +244,27 @@ def test_no_credential_appears_in_plain_text(dev_plan):
     assert secret_value["inputs"]["secretString"] == "[secret]"
     assert "password\\\": \\\"" not in text
     assert outputs(dev_plan, "data")["db_secret_arn"].startswith("arn:aws:secretsmanager:us-east-1:")
+
+
+def _kms_grants(policy):
+    """kms action -> {(key ARN, the kms:ViaService it is conditioned on)}."""
+    grants: dict[str, set[tuple[str, str]]] = {}
+    for statement in policy["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in (a for a in actions if a.startswith("kms:")):
+            via = statement["Condition"]["StringLike"]["kms:ViaService"]
+            grants.setdefault(action, set()).add((statement["Resource"], via))
+    return grants
+
+
+def test_replication_role_decrypts_with_both_keys_each_through_its_regions_s3(dev_plan):
+    # Bucket keys are on at both ends: S3 decrypts the destination bucket key as well, so a
+    # role with Encrypt only there fails every SSE-KMS object for good.
+    data = outputs(dev_plan, "data")
+    policy = json.loads(one([p for p in of(dev_plan, "aws:iam/rolePolicy:RolePolicy")
+                             if p["name"] == "data-bucket-replication-policy"])["inputs"]["policy"])
+    grants = _kms_grants(policy)
+    source = (data["primary_kms_key_arn"], f"s3.{PRIMARY}.amazonaws.com")
+    destination = (data["secondary_kms_key_arn"], f"s3.{SECONDARY}.amazonaws.com")
+    assert grants["kms:Decrypt"] >= {source, destination}
+    assert destination in grants["kms:Encrypt"]
