@@ -85,7 +85,7 @@ class RegionalNetwork(pulumi.ComponentResource):
         self.private_subnets = [
             self._subnet("private", i, blocks[8 + i]) for i in range(args.az_count)]
 
-        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, region=region,
+        self.internet_gateway = igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, region=region,
                                       tags=self._tags("igw"), opts=child)
         self.public_route_table = aws.ec2.RouteTable(
             f"{name}-public-rt", vpc_id=self.vpc.id, region=region,
@@ -199,12 +199,17 @@ class RegionalNetwork(pulumi.ComponentResource):
 
     def _load_balancer(self) -> None:
         args, child = self._args, pulumi.ResourceOptions(parent=self)
+        # Nothing the NLB takes references the gateway, yet AWS refuses an internet-facing load
+        # balancer in a VPC without one ("VPC ... has no internet gateway"; CloudFormation's
+        # DependsOn guide names this case). The edge also orders destroy: the NLB's public
+        # addresses go before the gateway is detached, which they would otherwise block.
         self.nlb = aws.lb.LoadBalancer(
             f"{self._name}-nlb", name=lb_name("nlb", args.environment, args.region),
             load_balancer_type="network", internal=False,
             subnets=[s.id for s in self.public_subnets], security_groups=[self.nlb_sg.id],
             enable_cross_zone_load_balancing=True, region=args.region,
-            tags=self._tags("nlb"), opts=child)
+            tags=self._tags("nlb"),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.internet_gateway]))
         # Global Accelerator judges an NLB endpoint by this target group's health, so the
         # check goes through the ALB to the application's real health path.
         # A new dr:appPort replaces the target group (its port cannot change in place). The
