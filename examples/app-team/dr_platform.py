@@ -269,8 +269,14 @@ class Data(_Layer):
 
     @property
     def db_secret_arn(self) -> pulumi.Output[str]:
-        """ARN of the Secrets Manager secret holding the master credentials"""
+        """ARN of the Secrets Manager secret holding the master credentials, in the primary region"""
         return self._output("db_secret_arn")
+
+    @property
+    def secondary_db_secret_arn(self) -> pulumi.Output[str]:
+        """ARN of that secret's replica in the secondary region (what readers there, and everyone after
+        a failover, use)"""
+        return self._output("secondary_db_secret_arn")
 
     @property
     def table_name(self) -> pulumi.Output[str]:

@@ -27,7 +27,10 @@ DATA = LayerContract(
         ("secondary_cluster_reader_endpoint", "Reader endpoint of the secondary Aurora cluster"),
         ("db_port", "TCP port of the database", NUMBER),
         ("db_name", "Name of the application database"),
-        ("db_secret_arn", "ARN of the Secrets Manager secret holding the master credentials"),
+        ("db_secret_arn", "ARN of the Secrets Manager secret holding the master credentials, "
+         "in the primary region"),
+        ("secondary_db_secret_arn", "ARN of that secret's replica in the secondary region (what "
+         "readers there, and everyone after a failover, use)"),
         ("table_name", "Name of the DynamoDB global table"),
         ("table_arn", "ARN of the DynamoDB global table (primary replica)"),
         ("primary_bucket_name", "Name of the primary S3 bucket (replication source)"),

@@ -65,7 +65,7 @@ export_outputs("data", {
     **{f"{role}_cluster_{key}": getattr(cluster, attr) for role, cluster in clusters.items()
        for key, attr in (("id", "cluster_identifier"), ("arn", "arn"), ("endpoint", "endpoint"),
                          ("reader_endpoint", "reader_endpoint"))},
-    "db_secret_arn": credentials.secret.arn,
+    "db_secret_arn": credentials.arn("primary"), "secondary_db_secret_arn": credentials.arn("secondary"),
     "table_name": table.table.name, "table_arn": table.table.arn,
     **{f"{role}_bucket_{key}": getattr(b, attr) for role, b in buckets.items()
        for key, attr in (("name", "bucket"), ("arn", "arn"))},

@@ -208,6 +208,8 @@ def test_every_regional_value_names_its_own_region(dev_plan):
         # The secondary VPC must read its own replica of the secret during an outage.
         assert values["db/secret-arn"].startswith(f"arn:aws:secretsmanager:{region}:")
         assert values["db/secret-arn"].split(":")[4:] == data["db_secret_arn"].split(":")[4:]
+        # The contract names each region's copy too, for readers of the stack or its mirror.
+        assert values["db/secret-arn"] == data[f"{'secondary_' if role == 'secondary' else ''}db_secret_arn"]
         for name, value in values.items():
             assert other not in value, f"{region} {name} names {other}: {value}"
         assert all(region in values[name] for name in ("db/writer-endpoint", "db/reader-endpoint",
