@@ -148,6 +148,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             "parent": request.parent or None,
             "protect": bool(getattr(request, "protect", False)),
             "retain_on_delete": bool(getattr(request, "retainOnDelete", False)),
+            # A fixed-name resource AWS must replace has to go first, or the new one is refused.
+            "delete_before_replace": bool(getattr(request, "deleteBeforeReplace", False)),
             "depends_on": sorted(getattr(request, "dependencies", [])),
             "ignore_changes": sorted(getattr(request, "ignoreChanges", [])),
             # What a replacement would give new values: `plan --compare` follows them into
