@@ -24,6 +24,9 @@ SETTING_DOCS = {
     "dr:auroraMinAcu": "Aurora Serverless v2 minimum capacity (0.5 to 256, steps of 0.5; 0 would "
                        "auto-pause the standby)",
     "dr:auroraMaxAcu": "Aurora Serverless v2 maximum capacity (at least 1, at least the minimum)",
+    "dr:auroraExtendedSupport": "At the engine's end of standard support: true keeps the version under "
+                                "paid RDS Extended Support (priced in `invoke cost`), false lets RDS "
+                                "upgrade the major version (true in prod)",
     "dr:backupRetentionDays": "Days AWS Backup keeps recovery points, in both regions",
     "dr:protectData": "Deletion protection, final snapshots and retained stores (true in prod)",
     "dr:trafficMode": "active-passive (secondary dial 0) or active-active: initial accelerator dials",

@@ -219,6 +219,7 @@ KEYS: dict[str, _Key] = {
     "dr:azCount": _Key("az_count", _one_of(2, 3)),
     "dr:auroraMinAcu": _Key("aurora_min_acu", _acu),
     "dr:auroraMaxAcu": _Key("aurora_max_acu", _acu),
+    "dr:auroraExtendedSupport": _Key("aurora_extended_support", _as_bool),
     "dr:backupRetentionDays": _Key("backup_retention_days", _int_in(1, 36500)),
     "dr:protectData": _Key("protect_data", _as_bool),
     "dr:trafficMode": _Key("traffic_mode", _one_of(*TRAFFIC_MODES)),
@@ -277,6 +278,7 @@ class Settings:
     az_count: int
     aurora_min_acu: float
     aurora_max_acu: float
+    aurora_extended_support: bool
     backup_retention_days: int
     protect_data: bool
     traffic_mode: str

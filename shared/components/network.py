@@ -86,8 +86,8 @@ class RegionalNetwork(pulumi.ComponentResource):
         self.private_subnets = [
             self._subnet("private", i, blocks[8 + i]) for i in range(args.az_count)]
 
-        self.internet_gateway = igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, region=region,
-                                      tags=self._tags("igw"), opts=child)
+        self.internet_gateway = igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=self.vpc.id, region=region, tags=self._tags("igw"), opts=child)
         self.public_route_table = aws.ec2.RouteTable(
             f"{name}-public-rt", vpc_id=self.vpc.id, region=region,
             routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],

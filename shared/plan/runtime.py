@@ -94,7 +94,10 @@ class _Mocks(pulumi_mocks.Mocks):
         return Fake(args.typ, args.name, dict(args.inputs), region, seed).outputs()
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list]:
-        answer = fake_call(args.token, dict(args.args), self.default_region)
+        try:
+            answer = fake_call(args.token, dict(args.args), self.default_region)
+        except LookupError as missing:  # what the provider reports as a failed read
+            return {}, [("", str(missing))]
         if answer is None:
             self.warnings.append(f"offline plan has no answer for invoke {args.token}")
             return {}, []

@@ -40,7 +40,7 @@ def cluster_side(role: str, peer: str) -> ClusterSide:
 database = GlobalDatabase("data-db", GlobalDatabaseArgs(
     env, cluster_side("primary", "secondary"), cluster_side("secondary", "primary"),
     settings.aurora_min_acu, settings.aurora_max_acu, settings.backup_retention_days, protect,
-    credentials.password.result, settings.log_retention_days, tags))
+    credentials.password.result, settings.log_retention_days, tags, settings.aurora_extended_support))
 clusters = {"primary": database.primary, "secondary": database.secondary}
 vaults = {role: VaultSide(settings.regional(role).region, keys.arn(role),
                           [clusters[role].arn, table.arn(role)]) for role in clusters}

@@ -56,4 +56,5 @@ def test_destroy_waits_between_the_listener_and_the_accelerator(dev_plan):
     waits = {r["urn"]: r for r in resources(dev_plan, "global-traffic", "time:index/sleep:Sleep")}
     [wait] = [waits[urn] for urn in listener["depends_on"] if urn in waits]
     assert accelerator["urn"] in wait["depends_on"]
-    assert wait["inputs"]["destroyDuration"].endswith("s") and int(wait["inputs"]["destroyDuration"][:-1]) >= 30
+    duration = wait["inputs"]["destroyDuration"]
+    assert duration.endswith("s") and int(duration[:-1]) >= 30
