@@ -65,7 +65,8 @@ class GlobalDatabase(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:data:GlobalDatabase", name, None, opts)
         self._name, self._args = name, args
-        self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect)
+        # protect: a plain `pulumi destroy` refuses instead of relying on invoke's guard.
+        self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect, protect=args.protect)
         identifier = physical_name("aurora", args.environment)
         # Read before any resource exists, so a version AWS no longer offers stops the program.
         self.engine_version = deployable_version(identifier, args.primary.region, self)

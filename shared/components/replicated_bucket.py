@@ -107,7 +107,7 @@ class ReplicatedBucket(pulumi.ComponentResource):
         """Protected environments keep the buckets with everything that makes them readable,
         replicated and private: the configurations, the replication role and its policy."""
         return pulumi.ResourceOptions(parent=self, depends_on=depends_on,
-                                      retain_on_delete=self._args.protect)
+                                      retain_on_delete=self._args.protect, protect=self._args.protect)
 
     def _replication_role(self) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
         args, child = self._args, self._kept()

@@ -56,6 +56,9 @@ class Operation:
     resume: bool = True
     retries: int = 2
     retry_delay: float = 10.0
+    # destroy --allow-data-loss: lift the protection a protected environment puts on what it
+    # keeps (retain_on_delete keeps it in AWS; protect only makes a plain `pulumi destroy` refuse).
+    unprotect: bool = False
     # Outputs read or published during this run, so each layer's are read once, not once per reader.
     _outputs: dict[str, dict[str, Any] | None] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -82,6 +85,14 @@ class Operation:
                                      lambda line: _append(log, line + "\n"), stop)
             except OrchestratorError as error:
                 return Outcome(layer, FAILED, message=str(error))
+            if self.unprotect:
+                lifted = self.cli.run(["state", "unprotect", "--all", "--yes", "--stack", self.environment],
+                                      layer)
+                _append(log, "# pulumi state unprotect --all (destroy --allow-data-loss)\n"
+                        + lifted.stdout + lifted.stderr)
+                if lifted.returncode != 0:
+                    return Outcome(layer, FAILED, message="`pulumi state unprotect --all` failed: "
+                                   + last_line(lifted.stderr or lifted.stdout))
         else:
             missing = self._undeployed_upstreams(layer)
             if missing:

@@ -1,5 +1,6 @@
 """data: every store replicated or copied to the secondary region, encrypted, kept in prod."""
 
+import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
@@ -48,10 +49,12 @@ backup = CrossRegionBackup("data-backup", CrossRegionBackupArgs(
     env, vaults["primary"], vaults["secondary"], settings.backup_retention_days, protect, tags))
 
 # One API key for both regions, so a client keeps working across a failover.
-api_key = random.RandomPassword("data-api-key", length=40, special=False)
+api_key = random.RandomPassword("data-api-key", length=40, special=False,
+                                opts=pulumi.ResourceOptions(retain_on_delete=protect, protect=protect))
 buckets = {"primary": bucket.primary, "secondary": bucket.secondary}
 parameters = {role: RegionalParameters(f"data-parameters-{role}", RegionalParametersArgs(
     env, region, keys.arn(role), active_region=primary_region, api_key=api_key.result, tags=tags,
+    protect=protect,
     values={"db/writer-endpoint": clusters[role].endpoint,
             "db/reader-endpoint": clusters[role].reader_endpoint, "db/port": str(DB_PORT),
             "db/secret-arn": credentials.arn(role), "table-name": table.table.name,
@@ -76,4 +79,4 @@ export_outputs("data", {
     "parameter_prefix": parameters["primary"].prefix,
     "regional_parameter_prefix": parameters["primary"].regional_prefix,
     "active_region_parameter_name": parameters["primary"].active_region.name,
-})
+}, keep_mirror=protect)

@@ -1,7 +1,8 @@
 """A stand-in `pulumi` CLI for the orchestrator tests and benchmark (the real one is not available).
 
 It answers what the orchestrator and a person at a layer's folder run: version; stack select
-[--create], ls --json, history --json, output --json, rm; up [--message], preview, destroy.
+[--create], ls --json, history --json, output --json, rm; state unprotect --all; up [--message],
+preview, destroy.
 State is a DIY (file://) backend of its own under PULUMI_BACKEND_URL, laid out like the real
 one: `.pulumi/stacks/<project>/<stack>.json` (outputs and resource URNs; no resources listed
 until the first update, as a new real stack has no checkpoint) and one
@@ -19,7 +20,9 @@ present, start/end ticks. Like the real CLI, `up` refuses while a stack it reads
 Told by environment variables: STANDIN_SLEEP (seconds per up/preview/destroy, for the
 benchmark and for interrupt tests), STANDIN_FAIL (comma-separated layers whose operations fail),
 STANDIN_TRANSIENT ("layer:N": the first N operations of that layer fail with AWS throttling),
-STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_TOGETHER
+STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_PROTECTED
+(layers whose `up` leaves protected resources: `destroy` then refuses, as the real CLI does,
+until `state unprotect --all`), STANDIN_TOGETHER
 ("a,b;c,d": each operation of a layer in a group waits until every layer of its group has
 started the same action, and fails if they never do: concurrency proved without timing). Once
 its SIGINT handler is installed an operation creates `started/<layer>.<action>` next to
@@ -102,9 +105,11 @@ class Stack:
     def load(self) -> dict[str, object]:
         return json.loads(self.path.read_text())
 
-    def save(self, outputs: dict[str, object], resources: list[str] | None, at: int) -> None:
+    def save(self, outputs: dict[str, object], resources: list[str] | None, at: int,
+             protected: bool = False) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"outputs": outputs, "resources": resources, "time": at}))
+        self.path.write_text(json.dumps({"outputs": outputs, "resources": resources, "time": at,
+                                         "protected": protected}))
 
     def history(self) -> list[dict[str, object]]:
         files = sorted(self.history_dir.glob("*.history.json"),
@@ -145,6 +150,9 @@ def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
         page = int(_flag(argv, "--page") or 1)
         print(json.dumps(stack.history()[(page - 1) * size:page * size]))
         return 0
+    if argv[:3] == ["state", "unprotect", "--all"]:
+        stack.save(stack.load()["outputs"], stack.load()["resources"], int(str(record["start"])))
+        return 0
     if argv[:2] == ["stack", "rm"]:
         if stack.load()["resources"] and "--force" not in argv:
             print(f"error: '{stack.name}' still has resources; removal rejected. Possible actions:\n"
@@ -180,12 +188,20 @@ def operate(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
                 return _failed(stack, kind, action, argv, started)
         suffix = os.environ.get("STANDIN_OUTPUT_SUFFIX", "")
         urns = [f"urn:pulumi:{stack.name}::{stack.project}::resource-{i}" for i in range(RESOURCES)]
+        protected = layer in os.environ.get("STANDIN_PROTECTED", "").split(",")
         stack.save({"name": f"{layer}-{stack.name}{suffix}", "zone_count": 2,
-                    "subnet_ids": ["subnet-0a1", "subnet-0b2"]}, urns, started)
+                    "subnet_ids": ["subnet-0a1", "subnet-0b2"]}, urns, started, protected)
         stack.add_history(kind, _flag(argv, "--message"), True, started,
                           {"create": 3, "update": 1, "same": 5})
         print("Resources:\n    + 3 created\n    ~ 1 updated\n    4 changes. 5 unchanged")
     elif action == "destroy":
+        if stack.load().get("protected"):
+            # Pulumi checks protection while planning the deletes: nothing is deleted.
+            print(f"  error: unable to delete resource \"{stack.load()['resources'][0]}\"\n"
+                  "  as it is currently marked for protection. To unprotect the resource, "
+                  "remove the `protect` flag from the resource in your Pulumi program and run "
+                  "`pulumi up`, or use the command:\n  `pulumi state unprotect`")
+            return _failed(stack, kind, action, argv, started)
         stack.save({}, [], started)
         stack.add_history(kind, _flag(argv, "--message"), True, started, {"delete": RESOURCES})
         print(f"Resources:\n    - {RESOURCES} deleted")
