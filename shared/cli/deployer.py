@@ -18,9 +18,10 @@ _ACCOUNT = re.compile(r"^(\*|\d{12})$")
     "account": "the 12-digit AWS account the ARNs name (default *: any account)",
 })
 def deployer_policy(c: Context, env: str = "dev", layer: str = "", account: str = "*") -> None:
-    """Print, as JSON, the IAM policy documents a deployer needs to create, update, read and
-    delete exactly what the environment's plan holds (one set per layer, each document within
-    IAM's managed-policy size)."""
+    """Print the IAM policies a deployer needs for exactly what the environment's plan holds.
+
+    JSON: per layer, the documents to create, update, read, tag and delete its resource types,
+    each within IAM's managed-policy size."""
     from shared.deployer.policy import DeployerPolicyError, deployer_policies
 
     if not _ACCOUNT.match(account):
