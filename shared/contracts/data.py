@@ -37,7 +37,10 @@ DATA = LayerContract(
         ("primary_bucket_arn", "ARN of the primary S3 bucket"),
         ("secondary_bucket_name", "Name of the secondary S3 bucket (replica)"),
         ("secondary_bucket_arn", "ARN of the secondary S3 bucket"),
-        ("replication_rule_id", "ID of the S3 replication rule (replication metrics are per rule)"),
+        ("replication_rule_id", "ID of the S3 replication rule primary -> secondary (replication "
+         "metrics are per rule)"),
+        ("reverse_replication_rule_id", "ID of the S3 replication rule secondary -> primary, which "
+         "carries writes made during a failover back for failback"),
         ("primary_vault_name", "Name of the AWS Backup vault in the primary region"),
         ("primary_vault_arn", "ARN of the AWS Backup vault in the primary region"),
         ("secondary_vault_name", "Name of the AWS Backup vault in the secondary region"),

@@ -72,7 +72,7 @@ export_outputs("data", {
     "table_name": table.table.name, "table_arn": table.table.arn,
     **{f"{role}_bucket_{key}": getattr(b, attr) for role, b in buckets.items()
        for key, attr in (("name", "bucket"), ("arn", "arn"))},
-    "replication_rule_id": bucket.rule_id,
+    "replication_rule_id": bucket.rule_id, "reverse_replication_rule_id": bucket.reverse_rule_id,
     "primary_vault_name": backup.primary_vault.name, "primary_vault_arn": backup.primary_vault.arn,
     "secondary_vault_name": backup.secondary_vault.name,
     "secondary_vault_arn": backup.secondary_vault.arn,

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.support import one, outputs, resources
 
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
@@ -17,24 +19,33 @@ def test_versioning_is_on_at_both_ends_before_replication(dev_plan):
     versionings = of(dev_plan, "aws:s3/bucketVersioning:BucketVersioning")
     assert {v["region"] for v in versionings} == {PRIMARY, SECONDARY}
     assert all(v["inputs"]["versioningConfiguration"]["status"] == "Enabled" for v in versionings)
-    replication = one(of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"))
-    assert {v["urn"] for v in versionings} <= set(replication["depends_on"])
+    replications = of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    assert len(replications) == 2
+    assert all({v["urn"] for v in versionings} <= set(r["depends_on"]) for r in replications)
 
 
-def test_replication_has_rtc_metrics_delete_markers_and_the_destination_key(dev_plan):
+@pytest.mark.parametrize(("source", "destination", "rule_key"), [
+    ("primary", "secondary", "replication_rule_id"),
+    ("secondary", "primary", "reverse_replication_rule_id")])
+def test_each_way_has_rtc_metrics_delete_markers_replica_sync_and_the_destination_key(
+        dev_plan, source, destination, rule_key):
+    # Two-way with replica modification sync: writes taken by the secondary during a failover
+    # reach the primary before failback, and nothing loops (replicas are not replicated again).
     data = outputs(dev_plan, "data")
-    replication = one(of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"))
-    assert replication["region"] == PRIMARY
-    assert replication["inputs"]["bucket"] == data["primary_bucket_name"]
+    regions = {"primary": PRIMARY, "secondary": SECONDARY}
+    replication = one([r for r in of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+                       if r["inputs"]["bucket"] == data[f"{source}_bucket_name"]])
+    assert replication["region"] == regions[source]
     rule = one(replication["inputs"]["rules"])
-    destination = rule["destination"]
-    assert destination["bucket"] == data["secondary_bucket_arn"]
-    assert destination["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}
-    assert destination["metrics"]["status"] == "Enabled"
+    target = rule["destination"]
+    assert target["bucket"] == data[f"{destination}_bucket_arn"]
+    assert target["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}
+    assert target["metrics"]["status"] == "Enabled"
     assert rule["deleteMarkerReplication"]["status"] == "Enabled"
-    assert rule["sourceSelectionCriteria"]["sseKmsEncryptedObjects"]["status"] == "Enabled"
-    assert destination["encryptionConfiguration"]["replicaKmsKeyId"] == data["secondary_kms_key_arn"]
-    assert rule["id"] == data["replication_rule_id"]
+    assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"},
+                                               "replicaModifications": {"status": "Enabled"}}
+    assert target["encryptionConfiguration"]["replicaKmsKeyId"] == data[f"{destination}_kms_key_arn"]
+    assert rule["id"] == data[rule_key]
 
 
 def test_replication_role_is_least_privilege(dev_plan):
