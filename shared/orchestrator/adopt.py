@@ -48,8 +48,10 @@ def import_file(deployment: dict[str, Any], default_region: str) -> dict[str, An
     """
     resources = deployment.get("deployment", deployment).get("resources") or []
     by_urn = {r["urn"]: r for r in resources}
+    # AWS resources only: a random password's import ID is its value, which the export holds
+    # only encrypted; left out, the next `up` generates new ones (see docs/protected-destroy.md).
     kept = [r for r in resources if r.get("custom") and r.get("retainOnDelete")
-            and not r["type"].startswith("pulumi:")]
+            and r["type"].startswith("aws:")]
     ancestors: list[str] = []
     for resource in kept:
         parent = resource.get("parent")
