@@ -17,13 +17,17 @@ SETTINGS_BEGIN, SETTINGS_END = "<!-- settings:begin -->", "<!-- settings:end -->
 SETTING_DOCS = {
     "dr:primaryRegion": "Region that serves traffic and holds the writers",
     "dr:secondaryRegion": "Region to fail over to; must differ from the primary",
-    "dr:primaryVpcCidr": "Primary VPC range: RFC 1918, 100.64.0.0/10 or public; /16 to /24, "
+    "dr:primaryVpcCidr": "Primary VPC range: RFC 1918, 100.64.0.0/10 or public; /16 to /23, "
                          "disjoint from the secondary's",
-    "dr:secondaryVpcCidr": "Secondary VPC range: RFC 1918, 100.64.0.0/10 or public; /16 to /24, "
+    "dr:secondaryVpcCidr": "Secondary VPC range: RFC 1918, 100.64.0.0/10 or public; /16 to /23, "
                            "disjoint from the primary's",
     "dr:azCount": "Availability Zones per region: 2 or 3, the lowest-numbered zone IDs (use1-az1, ...)",
-    "dr:auroraMinAcu": "Aurora Serverless v2 minimum capacity (0 to 256, steps of 0.5)",
+    "dr:auroraMinAcu": "Aurora Serverless v2 minimum capacity (0.5 to 256, steps of 0.5; 0 would "
+                       "auto-pause the standby)",
     "dr:auroraMaxAcu": "Aurora Serverless v2 maximum capacity (at least 1, at least the minimum)",
+    "dr:auroraExtendedSupport": "At the engine's end of standard support: true keeps the version under "
+                                "paid RDS Extended Support (priced in `invoke cost`), false lets RDS "
+                                "upgrade the major version (true in prod)",
     "dr:backupRetentionDays": "Days AWS Backup keeps recovery points, in both regions",
     "dr:protectData": "Deletion protection, final snapshots and retained stores (true in prod)",
     "dr:trafficMode": "active-passive (secondary dial 0) or active-active: initial accelerator dials",

@@ -47,6 +47,9 @@ def test_string_values_from_pulumi_config_are_parsed():
     ({"primaryVpcCidr": "10.10.0/16"}, r"dr:primaryVpcCidr: '10.10.0/16' is not an IPv4 CIDR"),
     ({"primaryVpcCidr": "10.10.0.1/16"}, r"host bits set; use 10.10.0.0/16"),
     ({"secondaryVpcCidr": "10.20.0.0/26"}, r"dr:secondaryVpcCidr: /26 is outside"),
+    ({"primaryVpcCidr": "10.10.0.0/24"}, r"dr:primaryVpcCidr: /24 is outside .* /16 to /23 "
+                                         r"\(a /24 leaves the internal ALB too few"),
+    ({"auroraMinAcu": "0"}, r"dr:auroraMinAcu: 0.0 turns on Aurora auto-pause.*use at least 0.5"),
     ({"primaryVpcCidr": "10.0.0.0/8"}, r"/8 is outside"),
     ({"primaryVpcCidr": "127.0.0.0/16"}, r"special-purpose range, not one for a VPC"),
     ({"secondaryVpcCidr": "10.10.128.0/17"}, r"dr:secondaryVpcCidr: .* overlaps dr:primaryVpcCidr"),

@@ -123,14 +123,9 @@ def test_every_action_is_pinned_to_a_release(workflow: dict[str, Any]) -> None:
 
 
 
-def test_the_ci_doc_lists_every_service_the_deployer_manages(dev_plan: Any,
-                                                             prod_plan: Any) -> None:
+def test_the_ci_doc_sends_the_deploy_role_to_the_generated_policy() -> None:
+    # The permissions themselves are generated and checked in tests/deployer/.
     readme = (REPO_ROOT / "docs/platform/ci.md").read_text(encoding="utf-8")
     section = readme.split(IAM_SECTION, 1)[1].split("\n#", 1)[0]
-    table = [line.split("|") for line in section.splitlines() if line.startswith("| `")]
-    listed = {module.strip(" `") for row in table for module in re.findall(r"`[\w-]+`", row[3])}
-    planned = {r["type"].split(":")[1].split("/")[0] for plan in (dev_plan, prod_plan)
-               for run in plan.runs for r in run.resources
-               if r["custom"] and r["type"].startswith("aws:")}
-    assert planned - listed == set(), "add these Pulumi modules to the IAM table of docs/platform/ci.md"
+    assert "invoke deployer-policy --env dev" in section
     assert "us-west-2 for Global Accelerator" in " ".join(section.replace("*", "").split())

@@ -76,7 +76,7 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
     print(f"{label} of {env}: {', '.join(order)} (logs in .runs/{env}/)", flush=True)
     with Progress(label, order) as progress:
         result = run(prepared.cli, env, action, order, parallel=parallel, resume=resume,
-                     listener=progress)
+                     listener=progress, unprotect=action == "destroy" and allow_data_loss)
     print(summary(result, order))
     if report:
         write_report(Path(report), env, label, result)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.cost.book import PriceBook
-from shared.cost.quantities import STANDING, Context
+from shared.cost.quantities import STANDING, USAGE_APPLIES, Context
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,8 @@ def estimate(environment: str, layers: list[tuple[str, list[dict[str, Any]]]], b
                 total[0] += 1
                 total[1] += quantity
         for charge in entry.usage:
-            usage_layers[charge].add(layer)
+            if USAGE_APPLIES.get(charge, lambda _: True)(resource):
+                usage_layers[charge].add(layer)
     standing = [Line(charge, book.charges[charge].title, layer, region, int(count), quantity,
                      book.charges[charge].unit, book.charges[charge].price)
                 for (charge, layer, region), (count, quantity) in sums.items()]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.graph import dependencies
+from shared.orchestrator.adopt import save_retained
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.leftovers import clean_before_destroy
 from shared.orchestrator.outputs import read_outputs
@@ -56,6 +57,9 @@ class Operation:
     resume: bool = True
     retries: int = 2
     retry_delay: float = 10.0
+    # destroy --allow-data-loss: lift the protection a protected environment puts on what it
+    # keeps (retain_on_delete keeps it in AWS; protect only makes a plain `pulumi destroy` refuse).
+    unprotect: bool = False
     # Outputs read or published during this run, so each layer's are read once, not once per reader.
     _outputs: dict[str, dict[str, Any] | None] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -82,6 +86,9 @@ class Operation:
                                      lambda line: _append(log, line + "\n"), stop)
             except OrchestratorError as error:
                 return Outcome(layer, FAILED, message=str(error))
+            lifted = self._lift_protection(layer, log) if self.unprotect else None
+            if lifted:
+                return lifted
         else:
             missing = self._undeployed_upstreams(layer)
             if missing:
@@ -90,6 +97,21 @@ class Operation:
                                f"(`invoke plan --env {self.environment}` shows it offline)")
             self.cli.select_stack(layer, self.environment)
         return self._attempts(layer, stop, log, [])
+
+    def _lift_protection(self, layer: str, log: Path) -> Outcome | None:
+        """Before a protected destroy: export what it keeps, with its IDs (what `invoke adopt`
+        imports later), then unprotect; the kept resources stay in AWS through retain_on_delete."""
+        try:
+            kept = save_retained(self.cli, layer, self.environment)
+        except OrchestratorError as error:
+            return Outcome(layer, FAILED, message=str(error))
+        _append(log, f"# kept resources exported to {kept}\n")
+        lifted = self.cli.run(["state", "unprotect", "--all", "--yes", "--stack", self.environment], layer)
+        _append(log, f"# pulumi state unprotect --all\n{lifted.stdout}{lifted.stderr}")
+        if lifted.returncode != 0:
+            return Outcome(layer, FAILED, message="`pulumi state unprotect --all` failed: "
+                           + last_line(lifted.stderr or lifted.stdout))
+        return None
 
     def _up(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
         upstream = {name: self._outputs_of(name) for name in dependencies(layer)}

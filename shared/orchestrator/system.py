@@ -68,8 +68,10 @@ def waits_for(action: str) -> Callable[[str], tuple[str, ...]]:
 
 
 def run(cli: PulumiCli, environment: str, action: str, layers: Sequence[str], *, parallel: int = 0,
-        resume: bool = True, retry_delay: float = 10.0, listener: Listener | None = None) -> RunResult:
-    operation = Operation(cli, environment, action, resume=resume, retry_delay=retry_delay)
+        resume: bool = True, retry_delay: float = 10.0, listener: Listener | None = None,
+        unprotect: bool = False) -> RunResult:
+    operation = Operation(cli, environment, action, resume=resume, retry_delay=retry_delay,
+                          unprotect=unprotect)
     return run_graph(layers, waits_for(action), operation, parallel=parallel, listener=listener)
 
 

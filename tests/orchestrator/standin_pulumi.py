@@ -1,7 +1,8 @@
 """A stand-in `pulumi` CLI for the orchestrator tests and benchmark (the real one is not available).
 
 It answers what the orchestrator and a person at a layer's folder run: version; stack select
-[--create], ls --json, history --json, output --json, rm; up [--message], preview, destroy.
+[--create], ls --json, history --json, output --json, rm, export --file; state unprotect --all;
+import --file (a bulk import file); up [--message], preview, destroy.
 State is a DIY (file://) backend of its own under PULUMI_BACKEND_URL, laid out like the real
 one: `.pulumi/stacks/<project>/<stack>.json` (outputs and resource URNs; no resources listed
 until the first update, as a new real stack has no checkpoint) and one
@@ -19,7 +20,10 @@ present, start/end ticks. Like the real CLI, `up` refuses while a stack it reads
 Told by environment variables: STANDIN_SLEEP (seconds per up/preview/destroy, for the
 benchmark and for interrupt tests), STANDIN_FAIL (comma-separated layers whose operations fail),
 STANDIN_TRANSIENT ("layer:N": the first N operations of that layer fail with AWS throttling),
-STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_TOGETHER
+STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_PROTECTED
+(layers whose `up` leaves protected resources: `destroy` then refuses, as the real CLI does,
+until `state unprotect --all`), STANDIN_DEPLOYMENTS (a folder of `<layer>.json`: the resources
+`up` leaves in state, as `stack export` gives them), STANDIN_TOGETHER
 ("a,b;c,d": each operation of a layer in a group waits until every layer of its group has
 started the same action, and fails if they never do: concurrency proved without timing). Once
 its SIGINT handler is installed an operation creates `started/<layer>.<action>` next to
@@ -102,9 +106,11 @@ class Stack:
     def load(self) -> dict[str, object]:
         return json.loads(self.path.read_text())
 
-    def save(self, outputs: dict[str, object], resources: list[str] | None, at: int) -> None:
+    def save(self, outputs: dict[str, object], resources: list[str] | None, at: int,
+             protected: bool = False, deployment: list[object] | None = None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"outputs": outputs, "resources": resources, "time": at}))
+        self.path.write_text(json.dumps({"outputs": outputs, "resources": resources, "time": at,
+                                         "protected": protected, "deployment": deployment}))
 
     def history(self) -> list[dict[str, object]]:
         files = sorted(self.history_dir.glob("*.history.json"),
@@ -145,6 +151,18 @@ def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
         page = int(_flag(argv, "--page") or 1)
         print(json.dumps(stack.history()[(page - 1) * size:page * size]))
         return 0
+    if argv[:2] == ["stack", "export"]:
+        deployment = stack.load().get("deployment") or [
+            {"urn": urn, "type": "test:index:Resource", "custom": True, "id": urn.rsplit("-", 1)[1]}
+            for urn in stack.load()["resources"] or []]
+        Path(_flag(argv, "--file")).write_text(json.dumps(
+            {"version": 3, "deployment": {"resources": deployment}}))
+        return 0
+    if argv[:1] == ["import"]:
+        return _import(stack, json.loads(Path(_flag(argv, "--file")).read_text()), record)
+    if argv[:3] == ["state", "unprotect", "--all"]:
+        stack.save(stack.load()["outputs"], stack.load()["resources"], int(str(record["start"])))
+        return 0
     if argv[:2] == ["stack", "rm"]:
         if stack.load()["resources"] and "--force" not in argv:
             print(f"error: '{stack.name}' still has resources; removal rejected. Possible actions:\n"
@@ -180,17 +198,50 @@ def operate(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
                 return _failed(stack, kind, action, argv, started)
         suffix = os.environ.get("STANDIN_OUTPUT_SUFFIX", "")
         urns = [f"urn:pulumi:{stack.name}::{stack.project}::resource-{i}" for i in range(RESOURCES)]
+        protected = layer in os.environ.get("STANDIN_PROTECTED", "").split(",")
         stack.save({"name": f"{layer}-{stack.name}{suffix}", "zone_count": 2,
-                    "subnet_ids": ["subnet-0a1", "subnet-0b2"]}, urns, started)
+                    "subnet_ids": ["subnet-0a1", "subnet-0b2"]}, urns, started, protected,
+                   _deployment(layer))
         stack.add_history(kind, _flag(argv, "--message"), True, started,
                           {"create": 3, "update": 1, "same": 5})
         print("Resources:\n    + 3 created\n    ~ 1 updated\n    4 changes. 5 unchanged")
     elif action == "destroy":
+        if stack.load().get("protected"):
+            # Pulumi checks protection while planning the deletes: nothing is deleted.
+            print(f"  error: unable to delete resource \"{stack.load()['resources'][0]}\"\n"
+                  "  as it is currently marked for protection. To unprotect the resource, "
+                  "remove the `protect` flag from the resource in your Pulumi program and run "
+                  "`pulumi up`, or use the command:\n  `pulumi state unprotect`")
+            return _failed(stack, kind, action, argv, started)
         stack.save({}, [], started)
         stack.add_history(kind, _flag(argv, "--message"), True, started, {"delete": RESOURCES})
         print(f"Resources:\n    - {RESOURCES} deleted")
     else:
         print("Resources:\n    + 3 to create\n    ~ 1 to update\n    4 changes. 5 unchanged")
+    return 0
+
+
+def _import(stack: Stack, document: dict[str, list[dict[str, object]]], record: dict[str, object]) -> int:
+    """What the real bulk import checks first: each entry has a type and a name, a component no ID
+    and every other resource one, and a parent named earlier in the file."""
+    declared: set[object] = set()
+    for entry in document["resources"]:
+        if not entry.get("type") or not entry.get("name"):
+            print(f"error: import entry {entry} needs a type and a name", file=sys.stderr)
+            return 255
+        if bool(entry.get("component")) == ("id" in entry):
+            print(f"error: {entry['name']}: a component has no id, a resource needs one", file=sys.stderr)
+            return 255
+        if "parent" in entry and entry["parent"] not in declared:
+            print(f"error: {entry['name']}: parent {entry['parent']} is not declared before it",
+                  file=sys.stderr)
+            return 255
+        declared.add(entry["name"])
+    state = stack.load()
+    urns = [f"urn:pulumi:{stack.name}::{stack.project}::{e['type']}::{e['name']}"
+            for e in document["resources"]]
+    stack.save(state["outputs"], [*(state["resources"] or []), *urns], int(str(record["start"])),
+               protected=True)
     return 0
 
 
@@ -204,6 +255,14 @@ def _listing(stack: Stack) -> list[dict[str, object]]:
             entry["resourceCount"] = len(state["resources"])
         listed.append(entry)
     return listed
+
+
+def _deployment(layer: str) -> list[object] | None:
+    """The resources `up` leaves in state (`stack export`), when STANDIN_DEPLOYMENTS names a
+    folder with `<layer>.json`; else export lists the stand-in's bare URNs."""
+    folder = os.environ.get("STANDIN_DEPLOYMENTS")
+    path = Path(folder) / f"{layer}.json" if folder else None
+    return json.loads(path.read_text()) if path and path.is_file() else None
 
 
 def _failed(stack: Stack, kind: str, action: str, argv: list[str], started: int) -> int:

@@ -144,9 +144,16 @@ def test_destroy_all_refuses_a_protected_environment_even_with_yes(standin):
 
 
 def test_destroy_all_on_a_protected_environment_with_allow_data_loss_destroys(standin, capsys):
+    # Protected stacks refuse a plain `pulumi destroy`: --allow-data-loss lifts the protection
+    # (what is kept stays in AWS through retain_on_delete) right before each layer's destroy.
+    standin.set(protected=NETWORKS)
     deploy(standin, env="prod", only=NETWORKS)
     destroy_all(Context(), env="prod", yes=True, allow_data_loss=True, backend=standin.backend)
     assert set(standin.layers("destroy")) == {"network-primary", "network-secondary"}
+    lifted = {c["layer"]: c for c in standin.calls() if c["argv"][:3] == ["state", "unprotect", "--all"]}
+    for layer, destroyed in standin.by_layer("destroy").items():
+        assert lifted[layer]["end"] <= destroyed["start"]
+        assert "--stack" in lifted[layer]["argv"] and "prod" in lifted[layer]["argv"]
     assert re.search(r"monitoring: unchanged in \S+ \(no stack: nothing to destroy\)",
                      capsys.readouterr().out)
 
