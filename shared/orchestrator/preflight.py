@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from shared.config import layer_settings
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.pulumi_cli import INSTALL_HINT, PulumiCli, last_line
+from shared.providers import check_home
 from shared.settings import Settings, SettingsError
 
 # The layers' Pulumi.yaml use the Python `toolchain` runtime option (CLI 3.121, June 2024)
@@ -23,9 +24,13 @@ VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
 def check_settings(environment: str, layers: Iterable[str]) -> dict[str, Settings]:
-    """Each layer's merged settings (the one merge of shared/config.py), all validated."""
+    """Each layer's merged settings (the one merge of shared/config.py), all validated, and its
+    provider homed where it lives (shared/providers.py)."""
     try:
-        return {layer: layer_settings(layer, environment) for layer in layers}
+        found = {layer: layer_settings(layer, environment) for layer in layers}
+        for layer, settings in found.items():
+            check_home(layer, environment, settings)
+        return found
     except SettingsError as error:
         raise OrchestratorError(str(error)) from None
 
