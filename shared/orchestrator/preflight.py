@@ -9,7 +9,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ReadTimeoutError,
+)
 
 from shared.config import layer_settings
 from shared.orchestrator.errors import OrchestratorError
@@ -70,6 +78,11 @@ def check_aws(region: str, environ: Mapping[str, str] | None = None,
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "error")
         raise OrchestratorError(f"AWS rejected the credentials ({code}); refresh them or {fix}") from None
+    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as error:
+        # Every layer's provider asks STS in its home region at configure: nothing can run.
+        raise OrchestratorError(f"AWS STS in {region} does not answer ({error}); if {region} is down, "
+                                f"deploy what lives in the other region with `invoke deploy-all "
+                                f"--region-down {region}` (docs/region-down.md)") from None
     except BotoCoreError as error:
         where = f" at {endpoint}" if endpoint else ""
         raise OrchestratorError(f"could not ask AWS STS{where} who you are: {error}") from None
