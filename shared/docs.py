@@ -24,6 +24,12 @@ SETTING_DOCS = {
     "dr:azCount": "Availability Zones per region: 2 or 3, the lowest-numbered zone IDs (use1-az1, ...)",
     "dr:auroraMinAcu": "Aurora Serverless v2 minimum capacity (0 to 256, steps of 0.5)",
     "dr:auroraMaxAcu": "Aurora Serverless v2 maximum capacity (at least 1, at least the minimum)",
+    "dr:primaryAuroraMinAcu": "The primary cluster's own minimum, raise-only (at least "
+    "dr:auroraMinAcu; unset: the shared one)",
+    "dr:primaryAuroraMaxAcu": "The primary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
+    "dr:secondaryAuroraMinAcu": "The secondary cluster's own minimum, raise-only: the new writer's "
+    "during an outage, deployable with `--region-down` ([docs](docs/region-down.md))",
+    "dr:secondaryAuroraMaxAcu": "The secondary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
     "dr:backupRetentionDays": "Days AWS Backup keeps recovery points, in both regions",
     "dr:protectData": "Deletion protection, final snapshots and retained stores (true in prod)",
     "dr:trafficMode": "active-passive (secondary dial 0) or active-active: initial accelerator dials",
