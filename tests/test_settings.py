@@ -224,8 +224,8 @@ def test_one_region_s_aurora_range_is_raised_alone():
 
 @pytest.mark.parametrize("key, value, match", [
     # Lowering one region would lower the writer's capacity after a failover to it.
-    ("dr:secondaryAuroraMaxAcu", "0.5", r"^dr:secondaryAuroraMaxAcu: 0.5 is below dr:auroraMaxAcu \(\d+\.\d\); "
-                                      r"a region's own range only raises it"),
+    ("dr:secondaryAuroraMaxAcu", "0.5",
+     r"^dr:secondaryAuroraMaxAcu: 0.5 is below dr:auroraMaxAcu \(1.0\); a region's own range only raises it"),
     ("dr:primaryAuroraMinAcu", "0", r"^dr:primaryAuroraMinAcu: 0.0 is below dr:auroraMinAcu"),
     ("dr:secondaryAuroraMinAcu", "64", r"^dr:secondaryAuroraMinAcu: 64.0 is above secondary's maximum"),
 ])

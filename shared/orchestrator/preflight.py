@@ -28,6 +28,8 @@ from shared.settings import Settings, SettingsError
 # The layers' Pulumi.yaml use the Python `toolchain` runtime option (CLI 3.121, June 2024)
 # and the SDK in requirements.txt is much newer; an older CLI fails in confusing ways.
 MIN_VERSION = (3, 121, 0)
+# What the SDK raises when a region's endpoint neither answers nor refuses in time.
+UNANSWERED = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError)
 VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
@@ -78,12 +80,12 @@ def check_aws(region: str, environ: Mapping[str, str] | None = None,
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "error")
         raise OrchestratorError(f"AWS rejected the credentials ({code}); refresh them or {fix}") from None
-    except (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError) as error:
-        # Every layer's provider asks STS in its home region at configure: nothing can run.
-        raise OrchestratorError(f"AWS STS in {region} does not answer ({error}); if {region} is down, "
-                                f"deploy what lives in the other region with `invoke deploy-all "
-                                f"--region-down {region}` (docs/region-down.md)") from None
     except BotoCoreError as error:
+        if not endpoint and isinstance(error, UNANSWERED):
+            # Every layer's provider asks STS in its home region at configure: nothing can run.
+            raise OrchestratorError(f"AWS STS in {region} does not answer ({error}); if {region} is down, "
+                                    f"deploy what lives in the other region with `invoke deploy-all "
+                                    f"--region-down {region}` (docs/region-down.md)") from None
         where = f" at {endpoint}" if endpoint else ""
         raise OrchestratorError(f"could not ask AWS STS{where} who you are: {error}") from None
     return str(identity["Account"])

@@ -75,8 +75,10 @@ def test_the_degraded_deploy_targets_only_the_surviving_region_and_lists_what_is
     assert f"left for when {DOWN} returns" in out
     assert "network-primary: " in out and f"resources in {DOWN}" in out and "resources in global" in out
     # The new writer's capacity is raised alone: its cluster is targeted, the primary's is not.
-    clusters = {r["region"]: r for r in plan.layer("data").resources if r["type"] == "aws:rds/cluster:Cluster"}
-    scaling = {reg: c["inputs"]["serverlessv2ScalingConfiguration"]["maxCapacity"] for reg, c in clusters.items()}
+    clusters = {r["region"]: r for r in plan.layer("data").resources
+                if r["type"] == "aws:rds/cluster:Cluster"}
+    scaling = {where: cluster["inputs"]["serverlessv2ScalingConfiguration"]["maxCapacity"]
+               for where, cluster in clusters.items()}
     assert scaling == {DOWN: plan.settings.aurora_max_acu, SURVIVOR: 16}
     assert clusters[SURVIVOR]["urn"] in targets(ups["data"])
     assert clusters[DOWN]["urn"] not in targets(ups["data"])
@@ -124,3 +126,51 @@ def test_a_region_that_is_not_one_of_the_environment_s_is_one_line(standin):
         deploy(standin, region_down="eu-west-1")
     assert stopped.value.code == EXIT_USAGE
     assert "is not one of this environment's regions (us-east-1, us-east-2)" in str(stopped.value.message)
+
+
+def _resource(urn: str, kind: str, region: str | None, parent: str | None = None,
+              custom: bool = True) -> dict[str, Any]:
+    return {"urn": urn, "type": kind, "region": region, "parent": parent, "custom": custom}
+
+
+def test_targets_are_the_surviving_region_s_resources_with_their_parents_and_reads():
+    from shared.orchestrator.degraded import layer_targets
+
+    resources = [
+        _resource("stack", "pulumi:pulumi:Stack", None, custom=False),
+        _resource("net", "dr:network:RegionalNetwork", None, "stack", custom=False),
+        _resource("vpc-2", "aws:ec2/vpc:Vpc", SURVIVOR, "net"),
+        _resource("vpc-1", "aws:ec2/vpc:Vpc", DOWN, "net"),
+        _resource("role", "aws:iam/role:Role", "global", "stack"),
+        _resource("ref", "pulumi:pulumi:StackReference", None, "stack"),
+        _resource("password", "random:index/randomPassword:RandomPassword", None, "stack"),
+    ]
+    found = layer_targets("x", resources, SURVIVOR)
+    assert found.targets == ("net", "ref", "stack", "vpc-2")
+    assert found.left == {DOWN: 1, "global": 1}
+    # Nothing of the layer in the surviving region: not run at all, everything left for later.
+    alone = layer_targets("x", [r for r in resources if r["urn"] != "vpc-2"], SURVIVOR)
+    assert alone.targets == () and alone.left == {DOWN: 1, "global": 1}
+
+
+def test_a_state_bucket_found_in_the_down_region_is_refused_without_calling_it(standin, outage):
+    from shared.orchestrator.backend import Backend
+    from shared.orchestrator.backend_region import refuse_backend_in
+    from shared.orchestrator.errors import Refused
+
+    boto3.client("s3", region_name=DOWN).create_bucket(Bucket="dr-state")
+    outage.take_down(DOWN)
+    with pytest.raises(Refused, match=r"^the state backend s3://dr-state lives in us-east-1, which is down"):
+        refuse_backend_in(Backend("s3://dr-state"), DOWN, SURVIVOR)
+    assert outage.refused_in(DOWN) == []
+
+
+def test_preflight_warns_when_the_state_bucket_shares_the_primary_s_fate(standin):
+    from shared.orchestrator.system import preflight
+
+    boto3.client("s3", region_name=DOWN).create_bucket(Bucket="dr-state")
+    assert preflight("dev", ["network-primary"], f"s3://dr-state?region={SURVIVOR}").warnings == []
+    prepared = preflight("dev", ["network-primary"], "s3://dr-state")
+    assert prepared.warnings == [
+        "warning: the state backend s3://dr-state lives in us-east-1, the primary region: if us-east-1 "
+        "is lost no layer can be deployed; replicate it (docs/region-down.md)"]
