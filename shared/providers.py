@@ -22,8 +22,9 @@ Why re-homing is safe on deployed stacks (checked against the provider source):
   not, and the plan tests and the degraded deploy refuse them.
 - terraform-provider-aws internal/conns/config.go: the account id comes from STS through
   `awsbase.GetAwsAccountIDAndPartition` with `StsRegion`, so a home in the surviving region
-  means no call to the lost one. `skipRequestingAccountId` would avoid the call altogether but
-  leaves ARNs the provider builds itself without an account, so it is not used.
+  means no call to the lost one; the STS client behind `get_caller_identity` is built with
+  `sts_region` too (internal/conns/awsclient.go). `skipRequestingAccountId` would avoid the
+  call altogether but leaves ARNs the provider builds itself without an account: not used.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Order of checks, each one line and nothing run on failure: the region is one of the
 environment's two; the state backend does not live in it; preflight (settings, provider homes,
 CLI, passphrase, STS in the surviving region); the offline plan, whose resources all name their
-region (so re-homing the provider replaces nothing). Then each layer runs targeted at what lives
+region (so re-homing the provider replaces nothing); the data layer would not lower the Aurora
+writer's live range (shared/orchestrator/capacity.py). Then each layer runs targeted at what lives
 in the surviving region (shared/orchestrator/degraded.py), and the summary lists what is left.
 """
 
@@ -18,6 +19,7 @@ from shared.config import settings_for
 from shared.contracts import LAYERS
 from shared.orchestrator.backend import resolve_backend
 from shared.orchestrator.backend_region import refuse_backend_in
+from shared.orchestrator.capacity import refuse_lowering_writer
 from shared.orchestrator.degraded import DegradedOperation, layer_targets, left_for_later, surviving_region
 from shared.orchestrator.errors import OrchestratorError, Refused
 from shared.orchestrator.progress import Progress, failure_message, summary, write_report
@@ -55,6 +57,8 @@ def run_region_down(action: str, env: str, down: str, *, yes: bool, backend: str
     targets = {run.name: layer_targets(run.name, run.resources, survivor) for run in plan.runs}
     if action == "up":
         try:
+            for note in refuse_lowering_writer(prepared.settings["data"], [survivor]):
+                print(note, file=sys.stderr)
             confirm(f"deploy what lives in {survivor} of {env} while {down} is down "
                     f"(account {prepared.account})?", env, yes)
         except Refused as error:

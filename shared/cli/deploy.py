@@ -25,6 +25,7 @@ from shared.ops.aws.errors import OpsError
 from shared.ops.aws.errors import Refused as OpsRefused
 from shared.ops.maintenance.teardown import before_data_destroy
 from shared.orchestrator.backend import resolve_backend
+from shared.orchestrator.capacity import refuse_lowering_writer
 from shared.orchestrator.errors import OrchestratorError, Refused
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.progress import Progress, failure_message, summary, write_report
@@ -64,6 +65,9 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
         raise fail(f"--parallel must be 0 (unbounded) or more, not {parallel}")
     try:
         prepared = preflight(env, order, backend or None)
+        if action == "up" and "data" in order:
+            prepared.warnings += refuse_lowering_writer(prepared.settings["data"],
+                                                        prepared.settings["data"].regions)
         for note in prepared.warnings:
             print(note, file=sys.stderr)
         if action == "destroy":
