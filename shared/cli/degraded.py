@@ -77,4 +77,3 @@ def run_region_down(action: str, env: str, down: str, *, yes: bool, backend: str
         raise fail(failure_message(result, label), code=EXIT_INTERRUPTED)
     if any(o.status == FAILED for o in result.outcomes.values()):
         raise fail(failure_message(result, label), code=EXIT_FAILED)
-    sys.stdout.flush()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,10 +42,7 @@ class LayerTargets:
     layer: str
     targets: tuple[str, ...]
     left: Mapping[str, int] = field(default_factory=dict)  # region (or "global") -> resources
-
-    @property
-    def aws_targets(self) -> int:
-        return sum(1 for urn in self.targets if "::aws:" in urn or "$aws:" in urn)
+    aws_targets: int = 0  # of `targets`, the AWS resources (the rest: components, stack, reads)
 
 
 def surviving_region(settings: Settings, down: str) -> str:
@@ -79,13 +76,7 @@ def layer_targets(layer: str, resources: Sequence[Mapping[str, Any]], survivor: 
             parent = by_urn.get(parent, {}).get("parent")
     # A layer with nothing in the surviving region is not run at all.
     targets = tuple(sorted(chosen)) if aws_chosen else ()
-    return LayerTargets(layer, targets, dict(left))
-
-
-def plan_targets(plan_layers: Iterable[Mapping[str, Any]], survivor: str) -> dict[str, LayerTargets]:
-    """Per layer of a plan JSON document (`Plan.to_json()["layers"]`), its targets."""
-    return {layer["name"]: layer_targets(layer["name"], layer["resources"], survivor)
-            for layer in plan_layers}
+    return LayerTargets(layer, targets, dict(left), len(aws_chosen))
 
 
 def rehomed_config_file(cli_root: Path | None, layer: str, environment: str, survivor: str) -> Path:

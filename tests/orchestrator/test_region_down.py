@@ -147,7 +147,7 @@ def test_targets_are_the_surviving_region_s_resources_with_their_parents_and_rea
     ]
     found = layer_targets("x", resources, SURVIVOR)
     assert found.targets == ("net", "ref", "stack", "vpc-2")
-    assert found.left == {DOWN: 1, "global": 1}
+    assert found.left == {DOWN: 1, "global": 1} and found.aws_targets == 1
     # Nothing of the layer in the surviving region: not run at all, everything left for later.
     alone = layer_targets("x", [r for r in resources if r["urn"] != "vpc-2"], SURVIVOR)
     assert alone.targets == () and alone.left == {DOWN: 1, "global": 1}
