@@ -41,7 +41,8 @@ READS = ("pulumi:pulumi:StackReference",)
 class LayerTargets:
     layer: str
     targets: tuple[str, ...]
-    left: Mapping[str, int] = field(default_factory=dict)  # region (or "global") -> resources
+    # region (or "global") -> resource kind (e.g. "ssm/parameter") -> how many are left there
+    left: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     aws_targets: int = 0  # of `targets`, the AWS resources (the rest: components, stack, reads)
 
 
@@ -57,7 +58,7 @@ def layer_targets(layer: str, resources: Sequence[Mapping[str, Any]], survivor: 
     """What of one layer's planned resources a run from `survivor` alone may touch."""
     by_urn = {r["urn"]: r for r in resources}
     chosen: set[str] = set()
-    left: Counter[str] = Counter()
+    left: dict[str, Counter[str]] = {}
     for resource in resources:
         if not resource["custom"]:
             continue
@@ -67,7 +68,8 @@ def layer_targets(layer: str, resources: Sequence[Mapping[str, Any]], survivor: 
             if resource["region"] == survivor:
                 chosen.add(resource["urn"])
             else:
-                left[str(resource["region"])] += 1
+                kind = resource["type"].split(":")[1]
+                left.setdefault(str(resource["region"]), Counter())[kind] += 1
     aws_chosen = {urn for urn in chosen if by_urn[urn]["type"] not in READS}
     for urn in list(aws_chosen):
         parent = by_urn[urn].get("parent")
@@ -76,7 +78,8 @@ def layer_targets(layer: str, resources: Sequence[Mapping[str, Any]], survivor: 
             parent = by_urn.get(parent, {}).get("parent")
     # A layer with nothing in the surviving region is not run at all.
     targets = tuple(sorted(chosen)) if aws_chosen else ()
-    return LayerTargets(layer, targets, dict(left), len(aws_chosen))
+    return LayerTargets(layer, targets, {region: dict(kinds) for region, kinds in left.items()},
+                        len(aws_chosen))
 
 
 def rehomed_config_file(cli_root: Path | None, layer: str, environment: str, survivor: str) -> Path:
@@ -125,11 +128,21 @@ def left_for_later(result: RunResult, targets: Mapping[str, LayerTargets], down:
     """The summary's closing list: what waits for the lost region, and the command then."""
     lines = [f"left for when {down} returns (then run `invoke deploy-all --env {environment}`, "
              "which reconciles every layer):"]
-    for layer, outcome in result.outcomes.items():
-        left = targets[layer].left
-        parts = [f"{count} resources in {region}" for region, count in sorted(left.items())]
+    for layer, chosen in targets.items():  # in deploy order
+        outcome = result.outcomes[layer]
+        lost_first = sorted(chosen.left.items(), key=lambda item: (item[0] != down, item[0]))
+        parts = [_left_in(region, kinds) for region, kinds in lost_first]
         if not outcome.ok:
             parts.insert(0, f"the whole layer ({outcome.status}: {outcome.message})")
         if parts:
             lines.append(f"  {layer}: {', '.join(parts)}")
     return "\n".join(lines)
+
+
+def _left_in(region: str, kinds: Mapping[str, int]) -> str:
+    """"37 resources in us-east-1 (36 ssm/parameter, 1 ec2/route)": the most numerous kinds first."""
+    common = sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+    shown = ", ".join(f"{count} {kind}" for kind, count in common[:3])
+    rest = len(common) - 3
+    more = f", {rest} more kind{'s' if rest > 1 else ''}" if rest > 0 else ""
+    return f"{sum(kinds.values())} resources in {region} ({shown}{more})"

@@ -73,7 +73,11 @@ def test_the_degraded_deploy_targets_only_the_surviving_region_and_lists_what_is
     assert down.refused_in(DOWN) == []
     out = capsys.readouterr().out
     assert f"left for when {DOWN} returns" in out
-    assert "network-primary: " in out and f"resources in {DOWN}" in out and "resources in global" in out
+    assert "  network-primary: 51 resources in us-east-1 (17 ssm/parameter, 6 ec2/vpcEndpoint" in out
+    # network-secondary leaves only its contract mirror's copy in the lost region, and its flow
+    # logs' IAM role (global: IAM's control plane is in us-east-1).
+    assert ("  network-secondary: 17 resources in us-east-1 (17 ssm/parameter), "
+            "2 resources in global (1 iam/role, 1 iam/rolePolicy)") in out
     # The new writer's capacity is raised alone: its cluster is targeted, the primary's is not.
     clusters = {r["region"]: r for r in plan.layer("data").resources
                 if r["type"] == "aws:rds/cluster:Cluster"}
@@ -147,10 +151,10 @@ def test_targets_are_the_surviving_region_s_resources_with_their_parents_and_rea
     ]
     found = layer_targets("x", resources, SURVIVOR)
     assert found.targets == ("net", "ref", "stack", "vpc-2")
-    assert found.left == {DOWN: 1, "global": 1} and found.aws_targets == 1
+    assert found.left == {DOWN: {"ec2/vpc": 1}, "global": {"iam/role": 1}} and found.aws_targets == 1
     # Nothing of the layer in the surviving region: not run at all, everything left for later.
     alone = layer_targets("x", [r for r in resources if r["urn"] != "vpc-2"], SURVIVOR)
-    assert alone.targets == () and alone.left == {DOWN: 1, "global": 1}
+    assert alone.targets == () and alone.left == {DOWN: {"ec2/vpc": 1}, "global": {"iam/role": 1}}
 
 
 def test_a_state_bucket_found_in_the_down_region_is_refused_without_calling_it(standin, outage):
