@@ -28,7 +28,7 @@ SETTING_DOCS = {
     "dr:auroraMinAcu; unset: the shared one)",
     "dr:primaryAuroraMaxAcu": "The primary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
     "dr:secondaryAuroraMinAcu": "The secondary cluster's own minimum, raise-only: the new writer's "
-    "during an outage, deployable with `--region-down` ([docs](docs/region-down.md))",
+    "during an outage, deployable with `--region-down` ([runbook](../on-call/region-down.md))",
     "dr:secondaryAuroraMaxAcu": "The secondary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
     "dr:backupRetentionDays": "Days AWS Backup keeps recovery points, in both regions",
     "dr:protectData": "Deletion protection, final snapshots and retained stores (true in prod)",

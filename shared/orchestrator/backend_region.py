@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from shared.orchestrator.backend import Backend
 from shared.orchestrator.errors import OrchestratorError, Refused
 
-GUIDE = "docs/region-down.md"
+GUIDE = "docs/on-call/region-down.md"
 
 
 def s3_bucket(backend: Backend) -> tuple[str, str | None] | None:

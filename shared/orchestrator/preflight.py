@@ -85,7 +85,7 @@ def check_aws(region: str, environ: Mapping[str, str] | None = None,
             # Every layer's provider asks STS in its home region at configure: nothing can run.
             raise OrchestratorError(f"AWS STS in {region} does not answer ({error}); if {region} is down, "
                                     f"deploy what lives in the other region with `invoke deploy-all "
-                                    f"--region-down {region}` (docs/region-down.md)") from None
+                                    f"--region-down {region}` (docs/on-call/region-down.md)") from None
         where = f" at {endpoint}" if endpoint else ""
         raise OrchestratorError(f"could not ask AWS STS{where} who you are: {error}") from None
     return str(identity["Account"])

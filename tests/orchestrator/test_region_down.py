@@ -177,4 +177,4 @@ def test_preflight_warns_when_the_state_bucket_shares_the_primary_s_fate(standin
     prepared = preflight("dev", ["network-primary"], "s3://dr-state")
     assert prepared.warnings == [
         "warning: the state backend s3://dr-state lives in us-east-1, the primary region: if us-east-1 "
-        "is lost no layer can be deployed; replicate it (docs/region-down.md)"]
+        "is lost no layer can be deployed; replicate it (docs/on-call/region-down.md)"]
