@@ -11,6 +11,7 @@ from shared import config
 from shared.contracts import LAYERS
 from shared.graph import deploy_order, upstream_closure
 from shared.plan.runtime import SECRET, LayerRun, StackOutputs, run_layer
+from shared.providers import REGION, provider_config
 from shared.settings import Settings
 
 
@@ -25,6 +26,8 @@ class Plan:
     seconds: float
     overrides: dict[str, Any] = field(default_factory=dict)
     layer_settings: dict[str, Settings] = field(default_factory=dict)
+    # Each layer's default AWS provider config (home and STS region), as `pulumi up` sets it.
+    providers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def layer(self, name: str) -> LayerRun:
         for run in self.runs:
@@ -37,8 +40,8 @@ class Plan:
             "environment": self.environment,
             "overrides": dict(self.overrides),
             "settings": self.settings.as_config(),
-            "layers": [_layer_json(run, self.layer_settings.get(run.name, self.settings))
-                       for run in self.runs],
+            "layers": [_layer_json(run, self.layer_settings.get(run.name, self.settings),
+                                   self.providers.get(run.name, {})) for run in self.runs],
         }
 
     def summary(self) -> str:
@@ -62,7 +65,7 @@ class Plan:
         return "\n".join(lines)
 
 
-def _layer_json(run: LayerRun, settings: Settings) -> dict[str, Any]:
+def _layer_json(run: LayerRun, settings: Settings, provider: dict[str, str]) -> dict[str, Any]:
     spec = LAYERS[run.name]
     outputs = {key: (SECRET if key in run.outputs.secret_names else value)
                for key, value in run.outputs.values.items()}
@@ -71,6 +74,7 @@ def _layer_json(run: LayerRun, settings: Settings) -> dict[str, Any]:
         "depends_on": list(spec.depends_on),
         "consumes": {producer: list(keys) for producer, keys in spec.consumes.items()},
         "settings": settings.as_config(),
+        "provider": dict(provider),
         "outputs": outputs,
         "warnings": run.warnings,
         "resources": run.resources,
@@ -91,13 +95,15 @@ def build_plan(environment: str, overrides: dict[str, Any] | None = None,
     selected = None if layers is None else set(layers).union(*(upstream_closure(n) for n in layers))
     order = deploy_order(selected)
     layer_settings = {name: config.layer_settings(name, environment, given) for name in order}
+    providers = {name: provider_config(name, environment) for name in order}
     started = time.perf_counter()
     outputs: dict[str, StackOutputs] = {}
     runs: list[LayerRun] = []
     for name in order:
         run = run_layer(config.STACKS_DIR / name, name, environment,
                         config.layer_config(name, environment, given), outputs,
-                        default_region=layer_settings[name].primary_region)
+                        default_region=providers[name].get(REGION) or layer_settings[name].primary_region)
         outputs[name] = run.outputs
         runs.append(run)
-    return Plan(environment, settings, runs, time.perf_counter() - started, given, layer_settings)
+    return Plan(environment, settings, runs, time.perf_counter() - started, given, layer_settings,
+                providers)

@@ -2,7 +2,9 @@
 
 It answers what the orchestrator and a person at a layer's folder run: version; stack select
 [--create], ls --json, history --json, output --json, rm, export --file; state unprotect --all;
-import --file (a bulk import file); up [--message], preview, destroy.
+import --file (a bulk import file); up [--message], preview, destroy; up/preview take --target
+URN (kept in the recorded argv) and --config-file FILE (which must exist, as the real CLI reads
+it before anything else).
 State is a DIY (file://) backend of its own under PULUMI_BACKEND_URL, laid out like the real
 one: `.pulumi/stacks/<project>/<stack>.json` (outputs and resource URNs; no resources listed
 until the first update, as a new real stack has no checkpoint) and one
@@ -175,6 +177,10 @@ def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
 
 def operate(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
     action, layer, started = argv[0], stack.layer, int(str(record["start"]))
+    config_file = _flag(argv, "--config-file")
+    if config_file and not Path(config_file).is_file():
+        print(f"error: could not read config file {config_file}", file=sys.stderr)
+        return 255
     print(f"Updating ({stack.name}) {layer}: {action}")
     signal.signal(signal.SIGINT, _interrupted(record, stack, argv, started))
     _mark("started", f"{layer}.{action}")
