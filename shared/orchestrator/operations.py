@@ -93,7 +93,7 @@ class Operation:
 
     def _up(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
         upstream = {name: self._outputs_of(name) for name in dependencies(layer)}
-        inputs = inputs_fingerprint(layer, upstream, self.cli.root)
+        inputs = inputs_fingerprint(layer, self.environment, upstream, self.cli.root)
         state = read_state(self.cli, layer, self.environment)
         reason = state.why_run(inputs)
         if self.resume and reason is None:
