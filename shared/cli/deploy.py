@@ -23,7 +23,7 @@ from shared.ops.errors import OpsError
 from shared.ops.errors import Refused as OpsRefused
 from shared.ops.teardown import before_data_destroy
 from shared.orchestrator.backend import resolve_backend
-from shared.orchestrator.errors import OrchestratorError, Refused
+from shared.orchestrator.errors import OrchestratorError, Refused, StackMissing
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.progress import Progress, failure_message, summary, write_report
 from shared.orchestrator.pulumi_cli import PulumiCli
@@ -230,6 +230,10 @@ def _deployed(env: str, layers: list[str], backend: str) -> list[str]:
         try:
             if read_outputs(cli, layer, env):
                 deployed.append(layer)
-        except OrchestratorError:
+        except StackMissing:
             continue
+        except OrchestratorError as error:
+            # Not knowing is not "not deployed": destroying what it reads could break it.
+            raise fail(f"cannot tell whether {layer} still reads this layer, so nothing was "
+                       f"destroyed: {error}") from None
     return deployed

@@ -19,7 +19,8 @@ present, start/end ticks. Like the real CLI, `up` refuses while a stack it reads
 Told by environment variables: STANDIN_SLEEP (seconds per up/preview/destroy, for the
 benchmark and for interrupt tests), STANDIN_FAIL (comma-separated layers whose operations fail),
 STANDIN_TRANSIENT ("layer:N": the first N operations of that layer fail with AWS throttling),
-STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_TOGETHER
+STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_OUTPUT_FAIL
+(layers whose `stack output` fails with a passphrase error), STANDIN_TOGETHER
 ("a,b;c,d": each operation of a layer in a group waits until every layer of its group has
 started the same action, and fails if they never do: concurrency proved without timing). Once
 its signal handlers are installed an operation creates `started/<layer>.<action>` next to
@@ -165,6 +166,9 @@ def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
     if not stack.exists():
         return _no_stack(stack)
     if argv[:2] == ["stack", "output"]:
+        if stack.layer in os.environ.get("STANDIN_OUTPUT_FAIL", "").split(","):
+            print("error: failed to decrypt: incorrect passphrase", file=sys.stderr)
+            return 255
         print(json.dumps(stack.load()["outputs"]))
         return 0
     if argv[:2] == ["stack", "history"]:
