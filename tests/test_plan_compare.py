@@ -172,6 +172,18 @@ def test_the_force_new_table_names_real_inputs() -> None:
     assert not unknown
 
 
+@pytest.mark.parametrize(("token", "name", "forces"), [
+    # terraform-provider-aws internal/service/cloudwatch/composite_alarm.go: ForceNew
+    ("aws:cloudwatch/compositeAlarm:CompositeAlarm", "actionsEnabled", True),
+    # internal/service/globalaccelerator/accelerator.go: ip_addresses ForceNew
+    ("aws:globalaccelerator/accelerator:Accelerator", "ipAddresses", True),
+    # internal/service/s3/bucket_versioning.go: mfa is sent on every update, not ForceNew
+    ("aws:s3/bucketVersioning:BucketVersioning", "mfa", False),
+])
+def test_the_force_new_table_follows_the_provider_schema(token: str, name: str, forces: bool) -> None:
+    assert (name in force_new_table()[token]) is forces
+
+
 def test_an_input_under_ignore_changes_is_no_change(dev_plan: Any) -> None:
     """Operations flip the write fence's value; a redeploy keeps it, so the diff must too."""
     before = json.loads(json.dumps(dev_plan.to_json(), default=str))
