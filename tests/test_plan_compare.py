@@ -111,6 +111,19 @@ def test_the_diff_names_the_published_outputs_that_change(comparison: dict[str, 
     assert outputs["database_security_group_id"]["replaced_by"] == "network-primary-db-sg"
 
 
+def test_a_base_planned_before_comes_from_the_cache_and_progress_is_shown(
+        scratch_repo: Path, comparison: dict[str, Any], tmp_path: Path) -> None:
+    again = _compare(scratch_repo, tmp_path, "--format", "json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == comparison
+    # Nothing was planned again, and the person waiting was told so, layer by layer.
+    assert re.search(r"base [0-9a-f]{12}: its plan from the cache", again.stderr)
+    assert "plan: network-primary: unchanged, from the cache" in again.stderr
+    fresh = _compare(scratch_repo, tmp_path, "--format", "json", "--fresh")
+    assert "planning it in the background" in fresh.stderr and "network-primary: planning" in fresh.stderr
+    assert json.loads(fresh.stdout) == comparison
+
+
 def test_markdown_is_a_pull_request_comment(scratch_repo: Path, tmp_path: Path) -> None:
     run = _compare(scratch_repo, tmp_path, "--format", "markdown")
     assert run.returncode == 0, run.stderr
