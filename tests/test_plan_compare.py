@@ -142,6 +142,31 @@ def test_markdown_is_a_pull_request_comment(scratch_repo: Path, tmp_path: Path) 
         in lines
 
 
+def _retagged(plan: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The plan, and the same plan with one more tag on every tagged resource."""
+    before = json.loads(json.dumps(plan.to_json(), default=str))
+    after = copy.deepcopy(before)
+    for layer in after["layers"]:
+        for resource in layer["resources"]:
+            if isinstance(resource["inputs"].get("tags"), dict):
+                resource["inputs"]["tags"]["CostCenter"] = "42"
+    return before, after
+
+
+def test_a_tag_change_everywhere_still_fits_one_pull_request_comment(dev_plan: Any,
+                                                                     prod_plan: Any) -> None:
+    from shared.plan.compare_report import COMMENT_LIMIT, markdown
+
+    reports = [markdown(compare_plans(*_retagged(plan), "origin/main", "0" * 40))
+               for plan in (dev_plan, prod_plan)]
+    assert len("".join(reports)) < COMMENT_LIMIT
+    for report, plan in zip(reports, (dev_plan, prod_plan), strict=True):
+        assert report.startswith(MARKER) and "to update" in report
+        # still says which kinds of resources change, in every layer that changes
+        assert "`aws:ssm/parameter:Parameter`" in report
+        assert all(f"`{run.name}`" in report for run in plan.runs)
+
+
 def test_a_bad_ref_is_one_line_and_plans_nothing(scratch_repo: Path, tmp_path: Path) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     run = subprocess.run([sys.executable, "-m", "invoke", "plan", "--compare", "no-such-ref"],
