@@ -26,7 +26,7 @@ from shared.ops.aws.errors import Refused as OpsRefused
 from shared.ops.maintenance.teardown import before_data_destroy
 from shared.orchestrator.backend import resolve_backend
 from shared.orchestrator.capacity import refuse_lowering_writer
-from shared.orchestrator.errors import OrchestratorError, Refused
+from shared.orchestrator.errors import OrchestratorError, Refused, StackMissing
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.progress import Progress, failure_message, summary, write_report
 from shared.orchestrator.pulumi_cli import PulumiCli
@@ -250,6 +250,10 @@ def _deployed(env: str, layers: list[str], backend: str) -> list[str]:
         try:
             if read_outputs(cli, layer, env):
                 deployed.append(layer)
-        except OrchestratorError:
+        except StackMissing:
             continue
+        except OrchestratorError as error:
+            # Not knowing is not "not deployed": destroying what it reads could break it.
+            raise fail(f"cannot tell whether {layer} still reads this layer, so nothing was "
+                       f"destroyed: {error}") from None
     return deployed

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared import config
 from shared.contracts import LAYERS
 from shared.graph import deploy_order, upstream_closure
+from shared.plan import cache
 from shared.plan.runtime import SECRET, LayerRun, StackOutputs, run_layer
 from shared.providers import REGION, provider_config
 from shared.settings import Settings
@@ -82,12 +84,14 @@ def _layer_json(run: LayerRun, settings: Settings, provider: dict[str, str]) -> 
 
 
 def build_plan(environment: str, overrides: dict[str, Any] | None = None,
-               layers: list[str] | None = None) -> Plan:
+               layers: list[str] | None = None, cached: bool = False,
+               progress: Callable[[str], None] | None = None) -> Plan:
     """Validate settings, then run each layer (or the given ones and what they need) in order.
 
     Each layer runs with its own stacks/<layer>/Pulumi.<env>.yaml and then `overrides` (`dr:`
     keys, `--set`) as its stack config, as `pulumi up` would. Raises SettingsError before any
-    layer runs, LayerFailed when a program stops.
+    layer runs, LayerFailed when a program stops. `cached`: reuse a layer's plan made from the
+    same inputs (shared/plan/cache.py). `progress` is told each layer as it is planned.
     """
     given = dict(overrides or {})
     settings = config.settings_for(environment, given)
@@ -100,9 +104,16 @@ def build_plan(environment: str, overrides: dict[str, Any] | None = None,
     outputs: dict[str, StackOutputs] = {}
     runs: list[LayerRun] = []
     for name in order:
-        run = run_layer(config.STACKS_DIR / name, name, environment,
-                        config.layer_config(name, environment, given), outputs,
-                        default_region=providers[name].get(REGION) or layer_settings[name].primary_region)
+        folder, stack_config = config.STACKS_DIR / name, config.layer_config(name, environment, given)
+        region = providers[name].get(REGION) or layer_settings[name].primary_region
+        key = cache.layer_key(name, folder, environment, stack_config, outputs, region) if cached else ""
+        run = cache.load(key) if cached else None
+        if progress:
+            progress(f"{name}: {'unchanged, from the cache' if run else 'planning'}")
+        if run is None:
+            run = run_layer(folder, name, environment, stack_config, outputs, default_region=region)
+            if cached:
+                cache.save(key, run)
         outputs[name] = run.outputs
         runs.append(run)
     return Plan(environment, settings, runs, time.perf_counter() - started, given, layer_settings,
