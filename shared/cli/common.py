@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,30 @@ SET_HELP = "dr:KEY=VALUE: override one setting for this run, e.g. --set dr:azCou
 def fail(message: str, code: int = EXIT_USAGE) -> Exit:
     """An `Exit` invoke prints as one line on stderr, without a traceback."""
     return Exit(f"error: {message}", code=code)
+
+
+# Read-only tasks look at this environment when --env is not given, and say so; tasks that move
+# traffic or data, or create or destroy resources, have no default (require_env).
+DEFAULT_ENV = "dev"
+ENV_HELP = "environment (the Pulumi stack name), e.g. dev or prod"
+REQUIRED_ENV_HELP = ENV_HELP + "; required: this task changes what is deployed"
+
+
+def read_env(env: str) -> str:
+    """The environment of a read-only task: --env, else the default, named on stderr."""
+    if env:
+        return env
+    print(f"environment: {DEFAULT_ENV} (the default; choose another with --env)", file=sys.stderr)
+    return DEFAULT_ENV
+
+
+def require_env(env: str, task_name: str) -> str:
+    """The environment of a task that changes a deployment: never a default, so an on-call engineer
+    who forgets --env cannot fail over or destroy dev believing it was prod."""
+    if not env:
+        raise fail(f"invoke {task_name} changes a deployed environment: name it with --env, "
+                   f"e.g. invoke {task_name} --env prod")
+    return env
 
 
 def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:

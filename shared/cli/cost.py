@@ -6,23 +6,24 @@ import json
 
 from invoke import Context
 
-from shared.cli.common import SET_HELP, fail, offline_plan, parse_overrides, task
+from shared.cli.common import ENV_HELP, SET_HELP, fail, offline_plan, parse_overrides, read_env, task
 from shared.cost.book import PriceBook
 
 
 @task(iterable=["set_"], help={
-    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "env": ENV_HELP,
     "live": "refresh the prices from the AWS Price List API first (needs AWS credentials)",
-    "format": "table (default) or json",
+    "format": "table (default; text is the same) or json",
     "set_": SET_HELP,
 })
-def cost(c: Context, env: str = "dev", live: bool = False, format: str = "table",
+def cost(c: Context, env: str = "", live: bool = False, format: str = "table",
          set_: list[str] | None = None) -> None:
     """Estimate an environment's monthly AWS cost from its offline plan and the price book."""
     from shared.cost.book import PriceBookError, load_price_book
     from shared.cost.estimate import estimate, render
-    if format not in ("table", "json"):
-        raise fail(f"--format must be table or json, not {format!r}")
+    if format not in ("table", "text", "json"):
+        raise fail(f"--format must be table (or text) or json, not {format!r}")
+    env = read_env(env)
     overrides = parse_overrides(set_ or [])
     try:
         book = load_price_book()

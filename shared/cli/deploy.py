@@ -17,7 +17,18 @@ from typing import Any
 from invoke import Context
 
 from shared import graph
-from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, fail, parse_layers, task
+from shared.cli.common import (
+    ENV_HELP,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    REQUIRED_ENV_HELP,
+    fail,
+    parse_layers,
+    read_env,
+    require_env,
+    task,
+)
 from shared.contracts import LAYERS
 from shared.ops.aws.errors import OpsError
 from shared.ops.aws.errors import Refused as OpsRefused
@@ -32,7 +43,7 @@ from shared.orchestrator.scheduler import FAILED
 from shared.orchestrator.system import preflight, run, stale_dependents
 
 COMMON = {
-    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "env": REQUIRED_ENV_HELP,
     "backend": "state backend URL (file://, s3://bucket, https://api.pulumi.com); "
                "default $PULUMI_BACKEND_URL, else .pulumi-state/ in the repository",
     "parallel": "at most N layers at once (default: as many as the graph allows)",
@@ -92,41 +103,42 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
 @task(help={**COMMON, "only": "deploy only these layers (comma-separated)",
             "from_": "deploy this layer and everything that depends on it",
             "fresh": "run `pulumi up` on every selected layer, even ones already current"})
-def deploy_all(c: Context, env: str = "dev", yes: bool = False, only: str = "", from_: str = "",
+def deploy_all(c: Context, env: str = "", yes: bool = False, only: str = "", from_: str = "",
                parallel: int = 0, backend: str = "", report: str = "", fresh: bool = False) -> None:
     """Deploy every layer in dependency order, independent layers in parallel; re-run to resume."""
-    _execute("up", env, _select(only, from_), yes=yes, backend=backend, parallel=parallel,
-             report=report, resume=not fresh)
+    _execute("up", require_env(env, "deploy-all"), _select(only, from_), yes=yes, backend=backend,
+             parallel=parallel, report=report, resume=not fresh)
 
 
 @task(help=DESTROY_HELP)
-def destroy_all(c: Context, env: str = "dev", yes: bool = False, allow_data_loss: bool = False,
+def destroy_all(c: Context, env: str = "", yes: bool = False, allow_data_loss: bool = False,
                 parallel: int = 0, backend: str = "", report: str = "") -> None:
     """Destroy every layer in reverse dependency order; refuses a protected environment."""
-    _execute("destroy", env, list(LAYERS), yes=yes, backend=backend, parallel=parallel,
-             report=report, allow_data_loss=allow_data_loss)
+    _execute("destroy", require_env(env, "destroy-all"), list(LAYERS), yes=yes, backend=backend,
+             parallel=parallel, report=report, allow_data_loss=allow_data_loss)
 
 
-@task(help={k: v for k, v in COMMON.items() if k != "yes"})
-def preview_all(c: Context, env: str = "dev", parallel: int = 0, backend: str = "",
+@task(help={**{k: v for k, v in COMMON.items() if k != "yes"}, "env": ENV_HELP})
+def preview_all(c: Context, env: str = "", parallel: int = 0, backend: str = "",
                 report: str = "") -> None:
     """`pulumi preview` of every layer at once; layers whose upstream is not deployed are skipped."""
-    _execute("preview", env, list(LAYERS), yes=True, backend=backend, parallel=parallel,
+    _execute("preview", read_env(env), list(LAYERS), yes=True, backend=backend, parallel=parallel,
              report=report)
 
 
 @task(help={**ONE_LAYER, "layer": "the layer to deploy"})
-def up(c: Context, layer: str, env: str = "dev", yes: bool = False, backend: str = "",
+def up(c: Context, layer: str, env: str = "", yes: bool = False, backend: str = "",
        report: str = "") -> None:
     """Deploy one layer (always runs `pulumi up`; its upstream layers must be deployed)."""
-    _execute("up", env, _one(layer), yes=yes, backend=backend, parallel=1, report=report,
+    _execute("up", require_env(env, "up"), _one(layer), yes=yes, backend=backend, parallel=1, report=report,
              resume=False)
 
 
 @task(help={**ONE_LAYER, "allow_data_loss": DESTROY_HELP["allow_data_loss"], "layer": "the layer to destroy"})
-def destroy(c: Context, layer: str, env: str = "dev", yes: bool = False, allow_data_loss: bool = False,
+def destroy(c: Context, layer: str, env: str = "", yes: bool = False, allow_data_loss: bool = False,
             backend: str = "", report: str = "") -> None:
     """Destroy one layer; refuses while a layer that reads it is still deployed."""
+    env = require_env(env, "destroy")
     (name,) = _one(layer)
     deployed = _deployed(env, sorted(graph.dependents(name)), backend)
     if deployed:
@@ -137,16 +149,17 @@ def destroy(c: Context, layer: str, env: str = "dev", yes: bool = False, allow_d
              allow_data_loss=allow_data_loss)
 
 
-@task(help={"env": COMMON["env"], "backend": COMMON["backend"],
+@task(help={"env": ENV_HELP, "backend": COMMON["backend"],
             "layer": "only these layers (comma-separated); default every deployed layer",
             "format": "json (default) or env (LAYER_KEY='value' lines for a shell or .env file)",
             "from_region": "read the contract mirror in SSM of this DR region instead of Pulumi "
                            "(no Pulumi CLI, state or passphrase; AWS credentials for that region)"})
-def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json", backend: str = "",
+def outputs(c: Context, env: str = "", layer: str = "", format: str = "json", backend: str = "",
             from_region: str = "") -> None:
     """Print deployed layers' outputs: what application teams read outside Pulumi."""
     if format not in ("json", "env"):
         raise fail(f"--format must be json or env, not {format!r}")
+    env = read_env(env)
     chosen = parse_layers(layer)
     if from_region:
         values = _mirrored(env, from_region, chosen)

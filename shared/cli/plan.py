@@ -10,7 +10,17 @@ from typing import TYPE_CHECKING, Any
 
 from invoke import Context
 
-from shared.cli.common import EXIT_FAILED, SET_HELP, fail, offline_plan, parse_layers, parse_overrides, task
+from shared.cli.common import (
+    ENV_HELP,
+    EXIT_FAILED,
+    SET_HELP,
+    fail,
+    offline_plan,
+    parse_layers,
+    parse_overrides,
+    read_env,
+    task,
+)
 from shared.config import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -22,7 +32,7 @@ COMPARE_FORMATS = ("text", "markdown", "json")
 
 
 @task(iterable=["set_"], help={
-    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "env": ENV_HELP,
     "out": "write the JSON plan to this file",
     "set_": SET_HELP,
     "layer": "plan only these layers (comma-separated) and what they need",
@@ -30,7 +40,7 @@ COMPARE_FORMATS = ("text", "markdown", "json")
                "what would be added, replaced, updated or deleted, and which outputs change",
     "format": "with --compare: text (default), markdown (a pull-request comment) or json",
 })
-def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = None,
+def plan(c: Context, env: str = "", out: str = "", set_: list[str] | None = None,
          layer: str = "", compare: str = "", format: str = "text") -> None:
     """Run every layer offline under Pulumi's mock runtime and summarise what it would build.
 
@@ -40,6 +50,7 @@ def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = N
         raise fail(f"--format must be one of {', '.join(COMPARE_FORMATS)}, not {format!r}")
     if format != "text" and not compare:
         raise fail("--format applies to --compare REF; the plan itself is text, or JSON with --out")
+    env = read_env(env)
     overrides = parse_overrides(set_ or [])
     layers = parse_layers(layer) or None
     if out:
@@ -104,14 +115,29 @@ def check_writable(path: Path) -> None:
                    "write elsewhere or fix its permissions") from None
 
 
-@task(help={"format": "mermaid (default) or dot"})
-def graph(c: Context, format: str = "mermaid") -> None:
+@task(help={"format": "mermaid (default) or dot",
+            "env": "environment whose settings mark the layers that deploy nothing there (dashed); "
+                   "default: the graph of the contracts, the same in every environment"})
+def graph(c: Context, format: str = "mermaid", env: str = "") -> None:
     """Print the layer dependency graph, derived from the output contracts."""
     from shared import graph as layer_graph
 
     if format not in ("mermaid", "dot"):
         raise fail(f"--format must be mermaid or dot, not {format!r}")
-    print(layer_graph.mermaid() if format == "mermaid" else layer_graph.dot())
+    empty = _empty_layers(env) if env else []
+    print(layer_graph.mermaid(empty) if format == "mermaid" else layer_graph.dot(empty))
+
+
+def _empty_layers(env: str) -> list[str]:
+    """The layers whose program creates nothing in `env` (the recovery layer without its plan)."""
+    from shared.config import settings_for
+    from shared.settings import SettingsError
+
+    try:
+        settings = settings_for(env)
+    except SettingsError as error:
+        raise fail(str(error)) from None
+    return [] if settings.region_switch_plan else ["recovery"]
 
 
 @task
