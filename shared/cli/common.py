@@ -13,6 +13,7 @@ from invoke.exceptions import Exit
 from shared.contracts import LAYERS
 
 if TYPE_CHECKING:
+    from shared.ops.aws.clients import AwsClients
     from shared.plan.plan import Plan
 
 # The exit codes of every task (the README's "Exit codes" lists them); nothing else is used.
@@ -107,3 +108,25 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
         raise fail(str(error)) from None
     except LayerFailed as error:
         raise fail(str(error), code=EXIT_FAILED) from None
+
+
+def aws_clients() -> AwsClients:
+    """AWS clients for a task that reads or changes the deployment, or one line saying why not:
+    a profile name that does not exist, or no credentials at all (every region would only fail)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    from shared.ops.aws.clients import AwsClients
+
+    try:
+        session = boto3.Session()
+        found = session.get_credentials()
+    except ProfileNotFound as error:
+        raise fail(f"AWS profile {error.kwargs.get('profile')!r} (AWS_PROFILE) is not configured; "
+                   "`aws configure list-profiles` lists those that are, or unset AWS_PROFILE") from None
+    except BotoCoreError as error:
+        raise fail(f"AWS credentials unusable: {' '.join(str(error).split())}") from None
+    if found is None:
+        raise fail("no AWS credentials found (none in the environment, ~/.aws or an SSO login): "
+                   "`aws sso login` or export AWS_PROFILE, then rerun")
+    return AwsClients(session)

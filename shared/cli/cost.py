@@ -6,7 +6,16 @@ import json
 
 from invoke import Context
 
-from shared.cli.common import ENV_HELP, SET_HELP, fail, offline_plan, parse_overrides, read_env, task
+from shared.cli.common import (
+    ENV_HELP,
+    SET_HELP,
+    aws_clients,
+    fail,
+    offline_plan,
+    parse_overrides,
+    read_env,
+    task,
+)
 from shared.cost.book import PriceBook
 
 
@@ -37,11 +46,9 @@ def cost(c: Context, env: str = "", live: bool = False, format: str = "table",
 
 
 def _refreshed(book: PriceBook) -> PriceBook:
-    import boto3
-
     from shared.cost.live import PRICING_API_REGION, PricingUnavailable, refresh
 
     try:
-        return refresh(book, boto3.client("pricing", region_name=PRICING_API_REGION))
+        return refresh(book, aws_clients().client("pricing", PRICING_API_REGION))
     except PricingUnavailable as error:
         raise fail(f"{error}; run without --live to use the prices read on {book.read}") from None

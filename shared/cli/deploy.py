@@ -23,6 +23,7 @@ from shared.cli.common import (
     EXIT_INTERRUPTED,
     EXIT_REFUSED,
     REQUIRED_ENV_HELP,
+    aws_clients,
     fail,
     parse_layers,
     read_env,
@@ -174,6 +175,8 @@ def outputs(c: Context, env: str = "", layer: str = "", format: str = "json", ba
         return
     values = {}
     missing = []
+    if not _has_local_stacks(resolve_backend(backend or None).url, env):
+        raise fail(f"nothing is deployed in {env}: run `invoke deploy-all --env {env}`")
     try:
         cli = PulumiCli(resolve_backend(backend or None))
         for name in chosen or list(LAYERS):
@@ -192,14 +195,24 @@ def outputs(c: Context, env: str = "", layer: str = "", format: str = "json", ba
     _print_outputs(values, missing, env, format, single=len(chosen) == 1)
 
 
+def _has_local_stacks(url: str, env: str) -> bool:
+    """False only when a file:// backend holds no stack of `env` in any project, so `outputs` says
+    nothing is deployed instead of asking for the passphrase it would not need. A DIY backend
+    keeps each stack as .pulumi/stacks/<project>/<stack>.json (gzipped: .json.gz)
+    https://www.pulumi.com/docs/iac/operations/stack-management/using-a-diy-backend/"""
+    if not url.startswith("file://"):
+        return True
+    stacks = Path(url.removeprefix("file://")).expanduser() / ".pulumi" / "stacks"
+    return any(stacks.glob(f"*/{env}.json")) or any(stacks.glob(f"*/{env}.json.gz"))
+
+
 def _mirrored(env: str, region: str, layers: list[str]) -> dict[str, dict[str, Any]]:
-    from shared.ops.aws.clients import AwsClients
     from shared.ops.aws.errors import OpsError
     from shared.ops.aws.mirror import mirrored_outputs
     from shared.settings import SettingsError
 
     try:
-        return mirrored_outputs(env, region, layers, AwsClients())
+        return mirrored_outputs(env, region, layers, aws_clients())
     except (OpsError, SettingsError) as error:
         raise fail(str(error)) from None
 

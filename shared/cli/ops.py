@@ -23,6 +23,7 @@ from shared.cli.common import (
     EXIT_REFUSED,
     EXIT_USAGE,
     REQUIRED_ENV_HELP,
+    aws_clients,
     fail,
     read_env,
     require_env,
@@ -76,9 +77,7 @@ RUNTIME = Runtime()
 
 
 def _clients() -> AwsClients:
-    from shared.ops.aws.clients import AwsClients
-
-    return RUNTIME.clients() if RUNTIME.clients else AwsClients()
+    return RUNTIME.clients() if RUNTIME.clients else aws_clients()
 
 
 def _topology(env: str, backend: str, region: str = "") -> DrTopology:
