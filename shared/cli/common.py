@@ -107,7 +107,8 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
-        raise fail(str(error), code=EXIT_FAILED) from None
+        raise fail(f"layer {error.layer} failed: {error}" if error.layer else str(error),
+                   code=EXIT_FAILED) from None
 
 
 def aws_clients() -> AwsClients:

@@ -64,7 +64,7 @@ def plan(c: Context, env: str = "", out: str = "", set_: list[str] | None = None
         raise
     document = json.loads(json.dumps(result.to_json(), default=str))
     if out:
-        Path(out).write_text(json.dumps(document, indent=2) + "\n")
+        _write(Path(out), json.dumps(document, indent=2) + "\n")
     if other is None:
         print(result.summary())
         if out:
@@ -97,6 +97,17 @@ def _compare_report(other: RevisionPlan, document: dict[str, Any], ref: str, for
     if format == "markdown":
         return compare_report.markdown(comparison)
     return compare_report.text(comparison) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    """Write the plan, or one line (a full disk, a quota) and no half-written file left behind."""
+    try:
+        path.write_text(text)
+    except OSError as error:
+        if path.is_file():
+            path.unlink(missing_ok=True)
+        raise fail(f"--out {path}: could not write the plan ({error.strerror or error}); free some "
+                   "space or write elsewhere", code=EXIT_FAILED) from None
 
 
 def check_writable(path: Path) -> None:
