@@ -44,8 +44,9 @@ def render(report: Report) -> str:
 })
 def check(c: Context, env: str = "", set_: list[str] | None = None) -> None:
     """Apply the guardrails (security, reliability, AWS limits, safety, tags) to the offline plan."""
+    overrides = parse_overrides(set_ or [])
     env = read_env(env)
-    plan = offline_plan(env, parse_overrides(set_ or []))
+    plan = offline_plan(env, overrides)
     report = evaluate(records_from_plan(plan.to_json()), PolicyContext.from_settings(plan.settings),
                       RULES)
     print(render(report))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from invoke import Context
+from invoke.exceptions import Exit
 
 from shared.cli.common import (
     ENV_HELP,
@@ -32,7 +33,6 @@ def cost(c: Context, env: str = "", live: bool = False, format: str = "table",
     from shared.cost.estimate import estimate, render
     if format not in ("table", "text", "json"):
         raise fail(f"--format must be table (or text) or json, not {format!r}")
-    env = read_env(env)
     overrides = parse_overrides(set_ or [])
     try:
         book = load_price_book()
@@ -40,6 +40,7 @@ def cost(c: Context, env: str = "", live: bool = False, format: str = "table",
         raise fail(str(error)) from None
     if live:
         book = _refreshed(book)
+    env = read_env(env)
     plan = offline_plan(env, overrides)
     result = estimate(env, [(run.name, run.resources) for run in plan.runs], book)
     print(json.dumps(result.to_json(), indent=2) if format == "json" else render(result))
@@ -48,7 +49,12 @@ def cost(c: Context, env: str = "", live: bool = False, format: str = "table",
 def _refreshed(book: PriceBook) -> PriceBook:
     from shared.cost.live import PRICING_API_REGION, PricingUnavailable, refresh
 
+    offline = f"run without --live to use the prices read on {book.read}"
     try:
-        return refresh(book, aws_clients().client("pricing", PRICING_API_REGION))
+        clients = aws_clients()
+    except Exit as error:
+        raise fail(f"{str(error.message).removeprefix('error: ')}; or {offline}") from None
+    try:
+        return refresh(book, clients.client("pricing", PRICING_API_REGION))
     except PricingUnavailable as error:
         raise fail(f"{error}; run without --live to use the prices read on {book.read}") from None

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from invoke import Context
 
 from shared.cli.common import (
+    DEFAULT_ENV,
     ENV_HELP,
     EXIT_FAILED,
     SET_HELP,
@@ -21,6 +23,7 @@ from shared.cli.common import (
     read_env,
     task,
 )
+from shared.cli.interrupt import exit_on_interrupt
 from shared.config import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -50,12 +53,29 @@ def plan(c: Context, env: str = "", out: str = "", set_: list[str] | None = None
         raise fail(f"--format must be one of {', '.join(COMPARE_FORMATS)}, not {format!r}")
     if format != "text" and not compare:
         raise fail("--format applies to --compare REF; the plan itself is text, or JSON with --out")
-    env = read_env(env)
-    overrides = parse_overrides(set_ or [])
+    cleanups: list[Callable[[], None]] = []
+    # Installed first, so Ctrl-C at any moment after the environment is named exits 130 at once.
+    with exit_on_interrupt(f"planning {env or DEFAULT_ENV}", cleanups):
+        report = _plan(env, out, set_ or [], layer, compare, format, cleanups)
+    if report:
+        print(report, end="")
+
+
+def _plan(env: str, out: str, set_: list[str], layer: str, compare: str, format: str,
+          cleanups: list[Callable[[], None]]) -> str:
+    """The plan, or with `compare` the comparison report; each start of something that must be
+    undone on Ctrl-C is added to `cleanups`."""
+    overrides = parse_overrides(set_)
     layers = parse_layers(layer) or None
     if out:
         check_writable(Path(out))
-    other = _start_revision_plan(compare, env, layers) if compare else None
+    commit = _resolve(compare) if compare else ""
+    env = read_env(env)
+    other = _start_revision_plan(commit, env, layers) if commit else None
+    if other:
+        cleanups.append(other.close)
+        _progress(f"planning {compare} ({commit[:12]}) in the background, from its own code, and the "
+                  f"working tree of {env} here")
     try:
         result = offline_plan(env, overrides, layers)
     except BaseException:
@@ -64,20 +84,37 @@ def plan(c: Context, env: str = "", out: str = "", set_: list[str] | None = None
         raise
     document = json.loads(json.dumps(result.to_json(), default=str))
     if out:
+        cleanups.append(Path(out).unlink)  # a plan cut short is no plan
         _write(Path(out), json.dumps(document, indent=2) + "\n")
+        cleanups.pop()
     if other is None:
         print(result.summary())
         if out:
             print(f"Wrote {out}")
-        return
-    print(_compare_report(other, document, compare, format), end="")
+        return ""
+    _progress(f"working tree planned ({len(result.runs)} layers); waiting for {compare}")
+    return _compare_report(other, document, compare, format)
 
 
-def _start_revision_plan(ref: str, env: str, layers: list[str] | None) -> RevisionPlan:
-    from shared.plan.revision import RevisionError, RevisionPlan, resolve
+def _progress(message: str) -> None:
+    """What plan --compare is doing, on stderr so the report on stdout stays clean."""
+    print(f"{message}...", file=sys.stderr, flush=True)
+
+
+def _resolve(ref: str) -> str:
+    from shared.plan.revision import RevisionError, resolve
 
     try:
-        return RevisionPlan(resolve(ref, REPO_ROOT), REPO_ROOT, env, layers or [])
+        return resolve(ref, REPO_ROOT)
+    except RevisionError as error:
+        raise fail(str(error)) from None
+
+
+def _start_revision_plan(commit: str, env: str, layers: list[str] | None) -> RevisionPlan:
+    from shared.plan.revision import RevisionError, RevisionPlan
+
+    try:
+        return RevisionPlan(commit, REPO_ROOT, env, layers or [])
     except RevisionError as error:
         raise fail(str(error)) from None
 
