@@ -168,6 +168,15 @@ def declared(environment: str, document: Mapping[str, Any]) -> Mapping[str, Any]
                         f"in Pulumi.base.yaml (e.g. `  {environment}: {{}}`)", "environment")
 
 
+def declared_protected(environment: str) -> bool:
+    """A protected environment is declared by its own block in Pulumi.base.yaml setting
+    dr:protectData true (prod's does). Nothing layered on top (a layer file, a --set) changes that:
+    the guardrails still require its data to be protected, so unprotecting prod is a reviewed
+    change to Pulumi.base.yaml, never a quiet override."""
+    block = (load_base().get("environments") or {}).get(environment) or {}
+    return str(block.get("dr:protectData", "")).lower() == "true"
+
+
 def merge_config(environment: str, stack_config: Mapping[str, Any] | None = None,
                  base: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """base `config` < base `environments.<env>` < the layer's own stack config (dr: keys)."""
