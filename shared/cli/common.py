@@ -87,9 +87,14 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
 
 
 def parse_layers(value: str | None, option: str = "--layer") -> list[str]:
-    if not value:
+    """The named layers; [] when the option was not given (None). Given but empty (`--layer ''`) is
+    refused: it would otherwise select every layer, the opposite of what was asked."""
+    if value is None:
         return []
     names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise fail(f"{option} {value!r} names no layer; give one or more of {', '.join(LAYERS)}, "
+                   f"or leave {option} out for all of them")
     unknown = [name for name in names if name not in LAYERS]
     if unknown:
         raise fail(f"{option}: unknown layer {unknown[0]!r}; choose from {', '.join(LAYERS)}")

@@ -47,7 +47,7 @@ COMMON = {
     "env": REQUIRED_ENV_HELP,
     "backend": "state backend URL (file://, s3://bucket, https://api.pulumi.com); "
                "default $PULUMI_BACKEND_URL, else .pulumi-state/ in the repository",
-    "parallel": "at most N layers at once (default: as many as the graph allows)",
+    "parallel": f"at most N layers at once, 1 or more (default {len(LAYERS)}: as many as the graph allows)",
     "report": "write a JSON report of the run to this file",
     "yes": "do not ask for confirmation (required without a terminal)",
 }
@@ -55,10 +55,10 @@ ONE_LAYER = {k: v for k, v in COMMON.items() if k != "parallel"}
 DESTROY_HELP = {**COMMON, "allow_data_loss": "also destroy an environment with dr:protectData true"}
 
 
-def _select(only: str, from_: str) -> list[str]:
-    if only and from_:
+def _select(only: str | None, from_: str | None) -> list[str]:
+    if only is not None and from_ is not None:
         raise fail("--only and --from select layers in different ways; give one of them")
-    if from_:
+    if from_ is not None:
         starts = parse_layers(from_, "--from")
         if len(starts) != 1:
             raise fail("--from takes one layer: it and everything that depends on it are deployed")
@@ -70,8 +70,8 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
              report: str, resume: bool = True, allow_data_loss: bool = False) -> None:
     label = {"up": "deploy", "preview": "preview", "destroy": "destroy"}[action]
     order = graph.destroy_order(layers) if action == "destroy" else graph.deploy_order(layers)
-    if parallel < 0:
-        raise fail(f"--parallel must be 0 (unbounded) or more, not {parallel}")
+    if parallel < 1:
+        raise fail(f"--parallel must be 1 or more (at most that many layers at once), not {parallel}")
     try:
         prepared = preflight(env, order, backend or None)
         if action == "destroy":
@@ -104,8 +104,9 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
 @task(help={**COMMON, "only": "deploy only these layers (comma-separated)",
             "from_": "deploy this layer and everything that depends on it",
             "fresh": "run `pulumi up` on every selected layer, even ones already current"})
-def deploy_all(c: Context, env: str = "", yes: bool = False, only: str = "", from_: str = "",
-               parallel: int = 0, backend: str = "", report: str = "", fresh: bool = False) -> None:
+def deploy_all(c: Context, env: str = "", yes: bool = False, only: str | None = None,
+               from_: str | None = None, parallel: int = len(LAYERS), backend: str = "", report: str = "",
+               fresh: bool = False) -> None:
     """Deploy every layer in dependency order, independent layers in parallel; re-run to resume."""
     _execute("up", require_env(env, "deploy-all"), _select(only, from_), yes=yes, backend=backend,
              parallel=parallel, report=report, resume=not fresh)
@@ -113,14 +114,14 @@ def deploy_all(c: Context, env: str = "", yes: bool = False, only: str = "", fro
 
 @task(help=DESTROY_HELP)
 def destroy_all(c: Context, env: str = "", yes: bool = False, allow_data_loss: bool = False,
-                parallel: int = 0, backend: str = "", report: str = "") -> None:
+                parallel: int = len(LAYERS), backend: str = "", report: str = "") -> None:
     """Destroy every layer in reverse dependency order; refuses a protected environment."""
     _execute("destroy", require_env(env, "destroy-all"), list(LAYERS), yes=yes, backend=backend,
              parallel=parallel, report=report, allow_data_loss=allow_data_loss)
 
 
 @task(help={**{k: v for k, v in COMMON.items() if k != "yes"}, "env": ENV_HELP})
-def preview_all(c: Context, env: str = "", parallel: int = 0, backend: str = "",
+def preview_all(c: Context, env: str = "", parallel: int = len(LAYERS), backend: str = "",
                 report: str = "") -> None:
     """`pulumi preview` of every layer at once; layers whose upstream is not deployed are skipped."""
     _execute("preview", read_env(env), list(LAYERS), yes=True, backend=backend, parallel=parallel,
@@ -155,7 +156,7 @@ def destroy(c: Context, layer: str, env: str = "", yes: bool = False, allow_data
             "format": "json (default) or env (LAYER_KEY='value' lines for a shell or .env file)",
             "from_region": "read the contract mirror in SSM of this DR region instead of Pulumi "
                            "(no Pulumi CLI, state or passphrase; AWS credentials for that region)"})
-def outputs(c: Context, env: str = "", layer: str = "", format: str = "json", backend: str = "",
+def outputs(c: Context, env: str = "", layer: str | None = None, format: str = "json", backend: str = "",
             from_region: str = "") -> None:
     """Print deployed layers' outputs: what application teams read outside Pulumi."""
     if format not in ("json", "env"):

@@ -21,7 +21,7 @@ from shared.orchestrator.pulumi_cli import PulumiCli
 @task(help={"env": REQUIRED_ENV_HELP,
             "layer": "only these network layers (comma-separated); default every one",
             "backend": "state backend URL; default $PULUMI_BACKEND_URL, else .pulumi-state/"})
-def clean_leftovers(c: Context, env: str = "", layer: str = "", backend: str = "") -> None:
+def clean_leftovers(c: Context, env: str = "", layer: str | None = None, backend: str = "") -> None:
     """Wait for Global Accelerator's network interfaces to leave each VPC, then delete its group."""
     env = require_env(env, "clean-leftovers")
     chosen = parse_layers(layer) or [name for name in LAYERS if owns_vpc(name)]

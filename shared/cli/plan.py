@@ -44,7 +44,7 @@ COMPARE_FORMATS = ("text", "markdown", "json")
     "format": "with --compare: text (default), markdown (a pull-request comment) or json",
 })
 def plan(c: Context, env: str = "", out: str = "", set_: list[str] | None = None,
-         layer: str = "", compare: str = "", format: str = "text") -> None:
+         layer: str | None = None, compare: str = "", format: str = "text") -> None:
     """Run every layer offline under Pulumi's mock runtime and summarise what it would build.
 
     With --compare REF, show what the working tree changes against that revision.
@@ -61,7 +61,7 @@ def plan(c: Context, env: str = "", out: str = "", set_: list[str] | None = None
         print(report, end="")
 
 
-def _plan(env: str, out: str, set_: list[str], layer: str, compare: str, format: str,
+def _plan(env: str, out: str, set_: list[str], layer: str | None, compare: str, format: str,
           cleanups: list[Callable[[], None]]) -> str:
     """The plan, or with `compare` the comparison report; each start of something that must be
     undone on Ctrl-C is added to `cleanups`."""

@@ -47,15 +47,16 @@ def test_a_mistyped_profile_is_one_line_naming_it(task, no_aws, capsys):
     no_aws.setenv("AWS_PROFILE", "prdo")
     code, message, out = _stopped(CALLS[task], capsys)
     assert code == EXIT_USAGE and out == ""
-    assert message == ("error: AWS profile 'prdo' (AWS_PROFILE) is not configured; `aws configure "
-                       "list-profiles` lists those that are, or unset AWS_PROFILE")
+    # cost --live adds the offline way on: the prices it already has.
+    assert message.startswith("error: AWS profile 'prdo' (AWS_PROFILE) is not configured; `aws configure "
+                              "list-profiles` lists those that are, or unset AWS_PROFILE")
 
 
 @pytest.mark.parametrize("task", sorted(CALLS))
 def test_no_credentials_is_one_short_line_that_says_so_not_deploy_advice(task, no_aws, capsys):
     code, message, out = _stopped(CALLS[task], capsys)
     assert code == EXIT_USAGE and out == ""  # redrive printed "1 left in the queue" here
-    assert message.startswith("error: no AWS credentials found") and len(message) < 160
+    assert message.startswith("error: no AWS credentials found") and len(message) < 240
     assert "deploy" not in message
 
 
