@@ -1,7 +1,12 @@
 """What a team evaluating the project looks for first: a licence, a changelog, an honest status."""
 
 import re
+import shlex
+import subprocess
+import sys
 import tomllib
+
+import pytest
 
 from shared.config import REPO_ROOT
 
@@ -35,3 +40,29 @@ def test_the_readme_says_what_has_not_run_against_a_real_account_and_links_the_f
     for target in ("LICENSE", "CHANGELOG.md", "docs/sandbox-proof.md"):
         assert f"]({target})" in readme, target
         assert (REPO_ROOT / target).is_file(), target
+
+
+def _quick_start() -> list[str]:
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"```bash\n(.*?)```", section, flags=re.S)]
+
+
+def test_the_quick_start_is_two_commands_and_checks_python_before_pip():
+    install, test = _quick_start()
+    steps = install.split(" && ")
+    assert steps[0].startswith("python3 -c ") and "pip install -r requirements.txt" in steps
+    assert steps[-1] == "invoke plan --env dev --out plan.json"
+    assert test == ". .venv/bin/activate && invoke test"
+
+
+@pytest.mark.parametrize(("version", "code"), [((3, 10, 12), 1), ((3, 11, 0), 0), ((3, 13, 1), 0)])
+def test_the_python_check_stops_an_old_interpreter_with_one_line(version, code):
+    check = shlex.split(_quick_start()[0].split(" && ")[0])[2]
+    shown = ".".join(map(str, version))
+    pretend = f"import sys; sys.version_info = {version!r}; sys.version = '{shown} (x)'\n"
+    done = subprocess.run([sys.executable, "-c", pretend + check], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == code
+    if code:
+        assert done.stderr == "Python 3.11+ is needed, this is 3.10.12: install 3.11 or newer first\n"
