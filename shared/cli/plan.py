@@ -27,6 +27,7 @@ from shared.cli.interrupt import exit_on_interrupt
 from shared.config import REPO_ROOT
 
 if TYPE_CHECKING:
+    from shared.cost.change import CostChange
     from shared.plan.revision import RevisionPlan
 
 LINT_PATHS = ["stacks", "shared", "tasks.py", "tests", "examples"]
@@ -131,9 +132,22 @@ def _compare_report(other: RevisionPlan, document: dict[str, Any], ref: str, for
     comparison = compare_plans(before, document, ref, other.commit)
     if format == "json":
         return json.dumps(comparison.to_json(), indent=2, default=str) + "\n"
+    cost = _cost_change(before, document)
     if format == "markdown":
-        return compare_report.markdown(comparison)
-    return compare_report.text(comparison) + "\n"
+        return compare_report.markdown(comparison, cost.markdown() if cost else None)
+    return compare_report.text(comparison, cost.line() if cost else "") + "\n"
+
+
+def _cost_change(before: dict[str, Any], after: dict[str, Any]) -> CostChange | None:
+    """The monthly cost change, or None (said on stderr) when the price book cannot be read."""
+    from shared.cost.book import PriceBookError, load_price_book
+    from shared.cost.change import cost_change
+
+    try:
+        return cost_change(before, after, load_price_book())
+    except PriceBookError as error:
+        print(f"warning: no monthly cost change: {error}", file=sys.stderr)
+        return None
 
 
 def _write(path: Path, text: str) -> None:

@@ -56,8 +56,9 @@ def _heading(comparison: Comparison) -> str:
             f"{comparison.base} ({comparison.commit[:12]})")
 
 
-def text(comparison: Comparison) -> str:
-    lines = [_heading(comparison)]
+def text(comparison: Comparison, cost: str = "") -> str:
+    """`cost`: the monthly cost line (shared.cost.change), shown under the heading."""
+    lines = [_heading(comparison)] + ([f"  {cost}"] if cost else [])
     for layer in comparison.layers:
         if not layer.resources and not layer.outputs:
             lines.append(f"  {layer.name}: no changes")
@@ -73,8 +74,11 @@ def text(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def markdown(comparison: Comparison) -> str:
+def markdown(comparison: Comparison, cost: list[str] | None = None) -> str:
+    """`cost`: the monthly cost section (shared.cost.change), shown under the totals."""
     lines = [MARKER, f"### {_heading(comparison)}", "", f"**{totals(_counts(comparison))}**"]
+    if cost:
+        lines += ["", *cost]
     quiet = [layer.name for layer in comparison.layers if not layer.resources and not layer.outputs]
     if quiet:
         lines += ["", "No changes in " + ", ".join(f"`{name}`" for name in quiet) + "."]
