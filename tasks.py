@@ -10,7 +10,8 @@ from shared.cli.deploy import deploy_all, destroy, destroy_all, outputs, preview
 from shared.cli.leftovers import clean_leftovers
 from shared.cli.ops import drill, failback, failover, redrive, status
 from shared.cli.plan import docs, graph, lint, plan, test
+from shared.cli.proof import prove
 
 __all__ = ["check", "clean_leftovers", "cost", "deploy_all", "destroy", "destroy_all", "docs", "drill",
-           "failback", "failover", "graph", "lint", "outputs", "plan", "preview_all", "redrive", "status",
-           "test", "up"]
+           "failback", "failover", "graph", "lint", "outputs", "plan", "preview_all", "prove", "redrive",
+           "status", "test", "up"]
