@@ -103,7 +103,7 @@ def _plan(env: str, out: str, set_: list[str], layer: str | None, compare: str, 
 
 def _progress(message: str) -> None:
     """What plan --compare is doing, on stderr so the report on stdout stays clean."""
-    print(f"plan: {message}", file=sys.stderr, flush=True)
+    print(f"{message}...", file=sys.stderr, flush=True)
 
 
 def _resolve(ref: str) -> str:
