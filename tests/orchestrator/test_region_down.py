@@ -200,3 +200,20 @@ def test_with_the_secondary_down_the_primary_is_repaired_alone_network_secondary
             if region[urn] == "us-east-1"} == {"aws:ssm/parameter:Parameter"}
     assert outage.refused_in("us-east-2") == []
     assert "left for when us-east-2 returns" in capsys.readouterr().out
+
+
+def test_a_lock_the_outage_left_fails_that_layer_with_the_way_out_and_no_refresh(down, standin, capsys):
+    lock = standin.root / "state" / ".pulumi" / "locks" / "organization" / "data" / "dev" / "cut.json"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text('{"pid": 4242, "username": "ci", "hostname": "runner-1", "timestamp": "T"}')
+    with pytest.raises(Exit) as stopped:
+        deploy(standin, region_down=DOWN)
+    assert stopped.value.code == 1
+    log = standin.log("dev", "data")
+    assert "data" not in standin.layers("up") and {"network-primary", "network-secondary"} <= set(
+        standin.layers("up"))
+    assert "data" in str(stopped.value.message)
+    out = capsys.readouterr().out
+    assert ("locked by ci@runner-1 (pid 4242) since T" in out
+            and "run `pulumi cancel --stack dev --yes` in stacks/data and run again" in out)
+    assert "pulumi refresh" not in out and not log.read_text().count("--refresh")
