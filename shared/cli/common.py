@@ -109,7 +109,7 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
     from shared.settings import SettingsError
 
     try:
-        return build_plan(environment, overrides, layers, cached, progress)
+        return build_plan(environment, overrides, layers, cached=cached, progress=progress)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
