@@ -77,7 +77,10 @@ class GlobalDatabase(pulumi.ComponentResource):
             engine_lifecycle_support=self._lifecycle,
             storage_encrypted=True, deletion_protection=args.protect,
             region=args.primary.region, tags=args.tags,
-            opts=self._kept)
+            # ModifyGlobalCluster cannot change the lifecycle (CreateGlobalCluster and
+            # ModifyDBCluster can, per the RDS API model): set at creation, the members carry it.
+            opts=pulumi.ResourceOptions.merge(self._kept, pulumi.ResourceOptions(
+                ignore_changes=["engineLifecycleSupport"])))
         self.primary = self._cluster("primary", args.primary, credentials=True)
         self.primary_instance = self._instance("primary", args.primary, self.primary)
         # AWS rejects a secondary until the primary has a writer instance to replicate from.

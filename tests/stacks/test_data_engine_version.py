@@ -61,3 +61,6 @@ def test_extended_support_is_decided_by_the_setting_on_every_member(environment,
     result = estimate(environment, [(run.name, run.resources) for run in plan.runs], load_price_book())
     listed = "aurora-extended-support-acu-hour" in {line.charge for line in result.usage}
     assert listed is (environment == "prod")  # priced where the database enrols in it
+    # ModifyGlobalCluster cannot change it: a later change of the setting reaches the members.
+    [global_cluster] = resources(plan, "data", AURORA[0])
+    assert global_cluster["ignore_changes"] == ["engineLifecycleSupport"]
