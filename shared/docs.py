@@ -1,4 +1,5 @@
-"""Documentation generated from the code: the output contract app teams read in the README."""
+"""Documentation generated from the code: the settings table (docs/platform/settings.md) and the
+output contract app teams read (docs/app-teams/outputs.md)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from shared.settings import KEYS
 BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
 SETTINGS_BEGIN, SETTINGS_END = "<!-- settings:begin -->", "<!-- settings:end -->"
 
-# What each `dr:` key means, for the README table (a test requires one line per key).
+# What each `dr:` key means, for the settings table in docs (a test requires one line per key).
 SETTING_DOCS = {
     "dr:primaryRegion": "Region that serves traffic and holds the writers",
     "dr:secondaryRegion": "Region to fail over to; must differ from the primary",
@@ -97,7 +98,7 @@ def settings_markdown() -> str:
 def _replace(text: str, begin: str, end: str, body: str) -> str:
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"README has no {begin} ... {end} section")
+        raise ValueError(f"no {begin} ... {end} section: put the markers back")
     return pattern.sub(lambda _: f"{begin}\n{body}{end}", text)
 
 
@@ -111,10 +112,25 @@ def refresh_reader(path: Path) -> bool:
     return changed
 
 
-def refresh_readme(path: Path) -> bool:
-    """Rewrite the generated sections (settings, contract); True when anything changed."""
-    text = path.read_text(encoding="utf-8")
-    updated = _replace(text, SETTINGS_BEGIN, SETTINGS_END, settings_markdown())
-    updated = _replace(updated, BEGIN, END, contract_markdown())
-    path.write_text(updated, encoding="utf-8")
-    return updated != text
+# Where each generated section lives, relative to the repository root.
+SETTINGS_DOC = "docs/platform/settings.md"
+CONTRACT_DOC = "docs/app-teams/outputs.md"
+
+
+def generated_sections() -> dict[str, tuple[str, str, str]]:
+    """Each document with a generated section: (begin marker, end marker, what belongs between)."""
+    return {SETTINGS_DOC: (SETTINGS_BEGIN, SETTINGS_END, settings_markdown()),
+            CONTRACT_DOC: (BEGIN, END, contract_markdown())}
+
+
+def refresh_docs(root: Path) -> list[str]:
+    """Rewrite the generated sections; the documents that changed."""
+    changed = []
+    for name, (begin, end, body) in generated_sections().items():
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        updated = _replace(text, begin, end, body)
+        if updated != text:
+            path.write_text(updated, encoding="utf-8")
+            changed.append(name)
+    return changed

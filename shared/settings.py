@@ -59,7 +59,7 @@ def _fail(key: str, problem: str, fix: str) -> SettingsError:
 def unknown_key(key: str) -> SettingsError:
     """A `dr:` key that is not in KEYS, with the closest known one."""
     close = difflib.get_close_matches(key, list(KEYS), n=1)
-    hint = f"did you mean {close[0]}?" if close else "see the README's settings table"
+    hint = f"did you mean {close[0]}?" if close else "see docs/platform/settings.md"
     return _fail(key, "is not a known setting", hint)
 
 

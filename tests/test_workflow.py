@@ -15,7 +15,7 @@ from invoke.parser import ParseError, Parser
 import tasks
 from shared.config import REPO_ROOT
 
-IAM_SECTION = "### The deployer's IAM permissions"
+IAM_SECTION = "## The deployer's IAM permissions"
 WORKFLOW = REPO_ROOT / ".github" / "workflows" / "platform.yml"
 EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
@@ -123,9 +123,9 @@ def test_every_action_is_pinned_to_a_release(workflow: dict[str, Any]) -> None:
 
 
 
-def test_the_readme_sends_the_deploy_role_to_the_generated_policy() -> None:
+def test_the_ci_doc_sends_the_deploy_role_to_the_generated_policy() -> None:
     # The permissions themselves are generated and checked in tests/deployer/.
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "docs/platform/ci.md").read_text(encoding="utf-8")
     section = readme.split(IAM_SECTION, 1)[1].split("\n#", 1)[0]
     assert "invoke deployer-policy --env dev" in section
     assert "us-west-2 for Global Accelerator" in " ".join(section.replace("*", "").split())

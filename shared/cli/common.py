@@ -14,7 +14,7 @@ from shared.contracts import LAYERS
 if TYPE_CHECKING:
     from shared.plan.plan import Plan
 
-# The exit codes of every task (the README's "Exit codes" lists them); nothing else is used.
+# The exit codes of every task (docs/platform/deploy.md, "Exit codes", lists them); nothing else is used.
 EXIT_FAILED = 1  # the work ran and did not succeed: a layer or step failed, guardrail violations
 EXIT_USAGE = 2  # nothing was done: a bad option or setting, a missing prerequisite or deployment
 EXIT_REFUSED = 3  # nothing was done: a safety check said no (protected data, unhealthy target, no)

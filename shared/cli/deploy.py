@@ -19,9 +19,9 @@ from invoke import Context
 from shared import graph
 from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, fail, parse_layers, task
 from shared.contracts import LAYERS
-from shared.ops.errors import OpsError
-from shared.ops.errors import Refused as OpsRefused
-from shared.ops.teardown import before_data_destroy
+from shared.ops.aws.errors import OpsError
+from shared.ops.aws.errors import Refused as OpsRefused
+from shared.ops.maintenance.teardown import before_data_destroy
 from shared.orchestrator.backend import resolve_backend
 from shared.orchestrator.errors import OrchestratorError, Refused
 from shared.orchestrator.outputs import read_outputs
@@ -180,9 +180,9 @@ def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json",
 
 
 def _mirrored(env: str, region: str, layers: list[str]) -> dict[str, dict[str, Any]]:
-    from shared.ops.clients import AwsClients
-    from shared.ops.errors import OpsError
-    from shared.ops.mirror import mirrored_outputs
+    from shared.ops.aws.clients import AwsClients
+    from shared.ops.aws.errors import OpsError
+    from shared.ops.aws.mirror import mirrored_outputs
     from shared.settings import SettingsError
 
     try:

@@ -116,12 +116,12 @@ def graph(c: Context, format: str = "mermaid") -> None:
 
 @task
 def docs(c: Context) -> None:
-    """Regenerate the README's settings table and output contract, and the app teams' typed reader."""
+    """Regenerate the settings table and output contract in docs/, and the app teams' typed reader."""
     from shared.contracts.typed_reader import MODULE_NAME
-    from shared.docs import refresh_reader, refresh_readme
+    from shared.docs import refresh_docs, refresh_reader
 
-    changed = refresh_readme(REPO_ROOT / "README.md")
-    print("README generated sections " + ("updated" if changed else "already current"))
+    changed = refresh_docs(REPO_ROOT)
+    print("generated sections " + (f"updated in {', '.join(changed)}" if changed else "already current"))
     reader = REPO_ROOT / "examples" / "app-team" / MODULE_NAME
     print(f"{reader.relative_to(REPO_ROOT)} " + ("updated" if refresh_reader(reader) else "already current"))
 
