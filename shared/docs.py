@@ -28,6 +28,12 @@ SETTING_DOCS = {
     "dr:auroraExtendedSupport": "At the engine's end of standard support: true keeps the version under "
                                 "paid RDS Extended Support (priced in `invoke cost`), false lets RDS "
                                 "upgrade the major version (true in prod)",
+    "dr:primaryAuroraMinAcu": "The primary cluster's own minimum, raise-only (at least "
+    "dr:auroraMinAcu; unset: the shared one)",
+    "dr:primaryAuroraMaxAcu": "The primary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
+    "dr:secondaryAuroraMinAcu": "The secondary cluster's own minimum, raise-only: the new writer's "
+    "during an outage, deployable with `--region-down` ([runbook](../on-call/region-down.md))",
+    "dr:secondaryAuroraMaxAcu": "The secondary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
     "dr:backupRetentionDays": "Days AWS Backup keeps recovery points, in both regions",
     "dr:protectData": "Deletion protection, final snapshots and retained stores (true in prod)",
     "dr:trafficMode": "active-passive (secondary dial 0) or active-active: initial accelerator dials",

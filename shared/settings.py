@@ -220,6 +220,12 @@ KEYS: dict[str, _Key] = {
     "dr:auroraMinAcu": _Key("aurora_min_acu", _acu),
     "dr:auroraMaxAcu": _Key("aurora_max_acu", _acu),
     "dr:auroraExtendedSupport": _Key("aurora_extended_support", _as_bool),
+    # One region's range raised above the shared one (e.g. the new writer's during an outage),
+    # deployable with `--region-down` without touching the other region's cluster.
+    "dr:primaryAuroraMinAcu": _Key("primary_aurora_min_acu", _acu, required=False),
+    "dr:primaryAuroraMaxAcu": _Key("primary_aurora_max_acu", _acu, required=False),
+    "dr:secondaryAuroraMinAcu": _Key("secondary_aurora_min_acu", _acu, required=False),
+    "dr:secondaryAuroraMaxAcu": _Key("secondary_aurora_max_acu", _acu, required=False),
     "dr:backupRetentionDays": _Key("backup_retention_days", _int_in(1, 36500)),
     "dr:protectData": _Key("protect_data", _as_bool),
     "dr:trafficMode": _Key("traffic_mode", _one_of(*TRAFFIC_MODES)),
@@ -304,6 +310,10 @@ class Settings:
     hosted_zone_id: str | None = None
     failover_record_name: str | None = None
     alert_email: str | None = None
+    primary_aurora_min_acu: float | None = None
+    primary_aurora_max_acu: float | None = None
+    secondary_aurora_min_acu: float | None = None
+    secondary_aurora_max_acu: float | None = None
 
     def __post_init__(self) -> None:
         check_environment(self.environment)
@@ -326,6 +336,7 @@ class Settings:
                         f"({self.aurora_max_acu})", "lower it or raise dr:auroraMaxAcu")
         for role in ("primary", "secondary"):
             self._check_domain_pair(role)
+            self._check_regional_capacity(role)
         self._check_failover_dns()
 
     def _free_block(self) -> ipaddress.IPv4Network:
@@ -349,6 +360,28 @@ class Settings:
         if match and match.group("region") != region:
             raise _fail(cert_key, f"is in {match.group('region')}, not {region}",
                         f"issue or import the certificate in {region}")
+
+    def _check_regional_capacity(self, role: str) -> None:
+        # Raise-only: either cluster may be the writer after a failover, so each keeps at least
+        # the shared range and a redeploy in the swapped state never lowers the serving writer.
+        for bound in ("min", "max"):
+            key, value = f"dr:{role}Aurora{bound.title()}Acu", getattr(self, f"{role}_aurora_{bound}_acu")
+            shared = getattr(self, f"aurora_{bound}_acu")
+            if value is not None and value < shared:
+                raise _fail(key, f"{value} is below dr:aurora{bound.title()}Acu ({shared})",
+                            "a region's own range only raises it (either cluster may be the writer): "
+                            f"use at least {shared} or remove it")
+        low, high = self.aurora_range(role)
+        if low > high:
+            raise _fail(f"dr:{role}AuroraMinAcu", f"{low} is above {role}'s maximum ({high})",
+                        f"lower it or raise dr:{role}AuroraMaxAcu")
+
+    def aurora_range(self, role: str) -> tuple[float, float]:
+        """(min, max) ACU of the role's cluster: its own raise, else the shared range."""
+        low = getattr(self, f"{role}_aurora_min_acu")
+        high = getattr(self, f"{role}_aurora_max_acu")
+        return (self.aurora_min_acu if low is None else low,
+                self.aurora_max_acu if high is None else high)
 
     def _check_failover_dns(self) -> None:
         # Failover records need both the zone and the name inside it; one alone builds nothing.

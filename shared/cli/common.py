@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import invoke
@@ -70,14 +70,15 @@ def parse_layers(value: str | None, option: str = "--layer") -> list[str]:
     return names
 
 
-def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] | None = None) -> Plan:
+def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] | None = None,
+                 cached: bool = False, progress: Callable[[str], None] | None = None) -> Plan:
     """The offline plan for a task: bad settings exit as usage errors, a failing program as a failure."""
     from shared.plan.plan import build_plan
     from shared.plan.runtime import LayerFailed
     from shared.settings import SettingsError
 
     try:
-        return build_plan(environment, overrides, layers)
+        return build_plan(environment, overrides, layers, cached, progress)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:

@@ -34,6 +34,7 @@ class ClusterSide:
     security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     peer_cidr: pulumi.Input[str]  # the other region's VPC, reaching this cluster over peering
+    capacity: tuple[float, float] | None = None  # (min, max) ACU; None: GlobalDatabaseArgs' range
 
 
 @dataclass
@@ -114,14 +115,15 @@ class GlobalDatabase(pulumi.ComponentResource):
         # AWS rejects both when given. Only the primary carries them.
         # A final snapshot is taken of the writer; the secondary holds the same data.
         final_snapshot = args.protect and credentials
+        low, high = side.capacity or (args.min_acu, args.max_acu)
         return aws.rds.Cluster(
             name, cluster_identifier=identifier, engine=ENGINE, engine_version=self.engine_version,
             engine_lifecycle_support=self._lifecycle,
             engine_mode="provisioned", global_cluster_identifier=self.global_cluster.id,
             db_subnet_group_name=subnets.name, vpc_security_group_ids=[side.security_group_id],
             port=DB_PORT, storage_encrypted=True, kms_key_id=side.kms_key_arn,
-            serverlessv2_scaling_configuration={"min_capacity": args.min_acu,
-                                                "max_capacity": args.max_acu},
+            # Each cluster's own range, so one region's can be raised without touching the other.
+            serverlessv2_scaling_configuration={"min_capacity": low, "max_capacity": high},
             # Aurora keeps automated backups 1-35 days; AWS Backup holds anything longer.
             backup_retention_period=min(args.backup_retention_days, 35),
             copy_tags_to_snapshot=True, deletion_protection=args.protect,

@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from shared.graph import dependencies
 from shared.orchestrator.adopt import save_retained
@@ -34,7 +34,6 @@ CHANGE = re.compile(
 )
 CANONICAL = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
 STACK_MISSING = ("no stack named", "not found", "does not exist")
-STOP_GRACE_SECONDS = 60.0
 
 
 def parse_changes(text: str) -> dict[str, int]:
@@ -115,8 +114,14 @@ class Operation:
 
     def _up(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
         upstream = {name: self._outputs_of(name) for name in dependencies(layer)}
-        inputs = inputs_fingerprint(layer, upstream, self.cli.root)
+        inputs = inputs_fingerprint(layer, self.environment, upstream, self.cli.root)
         state = read_state(self.cli, layer, self.environment)
+        if state.locked:
+            _append(log, f"# stack {self.environment} is {state.locked}\n")
+            return Outcome(layer, FAILED, message=(
+                f"stack {self.environment} is {state.locked}; if no update is running, run "
+                f"`pulumi cancel --stack {self.environment} --yes` then `pulumi refresh --stack "
+                f"{self.environment}` in stacks/{layer}, and deploy again"))
         reason = state.why_run(inputs)
         if self.resume and reason is None:
             _append(log, f"the backend's newest update of this stack is ours with inputs {inputs}: "
@@ -155,7 +160,10 @@ class Operation:
             code = self._once(layer, stop, log, extra)
             text = log.read_text(errors="replace")[offset:]
             if stop.is_set():
-                return Outcome(layer, CANCELLED, message="interrupted", attempts=attempt)
+                terminated = getattr(stop, "terminate", None)
+                message = ("terminated: its stack may be left locked" if terminated is not None
+                           and terminated.is_set() else "interrupted")
+                return Outcome(layer, CANCELLED, message=message, attempts=attempt)
             if code == 0:
                 return Outcome(layer, DONE, changes=parse_changes(text), attempts=attempt)
             transient = TRANSIENT.search(text)
@@ -174,12 +182,12 @@ class Operation:
         args += extra
         with log.open("a") as handle:
             process = self.cli.start(args, layer, handle)
+            sent = 0
             while True:
                 try:
                     return process.wait(timeout=0.1)
                 except subprocess.TimeoutExpired:
-                    if stop.is_set():
-                        return _interrupt(process)
+                    sent = _interrupt(process, stop, sent, handle)
 
     def _undeployed_upstreams(self, layer: str) -> list[str]:
         return [upstream for upstream in dependencies(layer) if not self._outputs_of(upstream)]
@@ -195,14 +203,19 @@ class Operation:
                                 f"{message}")
 
 
-def _interrupt(process: subprocess.Popen[str]) -> int:
-    """SIGINT first: Pulumi then finishes in-flight operations and writes its state cleanly."""
-    process.send_signal(signal.SIGINT)
-    try:
-        return process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        return process.wait()
+def _interrupt(process: subprocess.Popen[str], stop: threading.Event, sent: int, log: IO[str]) -> int:
+    """Pass each Ctrl-C on as Pulumi's own: the first SIGINT cancels gracefully (in-flight
+    operations finish, the update is recorded, the lock released); only a second Ctrl-C sends
+    the second SIGINT, Pulumi's "terminate immediately". Never on a timer. Returns how many
+    signals `process` has had."""
+    terminate = getattr(stop, "terminate", None)
+    wanted = 2 if terminate is not None and terminate.is_set() else 1 if stop.is_set() else 0
+    for count in range(sent + 1, wanted + 1):
+        log.write("\n# Ctrl-C: pulumi asked to cancel gracefully (SIGINT)\n" if count == 1 else
+                  "\n# Ctrl-C again: pulumi asked to terminate immediately (second SIGINT)\n")
+        log.flush()
+        process.send_signal(signal.SIGINT)
+    return max(sent, wanted)
 
 
 def _append(log: Path, text: str) -> None:

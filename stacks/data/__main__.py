@@ -35,7 +35,8 @@ credentials = DatabaseCredentials("data-db-credentials", DatabaseCredentialsArgs
 
 def cluster_side(role: str, peer: str) -> ClusterSide:
     return ClusterSide(settings.regional(role).region, net[role]["private_subnet_ids"],
-                       net[role]["database_security_group_id"], keys.arn(role), net[peer]["vpc_cidr"])
+                       net[role]["database_security_group_id"], keys.arn(role), net[peer]["vpc_cidr"],
+                       settings.aurora_range(role))
 
 
 database = GlobalDatabase("data-db", GlobalDatabaseArgs(

@@ -174,6 +174,14 @@ def test_destroy_one_layer_refuses_while_a_layer_reading_it_is_deployed(standin)
     assert standin.layers("destroy") == ["global-traffic"]
 
 
+def test_destroy_one_layer_refuses_when_it_cannot_tell_whether_a_reader_is_deployed(standin):
+    deploy(standin, only=f"{NETWORKS},global-traffic")
+    standin.set(output_fail="global-traffic")  # e.g. a wrong passphrase: not "no stack"
+    with pytest.raises(Exit, match="cannot tell whether global-traffic still reads.*incorrect passphrase"):
+        destroy(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
+    assert standin.layers("destroy") == []
+
+
 def test_up_always_runs_its_one_layer(standin):
     deploy(standin, only=NETWORKS)
     standin.forget_calls()
