@@ -70,7 +70,8 @@ class GlobalDatabase(pulumi.ComponentResource):
         self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect, protect=args.protect)
         identifier = physical_name("aurora", args.environment)
         # Read before any resource exists, so a version AWS no longer offers stops the program.
-        self.engine_version = deployable_version(identifier, args.primary.region, self)
+        self.engine_version = deployable_version(
+            identifier, [args.primary.region, args.secondary.region], self)
         self._lifecycle = LIFECYCLE_SUPPORT[args.extended_support]
         self.global_cluster = aws.rds.GlobalCluster(
             f"{name}-global", global_cluster_identifier=identifier,
