@@ -18,11 +18,11 @@ from pathlib import Path
 
 # Data files a module reads when a program runs (not imports): module -> files, from the root.
 # The fence and drill caches are literals of the compute handlers, read from their source and
-# baked into the recovery layer's action functions (shared/ops/fence.py, drill_flag.py).
+# baked into the recovery layer's action functions (shared/ops/aws/fence.py, shared/ops/drills/drill_flag.py).
 READS: dict[str, tuple[str, ...]] = {
     "shared/config.py": ("Pulumi.base.yaml",),
-    "shared/ops/fence.py": ("stacks/compute/handlers/fence.py",),
-    "shared/ops/drill_flag.py": ("stacks/compute/handlers/drill.py",),
+    "shared/ops/aws/fence.py": ("stacks/compute/handlers/fence.py",),
+    "shared/ops/drills/drill_flag.py": ("stacks/compute/handlers/drill.py",),
 }
 PACKAGE = "shared"
 

@@ -47,12 +47,12 @@ def test_raising_the_fence_cache_redeploys_compute_and_the_recovery_layer_that_b
 
 
 def test_the_aws_clients_module_is_part_of_what_global_traffic_and_recovery_deploy(checkout):
-    changed = changed_by(checkout, "shared/ops/clients.py")
+    changed = changed_by(checkout, "shared/ops/aws/clients.py")
     assert {"global-traffic", "recovery"} <= changed and "network-primary" not in changed
 
 
 def test_tooling_the_programs_never_load_redeploys_nothing(checkout):
-    for name in ("shared/orchestrator/operations.py", "shared/plan/compare.py", "shared/ops/drill.py",
+    for name in ("shared/orchestrator/operations.py", "shared/plan/compare.py", "shared/ops/drills/drill.py",
                  "shared/cli/deploy.py", "shared/cost/prices.yaml"):
         assert changed_by(checkout, name) == set(), name
 
