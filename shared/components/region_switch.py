@@ -31,6 +31,7 @@ import pulumi_aws as aws
 
 from shared.components.iam import service_role
 from shared.components.region_actions import FENCE_STEP, TRAFFIC_STEP, plan_arn_patterns
+from shared.ops.aws.region_switch import PROMOTE_STEP
 
 SERVICE = "arc-region-switch.amazonaws.com"
 # AWS's own policy for plan evaluation and execution: reading the plan and its executions,
@@ -39,7 +40,7 @@ EXECUTION_POLICY = ("arn:aws:iam::aws:policy/"
                     "AmazonApplicationRecoveryControllerRegionSwitchPlanExecutionPolicy")
 # The custom-action steps carry the names the action function dispatches on.
 APPROVE, FENCE, SCALE, PROMOTE, TRAFFIC = (
-    "approve", FENCE_STEP, "scale-database", "promote-database", TRAFFIC_STEP)
+    "approve", FENCE_STEP, "scale-database", PROMOTE_STEP, TRAFFIC_STEP)
 LAMBDA, APPROVAL, AURORA, AURORA_SCALING = (
     "CustomActionLambda", "ManualApproval", "AuroraGlobalDatabase", "AuroraServerlessScaling")
 REPORT_PREFIX = "region-switch-reports"

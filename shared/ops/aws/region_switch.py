@@ -33,6 +33,9 @@ UNDER_WAY = ("pending", "inProgress", "pendingManualApproval", "pausedByOperator
 # what failed and how to resume it.
 NOT_ENDED = (*UNDER_WAY, "pausedByFailedStep")
 ACTIVATE = "activate"
+# The deployed plan's Aurora Global Database step (shared/components/region_switch.py names it so):
+# once it completed in an ungraceful execution, writes were left behind in the old writer.
+PROMOTE_STEP = "promote-database"
 GRACEFUL, UNGRACEFUL = "graceful", "ungraceful"
 LIST_PAGE = 20  # the newest executions, enough to find one under way
 

@@ -55,6 +55,7 @@ class Follower:
     say: Callable[[str], None]
     approve: bool = False
     ask: Ask | None = tty_ask
+    on_view: Callable[[ExecutionView], None] | None = None  # every answer read, as it is read
     _printed: dict[str, str] = field(default_factory=dict)
     _answered: set[str] = field(default_factory=set)
     _pending_since: dict[str, float] = field(default_factory=dict)
@@ -77,6 +78,8 @@ class Follower:
             elapsed = clock() - start
             if view is not None:
                 self._progress(view, elapsed)
+                if self.on_view:
+                    self.on_view(view)
                 if view.state in SUCCEEDED:
                     return view
                 if view.state in FAILED:
