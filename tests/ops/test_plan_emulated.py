@@ -6,6 +6,7 @@ authority and the fences end, not which calls were queued."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -209,3 +210,19 @@ def test_an_ungraceful_execution_skips_the_approval_it_cannot_hold(approving, ou
     [run] = approving.arc.executions
     assert [(s.name, s.status) for s in run.steps][0] == ("approve", "skipped")
     assert approving.world.writer == "secondary"
+
+
+def test_a_botocore_model_without_client_token_is_refused_in_one_line_before_anything_starts():
+    import botocore.session
+    from botocore.model import ServiceModel
+
+    from shared.ops.aws.errors import OpsError
+    from shared.ops.aws.region_switch import require_model
+
+    loader = botocore.session.get_session().get_component("data_loader")
+    current = loader.load_service_model("arc-region-switch", "service-2")
+    require_model(ServiceModel(current, "arc-region-switch"))  # the installed model is enough
+    older = json.loads(json.dumps(current))  # the model before 1.43.54: no clientToken
+    del older["shapes"]["StartPlanExecutionRequest"]["members"]["clientToken"]
+    with pytest.raises(OpsError, match=r"too old for the Region switch plan .*boto3>=1\.43\.54.*--local$"):
+        require_model(ServiceModel(older, "arc-region-switch"))

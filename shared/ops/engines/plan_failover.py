@@ -30,6 +30,7 @@ from shared.ops.aws.region_switch import (
     UNGRACEFUL,
     executions_under_way,
     read_evaluation,
+    require_model,
     unavailable,
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
@@ -59,6 +60,7 @@ class PlanFailover:
         if not topology.plan_arn:
             raise OpsError(f"no Region switch plan is deployed for {topology.environment}; "
                            "run the client-side sequence with --local")
+        require_model()
         self.topology = topology
         self.plan_arn: str = topology.plan_arn
         self.plan_name = topology.plan_name or topology.plan_arn.rsplit("/", 1)[-1]
@@ -119,7 +121,8 @@ class PlanFailover:
                              state.started_at)
         # An ungraceful execution (asked now, or already under way) may have lost the source region.
         leaving_lost = request.mode == UNPLANNED or (followed or {}).get("mode") == UNGRACEFUL
-        lock.acquire([region] if leaving_lost else [region, source.region], force=request.force, echo=self._say)
+        lock.acquire([region] if leaving_lost else [region, source.region], force=request.force,
+                     echo=self._say)
         self.store.save(state)
         try:
             if followed is None:
