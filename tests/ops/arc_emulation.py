@@ -164,6 +164,8 @@ class RegionSwitch:
         self.clock = T0
         self.calls: list[tuple[str, str, dict[str, Any]]] = []  # (region, operation, params)
         self.fail_scaling = ""  # a reason the scaling block fails with, "" to succeed
+        # Steps ARC reports failed without pausing, ending the execution completedWithExceptions.
+        self.exceptions: set[str] = set()
         # Called with the step's name just before a step runs (a test takes a region down there).
         self.before_step: Callable[[str], None] = lambda name: None
         self._ids = itertools.count(1)
@@ -277,7 +279,8 @@ class RegionSwitch:
         """Run the next step as its block is documented to run in the execution's mode."""
         step = next((s for s in run.steps if s.status in ("notStarted", "running")), None)
         if step is None:
-            run.state, run.ended = "completed", self.clock
+            failed = any(s.status == "failed" for s in run.steps)
+            run.state, run.ended = "completedWithExceptions" if failed else "completed", self.clock
             return
         step.mode = run.mode
         step.started = step.started or self.clock
@@ -288,6 +291,9 @@ class RegionSwitch:
             return
         if step.block == APPROVAL:
             step.status, run.state = "pendingApproval", "pendingManualApproval"
+            return
+        if step.name in self.exceptions:
+            step.status, step.ended = "failed", self.clock
             return
         try:
             step.result = {LAMBDA: self._lambda, AURORA: self._aurora, SCALING: self._scaling}[step.block](

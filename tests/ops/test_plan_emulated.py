@@ -226,3 +226,30 @@ def test_a_botocore_model_without_client_token_is_refused_in_one_line_before_any
     del older["shapes"]["StartPlanExecutionRequest"]["members"]["clientToken"]
     with pytest.raises(OpsError, match=r"too old for the Region switch plan .*boto3>=1\.43\.54.*--local$"):
         require_model(ServiceModel(older, "arc-region-switch"))
+
+
+def test_completed_with_exceptions_is_not_success_until_the_tool_has_finished_the_move(emulated):
+    emulated.arc.exceptions = {TRAFFIC}
+
+    result = emulated.engine.run(FailoverRequest("secondary", PLANNED))
+
+    [run] = emulated.arc.executions
+    assert run.state == "completedWithExceptions"
+    assert emulated.ends() == {**MOVED, "fences": {PRIMARY: "false", SECONDARY: "true"}}
+    outcomes = {s.name: s.outcome for s in result.steps}
+    assert outcomes[TRAFFIC] == "failed"
+    assert outcomes["after plan: traffic"] == outcomes["after plan: parameter"] == "done here"
+    assert any("with exceptions" in note for note in result.notes)
+
+
+def test_what_cannot_be_finished_is_listed_by_hand_not_reported_done(emulated, outage):
+    outage.take_down(PRIMARY, "us-west-2")  # the region and Global Accelerator's API
+    emulated.aws.entries.set("primary", "down")
+
+    result = emulated.engine.run(FailoverRequest("secondary", UNPLANNED))
+
+    assert emulated.world.writer == "secondary" and emulated.world.dial("secondary") == 0.0
+    assert {s.name: s.outcome for s in result.steps}["after plan: traffic"] == "by hand"
+    assert any("set the traffic dials" in item for item in result.by_hand)
+    assert any(item.startswith(f"fence {PRIMARY}") for item in result.by_hand)
+    assert emulated.aws.active_region_in(SECONDARY) == SECONDARY
