@@ -125,6 +125,7 @@ class RegionSwitchPlanArgs:
     recovery_time_objective_minutes: int
     approval: bool
     report_bucket: ReportBucket | None = None
+    approver: str | None = None  # the principal trusted to approve; None: the account's (with MFA)
     tags: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -233,15 +234,18 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                                   opts=pulumi.ResourceOptions(parent=self))
 
     def _approver(self, name: str, args: RegionSwitchPlanArgs) -> aws.iam.Role:
-        """The role people assume to approve: trusted by the account's own principals, allowed
-        only to approve this plan's steps (the plan's ARN ends in a suffix ARC picks)."""
+        """The role people assume to approve: trusted by the named approver (dr:regionSwitchApprover,
+        else the account's principals), only with MFA, allowed only to approve this plan's steps
+        (the plan's ARN ends in a suffix ARC picks). invoke failover assumes it to answer, and
+        refuses an approval by whoever started the execution."""
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-approver-role", description=f"Approves executions of {args.plan_name}",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(lambda account: json.dumps({
                 "Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Action": "sts:AssumeRole",
-                    "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]})),
+                    "Principal": {"AWS": args.approver or f"arn:aws:iam::{account}:root"},
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})),
             tags=args.tags, opts=child)
         aws.iam.RolePolicy(
             f"{name}-approver-policy", role=role.id,

@@ -163,6 +163,7 @@ class RegionSwitch:
         self.executions: list[Execution] = []
         self.clock = T0
         self.calls: list[tuple[str, str, dict[str, Any]]] = []  # (region, operation, params)
+        self.approvals: list[tuple[str, str, str]] = []  # (step, approve|decline, caller's access key)
         self.fail_scaling = ""  # a reason the scaling block fails with, "" to succeed
         # Steps ARC reports failed without pausing, ending the execution completedWithExceptions.
         self.exceptions: set[str] = set()
@@ -170,10 +171,14 @@ class RegionSwitch:
         self.before_step: Callable[[str], None] = lambda name: None
         self._ids = itertools.count(1)
         for region in self.regions:
-            client = boto3.client("arc-region-switch", region_name=region)
-            stub = Answering(client, self._answerer(region))
-            stub.activate()
-            aws.clients.use("arc-region-switch", region, client)
+            aws.clients.use("arc-region-switch", region,
+                            self.serve(boto3.client("arc-region-switch", region_name=region)))
+
+    def serve(self, client: Any) -> Any:
+        """Answer `client`'s calls (any client of the service, e.g. one made with assumed credentials)."""
+        who = client._request_signer._credentials.get_frozen_credentials().access_key
+        Answering(client, self._answerer(client.meta.region_name, who)).activate()
+        return client
 
     # --- what the action function's boto3 clients are (the test patches them in) ---
 
@@ -187,9 +192,11 @@ class RegionSwitch:
 
     # --- the data plane ---
 
-    def _answerer(self, region: str) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
+    def _answerer(self, region: str, who: str) -> Callable[[str, dict[str, Any]], dict[str, Any]]:
         def answer(operation: str, params: dict[str, Any]) -> dict[str, Any]:
             self.calls.append((region, operation, params))
+            if operation == "ApprovePlanExecutionStep":
+                self.approvals.append((params["stepName"], params["approval"], who))
             if params.get("planArn") != self.plan_arn:
                 raise Refusal("ResourceNotFoundException", f"plan {params.get('planArn')} not found", 404)
             operations = {"StartPlanExecution": self._start, "ListPlanExecutions": self._list,

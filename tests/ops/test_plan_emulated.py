@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import botocore.session
 import pytest
 from moto import mock_aws
 
@@ -61,6 +62,14 @@ def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, **settings: str) -> It
         world.install(aws.clients)
         module = handler_module()
         arc = RegionSwitch(aws, plan, module, str(topology.plan_arn))
+        created = botocore.session.Session.create_client
+
+        def served(self: botocore.session.Session, service: str, *args: Any, **kwargs: Any) -> Any:
+            client = created(self, service, *args, **kwargs)
+            return arc.serve(client) if service == "arc-region-switch" else client
+
+        # Any ARC client made later (an approver's, with assumed credentials) reaches the emulation.
+        monkeypatch.setattr(botocore.session.Session, "create_client", served)
         monkeypatch.setattr(module, "_client", arc.handler_client)
         monkeypatch.setattr(module, "sleep", arc.sleep)
         clock, printed = FakeClock(), []
@@ -179,18 +188,40 @@ def approving(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
     yield from build(monkeypatch, tmp_path, protectData="true")
 
 
-def test_the_approval_step_waits_for_the_answer_in_a_graceful_execution(approving):
-    asked: list[str] = []
-    approving.engine.ask = lambda question: asked.append(question) or "approve"
+def started_by_someone_else(emulated: Emulated, mode: str = "graceful") -> None:
+    emulated.aws.clients.arc_region_switch(SECONDARY).start_plan_execution(
+        planArn=emulated.arc.plan_arn, targetRegion=SECONDARY, action="activate", mode=mode,
+        comment=f"invoke failover --env dev by alice@elsewhere: {PRIMARY} -> {SECONDARY} (planned)")
+
+
+def test_the_approval_is_answered_as_the_plans_approval_role_not_the_operator(approving):
+    started_by_someone_else(approving)
+    approving.engine.approve = True
 
     approving.engine.run(FailoverRequest("secondary", PLANNED))
 
     [run] = approving.arc.executions
     assert [(s.name, s.status) for s in run.steps][0] == ("approve", "completed")
-    assert asked and "approve" in asked[0] and approving.world.writer == "secondary"
+    [(step, answer, caller)] = approving.arc.approvals
+    assert (step, answer) == ("approve", "approve") and caller != "testing"  # assumed, not ours
+    role = approving.aws.topology.approval_role_arn
+    assert role and role.startswith("arn:aws:iam::")
+    assert any(line.endswith(f"approve: approved (--approve, as {role})") for line in approving.printed)
+    assert approving.world.writer == "secondary"
+
+
+def test_the_starter_of_a_protected_move_cannot_approve_it(approving):
+    approving.engine.approve = True
+
+    with pytest.raises(StepFailed, match=r"was started by .*: its approval must come from someone else: "
+                                         r"aws arc-region-switch approve-plan-execution-step .*assume-role"):
+        approving.engine.run(FailoverRequest("secondary", PLANNED))
+
+    assert approving.arc.approvals == [] and approving.world.writer == "primary"
 
 
 def test_a_declined_approval_cancels_the_execution_and_moves_nothing(approving):
+    started_by_someone_else(approving)
     approving.engine.ask = lambda question: "decline"
 
     with pytest.raises(StepFailed, match="step approve declined"):
@@ -253,3 +284,26 @@ def test_what_cannot_be_finished_is_listed_by_hand_not_reported_done(emulated, o
     assert any("set the traffic dials" in item for item in result.by_hand)
     assert any(item.startswith(f"fence {PRIMARY}") for item in result.by_hand)
     assert emulated.aws.active_region_in(SECONDARY) == SECONDARY
+
+
+def test_failback_after_an_ungraceful_failover_activates_the_primary_and_restores_the_deployed_shape(
+        emulated, outage):
+    outage.take_down(PRIMARY)
+    emulated.aws.entries.set("primary", "down")
+    emulated.engine.run(FailoverRequest("secondary", UNPLANNED))
+    outage.restore(PRIMARY)
+    emulated.aws.entries.set("primary", "healthy")
+
+    result = emulated.engine.run(FailoverRequest(
+        "primary", PLANNED, operation="failback", require_caught_up=True, restore_deployed_dials=True,
+        check_lost_writes=True, ack_snapshot="none"))
+
+    [_, back] = emulated.arc.executions
+    assert (back.region, back.mode, back.state) == (PRIMARY, "graceful", "completed")
+    assert [e["StepName"] for e in back.invocations] == [FENCE, TRAFFIC]  # us-east-1's own function
+    assert emulated.ends() == {"writer": "primary", "dials": {"primary": 100.0, "secondary": 0.0},
+                               "authority": {PRIMARY: PRIMARY, SECONDARY: PRIMARY},
+                               "fences": {PRIMARY: "true", SECONDARY: "true"}}
+    name = emulated.aws.topology.unplanned_record_parameter_name
+    assert read_record(emulated.aws.clients, name, SECONDARY) is None  # settled by the failback
+    assert result.operation == "failback" and not result.by_hand

@@ -163,6 +163,22 @@ def test_the_approval_step_names_a_role_that_may_only_approve_this_plan(prod):
                      "arn:aws:arc-region-switch::123456789012:plan/dr-failover-prod/*"]}]
 
 
+def test_only_the_named_approver_with_mfa_may_assume_the_approver_role(prod):
+    def trust(plan) -> dict:
+        role = next(r for r in resources(plan, "recovery", "aws:iam/role:Role")
+                    if r["name"] == "region-switch-approver-role")
+        [statement] = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"]
+        return statement
+
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert trust(prod)["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert trust(prod)["Condition"] == mfa
+    named = plan_of("prod", regionSwitchApprover="arn:aws:iam::123456789012:role/dr-approvers")
+    assert trust(named)["Principal"] == {"AWS": "arn:aws:iam::123456789012:role/dr-approvers"}
+    assert trust(named)["Condition"] == mfa
+    assert outputs(named, "recovery")["approval_role_arn"].startswith("arn:aws:iam::123456789012:role/")
+
+
 def test_the_plan_arn_has_arcs_shape(prod):
     assert outputs(prod, "recovery")["plan_arn"].startswith(
         "arn:aws:arc-region-switch::123456789012:plan/dr-failover-prod:")

@@ -132,7 +132,8 @@ class PlanFailover:
                 self._rerun(request, followed, seen is not None)
             view = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
                             self._say, self.approve, self.ask,
-                            on_view=promotion_recorder(self, request)).follow()
+                            on_view=promotion_recorder(self, request),
+                            approval_role=self.topology.approval_role_arn).follow()
             effective = execution_request(request, view)
             seen = seen or self._preflight(effective, target)
             done = complete(self.local(), effective, seen, state, len(view.steps) + 1)
