@@ -307,3 +307,20 @@ def test_failback_after_an_ungraceful_failover_activates_the_primary_and_restore
     name = emulated.aws.topology.unplanned_record_parameter_name
     assert read_record(emulated.aws.clients, name, SECONDARY) is None  # settled by the failback
     assert result.operation == "failback" and not result.by_hand
+
+
+def test_a_drill_with_the_plan_deployed_runs_both_moves_as_plan_executions(emulated, tmp_path):
+    from shared.ops.drills.drill import run_drill
+
+    report = run_drill(emulated.aws.topology, emulated.aws.clients, emulated.engine, yes=False,
+                       echo=emulated.printed.append, report_dir=tmp_path / "reports", settle_seconds=0)
+
+    there, back = emulated.arc.executions
+    assert (there.region, there.state) == (SECONDARY, "completed")
+    assert (back.region, back.state) == (PRIMARY, "completed")
+    assert report.outcome == "passed", emulated.printed
+    assert report.failover and report.failover.plan_execution_id == there.execution_id
+    assert report.failback and report.failback.plan_execution_id == back.execution_id
+    assert emulated.ends() == {"writer": "primary", "dials": {"primary": 100.0, "secondary": 0.0},
+                               "authority": {PRIMARY: PRIMARY, SECONDARY: PRIMARY},
+                               "fences": {PRIMARY: "true", SECONDARY: "true"}}
