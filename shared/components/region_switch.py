@@ -6,10 +6,11 @@ workflow for either region): every block names both regions' resources and ARC p
 activating one. The steps, in order:
 
 1. approve (protected environments only): a person confirms before anything moves.
-2. fence-writes: the action function fences the region being left (stacks/recovery/handlers/
+2. scale-database: the activating cluster's Serverless v2 capacity to match the writer's before
+   it takes the writes (AuroraServerlessScaling, targetPercent 100). Before the fence, so the
+   write outage (fence to promotion) does not also wait for the scaling.
+3. fence-writes: the action function fences the region being left (stacks/recovery/handlers/
    region_action.py says what it does when that region is unreachable).
-3. scale-database: the activating cluster's Serverless v2 capacity to match the writer's before
-   it takes the writes (AuroraServerlessScaling, targetPercent 100).
 4. promote-database: the Aurora Global Database block: switchover when graceful, failover
    (allowing data loss) when ungraceful.
 5. move-traffic: the action function moves the Global Accelerator dials, the active-region flag
@@ -193,13 +194,13 @@ class RegionSwitchPlan(pulumi.ComponentResource):
         clusters = [args.cluster_arns[region] for region in args.regions]
         return [
             *approve,
-            action(FENCE, "Fence writes in the region being left"),
             {"name": SCALE, "description": "Size the activating cluster like the writer",
              "execution_block_type": AURORA_SCALING,
              "aurora_serverless_scaling_configs": [{
                  "global_cluster_identifier": args.global_cluster_id,
                  "region_database_cluster_arns": dict(zip(args.regions, clusters, strict=True)),
                  "target_percent": 100, "timeout_minutes": SCALING_TIMEOUT_MINUTES}]},
+            action(FENCE, "Fence writes in the region being left"),
             {"name": PROMOTE, "description": "Switchover (graceful) or failover (ungraceful)",
              "execution_block_type": AURORA,
              "global_aurora_configs": [{

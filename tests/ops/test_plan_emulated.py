@@ -94,7 +94,7 @@ def test_a_graceful_execution_runs_every_deployed_step_and_the_action_function(e
     [run] = emulated.arc.executions
     assert (run.mode, run.state) == ("graceful", "completed")
     assert [(s.name, s.status) for s in run.steps] == [
-        (FENCE, "completed"), (SCALE, "completed"), (PROMOTE, "completed"), (TRAFFIC, "completed")]
+        (SCALE, "completed"), (FENCE, "completed"), (PROMOTE, "completed"), (TRAFFIC, "completed")]
     # The action function got the event ARC sends, once per custom-action step, in us-east-2.
     assert [e["StepName"] for e in run.invocations] == [FENCE, TRAFFIC]
     assert {e["ExecutionId"] for e in run.invocations} == {run.execution_id}
@@ -115,7 +115,7 @@ def test_an_ungraceful_execution_skips_the_lambda_steps_and_the_tool_finishes_th
 
     [run] = emulated.arc.executions
     assert [(s.name, s.status) for s in run.steps] == [
-        (FENCE, "skipped"), (SCALE, "completed"), (PROMOTE, "completed"), (TRAFFIC, "skipped")]
+        (SCALE, "completed"), (FENCE, "skipped"), (PROMOTE, "completed"), (TRAFFIC, "skipped")]
     assert run.invocations == []  # Region switch skips custom-action steps when ungraceful
     assert ("us-east-2", "FailoverGlobalCluster") in [(r, op) for r, op, _ in emulated.world.calls]
     # The plan left dials and authority where they were: the tool moved them, from us-east-2 only.
@@ -146,7 +146,7 @@ def test_an_unplanned_rerun_over_a_graceful_execution_paused_by_its_fence_switch
 
     assert len(emulated.arc.executions) == 1 and run.mode == "ungraceful" and run.state == "completed"
     assert [(s.name, s.status) for s in run.steps] == [
-        (FENCE, "skipped"), (SCALE, "completed"), (PROMOTE, "completed"), (TRAFFIC, "skipped")]
+        (SCALE, "completed"), (FENCE, "skipped"), (PROMOTE, "completed"), (TRAFFIC, "skipped")]
     assert emulated.world.writer == "secondary" and emulated.world.dial("secondary") == 100.0
     assert result.mode == UNPLANNED
     assert any("switched to ungraceful" in line for line in emulated.printed)

@@ -61,13 +61,14 @@ def test_the_plan_is_active_passive_over_both_regions_with_the_objective(prod):
         "inputs"]["recoveryTimeObjectiveMinutes"] == 12
 
 
-def test_the_steps_run_in_order_approval_fence_scale_promote_traffic(prod):
+def test_the_steps_run_in_order_approval_scale_fence_promote_traffic(prod):
+    # Scaling before the fence: the write outage runs from the fence to the promotion only.
     assert [(s["name"], s["executionBlockType"]) for s in steps(prod)] == [
-        ("approve", APPROVAL), ("fence-writes", LAMBDA), ("scale-database", AURORA_SCALING),
+        ("approve", APPROVAL), ("scale-database", AURORA_SCALING), ("fence-writes", LAMBDA),
         ("promote-database", AURORA), ("move-traffic", LAMBDA)]
     unprotected = plan_of("prod", protectData="false")
     assert [s["name"] for s in steps(unprotected)] == [
-        "fence-writes", "scale-database", "promote-database", "move-traffic"]
+        "scale-database", "fence-writes", "promote-database", "move-traffic"]
 
 
 def test_the_aurora_steps_name_the_real_global_cluster_and_both_clusters(prod):
