@@ -216,7 +216,8 @@ def test_a_planned_switchover_gives_up_on_a_busy_global_cluster_after_a_bounded_
 
 @pytest.mark.parametrize(("source", "message"), [
     ({"version": "15.8"}, r"the same engine version in both clusters \(dr-aurora-dev-use2 16.4, "
-                          r"dr-aurora-dev-use1 15.8\).*re-run with --unplanned"),
+                          r"dr-aurora-dev-use1 15.8\); upgrade the older one first \(a managed failover, "
+                          r"--unplanned, needs the same versions too"),
     (None, r"needs both regions, but us-east-1 does not answer .*re-run with --unplanned"),
 ])
 def test_a_planned_switchover_needs_both_clusters_answering_on_one_engine_version(aws, engine, source,

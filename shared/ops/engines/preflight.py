@@ -147,8 +147,11 @@ class Preflight:
                     source.cluster_id: seen.source.cluster.engine_version}
         if len(set(versions.values())) != 1:
             listed = ", ".join(f"{name} {version}" for name, version in versions.items())
+            # Not --unplanned: Aurora's managed failover needs the same major, minor and patch level
+            # too (AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html).
             raise Refused(f"a switchover needs the same engine version in both clusters ({listed}); upgrade "
-                          f"the older one first, or {RERUN_UNPLANNED}")
+                          "the older one first (a managed failover, --unplanned, needs the same versions "
+                          "too; with the writer's region lost, detach and promote the secondary by hand)")
         if seen.cluster.status == "available" and not seen.cluster.failover:
             return
 
