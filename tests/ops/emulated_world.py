@@ -25,6 +25,7 @@ class World:
     dials: dict[str, float] = field(default_factory=dict)  # endpoint group ARN -> dial
     versions: dict[str, str] = field(default_factory=dict)  # role -> engine version
     sync: str = "connected"  # the secondary member's SynchronizationStatus
+    resync_reads: int = 0  # how many more global cluster reads see the secondary pending-resync
     lag_ms: float = 700.0
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (region, operation, params)
 
@@ -49,8 +50,10 @@ class World:
         self.calls.append((region, operation, params))
         side = {s.cluster_arn: s for s in self.topology.regions}
         if operation == "DescribeGlobalClusters":
+            sync = "pending-resync" if self.resync_reads > 0 else self.sync
+            self.resync_reads -= 1
             members = [{"DBClusterArn": s.cluster_arn, "IsWriter": s.role == self.writer, "Readers": [],
-                        **({} if s.role == self.writer else {"SynchronizationStatus": self.sync})}
+                        **({} if s.role == self.writer else {"SynchronizationStatus": sync})}
                        for s in self.topology.regions]
             return {"GlobalClusters": [{
                 "GlobalClusterIdentifier": self.topology.global_cluster_id, "Status": "available",

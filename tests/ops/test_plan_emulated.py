@@ -324,3 +324,27 @@ def test_a_drill_with_the_plan_deployed_runs_both_moves_as_plan_executions(emula
     assert emulated.ends() == {"writer": "primary", "dials": {"primary": 100.0, "secondary": 0.0},
                                "authority": {PRIMARY: PRIMARY, SECONDARY: PRIMARY},
                                "fences": {PRIMARY: "true", SECONDARY: "true"}}
+
+
+FAILBACK = {"operation": "failback", "require_caught_up": True, "restore_deployed_dials": True}
+
+
+def test_a_drill_failback_waits_for_the_rebuilt_old_primary_to_resynchronise(emulated):
+    emulated.engine.run(FailoverRequest("secondary", PLANNED))
+    emulated.world.resync_reads = 4  # the old primary, rebuilt, is pending-resync for a while
+
+    emulated.engine.run(FailoverRequest("primary", PLANNED, catch_up_wait=True, **FAILBACK))
+
+    assert emulated.world.writer == "primary"
+    assert any("to resynchronise" in line for line in emulated.printed)
+
+
+def test_a_plain_failback_refuses_while_the_old_primary_resynchronises(emulated):
+    from shared.ops.aws.errors import Refused
+
+    emulated.engine.run(FailoverRequest("secondary", PLANNED))
+    emulated.world.resync_reads = 100
+
+    with pytest.raises(Refused, match="is resynchronising with the writer; wait for it"):
+        emulated.engine.run(FailoverRequest("primary", PLANNED, **FAILBACK))
+    assert emulated.world.writer == "secondary"
