@@ -348,3 +348,19 @@ def test_a_plain_failback_refuses_while_the_old_primary_resynchronises(emulated)
     with pytest.raises(Refused, match="is resynchronising with the writer; wait for it"):
         emulated.engine.run(FailoverRequest("primary", PLANNED, **FAILBACK))
     assert emulated.world.writer == "secondary"
+
+
+def test_a_rerun_takes_back_the_lock_its_interrupted_run_left(emulated):
+    from shared.ops.engines.lock import OperationLock
+    from shared.ops.engines.state import RunState
+
+    left = RunState("dev", "failover", "secondary", PLANNED)  # killed after taking the lock
+    emulated.engine.store.save(left)
+    lock = OperationLock(emulated.aws.clients, emulated.aws.topology.lock_parameter_name, left.run_id,
+                         "failover towards us-east-2", left.started_at)
+    lock.acquire([SECONDARY, PRIMARY], break_lock=False, echo=emulated.printed.append)
+
+    emulated.engine.run(FailoverRequest("secondary", PLANNED))  # no --break-lock needed
+
+    assert emulated.world.writer == "secondary"
+    assert not any("breaking the lock" in line for line in emulated.printed)

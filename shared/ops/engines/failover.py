@@ -89,7 +89,7 @@ class Failover:
                              f"{request.operation} towards {target.region} ({request.mode})",
                              state.started_at)
         lock.acquire([target.region] if request.mode == UNPLANNED else [target.region, source.region],
-                     force=request.force, echo=self._say)
+                     break_lock=request.break_lock, echo=self._say)
         moves = Moves(self.topology, self.clients, request, seen, self.timeouts, self._say,
                       sleep=self.waiter.sleep)
         phases = moves.phases()

@@ -18,6 +18,7 @@ ARC's first call, the list of executions under way, never reached it).
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -116,17 +117,20 @@ class PlanFailover:
                                "" if seen else "following an execution under way", phase=0)
 
         state = RunState(self.topology.environment, request.operation, request.target, request.mode)
+        previous = self.store.load(self.topology.environment)
+        if previous and not previous.completed and previous.target == request.target:
+            state.run_id = previous.run_id  # a lock an interrupted run left is this rerun's to take back
         lock = OperationLock(self.clients, self.topology.lock_parameter_name, state.run_id,
                              f"{request.operation} towards {region} ({request.mode}, plan execution)",
                              state.started_at)
         # An ungraceful execution (asked now, or already under way) may have lost the source region.
         leaving_lost = request.mode == UNPLANNED or (followed or {}).get("mode") == UNGRACEFUL
-        lock.acquire([region] if leaving_lost else [region, source.region], force=request.force,
+        lock.acquire([region] if leaving_lost else [region, source.region], break_lock=request.break_lock,
                      echo=self._say)
         self.store.save(state)
         try:
             if followed is None:
-                execution_id = self._start(request, region, arc_mode, state.run_id)
+                execution_id = self._start(request, region, arc_mode, uuid.uuid4().hex)
             else:
                 execution_id = str(followed["executionId"])
                 self._rerun(request, followed, seen is not None)
