@@ -255,5 +255,3 @@ class PlanFailover:
         execution_id = str(answer["executionId"])
         self._say(f"started execution {execution_id} of plan {self.plan_name} ({mode}, activate {region})")
         return execution_id
-
-    # --- the report ---
