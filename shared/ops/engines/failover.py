@@ -29,6 +29,10 @@ from shared.ops.engines.steps import Moves, Step
 Confirm = Callable[[FailoverRequest, Assessment], None]
 
 
+# One verification: what is checked, how it is read, and whether a failure fails the move.
+Verification = tuple[str, Callable[[], tuple[bool, str]], bool]
+
+
 class Engine(Protocol):
     """What runs a move: this client-side Failover, or the Region switch plan's execution
     (shared.ops.engines.plan_failover.PlanFailover); the drills take either."""
@@ -202,10 +206,12 @@ class Failover:
 
     # --- the end state, read back ---
 
-    def _verify(self, moves: Moves) -> tuple[list[str], list[str]]:
+    def _verify(self, moves: Moves, checks: list[Verification] | None = None) -> tuple[list[str], list[str]]:
+        """Each check (what, read, required) judged, then the target's entry point; the plan engine
+        passes its own checks (the authority with its fences through one function)."""
         problems: list[str] = []
         checked: list[str] = []
-        checks: list[tuple[str, Callable[[], tuple[bool, str]], bool]] = [
+        checks = checks or [
             ("Aurora writer", moves.database_settled, True),
             # Unplanned: dials Global Accelerator's API cannot report are already a by-hand item.
             ("traffic dials", moves.dials_settled, moves.request.mode == PLANNED),
@@ -214,9 +220,9 @@ class Failover:
             ("write fence", (moves.reopen() if moves.request.restore_deployed_dials else moves.fence()).check,
              True),
         ]
-        for what, check, required in checks:
+        for what, read, required in checks:
             try:
-                ok, seen = check()
+                ok, seen = read()
             except AWS_ERRORS as error:
                 ok, seen = False, f"unreadable: {one_line(error)}"
             if ok:

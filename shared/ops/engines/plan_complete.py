@@ -76,26 +76,12 @@ def complete(local: Failover, request: FailoverRequest, seen: Assessment, state:
         done.by_hand.insert(0, unfenced)
     if moves.fence_note:
         done.notes.append(moves.fence_note)
-    checks: list[tuple[str, Callable[[], tuple[bool, str]], bool]] = [
+    done.problems, done.checked = local._verify(moves, [
         ("Aurora writer", moves.database_settled, True),
         # Unplanned: dials Global Accelerator's API cannot report are already a by-hand item.
         ("traffic dials", moves.dials_settled, request.mode == PLANNED),
         ("authority", lambda: authority_settled(moves), True),
-    ]
-    for what, check, required in checks:
-        try:
-            ok, text = check()
-        except AWS_ERRORS as error:
-            ok, text = False, f"unreadable: {one_line(error)}"
-        if ok:
-            done.checked.append(f"{what}: {text}")
-        elif required:
-            done.problems.append(f"{what}: {text}")
-        else:
-            done.checked.append(f"{what}: NOT confirmed ({text})")
-    target = moves.target
-    entry = local.prober(target.health_url, local.timeouts.probe)
-    done.checked.append(f"{target.region} entry point: {entry.describe()}")
+    ])
     if request.mode == UNPLANNED:
         retention = seen.target.cluster.backup_retention_days if seen.target.cluster else None
         done.lost_writes = moves.unplanned_record().notice(retention)
