@@ -17,7 +17,7 @@ from typing import Protocol
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.entry import Prober, http_probe
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
-from shared.ops.aws.parallel import together
+from shared.ops.aws.parallel import interrupted, together
 from shared.ops.aws.topology import DrTopology
 from shared.ops.aws.waiting import Timeouts, Waiter, WaitTimedOut
 from shared.ops.engines.lock import OperationLock
@@ -183,6 +183,8 @@ class Failover:
                 if earlier and earlier.finished:
                     self._say(f"    {step.name}: recorded as {earlier.outcome} in the earlier run, but AWS "
                               f"now shows {seen}: doing it again")
+                if interrupted():  # Ctrl-C while this step was reading: do not act behind the operator
+                    raise OpsError(f"{step.name}: not done, the run was interrupted")
                 step.act()
                 waited = self.waiter.until(step.title, step.check, step.timeout)
                 seen = f"done after {waited:.0f} s of waiting"
