@@ -55,6 +55,9 @@ SETTING_DOCS = {
     "executes; off: the client-side sequence only (on in prod; the plan has a monthly price)",
     "dr:regionSwitchReports": "ARC writes a report of each plan execution to the secondary bucket "
     "(`region-switch-reports/`)",
+    "dr:regionSwitchApprover": "IAM role or user trusted (with MFA) to assume the plan's approval "
+    "role in protected environments; unset: the account's principals, with MFA "
+    "(docs/architecture/region-switch.md)",
     "dr:recoveryTimeObjectiveMinutes": "The plan's recovery time objective (1-1440 minutes); ARC "
     "compares each execution's measured recovery time with it",
     "dr:tags": "Tags on every taggable resource (Environment is added)",

@@ -187,6 +187,17 @@ def _certificate(key: str, value: Any) -> str:
     return text
 
 
+_PRINCIPAL_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+
+
+def _principal(key: str, value: Any) -> str:
+    text = str(value)
+    if not _PRINCIPAL_RE.match(text):
+        raise _fail(key, f"{text!r} is not an IAM role or user ARN",
+                    "use arn:aws:iam::<account>:role/<name> (the people who may approve a prod move)")
+    return text
+
+
 def _zone(key: str, value: Any) -> str:
     text = str(value)
     if not _ZONE_RE.match(text):
@@ -268,6 +279,8 @@ KEYS: dict[str, _Key] = {
     "dr:regionSwitchPlan": _Key("region_switch_plan", _as_bool),
     "dr:regionSwitchReports": _Key("region_switch_reports", _as_bool),
     "dr:recoveryTimeObjectiveMinutes": _Key("recovery_time_objective_minutes", _int_in(1, 1440)),
+    # Who may assume the plan's approval role (with MFA); unset: the account's principals, with MFA.
+    "dr:regionSwitchApprover": _Key("region_switch_approver", _principal, required=False),
     "dr:tags": _Key("tags", _tags),
     "dr:primaryDomain": _Key("primary_domain", _domain, required=False),
     "dr:secondaryDomain": _Key("secondary_domain", _domain, required=False),
@@ -319,6 +332,7 @@ class Settings:
     region_switch_reports: bool
     recovery_time_objective_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
+    region_switch_approver: str | None = None
     primary_domain: str | None = None
     secondary_domain: str | None = None
     primary_certificate_arn: str | None = None

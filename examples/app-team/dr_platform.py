@@ -572,6 +572,12 @@ class Recovery(_Layer):
         return self._output("execution_role_arn")
 
     @property
+    def approval_role_arn(self) -> pulumi.Output[str | None]:
+        """ARN of the role an approver assumes to answer the plan's manual approval (protected
+        environments), or null"""
+        return self._output("approval_role_arn")
+
+    @property
     def primary_action_function_name(self) -> pulumi.Output[str | None]:
         """Custom-action function of the plan in the primary region (fence, traffic dials, active-
         region flag), or null"""

@@ -11,6 +11,8 @@ RECOVERY = LayerContract(
                      "(then `invoke failover` runs the client-side sequence)", NULLABLE),
         ("plan_name", "Name of the Region switch plan, or null", NULLABLE),
         ("execution_role_arn", "ARN of the role the plan's executions run as, or null", NULLABLE),
+        ("approval_role_arn", "ARN of the role an approver assumes to answer the plan's manual "
+                              "approval (protected environments), or null", NULLABLE),
         ("primary_action_function_name", "Custom-action function of the plan in the primary "
                                          "region (fence, traffic dials, active-region flag), or null",
          NULLABLE),

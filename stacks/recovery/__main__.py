@@ -40,9 +40,10 @@ else:
         settings.recovery_time_objective_minutes, approval=settings.protect_data,
         # In the secondary: the report is read most after an execution that left the primary.
         report_bucket=ReportBucket(data["secondary_bucket_name"], data["secondary_kms_key_arn"])
-        if settings.region_switch_reports else None, tags=tags))
+        if settings.region_switch_reports else None, approver=settings.region_switch_approver, tags=tags))
     export_outputs("recovery", {
         "plan_arn": plan.plan.arn, "plan_name": plan.plan.name, "execution_role_arn": plan.role.arn,
+        "approval_role_arn": plan.approver_role.arn if plan.approver_role else None,
         **{f"{role}_action_function_{key}": getattr(actions[role].function, key)
            for role in ROLES for key in ("name", "arn")},
     })

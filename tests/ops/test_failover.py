@@ -216,7 +216,8 @@ def test_a_planned_switchover_gives_up_on_a_busy_global_cluster_after_a_bounded_
 
 @pytest.mark.parametrize(("source", "message"), [
     ({"version": "15.8"}, r"the same engine version in both clusters \(dr-aurora-dev-use2 16.4, "
-                          r"dr-aurora-dev-use1 15.8\).*re-run with --unplanned"),
+                          r"dr-aurora-dev-use1 15.8\); upgrade the older one first \(a managed failover, "
+                          r"--unplanned, needs the same versions too"),
     (None, r"needs both regions, but us-east-1 does not answer .*re-run with --unplanned"),
 ])
 def test_a_planned_switchover_needs_both_clusters_answering_on_one_engine_version(aws, engine, source,
@@ -301,7 +302,7 @@ def test_a_rerun_follows_aws_when_the_writer_moved_since_the_recorded_step(aws, 
     assert result.steps[2].outcome == "done"
 
 
-def test_another_operators_move_holds_the_lock_until_forced(aws, engine, printed):
+def test_another_operators_move_holds_the_lock_until_broken_and_force_does_not_break_it(aws, engine, printed):
     held = json.dumps({"run_id": "someone-else", "holder": "alice@laptop", "operation": "failback",
                        "started_at": "2026-12-02T04:00:00+00:00"})
     aws.clients.ssm(SECONDARY).put_parameter(Name=aws.topology.lock_parameter_name, Value=held,
@@ -310,15 +311,18 @@ def test_another_operators_move_holds_the_lock_until_forced(aws, engine, printed
     queue_preflight(aws, planned=False)
 
     with pytest.raises(Refused, match=r"another DR operation holds the lock .* in us-east-2: alice@laptop "
-                                      r"\(failback, since 2026-12-02T04:00:00\+00:00\); .*--force"):
+                                      r"\(failback, since 2026-12-02T04:00:00\+00:00\); .*--break-lock"):
         engine.run(FailoverRequest("secondary", UNPLANNED))
     assert aws.active_region_in(SECONDARY) == PRIMARY
+    queue_preflight(aws, planned=False)
+    with pytest.raises(Refused, match=r"holds the lock"):  # --force skips checks, not the lock
+        engine.run(FailoverRequest("secondary", UNPLANNED, force=True))
 
     queue_preflight(aws, planned=False)
     queue_promotion(aws, "failover")
     queue_traffic_move(aws)
     queue_verify(aws)
-    engine.run(FailoverRequest("secondary", UNPLANNED, force=True))
+    engine.run(FailoverRequest("secondary", UNPLANNED, break_lock=True))
 
     aws.verify_all_used()
     assert any("breaking the lock" in line and "alice@laptop" in line for line in printed)

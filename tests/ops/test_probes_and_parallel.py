@@ -4,6 +4,7 @@ run side by side with a bound, so a dependency that hangs costs its bound once."
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -37,3 +38,28 @@ def test_side_by_side_a_hung_task_costs_its_bound_and_the_others_finish():
     assert isinstance(outcomes["hangs"].error, NoAnswer)
     assert isinstance(outcomes["fails"].error, ZeroDivisionError)
     assert outcomes["answers"].value == 42 and outcomes["answers"].ok
+
+
+def test_ctrl_c_while_steps_run_leaves_daemon_threads_that_do_not_act_afterwards():
+    import _thread
+
+    from shared.ops.aws.parallel import interrupted
+
+    released, acted, threads = threading.Event(), [], []
+
+    def slow_step() -> None:  # still reading AWS when the operator presses Ctrl-C
+        threads.append(threading.current_thread())
+        released.wait(5)
+        if not interrupted():
+            acted.append("switchover")
+
+    def operator_presses_ctrl_c() -> None:
+        _thread.interrupt_main()
+
+    with pytest.raises(KeyboardInterrupt):
+        together({"database": slow_step, "ctrl-c": operator_presses_ctrl_c}, timeout=5)
+        time.sleep(5)  # the interrupt lands at the latest here, never after the test
+    released.set()
+    threads[0].join(5)
+    assert interrupted() and acted == []
+    assert threads[0].daemon  # the interpreter does not wait for it at exit

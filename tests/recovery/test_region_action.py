@@ -4,6 +4,8 @@ Aurora step; each safe to rerun, and each failure a clear message ARC shows on t
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import pytest
 
@@ -100,29 +102,43 @@ def test_traffic_raises_the_activating_dial_first_then_sets_flags_and_opens_writ
                        "writes_enabled": {ACTIVATING: "opened"}}
 
 
-def test_a_retry_after_partial_success_completes_what_is_left(world: World) -> None:
-    # First run: the activating dial moved, then Global Accelerator's API refused.
+def test_a_slow_accelerator_api_leaves_the_dials_to_do_after_the_flag_and_writes_moved(world: World) -> None:
+    # Global Accelerator's API moves the activating dial, then refuses: the step still completes.
     world.dial_is(ACTIVATING, 0.0)
     world.dial_set(ACTIVATING, 100.0)
     world.ga.add_client_error("describe_endpoint_group", "ThrottlingException", "slow down")
-    with pytest.raises(world.module.StepFailed, match="cannot set the traffic dials"):
-        world.run("move-traffic")
-    assert world.parameter(ACTIVATING, ACTIVE_REGION_PARAMETER) == DEACTIVATING  # not yet
-    # ARC's rerun: only the peer's dial and the flags are left.
+    summary = world.run("move-traffic")
+    assert world.parameter(ACTIVATING, ACTIVE_REGION_PARAMETER) == ACTIVATING  # the authority first
+    assert summary["dials"] == {ACTIVATING: "100% (moved)"}
+    [left] = summary["dials_left_to_do"]
+    assert left.startswith(f"{DEACTIVATING} to 0% (Global Accelerator's API, us-west-2: ")
+    assert "slow down" in left
+    # ARC's rerun (or invoke failover after the plan) finds only the peer's dial left.
     world.dial_is(ACTIVATING, 100.0)
     world.dial_is(DEACTIVATING, 100.0)
     world.dial_set(DEACTIVATING, 0.0)
-    summary = world.run("move-traffic")
-    assert summary["dials"] == {ACTIVATING: "100% (already)", DEACTIVATING: "0% (moved)"}
-    assert world.parameter(ACTIVATING, ACTIVE_REGION_PARAMETER) == ACTIVATING
-    # And once more: nothing left to do.
+    again = world.run("move-traffic")
+    assert again["dials"] == {ACTIVATING: "100% (already)", DEACTIVATING: "0% (moved)"}
+    assert "dials_left_to_do" not in again
+    assert again["active_region_flag"] == {ACTIVATING: "already", DEACTIVATING: "already"}
+    assert sum(c.operation == "UpdateEndpointGroup" for c in world.calls) == 2  # each dial moved once
+
+
+def test_the_accelerator_api_is_called_with_the_short_client_config(world: World,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[str, bool]] = []
+    factory = world.module._client
+
+    def recording(service: str, region: str, peer: bool) -> Any:
+        asked.append((service, peer))
+        return factory(service, region, peer)
+
+    monkeypatch.setattr(world.module, "_client", recording)
     world.dial_is(ACTIVATING, 100.0)
     world.dial_is(DEACTIVATING, 0.0)
-    again = world.run("move-traffic")
-    assert again["dials"] == {ACTIVATING: "100% (already)", DEACTIVATING: "0% (already)"}
-    assert again["active_region_flag"] == {ACTIVATING: "already", DEACTIVATING: "already"}
-    assert again["writes_enabled"] == {ACTIVATING: "already open"}
-    assert sum(c.operation == "UpdateEndpointGroup" for c in world.calls) == 2  # each dial moved once
+    world.run("move-traffic")
+    assert ("globalaccelerator", True) in asked and ("globalaccelerator", False) not in asked
+    assert world.module.PEER.read_timeout == 5 and world.module.PEER.connect_timeout == 2
 
 
 def test_traffic_with_the_deactivating_region_down_sets_the_flag_where_it_can(world: World) -> None:
@@ -139,10 +155,10 @@ def test_traffic_with_the_deactivating_region_down_sets_the_flag_where_it_can(wo
 
 def test_traffic_fails_when_the_activating_flag_cannot_be_written(world: World) -> None:
     world.outage.take_down(ACTIVATING)  # a regional SSM outage in the activating region itself
-    world.dial_is(ACTIVATING, 100.0)
-    world.dial_is(DEACTIVATING, 0.0)
     with pytest.raises(world.module.StepFailed, match=f"cannot write {ACTIVE_REGION_PARAMETER}"):
         world.run("move-traffic")
+    # The authority comes first: no dial moved towards a region whose flag could not be written.
+    assert [c for c in world.calls if c.service == "globalaccelerator"] == []
 
 
 def test_an_unknown_step_name_fails_with_the_names_the_function_knows(world: World) -> None:

@@ -67,6 +67,17 @@ class AwsClients:
     def globalaccelerator(self) -> Any:
         return self.client("globalaccelerator", GA_API_REGION)
 
+    def assumed(self, role_arn: str, region: str, session_name: str) -> AwsClients:
+        """Clients acting as `role_arn`, assumed through `region`'s own STS endpoint (so an
+        approval in us-east-2 does not depend on us-east-1)."""
+        sts = self._session.client("sts", region_name=region, config=self._config,
+                                   endpoint_url=f"https://sts.{region}.amazonaws.com")
+        found = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])["Credentials"]
+        session = boto3.Session(aws_access_key_id=found["AccessKeyId"],
+                                aws_secret_access_key=found["SecretAccessKey"],
+                                aws_session_token=found["SessionToken"])
+        return AwsClients(session, self._config, self._informational)
+
     def arc_region_switch(self, region: str) -> Any:
         """ARC Region switch's data plane in `region` (executions, approvals, evaluation)."""
         return self.client("arc-region-switch", region)

@@ -61,6 +61,7 @@ class DrTopology:
     db_name: str = ""
     plan_arn: str | None = None  # the ARC Region switch plan (recovery layer), None when absent
     plan_name: str | None = None
+    approval_role_arn: str | None = None  # the role that answers the plan's manual approval
 
     @property
     def regions(self) -> tuple[RegionTopology, RegionTopology]:
@@ -163,6 +164,7 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         db_name=optional("data", "db_name"),
         plan_arn=optional("recovery", "plan_arn") or None,
         plan_name=optional("recovery", "plan_name") or None,
+        approval_role_arn=optional("recovery", "approval_role_arn") or None,
     )
 
 

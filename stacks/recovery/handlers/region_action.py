@@ -15,10 +15,12 @@ one being activated and its peer (PEER_REGION) the one being deactivated.
   graceful fails the step when the peer cannot be fenced (the Aurora switchover must not run
   behind a region still taking writes); ungraceful records that the peer was unreachable and
   goes on (the plan must not wait for a region that is gone), fencing it whenever it answers.
-- move-traffic (after the Aurora step): Global Accelerator's dials (this region's endpoint group
-  to its deployed dial, or 100 when deployed passive at 0; the peer's to 0; raised before
-  lowered), the active-region flag in this region (must succeed) and the peer (best effort), and
-  this region's writes opened. Activating the primary is the failback (RESTORE_DEPLOYED_SHAPE):
+- move-traffic (after the Aurora step): the active-region flag in this region (must succeed) and
+  the peer (best effort) and this region's writes opened first, then Global Accelerator's dials
+  (this region's endpoint group to its deployed dial, or 100 when deployed passive at 0; the
+  peer's to 0; raised before lowered) with a short client config: a slow or failing API returns
+  "dials_left_to_do" rather than failing the step, and invoke failover sets them after the plan.
+  Activating the primary is the failback (RESTORE_DEPLOYED_SHAPE):
   the peer's dial then goes back to its deployed value and its writes are reopened (best
   effort), the shape `invoke failback --local` restores.
 
@@ -156,27 +158,35 @@ def best_effort(action: Callable[[], bool], done: str, already: str) -> str:
         return f"not {done} ({reason(error)})"
 
 
+def move_dials(dials: dict[str, float], groups: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Global Accelerator's dials, activating region first (raising it before lowering the other
+    never leaves users without one). Its API lives in us-west-2 and may be slow when the step
+    runs: with the short client config a slow API leaves "dials left to do" (invoke failover
+    finishes them after the plan) instead of failing a step that runs after the database moved."""
+    ga = client("globalaccelerator", GA_API_REGION, peer=True)  # peer=True: the short config
+    moved: dict[str, str] = {}
+    try:
+        for region, dial in dials.items():
+            group = ga.describe_endpoint_group(EndpointGroupArn=groups[region])["EndpointGroup"]
+            if float(group["TrafficDialPercentage"]) != dial:
+                ga.update_endpoint_group(EndpointGroupArn=groups[region], TrafficDialPercentage=dial)
+                moved[region] = "moved"
+            else:
+                moved[region] = "already"
+    except (BotoCoreError, ClientError) as error:
+        log.warning("dials left to do", extra={"error": reason(error)})
+        return moved, [f"{region} to {dial:g}% (Global Accelerator's API, {GA_API_REGION}: {reason(error)})"
+                       for region, dial in dials.items() if region not in moved]
+    return moved, []
+
+
 def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
     own, peer = own_region(), env("PEER_REGION")
     failback = restores_deployed_shape()
     dials = {own: serving_dial(float(env("OWN_TRAFFIC_DIAL"))),
              peer: float(env("PEER_TRAFFIC_DIAL")) if failback else 0.0}
     groups = {own: env("OWN_ENDPOINT_GROUP_ARN"), peer: env("PEER_ENDPOINT_GROUP_ARN")}
-    ga = client("globalaccelerator", GA_API_REGION)
-    moved: dict[str, str] = {}
-    try:
-        # Activating region first: raising it before lowering the other never leaves users without one.
-        for region in (own, peer):
-            group = ga.describe_endpoint_group(EndpointGroupArn=groups[region])["EndpointGroup"]
-            if float(group["TrafficDialPercentage"]) != dials[region]:
-                ga.update_endpoint_group(EndpointGroupArn=groups[region],
-                                         TrafficDialPercentage=dials[region])
-                moved[region] = "moved"
-            else:
-                moved[region] = "already"
-    except (BotoCoreError, ClientError) as error:
-        raise StepFailed(f"cannot set the traffic dials through Global Accelerator's API "
-                         f"({GA_API_REGION}): {reason(error)}; the step is retried") from None
+    # The active-region flag and this region's writes first: they need only the activating region.
     flag, writes = env("ACTIVE_REGION_PARAMETER"), env("WRITES_ENABLED_PARAMETER")
     try:
         flag_changed = put(client("ssm", own), flag, own)
@@ -190,10 +200,12 @@ def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
     if failback:
         # The deployed shape takes writes in both regions (the fence step closed the peer).
         writes_enabled[peer] = best_effort(lambda: put(peer_ssm, writes, OPEN), "opened", "already open")
-    return {"step": TRAFFIC_STEP, "active_region": own, "failback": failback,
-            "dials": {region: f"{dials[region]:g}% ({state})" for region, state in moved.items()},
-            "active_region_flag": {own: "set" if flag_changed else "already", peer: peer_flag},
-            "writes_enabled": writes_enabled}
+    moved, left = move_dials(dials, groups)
+    summary = {"step": TRAFFIC_STEP, "active_region": own, "failback": failback,
+               "dials": {region: f"{dials[region]:g}% ({state})" for region, state in moved.items()},
+               "active_region_flag": {own: "set" if flag_changed else "already", peer: peer_flag},
+               "writes_enabled": writes_enabled}
+    return {**summary, "dials_left_to_do": left} if left else summary
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
