@@ -56,3 +56,42 @@ def together(tasks: Mapping[str, Callable[[], T]], timeout: float) -> dict[str, 
         else:
             outcomes[name] = Outcome(value=future.result())
     return outcomes
+
+
+def first_good(tasks: Mapping[str, Callable[[], T]], timeout: float,
+               grace: float = 1.0) -> dict[str, Outcome[T]]:
+    """Start every task at once and return as soon as one succeeds: the earliest in the given
+    order among those that succeeded, the ones before it having had `grace` seconds more to
+    answer (so the preferred source wins whenever it answers about as fast). Tasks not finished
+    by then are abandoned and reported as no answer."""
+    if not tasks:
+        return {}
+    pool = ThreadPoolExecutor(max_workers=len(tasks), thread_name_prefix="dr-ops")
+    futures: dict[str, Future[T]] = {name: pool.submit(task) for name, task in tasks.items()}
+    order = list(futures)
+
+    def good(name: str) -> bool:
+        future = futures[name]
+        return future.done() and future.exception() is None
+
+    done, _ = wait_for(futures.values(), timeout=timeout, return_when="FIRST_COMPLETED")
+    while done and not any(good(name) for name in order):
+        pending = [future for future in futures.values() if not future.done()]
+        if not pending:
+            break
+        done, _ = wait_for(pending, timeout=timeout, return_when="FIRST_COMPLETED")
+    winner = next((name for name in order if good(name)), None)
+    if winner is not None:
+        earlier = [futures[name] for name in order[:order.index(winner)] if not futures[name].done()]
+        if earlier:
+            wait_for(earlier, timeout=grace)
+    pool.shutdown(wait=False, cancel_futures=True)
+    outcomes: dict[str, Outcome[T]] = {}
+    for name, future in futures.items():
+        if not future.done():
+            outcomes[name] = Outcome(error=NoAnswer(f"{name}: no answer in time"))
+        elif future.exception() is not None:
+            outcomes[name] = Outcome(error=future.exception())
+        else:
+            outcomes[name] = Outcome(value=future.result())
+    return outcomes

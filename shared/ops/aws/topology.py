@@ -13,6 +13,7 @@ from shared.contracts.mirror import MirrorValueError
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
 from shared.ops.aws.mirror import read_mirror
+from shared.ops.aws.parallel import NoAnswer, first_good
 
 ROLES = ("primary", "secondary")
 # The stacks whose outputs name what failover touches, by layer.
@@ -21,6 +22,8 @@ SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data
 # the Region switch plan (recovery); without them the operations run as before.
 OPTIONAL_LAYERS = ("compute", "recovery")
 PULUMI_SOURCE = "Pulumi stack outputs"
+# No command waits longer than this on a region whose mirror does not answer.
+MIRROR_READ_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -204,14 +207,22 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
             protect_data=settings.protect_data, health_path=settings.health_check_path, source=source)
 
     misses = []
-    for name in mirror_regions(settings.regions, region, clients.profile_region):
-        try:
-            mirrored = read_mirror(clients.ssm(name), environment, SOURCE_LAYERS + OPTIONAL_LAYERS)
-            return build(mirrored, f"the contract mirror in {name}")
-        except MissingOutput as missing:
-            misses.append(f"{name} lacks {missing.layer}.{missing.key}" if mirrored else f"{name} has none")
-        except (*AWS_ERRORS, MirrorValueError) as error:
-            misses.append(f"{name} unreadable: {one_line(error)}")
+    names = mirror_regions(settings.regions, region, clients.profile_region)
+    # Side by side, short timeouts: a lost or hanging region costs seconds, not the survivor's wait.
+    ssm = {name: clients.informational("ssm", name) for name in names}
+    outcomes = first_good({name: (lambda n=name: read_mirror(  # type: ignore[misc]
+        ssm[n], environment, SOURCE_LAYERS + OPTIONAL_LAYERS)) for name in names}, MIRROR_READ_SECONDS)
+    for name, outcome in outcomes.items():
+        if outcome.ok:
+            try:
+                return build(outcome.value or {}, f"the contract mirror in {name}")
+            except MissingOutput as missing:
+                misses.append(f"{name} lacks {missing.layer}.{missing.key}" if outcome.value
+                              else f"{name} has none")
+        elif isinstance(outcome.error, (*AWS_ERRORS, MirrorValueError, NoAnswer)):
+            misses.append(f"{name} unreadable: {one_line(outcome.error)}")
+        elif outcome.error is not None:
+            raise outcome.error
     try:
         outputs = {layer: stack_outputs(layer, environment, backend=backend) for layer in SOURCE_LAYERS}
     except OrchestratorError as error:
