@@ -199,8 +199,10 @@ class GlobalTableReplication:
     (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html).
     Replication is AWS's own path: it is never refused by the test's outage."""
 
-    def __init__(self, table: str, regions: tuple[str, ...]) -> None:
-        self.table, self.regions = table, regions
+    def __init__(self, table: str, regions: tuple[str, ...], keys: tuple[str, ...] = ()) -> None:
+        # `keys`: replicate only items whose pk starts with one of these (all when empty), for
+        # tests that model the replication of their own items step by step.
+        self.table, self.regions, self.keys = table, regions, keys
         self.paused: set[str] = set()
         self.lagging: set[str] = set()  # regions that answer but whose replica receives nothing yet
         self.pending: list[tuple[str, dict[str, Any]]] = []
@@ -233,6 +235,9 @@ class GlobalTableReplication:
             params = context.get("replicated_item", {})
             if http_response.status_code >= 300 or params.get("TableName") != self.table:
                 return
+            key = str(params.get("Item", {}).get("pk", {}).get("S", ""))
+            if self.keys and not key.startswith(self.keys):
+                return
             for region in self.regions:
                 if region == origin:
                     continue
@@ -246,10 +251,10 @@ class GlobalTableReplication:
         return client
 
 
-def replicate_table(monkeypatch: pytest.MonkeyPatch, table: str,
-                    regions: tuple[str, ...]) -> GlobalTableReplication:
+def replicate_table(monkeypatch: pytest.MonkeyPatch, table: str, regions: tuple[str, ...],
+                    keys: tuple[str, ...] = ()) -> GlobalTableReplication:
     """Global table replication over every boto3 client created from now on."""
-    replication = GlobalTableReplication(table, regions)
+    replication = GlobalTableReplication(table, regions, keys)
     create_client = botocore.session.Session.create_client
 
     def create_watched(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:

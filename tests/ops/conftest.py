@@ -249,8 +249,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         emulated = Aws(planned_topology())
+        # The authority record replicates as DynamoDB would; the heartbeat tests replicate their
+        # beats themselves, beat by beat, to model what never arrived.
         emulated.replication = replicate_table(monkeypatch, emulated.topology.table_name,
-                                               (PRIMARY, SECONDARY))
+                                               (PRIMARY, SECONDARY), keys=("dr#authority",))
         emulated.tables()
         emulated.active_region(PRIMARY)
         emulated.fences()

@@ -148,6 +148,7 @@ def test_a_planned_failover_runs_the_plan_in_the_target_region_and_reports_arcs_
     arc.execution("inProgress", 2, "running")
     arc.execution("completed", 3, recovery="PT4M30S")
     plan.active_region(SECONDARY)  # what the plan's move-traffic step leaves; read back after
+    plan.record_authority(SECONDARY, 2)
 
     result = plan_engine.run(FailoverRequest("secondary", PLANNED))
 
@@ -168,7 +169,7 @@ def test_a_planned_failover_runs_the_plan_in_the_target_region_and_reports_arcs_
     assert printed[0].startswith(f"failover dev: {PRIMARY} -> {SECONDARY} (planned: Region switch plan "
                                  f"dr-plan-dev, graceful execution in {SECONDARY})")
     assert f"started execution {EXECUTION}" in "\n".join(printed)
-    assert f"verified: active-region parameter: {SECONDARY}={SECONDARY}" in printed[-1]
+    assert f"verified: authority record in {SECONDARY}: generation 2: {SECONDARY} writes" in printed[-1]
     assert "recovery time: 270.0 s (ARC's actualRecoveryTime PT4M30S" in printed[-1]
     assert plan_engine.store.load("dev").completed
     lock = plan.topology.lock_parameter_name
@@ -245,6 +246,7 @@ def test_approve_answers_the_manual_step_with_its_name(plan, tasks, capsys):
     arc.execution("inProgress", 1, "running", steps=steps)
     arc.execution("completed", 4, steps=steps, recovery="PT3M")
     plan.active_region(SECONDARY)
+    plan.record_authority(SECONDARY, 2)
 
     code = run_invoke("failover", "--env", "dev", "--to", "secondary", "--yes", "--approve")
 
@@ -313,6 +315,7 @@ def test_the_ungraceful_failover_with_us_east_1_gone_never_calls_it(outage, plan
     arc.execution("inProgress", 1, "running", mode="ungraceful")
     arc.execution("completed", 3, mode="ungraceful", recovery="PT2M5S")
     plan.active_region(SECONDARY, SECONDARY)
+    plan.record_authority(SECONDARY, 2)
 
     code = run_invoke("failover", "--env", "dev", "--to", "secondary", "--unplanned", "--yes")
 
@@ -509,6 +512,9 @@ def the_plan_moves_the_flag(aws: Aws, region: str) -> None:
     def completed(parsed: dict[str, Any], **_: Any) -> None:
         if parsed.get("executionState") == "completed":
             aws.active_region(region)
+            current = aws.authority_in(region)
+            if current.active_region != region:
+                aws.record_authority(region, current.generation + 2, where=region)
 
     aws.clients.arc_region_switch(region).meta.events.register(
         "after-call.arc-region-switch.GetPlanExecution", completed)
@@ -545,7 +551,7 @@ def test_a_drill_with_the_plan_deployed_runs_both_moves_as_plan_executions(plan,
     assert report.failover and report.failover.plan_execution_id == EXECUTION
     assert report.failover.recovery_seconds == 150.0 and report.failback
     assert report.failback.recovery_seconds == 180.0
-    assert f"verified: active-region parameter: {PRIMARY}={PRIMARY}" in "\n".join(printed)
+    assert f"verified: authority record in {PRIMARY}: generation 4: {PRIMARY} writes" in "\n".join(printed)
     data = json.loads(next((tmp_path / "reports").glob("drill-*.json")).read_text())
     assert data["recovery_seconds"] == 150.0
     assert data["failover"]["recovery_measured_by"].startswith("ARC's actualRecoveryTime PT2M30S")

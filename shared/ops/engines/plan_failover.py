@@ -21,10 +21,10 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from shared.ops.aws import authority
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.entry import Prober, http_probe
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
-from shared.ops.aws.probes import parameter_value
 from shared.ops.aws.region_switch import (
     ACTIVATE,
     GRACEFUL,
@@ -269,15 +269,15 @@ class PlanFailover:
         return result
 
     def _verify(self, result: FailoverResult, target: RegionTopology) -> None:
-        """Read back what users depend on, from the target alone; informational, ARC is the authority."""
-        name = self.topology.active_region_parameter_name
+        """Read back who writes (the authority record the plan's move-traffic step wrote), from the
+        target alone; informational, ARC is the authority on its execution."""
         try:
-            value = parameter_value(self.clients, target.region, name)
-            line = f"active-region parameter: {target.region}={value}"
-            (result.verification if value == target.region else result.by_hand).append(
-                line if value == target.region else f"{line}, expected {target.region}: set it")
+            record = authority.read_in(self.clients, self.topology, target.region)
+            line = f"authority record in {target.region}: {record.describe()}"
+            (result.verification if record.active_region == target.region else result.by_hand).append(
+                line if record.active_region == target.region else f"{line}, expected {target.region}: rerun")
         except AWS_ERRORS as error:
-            result.verification.append(f"active-region parameter: NOT confirmed ({one_line(error)})")
+            result.verification.append(f"authority record: NOT confirmed ({one_line(error)})")
         entry = self.prober(target.health_url, self.timeouts.probe)
         result.verification.append(f"{target.region} entry point: {entry.describe()}")
 
