@@ -11,7 +11,7 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from tests.outage import RefusedCall, hanging, path_without_pulumi  # noqa: F401 (fixture)
+from tests.outage import RefusedCall, path_without_pulumi
 
 
 @mock_aws

@@ -11,7 +11,7 @@ import pytest
 
 from tests.handlers import events
 from tests.handlers.conftest import PRIMARY, SECONDARY, TABLE, aws_client, handler_module, record_authority
-from tests.outage import DegradedRegions, degraded  # noqa: F401 (fixture)
+from tests.outage import DegradedRegions
 
 
 class Clock:
@@ -45,7 +45,7 @@ def health(monkeypatch):
 
 
 @pytest.fixture
-def world(degraded: DegradedRegions) -> DegradedRegions:  # noqa: F811 (the fixture)
+def world(degraded: DegradedRegions) -> DegradedRegions:
     """Degradations reach the handlers' own clients: they are built again inside the world."""
     handler_module("clients")._client.cache_clear()
     return degraded

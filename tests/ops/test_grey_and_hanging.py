@@ -17,7 +17,7 @@ from shared.ops.engines.move import UNPLANNED, FailoverRequest
 from shared.ops.engines.state import StateStore
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
 from tests.ops.test_failover import queue_preflight, queue_promotion, queue_traffic_move, queue_verify
-from tests.outage import DegradedRegions, HangingRegions, degraded, hanging  # noqa: F401 (fixtures)
+from tests.outage import DegradedRegions, HangingRegions
 
 
 def unplanned(aws: Aws) -> None:
@@ -46,12 +46,12 @@ def engine_on(aws: Aws, clients: AwsClients, tmp_path, printed: list[str], clock
 
 
 @pytest.fixture
-def grey_engine(aws: Aws, degraded: DegradedRegions, tmp_path, printed, clock) -> Failover:  # noqa: F811
+def grey_engine(aws: Aws, degraded: DegradedRegions, tmp_path, printed, clock) -> Failover:
     return engine_on(aws, AwsClients(config=None), tmp_path, printed, clock)
 
 
 @pytest.mark.parametrize("service", ["ssm", "dynamodb"])
-def test_grey_source_never_blocks_the_unplanned_failover(aws, grey_engine, printed, degraded, service):  # noqa: F811
+def test_grey_source_never_blocks_the_unplanned_failover(aws, grey_engine, printed, degraded, service):
     """The primary's entry answers 200 (so the operator forces the unplanned path); its Parameter
     Store or its table fails every call."""
     aws.entries.set("primary", "healthy")
@@ -61,7 +61,7 @@ def test_grey_source_never_blocks_the_unplanned_failover(aws, grey_engine, print
     assert_done_and_reported(aws, result, printed)
 
 
-def test_a_rerun_in_the_grey_world_does_the_same(aws, grey_engine, printed, degraded):  # noqa: F811
+def test_a_rerun_in_the_grey_world_does_the_same(aws, grey_engine, printed, degraded):
     aws.entries.set("primary", "healthy")
     degraded.fail(PRIMARY, "ssm")
     unplanned(aws)
@@ -82,13 +82,13 @@ def test_a_rerun_in_the_grey_world_does_the_same(aws, grey_engine, printed, degr
 
 
 @pytest.fixture
-def real_timeouts(aws: Aws, hanging: HangingRegions, tmp_path, printed, clock: FakeClock):  # noqa: F811
+def real_timeouts(aws: Aws, hanging: HangingRegions, tmp_path, printed, clock: FakeClock):
     """The engine with the operations' own client configuration (scaled down by the world):
     connect 5 s, read 30 s, 3 tries; informational reads 2 s + 3 s, 1 try."""
     return engine_on(aws, AwsClients(), tmp_path, printed, clock)
 
 
-def test_hanging_source_costs_only_short_timeouts(aws, real_timeouts, hanging, printed):  # noqa: F811
+def test_hanging_source_costs_only_short_timeouts(aws, real_timeouts, hanging, printed):
     aws.entries.set("primary", "healthy")
     hanging.hanging.add(PRIMARY)
     unplanned(aws)

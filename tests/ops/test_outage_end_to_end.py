@@ -117,7 +117,8 @@ def test_unplanned_failover_with_us_east_1_gone_and_no_pulumi(on_call, outage, c
     # The closing report names its source too, and no wait for a fence it could not write.
     assert (f"failover dev: {PRIMARY} -> {SECONDARY} (unplanned); identifiers from the contract mirror "
             f"in {SECONDARY}") in out.splitlines()
-    assert f"note: no wait for the 30 s drain bound: {PRIMARY} was not confirmed stopped (it is unreachable)" in out
+    assert (f"note: no wait for the 30 s drain bound: {PRIMARY} was not confirmed stopped "
+            "(it is unreachable)") in out
     assert clock.now - started < Timeouts().database  # finished within the bounds, by the fake clock
     # The report is true: what it claims is what the surviving region now holds.
     assert aws.active_region_in(SECONDARY) == SECONDARY and aws.fence_in(SECONDARY) == "true"
