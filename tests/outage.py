@@ -84,16 +84,24 @@ class RegionOutage:
         return client
 
 
+def watch_every_client(monkeypatch: pytest.MonkeyPatch, watch: Any, configure: Any = None) -> None:
+    """Pass every boto3 client created from now on through `watch` (after `configure` adjusts
+    its creation arguments, when given)."""
+    create_client = botocore.session.Session.create_client
+
+    def create_watched(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
+        if configure is not None:
+            configure(kwargs)
+        return watch(create_client(self, *args, **kwargs))
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_watched)
+
+
 @pytest.fixture
 def outage(monkeypatch: pytest.MonkeyPatch) -> Iterator[RegionOutage]:
     """A RegionOutage over every boto3 client the test creates; no region is down at first."""
     state = RegionOutage()
-    create_client = botocore.session.Session.create_client
-
-    def create_watched(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-        return state.watch(create_client(self, *args, **kwargs))
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_watched)
+    watch_every_client(monkeypatch, state.watch)
     yield state
 
 
@@ -177,12 +185,7 @@ class DegradedRegions:
 def degraded(monkeypatch: pytest.MonkeyPatch) -> Iterator[DegradedRegions]:
     """Grey and brownout worlds over every boto3 client the test creates; nothing degraded at first."""
     state = DegradedRegions()
-    create_client = botocore.session.Session.create_client
-
-    def create_watched(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-        return state.watch(create_client(self, *args, **kwargs))
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_watched)
+    watch_every_client(monkeypatch, state.watch)
     yield state
 
 
@@ -255,12 +258,7 @@ def replicate_table(monkeypatch: pytest.MonkeyPatch, table: str, regions: tuple[
                     keys: tuple[str, ...] = ()) -> GlobalTableReplication:
     """Global table replication over every boto3 client created from now on."""
     replication = GlobalTableReplication(table, regions, keys)
-    create_client = botocore.session.Session.create_client
-
-    def create_watched(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-        return replication.watch(create_client(self, *args, **kwargs))
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_watched)
+    watch_every_client(monkeypatch, replication.watch)
     return replication
 
 
@@ -323,12 +321,7 @@ class HangingRegions:
 def hanging(monkeypatch: pytest.MonkeyPatch) -> Iterator[HangingRegions]:
     """Hanging regions over every boto3 client the test creates (timeouts scaled down)."""
     state = HangingRegions()
-    create_client = botocore.session.Session.create_client
-
-    def create_watched(self: botocore.session.Session, *args: Any, **kwargs: Any) -> Any:
-        kwargs["config"] = state.scaled(kwargs.get("config"))
-        return state.watch(create_client(self, *args, **kwargs))
-
-    monkeypatch.setattr(botocore.session.Session, "create_client", create_watched)
+    watch_every_client(monkeypatch, state.watch,
+                       lambda kwargs: kwargs.update(config=state.scaled(kwargs.get("config"))))
     yield state
     state.close()

@@ -11,15 +11,8 @@ import pytest
 
 from tests.handlers import events
 from tests.handlers.conftest import PRIMARY, SECONDARY, TABLE, aws_client, handler_module, record_authority
+from tests.handlers.test_health import Clock
 from tests.outage import DegradedRegions
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -47,10 +47,14 @@ def together(tasks: Mapping[str, Callable[[], T]], timeout: float) -> dict[str, 
     wait_for(futures.values(), timeout=timeout)
     # A task still running past its bound is abandoned, not waited for.
     pool.shutdown(wait=False, cancel_futures=True)
+    return _outcomes(futures, f"no answer within {timeout:g} s")
+
+
+def _outcomes(futures: Mapping[str, Future[T]], unfinished: str) -> dict[str, Outcome[T]]:
     outcomes: dict[str, Outcome[T]] = {}
     for name, future in futures.items():
         if not future.done():
-            outcomes[name] = Outcome(error=NoAnswer(f"{name}: no answer within {timeout:g} s"))
+            outcomes[name] = Outcome(error=NoAnswer(f"{name}: {unfinished}"))
         elif future.exception() is not None:
             outcomes[name] = Outcome(error=future.exception())
         else:
@@ -86,12 +90,4 @@ def first_good(tasks: Mapping[str, Callable[[], T]], timeout: float,
         if earlier:
             wait_for(earlier, timeout=grace)
     pool.shutdown(wait=False, cancel_futures=True)
-    outcomes: dict[str, Outcome[T]] = {}
-    for name, future in futures.items():
-        if not future.done():
-            outcomes[name] = Outcome(error=NoAnswer(f"{name}: no answer in time"))
-        elif future.exception() is not None:
-            outcomes[name] = Outcome(error=future.exception())
-        else:
-            outcomes[name] = Outcome(value=future.result())
-    return outcomes
+    return _outcomes(futures, "no answer in time")

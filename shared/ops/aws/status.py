@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from shared.ops.aws import authority
+from shared.ops.aws.authority import read_in
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.entry import Prober, http_probe
 from shared.ops.aws.errors import AWS_ERRORS, one_line
@@ -147,7 +147,7 @@ def _read_role(clients: AwsClients, side: RegionTopology, status: RegionStatus,
 def _read_region(topology: DrTopology, clients: AwsClients, side: RegionTopology,
                  status: RegionStatus) -> None:
     """What only this region's own endpoints can say."""
-    record = status.probe("authority record", lambda: authority.read_in(clients, topology, side.region))
+    record = status.probe("authority record", lambda: read_in(clients, topology, side.region))
     if record is not None:
         status.authority_region, status.authority_generation = record.active_region, record.generation
     status.active_region_parameter = status.probe(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.ops.aws import authority
+from shared.ops.aws.authority import RegionRecord, begin_move, read_in, try_read
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
 from shared.ops.aws.fence import FENCED, OPEN, by_hand, fence_value, set_fence
@@ -62,7 +62,7 @@ class FenceStep:
             return self.source_reachable and not self._fence_failed
 
         def check() -> tuple[bool, str]:
-            record = authority.read_in(self.clients, self.topology, self.target.region)
+            record = read_in(self.clients, self.topology, self.target.region)
             stopped = record.active_region == self.target.region or (
                 not record.active_region and record.moving_to == self.target.region)
             # The region-specific flags: kept in step for tools that read them, not the authority.
@@ -75,11 +75,11 @@ class FenceStep:
             return ok, f"authority {record.describe()}; " + ", ".join(f"{r}={v}" for r, v in seen.items())
 
         def act() -> None:
-            seen = [authority.RegionRecord(self.target.region, authority.read_in(
+            seen = [RegionRecord(self.target.region, read_in(
                 self.clients, self.topology, self.target.region))]
             if fences_source():
                 seen.append(self._source_record())
-            record = authority.begin_move(self.clients, self.topology, self.target.region, seen,
+            record = begin_move(self.clients, self.topology, self.target.region, seen,
                                           f"{self.request.operation} ({self.request.mode})")
             fenced_now = False
             if fences_source():
@@ -113,11 +113,11 @@ class FenceStep:
             self._lose_source(f"{self.source.region} answers HTTP but not its APIs: {one_line(error)}")
             return otherwise
 
-    def _source_record(self) -> authority.RegionRecord:
+    def _source_record(self) -> RegionRecord:
         if not self.unplanned:
-            return authority.RegionRecord(self.source.region, authority.read_in(
+            return RegionRecord(self.source.region, read_in(
                 self.clients, self.topology, self.source.region))
-        found = authority.try_read(self.clients, self.topology, self.source.region, quick=True)
+        found = try_read(self.clients, self.topology, self.source.region, quick=True)
         if found.record is None:
             self._lose_source(f"cannot read the authority record in {self.source.region}: {found.error}")
         return found
@@ -138,7 +138,7 @@ class FenceStep:
         only then has every writer there stopped (docs/authority.md)."""
         waited = 0.0
         while True:
-            found = authority.try_read(self.clients, self.topology, self.source.region, quick=True)
+            found = try_read(self.clients, self.topology, self.source.region, quick=True)
             if found.record is not None and found.record.generation >= record.generation:
                 break
             if waited >= self.timeouts.parameter:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from shared.ops.aws import authority
+from shared.ops.aws.authority import read_in
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.entry import Prober, http_probe
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
@@ -272,7 +272,7 @@ class PlanFailover:
         """Read back who writes (the authority record the plan's move-traffic step wrote), from the
         target alone; informational, ARC is the authority on its execution."""
         try:
-            record = authority.read_in(self.clients, self.topology, target.region)
+            record = read_in(self.clients, self.topology, target.region)
             line = f"authority record in {target.region}: {record.describe()}"
             (result.verification if record.active_region == target.region else result.by_hand).append(
                 line if record.active_region == target.region else f"{line}, expected {target.region}: rerun")

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared.ops.aws import authority
+from shared.ops.aws.authority import DRAIN_SECONDS, activate, read_in, try_read
 from shared.ops.aws.clients import GA_API_REGION, AwsClients
 from shared.ops.aws.fence import OPEN, fence_value, set_fence
 from shared.ops.aws.probes import (
@@ -57,7 +57,7 @@ class Moves(FenceStep):
     sleep: Callable[[float], None] = time.sleep
     # How long the source may go on writing once its replica holds the record that stops it
     # (handlers/authority.py: its last good read stands in that long while reads fail).
-    drain_seconds: float = authority.DRAIN_SECONDS
+    drain_seconds: float = DRAIN_SECONDS
     fence_note: str = ""  # what the fence step did about that bound, for the report
     _fence_failed: bool = False  # unplanned: the source answered but its fence could not be read or written
     _at: str = field(default_factory=utc_now)  # when the unplanned failover happened
@@ -172,7 +172,7 @@ class Moves(FenceStep):
                     self.timeouts.parameter)
 
     def parameters_settled(self) -> tuple[bool, str]:
-        record = authority.read_in(self.clients, self.topology, self.target.region)
+        record = read_in(self.clients, self.topology, self.target.region)
         name, value = self.topology.active_region_parameter_name, self.target.region
         seen = {side.region: parameter_value(self.clients, side.region, name)
                 for side in self.parameter_regions()}
@@ -181,9 +181,9 @@ class Moves(FenceStep):
 
     def _write_parameters(self) -> None:
         # The record first, in the target: from here on the target's functions take writes.
-        seen = [authority.try_read(self.clients, self.topology, side.region) for side in self.topology.regions
+        seen = [try_read(self.clients, self.topology, side.region) for side in self.topology.regions
                 if side is self.target or not self.unplanned]
-        authority.activate(self.clients, self.topology, self.target.region, seen,
+        activate(self.clients, self.topology, self.target.region, seen,
                            f"{self.request.operation} ({self.request.mode})")
         name, value = self.topology.active_region_parameter_name, self.target.region
         for side in self.parameter_regions():
