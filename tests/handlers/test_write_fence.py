@@ -5,6 +5,8 @@ bounded time, then writes are refused while the DNS answer stays where it was.""
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -162,8 +164,6 @@ def test_one_retry_inside_the_budget_hides_a_single_throttle(api, table, clock, 
 # --- a flood of /health: one answer a second, one read of each thing per cache period ---
 
 def test_200_concurrent_health_requests_make_one_read_of_each_per_period(health, table, clock, world):
-    from concurrent.futures import ThreadPoolExecutor
-
     # moto builds its Parameter Store on first use, slower than the health budget: not under test.
     aws_client("ssm").describe_parameters()
     calls: list[str] = []
@@ -178,3 +178,19 @@ def test_200_concurrent_health_requests_make_one_read_of_each_per_period(health,
     later(clock, 1.0)  # the next second: a new answer (the table probe); authority and flag cached
     dns(health)
     assert sorted(calls) == ["GetItem", "GetItem", "GetItem", "GetParameter"]
+
+
+def test_a_record_read_hanging_past_the_budget_never_revives_an_expired_one(table, clock, monkeypatch):
+    """The health answer takes what the cache holds within its bound, not an older reading."""
+    health = handler_module("health")
+    monkeypatch.setattr(health, "check_database", lambda: health.OK)
+    record_authority(SECONDARY, 1)
+    assert json.loads(health.handler(events.alb("GET", "/health"), None)["body"])["role"] == "standby"
+    release = threading.Event()
+    monkeypatch.setattr(health, "authority", lambda read: "ok" if release.wait(30) else "late")
+    later(clock, handler_module("authority").STALE_SECONDS + 1)
+    try:
+        body = json.loads(health.handler(events.alb("GET", "/health"), None)["body"])
+    finally:
+        release.set()
+    assert body["role"] == "unknown" and body["dns"] == "serve-active"

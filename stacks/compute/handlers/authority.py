@@ -185,6 +185,11 @@ class AuthorityCache:
         with self._lock:
             return self._reading(self.clock())
 
+    def peek(self) -> Reading:
+        """The record as this environment knows it now, without reading (staleness applied)."""
+        with self._lock:
+            return self._reading(self.clock())
+
     def _read(self, dynamodb: Any, table: str, primary_region: str) -> tuple[Authority | None, str]:
         error_text = ""
         for _ in range(2):

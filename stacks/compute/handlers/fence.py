@@ -28,6 +28,11 @@ def current() -> Reading:
                          required_env("PRIMARY_REGION"))
 
 
+def known() -> Reading:
+    """What this environment knows now, without asking (a read may still be under way)."""
+    return AUTHORITY.peek()
+
+
 def writes_enabled() -> bool:
     reading = current()
     if reading.authority is None:

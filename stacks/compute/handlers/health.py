@@ -32,7 +32,7 @@ from authority import ACTIVE, MOVING, Reading
 from botocore.exceptions import ClientError
 from clients import client, own_region, required_env
 from drill import CLEAR, FLAG, IMPAIRED
-from fence import current
+from fence import current, known
 from log import get_logger
 from web import HttpError, Request, Response, serve
 
@@ -109,8 +109,9 @@ def compute() -> Response:
     impaired = results["drill"] == IMPAIRED
     healthy = all(result == OK for result in checks.values()) and not impaired
     region = own_region()
-    reading = LAST_READING.get("reading")
-    record = reading.authority if reading else None
+    # What the probe read, or, when it is still reading past the budget, the last good record
+    # within its staleness bound: never an older one.
+    record = known().authority
     role = record.role(region) if record else UNKNOWN
     body = {"region": region, "environment": os.environ.get("DR_ENVIRONMENT"), "role": role,
             "active_region": record.active_region or None if record else None,
@@ -169,13 +170,9 @@ def check_database() -> str:
         return OK
 
 
-LAST_READING: dict[str, Reading] = {}
-
-
 def authority(read: Any) -> str:
     """The authority record (fence.current: cached, kept on errors within its bound)."""
     reading: Reading = read()
-    LAST_READING["reading"] = reading
     if reading.authority is None:
         return f"error: {reading.error or 'no answer'}"
     return f"stale ({reading.error})" if reading.stale else OK
