@@ -1,6 +1,6 @@
 """The rule engine: one definition of each guardrail, judged over resource records.
 
-A record is one resource as the offline plan writes it (README, "The offline plan"): `type`, `name`, `urn`,
+A record is one resource as the offline plan writes it (docs/platform/plan.md): `type`, `name`, `urn`,
 `region`, `inputs` (camelCase wire names), `protect`, `retain_on_delete`, `depends_on`,
 `ignore_changes`; a layer's `pulumi:pulumi:Stack` record also carries its `outputs`.
 `invoke check` builds records from the plan, the CrossGuard pack from what the Pulumi engine
@@ -46,10 +46,13 @@ class Context:
         required = {"Environment": settings.environment}
         if "Project" in settings.tags:
             required["Project"] = settings.tags["Project"]
+        from shared.config import declared_protected
+
+        protect = settings.protect_data or declared_protected(settings.environment)
         return cls(environment=settings.environment, primary_region=settings.primary_region,
                    secondary_region=settings.secondary_region,
                    public_ports=frozenset({settings.app_port}),
-                   protect_data=settings.protect_data, required_tags=required, complete=complete)
+                   protect_data=protect, required_tags=required, complete=complete)
 
     @property
     def regions(self) -> tuple[str, str]:

@@ -5,7 +5,7 @@ top-level module), bound to the topology and the operator's clients.
 Every move goes through `begin_move` (nobody writes; generation + 1) and `activate` (the target
 writes; generation + 1), both written in the activating region's replica first. The generation
 starts from the newest record either region answers with, so a record written in a region that
-is now lost and never replicated is still overtaken. docs/authority.md gives the argument.
+is now lost and never replicated is still overtaken. docs/architecture/authority.md gives the argument.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The per-region compatibility flag `/dr/<env>/regional/writes-enabled`: the moves still set it
 ("false" in the region left, "true" where the writer is; both "true" after failback) for tools
 that read it. No function decides anything from it: who writes is the authority record
-(shared/ops/aws/authority.py, docs/authority.md).
+(shared/ops/aws/authority.py, docs/architecture/authority.md).
 """
 
 from __future__ import annotations

@@ -198,7 +198,8 @@ class OutageDrill:
         """Failback's preflight judges the primary by its health: wait out the flag's cache and
         Aurora rebuilding the old primary, so it is not refused as unhealthy. The returning
         primary must also report standby (the authority record names the secondary, see
-        docs/authority.md): how long that took is the return's measure, None when it never did."""
+        docs/architecture/authority.md): how long that took is the return's measure, None when
+        it never did."""
         primary, engine = self.topology.primary, self.failover
         started, standby_at, last_role = engine.waiter.clock(), None, None
 

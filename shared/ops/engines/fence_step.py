@@ -135,7 +135,7 @@ class FenceStep:
 
     def _drain(self, record: Any) -> None:
         """Wait until the source's replica holds the record, then for its readers' staleness bound:
-        only then has every writer there stopped (docs/authority.md)."""
+        only then has every writer there stopped (docs/architecture/authority.md)."""
         waited = 0.0
         while True:
             found = try_read(self.clients, self.topology, self.source.region, quick=True)

@@ -8,7 +8,7 @@ impaired, any data not yet replicated will be replicated when the replica return
 and concurrent edits of one item converge on the write with the latest timestamp
 (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html).
 So a region lost during an unplanned failover learns the newer generation when its replica
-comes back, with no operator and no dead-letter queue in between; docs/authority.md gives the
+comes back, with no operator and no dead-letter queue in between; docs/architecture/authority.md gives the
 whole argument and its bounds.
 
 Rules (the only place they are written):
