@@ -106,10 +106,11 @@ class DrTopology:
 class MissingOutput(OpsError):
     """A layer's outputs lack a key the topology needs (the layer, or that output, is not deployed)."""
 
-    def __init__(self, layer: str, key: str, environment: str) -> None:
+    def __init__(self, layer: str, key: str, environment: str, summary: str = "") -> None:
         super().__init__(f"stack {layer}/{environment} has no output {key!r}; deploy it first "
                          f"(invoke deploy-all --env {environment})")
         self.layer, self.key = layer, key
+        self.summary = summary or f"lacks {layer}.{key}"  # how a mirror read reports it
 
 
 def _require(outputs: Mapping[str, Mapping[str, Any]], layer: str, key: str, environment: str) -> Any:
@@ -208,17 +209,26 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
 
     misses = []
     names = mirror_regions(settings.regions, region, clients.profile_region)
-    # Side by side, short timeouts: a lost or hanging region costs seconds, not the survivor's wait.
+    # Side by side, one short try each: a lost or hanging region costs seconds, and a region
+    # whose mirror is incomplete is passed over for the other one.
     ssm = {name: clients.informational("ssm", name) for name in names}
-    outcomes = first_good({name: (lambda n=name: read_mirror(  # type: ignore[misc]
-        ssm[n], environment, SOURCE_LAYERS + OPTIONAL_LAYERS)) for name in names}, MIRROR_READ_SECONDS)
+
+    def from_mirror(name: str) -> DrTopology:
+        mirrored = read_mirror(ssm[name], environment, SOURCE_LAYERS + OPTIONAL_LAYERS)
+        try:
+            return build(mirrored, f"the contract mirror in {name}")
+        except MissingOutput as missing:
+            raise MissingOutput(missing.layer, missing.key, environment,
+                                f"{name} lacks {missing.layer}.{missing.key}" if mirrored
+                                else f"{name} has none") from None
+
+    outcomes = first_good({name: (lambda n=name: from_mirror(n)) for name in names},  # type: ignore[misc]
+                          MIRROR_READ_SECONDS)
     for name, outcome in outcomes.items():
-        if outcome.ok:
-            try:
-                return build(outcome.value or {}, f"the contract mirror in {name}")
-            except MissingOutput as missing:
-                misses.append(f"{name} lacks {missing.layer}.{missing.key}" if outcome.value
-                              else f"{name} has none")
+        if outcome.ok and outcome.value is not None:
+            return outcome.value
+        if isinstance(outcome.error, MissingOutput):
+            misses.append(outcome.error.summary)
         elif isinstance(outcome.error, (*AWS_ERRORS, MirrorValueError, NoAnswer)):
             misses.append(f"{name} unreadable: {one_line(outcome.error)}")
         elif outcome.error is not None:
