@@ -307,8 +307,8 @@ class HangingRegions:
 
         def divert(request: Any, **_: Any) -> None:
             if region in self.hanging:
-                self.sent.append((region, request.context.get("operation_name", "?")
-                                  if hasattr(request, "context") else "?"))
+                target = request.headers.get("X-Amz-Target", b"?")  # JSON protocols name the operation
+                self.sent.append((region, (target.decode() if isinstance(target, bytes) else target)))
                 parsed = urlparse(request.url)
                 request.url = self.url + (parsed.path or "/") + (f"?{parsed.query}" if parsed.query else "")
 

@@ -16,7 +16,9 @@ ROUTE53_API_REGION = "us-east-1"
 _CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
 # Reads that only inform (Route 53's checker view, served from us-east-1; the contract mirror,
 # read in both regions side by side) get one short try: a hanging region costs seconds.
-_INFORMATIONAL = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 1})
+# total_max_attempts counts the first try; max_attempts counts retries only (botocore/config.py).
+_INFORMATIONAL = Config(connect_timeout=2, read_timeout=3,
+                        retries={"mode": "standard", "total_max_attempts": 1})
 INFORMATIONAL = "informational"
 
 
