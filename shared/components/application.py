@@ -11,7 +11,7 @@ import pulumi
 
 from shared.components.app_path import ApplicationPath, ApplicationPathArgs, LambdaRoute
 from shared.components.functions import RegionalFunction, RegionalFunctionArgs, VpcPlacement
-from shared.components.parameters import DRILL_IMPAIRED, WRITES_ENABLED, regional_prefix
+from shared.components.parameters import DRILL_IMPAIRED, regional_prefix
 from shared.components.rest_api import CustomDomain, RegionalRestApi, RegionalRestApiArgs, Route
 
 # The keys of the exported function maps; monitoring alarms on each (FUNCTION_ROLES there).
@@ -43,6 +43,8 @@ class RegionalApplicationArgs:
     throttle_rate_limit: int
     throttle_burst_limit: int
     health_reserved_concurrency: int
+    # The deployed primary: who writes before any move recorded an authority (handlers/authority.py).
+    primary_region: str = ""
     domain: CustomDomain | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
@@ -57,35 +59,26 @@ class RegionalApplication(pulumi.ComponentResource):
         side, peer, account = args.side, args.peer, args.account_id
         table = pulumi.Output.concat(
             f"arn:aws:dynamodb:{side.region}:", account, ":table/", args.table_name)
-        active_parameter = pulumi.Output.concat(
-            f"arn:aws:ssm:{side.region}:", account, ":parameter", args.active_region_parameter)
-        # This region's write fence (handlers/fence.py): the api refuses writes while it is off.
-        fence_name = regional_prefix(args.environment) + WRITES_ENABLED
-        fence = pulumi.Output.concat(f"arn:aws:ssm:{side.region}:", account, ":parameter", fence_name)
-        read_fence = {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": fence}
         # The outage drill's flag (handlers/drill.py): health alone reads it, to answer 503.
         drill_name = regional_prefix(args.environment) + DRILL_IMPAIRED
         drill = pulumi.Output.concat(f"arn:aws:ssm:{side.region}:", account, ":parameter", drill_name)
-        base = {"TABLE_NAME": args.table_name, "ACTIVE_REGION_PARAMETER": args.active_region_parameter}
+        # Every function decides "may I write" from the authority item in the table (authority.py).
+        base = {"TABLE_NAME": args.table_name, "PRIMARY_REGION": args.primary_region or side.region}
         in_vpc = VpcPlacement(side.network["private_subnet_ids"],
                               [side.network["app_security_group_id"]])
         self.functions = {
             "health": self._function(name, args, "health", "Answers whether this region can serve", [
                 {"Effect": "Allow", "Action": ["dynamodb:DescribeTable", "dynamodb:GetItem"],
                  "Resource": table},
-                {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": active_parameter},
-                read_fence,
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": drill},
-            ], {**base, "DB_HOST": side.db_host, "WRITES_ENABLED_PARAMETER": fence_name,
-                "DRILL_IMPAIRED_PARAMETER": drill_name,
+            ], {**base, "DB_HOST": side.db_host, "DRILL_IMPAIRED_PARAMETER": drill_name,
                 # Stack references carry numbers as floats: 5432.0 -> "5432".
                 "DB_PORT": pulumi.Output.from_input(args.db_port).apply(lambda p: str(int(p)))},
                 vpc=in_vpc, reserved_concurrency=args.health_reserved_concurrency),
             "api": self._function(name, args, "api", "Items API over the global table", [
                 {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
                  "Resource": table},
-                read_fence,
-            ], {**base, "WRITES_ENABLED_PARAMETER": fence_name}, vpc=in_vpc),
+            ], base, vpc=in_vpc),
             # Outside the VPC: it writes to the other region's Parameter Store, which the
             # private subnets (endpoints of their own region only, no NAT) cannot reach.
             "parameter_replicator": self._function(
@@ -95,7 +88,9 @@ class RegionalApplication(pulumi.ComponentResource):
                     "PEER_KMS_KEY_ARN": peer.kms_key_arn}, asynchronous=True),
             "event_processor": self._function(
                 name, args, "event_processor", "Records the application bus's events", [
-                    {"Effect": "Allow", "Action": "dynamodb:PutItem", "Resource": table},
+                    # GetItem: the authority record, so only the writing region records events.
+                    {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+                     "Resource": table},
                 ], base, vpc=in_vpc, asynchronous=True),
         }
         health, api = self.functions["health"].function, self.functions["api"].function

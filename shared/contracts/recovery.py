@@ -23,7 +23,8 @@ RECOVERY = LayerContract(
     ),
     consumes={
         "data": ("global_cluster_id", "primary_cluster_arn", "secondary_cluster_arn",
-                 "active_region_parameter_name", "regional_parameter_prefix", "secondary_bucket_name",
+                 "active_region_parameter_name", "regional_parameter_prefix", "table_name",
+                 "secondary_bucket_name",
                  "primary_kms_key_arn", "secondary_kms_key_arn"),
         "global-traffic": ("primary_endpoint_group_arn",
                            "secondary_endpoint_group_arn", "primary_traffic_dial",

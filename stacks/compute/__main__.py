@@ -35,7 +35,7 @@ apps = {role: RegionalApplication(f"app-{role}", RegionalApplicationArgs(
     data["parameter_prefix"], data["active_region_parameter_name"], data["db_port"],
     settings.app_port, settings.health_check_path, settings.log_retention_days,
     settings.api_throttle_rate_limit, settings.api_throttle_burst_limit,
-    settings.health_reserved_concurrency,
+    settings.health_reserved_concurrency, primary_region=sides["primary"].region,
     domain=custom_domain(role), tags=settings.resource_tags))
     for role, peer in (("primary", "secondary"), ("secondary", "primary"))}
 

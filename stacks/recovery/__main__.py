@@ -29,8 +29,9 @@ else:
         env, account_id, regions[role], regions[peer], plan_name,
         traffic[f"{role}_endpoint_group_arn"], traffic[f"{peer}_endpoint_group_arn"],
         traffic[f"{role}_traffic_dial"], traffic[f"{peer}_traffic_dial"],
-        data["active_region_parameter_name"], data["regional_parameter_prefix"], data[f"{role}_kms_key_arn"],
-        settings.log_retention_days, primary=role == "primary", tags=tags))
+        data["active_region_parameter_name"], data["regional_parameter_prefix"], data["table_name"],
+        regions["primary"], data[f"{role}_kms_key_arn"], settings.log_retention_days,
+        primary=role == "primary", tags=tags))
         for role, peer in (("primary", "secondary"), ("secondary", "primary"))}
     plan = RegionSwitchPlan("region-switch", RegionSwitchPlanArgs(
         env, plan_name, account_id, regions["primary"], regions["secondary"], data["global_cluster_id"],

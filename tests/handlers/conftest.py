@@ -18,8 +18,6 @@ from shared.config import HANDLERS_DIR as HANDLERS
 
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
 TABLE = "dr-dev-items"
-ACTIVE_REGION_PARAMETER = "/dr/dev/shared/active-region"
-WRITES_ENABLED_PARAMETER = "/dr/dev/regional/writes-enabled"
 DRILL_IMPAIRED_PARAMETER = "/dr/dev/regional/drill/impaired"
 
 
@@ -52,18 +50,14 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The variables every function gets, and a fresh moto account per test."""
     for key, value in {
         "AWS_REGION": PRIMARY, "DR_ENVIRONMENT": "dev", "TABLE_NAME": TABLE,
-        "ACTIVE_REGION_PARAMETER": ACTIVE_REGION_PARAMETER,
-        "WRITES_ENABLED_PARAMETER": WRITES_ENABLED_PARAMETER,
-        "DRILL_IMPAIRED_PARAMETER": DRILL_IMPAIRED_PARAMETER,
+        "PRIMARY_REGION": PRIMARY, "DRILL_IMPAIRED_PARAMETER": DRILL_IMPAIRED_PARAMETER,
     }.items():
         monkeypatch.setenv(key, value)
-    handler_module("fence").FENCE.forget()  # a cached answer would leak between tests
+    # Cached answers would leak between tests.
+    handler_module("fence").AUTHORITY.forget()
+    handler_module("health").ANSWER.forget()
     handler_module("drill").FLAG.forget()
     with mock_aws():
-        # The write fence as the data layer creates it: open in both regions.
-        for region in (PRIMARY, SECONDARY):
-            aws_client("ssm", region).put_parameter(Name=WRITES_ENABLED_PARAMETER, Value="true",
-                                                    Type="String")
         yield
 
 
@@ -75,3 +69,11 @@ def table() -> str:
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     return TABLE
+
+
+def record_authority(active_region: str, generation: int, region: str = PRIMARY,
+                     moving_to: str = "") -> None:
+    """What a move writes: the authority item, in `region`'s replica of the table."""
+    authority = handler_module("authority")
+    authority.write(aws_client("dynamodb", region), TABLE,
+                    authority.Authority(active_region, generation, moving_to, "test"))

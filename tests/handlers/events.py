@@ -68,9 +68,13 @@ def parameter_change(name: str, operation: str, region: str, parameter_type: str
     }
 
 
-def bus_event(detail: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+def bus_event(detail: dict[str, Any], event_id: str | None = None,
+              app_id: str | None = None) -> dict[str, Any]:
+    """An application event as EventBridge delivers it: `id` is EventBridge's (it may differ
+    between the two regions' copies), `detail.event_id` the publisher's own (it does not)."""
+    eventbridge_id = event_id or str(uuid.uuid4())
     return {
-        "version": "0", "id": event_id or str(uuid.uuid4()), "detail-type": "OrderPlaced",
+        "version": "0", "id": eventbridge_id, "detail-type": "OrderPlaced",
         "source": "dr.app", "account": ACCOUNT, "time": "2026-11-25T06:31:18Z", "region": "us-east-1",
-        "resources": [], "detail": detail,
+        "resources": [], "detail": {"event_id": app_id or eventbridge_id, **detail},
     }

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from shared.ops.aws.entry import http_probe
-from shared.ops.aws.parallel import NoAnswer, together
+from shared.ops.aws.parallel import NoAnswer, first_good, together
 from tests.ops.loopback import answering, closed_port_url
 
 
@@ -63,3 +63,33 @@ def test_ctrl_c_while_steps_run_leaves_daemon_threads_that_do_not_act_afterwards
     threads[0].join(5)
     assert interrupted() and acted == []
     assert threads[0].daemon  # the interpreter does not wait for it at exit
+
+
+def test_first_good_returns_with_the_first_success_without_waiting_for_a_hanging_source():
+    release = threading.Event()
+    started = time.monotonic()
+    try:
+        outcomes = first_good({"lost": lambda: "late" if release.wait(30) else "never",
+                               "survivor": lambda: "mirror"}, timeout=30, grace=0.2)
+    finally:
+        release.set()
+    assert time.monotonic() - started < 5  # the grace, not the lost region's 30 s
+    assert outcomes["survivor"].value == "mirror"
+    assert isinstance(outcomes["lost"].error, NoAnswer)
+
+
+def test_first_good_prefers_the_first_source_when_it_answers_about_as_fast():
+    def slightly_slower() -> str:
+        time.sleep(0.05)
+        return "preferred"
+
+    outcomes = first_good({"profile region": slightly_slower, "other": lambda: "other"}, timeout=5, grace=2)
+    assert outcomes["profile region"].value == "preferred" and outcomes["other"].value == "other"
+
+
+def test_first_good_goes_past_a_source_that_fails():
+    def refused() -> str:
+        raise ConnectionError("refused")
+
+    outcomes = first_good({"lost": refused, "survivor": lambda: "mirror"}, timeout=5)
+    assert not outcomes["lost"].ok and outcomes["survivor"].value == "mirror"

@@ -19,13 +19,14 @@ from tests.recovery.conftest import (
     ACTIVE_REGION_PARAMETER,
     DEACTIVATING,
     GROUPS,
+    TABLE,
     WRITES_ENABLED_PARAMETER,
     Call,
     World,
 )
 
 IAM_PREFIX = {"ssm": "ssm", "globalaccelerator": "globalaccelerator",
-              "arc-region-switch": "arc-region-switch"}
+              "arc-region-switch": "arc-region-switch", "dynamodb": "dynamodb"}
 
 
 class Recorder(pulumi.runtime.Mocks):
@@ -48,6 +49,8 @@ def resource_of(call: Call) -> str:
         return str(call.params["EndpointGroupArn"])
     if call.service == "arc-region-switch":
         return str(call.params["planArn"])
+    if call.service == "dynamodb":
+        return f"arn:aws:dynamodb:{call.region}:{ACCOUNT}:table/{call.params['TableName']}"
     raise AssertionError(f"no resource rule for {call.service}: add one, and a statement for it")
 
 
@@ -80,7 +83,8 @@ def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(
     calls = every_call(world)
     assert {(c.service, c.operation) for c in calls} == {
         ("arc-region-switch", "GetPlanExecution"), ("ssm", "GetParameter"), ("ssm", "PutParameter"),
-        ("globalaccelerator", "DescribeEndpointGroup"), ("globalaccelerator", "UpdateEndpointGroup")}
+        ("globalaccelerator", "DescribeEndpointGroup"), ("globalaccelerator", "UpdateEndpointGroup"),
+        ("dynamodb", "GetItem"), ("dynamodb", "PutItem")}  # the authority record
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="recovery", stack="dev", preview=False)
     actions = RegionActions("actions-secondary", RegionActionsArgs(
@@ -88,7 +92,8 @@ def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(
         plan_name="dr-recovery-dev", own_endpoint_group_arn=GROUPS[ACTIVATING],
         peer_endpoint_group_arn=GROUPS[DEACTIVATING], own_traffic_dial=0.0, peer_traffic_dial=100.0,
         active_region_parameter_name=ACTIVE_REGION_PARAMETER,
-        regional_parameter_prefix="/dr/dev/regional/", log_kms_key_arn="arn:aws:kms:us-east-2:1:key/k",
+        regional_parameter_prefix="/dr/dev/regional/", table_name=TABLE, primary_region=DEACTIVATING,
+        log_kms_key_arn="arn:aws:kms:us-east-2:1:key/k",
         log_retention_days=30))
 
     def check(_: Any) -> None:
@@ -99,6 +104,9 @@ def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(
             action = f"{IAM_PREFIX[call.service]}:{call.operation}"
             assert allowed(policy, action, resource_of(call)), f"{action} on {resource_of(call)} is denied"
         assert all(r != "*" for s in policy["Statement"] for r in listed(s["Resource"]))
+        # The authority record is written only in the region the function activates.
+        peer_table = f"arn:aws:dynamodb:{DEACTIVATING}:{ACCOUNT}:table/{TABLE}"
+        assert not allowed(policy, "dynamodb:PutItem", peer_table)
         # The peer's copy of a parameter is reachable; one outside the two names is not.
         assert not allowed(policy, "ssm:PutParameter",
                            f"arn:aws:ssm:{DEACTIVATING}:{ACCOUNT}:parameter/dr/dev/shared/api-key")
@@ -108,7 +116,9 @@ def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(
         variables = function.inputs["environment"]["variables"]
         assert variables["PEER_REGION"] == DEACTIVATING and variables["OWN_TRAFFIC_DIAL"] == "0"
         assert variables["RESTORE_DEPLOYED_SHAPE"] == "false"  # the secondary's activation is a failover
-        assert set(function.inputs["code"].assets) == {"region_action.py"}  # packaged alone
+        # Packaged with the authority module only, imported as a top-level module as in tests.
+        assert set(function.inputs["code"].assets) == {"region_action.py", "authority.py"}
+        assert variables["TABLE_NAME"] == TABLE and variables["PRIMARY_REGION"] == DEACTIVATING
         logs = next(a for a in recorder.created if a.typ == "aws:cloudwatch/logGroup:LogGroup")
         assert logs.inputs["retentionInDays"] == 30 and logs.inputs["region"] == ACTIVATING
 

@@ -7,6 +7,7 @@ prober, or point the URL at a server on loopback.
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -19,6 +20,7 @@ class EntryAnswer:
     answered: bool  # something answered HTTP at all (a 503 answers; a timeout does not)
     healthy: bool  # answered 2xx/3xx
     detail: str
+    role: str | None = None  # the health answer's `role` (active, standby, moving), when it says one
 
     def describe(self) -> str:
         return f"{self.url}: {self.detail}"
@@ -33,10 +35,20 @@ def http_probe(url: str, timeout: float) -> EntryAnswer:
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http only by design)
             code = int(response.status)
+            role = _role(response.read(64 * 1024))
     except urllib.error.HTTPError as error:
         return EntryAnswer(url, answered=True, healthy=False, detail=f"HTTP {error.code}")
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         return EntryAnswer(url, answered=False, healthy=False,
                            detail=f"no answer within {timeout:g} s ({' '.join(str(reason).split())})")
-    return EntryAnswer(url, answered=True, healthy=200 <= code < 400, detail=f"HTTP {code}")
+    return EntryAnswer(url, answered=True, healthy=200 <= code < 400, detail=f"HTTP {code}", role=role)
+
+
+def _role(body: bytes) -> str | None:
+    """The `role` of a health answer (stacks/compute/handlers/health.py); None for any other body."""
+    try:
+        found = json.loads(body).get("role")
+    except (ValueError, AttributeError):
+        return None
+    return found if isinstance(found, str) else None

@@ -74,3 +74,46 @@ def together(tasks: Mapping[str, Callable[[], T]], timeout: float) -> dict[str, 
     # A task still running past its bound is abandoned, not waited for.
     return {name: done.get(name) or Outcome(error=NoAnswer(f"{name}: no answer within {timeout:g} s"))
             for name in tasks}
+
+
+
+def first_good(tasks: Mapping[str, Callable[[], T]], timeout: float,
+               grace: float = 1.0) -> dict[str, Outcome[T]]:
+    """Start every task at once and return as soon as one succeeds: the earliest in the given
+    order among those that succeeded, the ones before it having had `grace` seconds more to
+    answer (so the preferred source wins whenever it answers about as fast). Tasks not finished
+    by then are abandoned (daemon threads, as in `together`) and reported as no answer."""
+    if not tasks:
+        return {}
+    order = list(tasks)
+    done: dict[str, Outcome[T]] = {}
+    changed = threading.Condition()
+
+    def run(name: str, task: Callable[[], T]) -> None:
+        outcome = attempt(task)
+        with changed:
+            done[name] = outcome
+            changed.notify_all()
+
+    for name, task in tasks.items():
+        threading.Thread(target=run, args=(name, task), name=f"dr-ops-{name}", daemon=True).start()
+
+    def winner() -> str | None:
+        return next((name for name in order if name in done and done[name].ok), None)
+
+    def wait_until(ready: Callable[[], bool], end: float) -> None:
+        while not ready() and (left := end - time.monotonic()) > 0:
+            changed.wait(left)
+
+    deadline = time.monotonic() + timeout
+    with changed:
+        wait_until(lambda: winner() is not None or len(done) == len(order), deadline)
+        found = winner()
+        if found is not None:
+            earlier = order[:order.index(found)]
+            wait_until(lambda: all(name in done for name in earlier),
+                       min(deadline, time.monotonic() + grace))
+            found = winner()
+        answered = dict(done)
+    return {name: answered.get(name) or Outcome(error=NoAnswer(f"{name}: no answer in time"))
+            for name in order}

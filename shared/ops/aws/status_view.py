@@ -20,6 +20,9 @@ class RegionStatus:
     role: str
     region: str
     active_region_parameter: str | None = None
+    # The authority record in this region's replica (shared/ops/aws/authority.py): who writes.
+    authority_region: str | None = None  # "" while a move is under way
+    authority_generation: int | None = None
     traffic_dial: float | None = None
     endpoints: list[dict[str, Any]] = field(default_factory=list)  # endpoint, health, reason
     health_check: dict[str, Any] | None = None  # id, healthy, detail
@@ -46,7 +49,9 @@ class RegionStatus:
 class DrStatus:
     environment: str
     parameter_name: str
-    active_region: str | None  # what both parameters say; None when they disagree or are unreadable
+    # Who writes, by the newest authority record either region answered with; None while a move
+    # is under way or when neither region's record could be read.
+    active_region: str | None
     writer_region: str | None
     serving_regions: list[str]
     global_cluster_status: str | None
@@ -110,14 +115,23 @@ def _plan_lines(plan: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _authority(r: RegionStatus) -> str:
+    if r.authority_generation is None:
+        return "unreadable"
+    return f"generation {r.authority_generation}, " + (
+        f"{r.authority_region} writes" if r.authority_region else "nobody writes (move under way)")
+
+
 def render(status: DrStatus) -> str:
     lines = [f"DR status of {status.environment}"
              + (f" (identifiers from {status.topology_source})" if status.topology_source else "")]
+    seen = ", ".join(f"{r.region}: {_authority(r)}" for r in status.regions)
+    generations = {r.authority_generation for r in status.regions}
+    agreement = "both regions agree" if len(generations) == 1 else "a replica is behind or unreadable"
     if status.active_region:
-        lines.append(f"active region:   {status.active_region} ({status.parameter_name}, both regions agree)")
+        lines.append(f"active region:   {status.active_region} (authority record: {seen}; {agreement})")
     else:
-        seen = ", ".join(f"{r.region}={r.active_region_parameter or '?'}" for r in status.regions)
-        lines.append(f"active region:   UNCLEAR, {status.parameter_name} says {seen}")
+        lines.append(f"active region:   NONE WRITES (authority record: {seen})")
     lines.append(f"database writer: {status.writer_region or '?'} (global cluster "
                  f"{status.global_cluster_status or '?'})")
     if status.failover_in_progress:
@@ -148,8 +162,9 @@ def render(status: DrStatus) -> str:
         return ("healthy" if point["healthy"] else "UNHEALTHY") + f" ({point['detail']})"
 
     rows: list[tuple[str, Callable[[RegionStatus], str]]] = [
+        ("authority record", _authority),
         ("active-region parameter", lambda r: r.active_region_parameter or "?"),
-        ("writes enabled", lambda r: r.writes_enabled or "?"),
+        ("writes-enabled flag", lambda r: r.writes_enabled or "?"),
         ("outage drill impairing", lambda r: "YES (health answers 503)" if r.drill_impaired == "true"
          else r.drill_impaired or "?"),
         ("entry point /health", entry),

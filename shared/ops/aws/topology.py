@@ -13,6 +13,7 @@ from shared.contracts.mirror import MirrorValueError
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
 from shared.ops.aws.mirror import read_mirror
+from shared.ops.aws.parallel import NoAnswer, first_good
 
 ROLES = ("primary", "secondary")
 # The stacks whose outputs name what failover touches, by layer.
@@ -21,6 +22,8 @@ SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data
 # the Region switch plan (recovery); without them the operations run as before.
 OPTIONAL_LAYERS = ("compute", "recovery")
 PULUMI_SOURCE = "Pulumi stack outputs"
+# No command waits longer than this on a region whose mirror does not answer.
+MIRROR_READ_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,11 @@ class DrTopology:
 class MissingOutput(OpsError):
     """A layer's outputs lack a key the topology needs (the layer, or that output, is not deployed)."""
 
-    def __init__(self, layer: str, key: str, environment: str) -> None:
+    def __init__(self, layer: str, key: str, environment: str, summary: str = "") -> None:
         super().__init__(f"stack {layer}/{environment} has no output {key!r}; deploy it first "
                          f"(invoke deploy-all --env {environment})")
         self.layer, self.key = layer, key
+        self.summary = summary or f"lacks {layer}.{key}"  # how a mirror read reports it
 
 
 def _require(outputs: Mapping[str, Mapping[str, Any]], layer: str, key: str, environment: str) -> Any:
@@ -206,14 +210,31 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
             protect_data=settings.protect_data, health_path=settings.health_check_path, source=source)
 
     misses = []
-    for name in mirror_regions(settings.regions, region, clients.profile_region):
+    names = mirror_regions(settings.regions, region, clients.profile_region)
+    # Side by side, one short try each: a lost or hanging region costs seconds, and a region
+    # whose mirror is incomplete is passed over for the other one.
+    ssm = {name: clients.informational("ssm", name) for name in names}
+
+    def from_mirror(name: str) -> DrTopology:
+        mirrored = read_mirror(ssm[name], environment, SOURCE_LAYERS + OPTIONAL_LAYERS)
         try:
-            mirrored = read_mirror(clients.ssm(name), environment, SOURCE_LAYERS + OPTIONAL_LAYERS)
             return build(mirrored, f"the contract mirror in {name}")
         except MissingOutput as missing:
-            misses.append(f"{name} lacks {missing.layer}.{missing.key}" if mirrored else f"{name} has none")
-        except (*AWS_ERRORS, MirrorValueError) as error:
-            misses.append(f"{name} unreadable: {one_line(error)}")
+            raise MissingOutput(missing.layer, missing.key, environment,
+                                f"{name} lacks {missing.layer}.{missing.key}" if mirrored
+                                else f"{name} has none") from None
+
+    outcomes = first_good({name: (lambda n=name: from_mirror(n)) for name in names},  # type: ignore[misc]
+                          MIRROR_READ_SECONDS)
+    for name, outcome in outcomes.items():
+        if outcome.ok and outcome.value is not None:
+            return outcome.value
+        if isinstance(outcome.error, MissingOutput):
+            misses.append(outcome.error.summary)
+        elif isinstance(outcome.error, (*AWS_ERRORS, MirrorValueError, NoAnswer)):
+            misses.append(f"{name} unreadable: {one_line(outcome.error)}")
+        elif outcome.error is not None:
+            raise outcome.error
     try:
         outputs = {layer: stack_outputs(layer, environment, backend=backend) for layer in SOURCE_LAYERS}
     except OrchestratorError as error:

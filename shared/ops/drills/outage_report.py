@@ -79,6 +79,10 @@ class OutageReport:
     # entry point -> window ("impairment", "failback") -> the user-visible outage in it
     user_outage: dict[str, dict[str, Outage]] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
+    # The return: seconds from clearing the impairment until the primary's health answered
+    # standby (None: it never did before the failback), and the last role it answered.
+    returned_standby_seconds: float | None = None
+    returned_role: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -90,6 +94,7 @@ class OutageReport:
             "detection": self.detection.to_json() if self.detection else None,
             "recovery_seconds": self.failover.recovery_seconds if self.failover else None,
             "failback_seconds": self.failback.recovery_seconds if self.failback else None,
+            "returned_standby_seconds": self.returned_standby_seconds, "returned_role": self.returned_role,
             "lost_writes_acknowledged": self.lost_writes_acknowledged,
             "rpo": {move: [r.to_json() for r in stores] for move, stores in self.rpo.items()},
             "user_outage": {entry: {window: outage.to_json() for window, outage in windows.items()}
@@ -127,6 +132,10 @@ class OutageReport:
             lines += [f"- note: {note}" for note in d.notes]
         lines += ["", "- Observed recovery time (failover): "
                   + (f"**{self.failover.recovery_seconds:.1f} s**" if self.failover else "not reached"),
+                  f"- The return: {self.primary_region} reported standby "
+                  + (f"{self.returned_standby_seconds:.1f} s after the impairment was cleared"
+                     if self.returned_standby_seconds is not None
+                     else f"never (last role: {self.returned_role or 'unknown'})"),
                   "- Failback time: " + (f"{self.failback.recovery_seconds:.1f} s" if self.failback
                                          else "not reached")]
         if self.lost_writes_acknowledged:

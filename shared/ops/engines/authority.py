@@ -1,9 +1,9 @@
-"""Who may write, as the operations read it after a move: the authority (today the active-region
-parameter, which the API, the fence and the event processor read) and the write fences.
+"""Who may write, as the operations read it after a move: the authority record
+(shared/ops/aws/authority.py, the item every function reads) with the active-region parameter
+beside it, and the compatibility write fences.
 
 One function on purpose: the single place the plan engine asks "does the authority agree with
-this move", so the authority's storage can change (an authority item with a generation) in one
-spot without touching the engines.
+this move".
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from clients import client, own_region, required_env
-from fence import FENCE, RETRY_AFTER_SECONDS
+from fence import RETRY_AFTER_SECONDS, writes_enabled
 from log import get_logger
 from web import HttpError, Request, Response, serve
 
@@ -45,8 +45,8 @@ def route(request: Request) -> Response:
 
 
 def refuse_if_fenced() -> None:
-    """Writes stop while this region is fenced (fence.py); reads go on."""
-    if not FENCE.writes_enabled(client("ssm", fast=True)):
+    """Writes go only where the authority record says this region writes (fence.py); reads go on."""
+    if not writes_enabled():
         raise HttpError(503, f"writes are paused in {own_region()} while the service moves between "
                              f"regions; retry in {RETRY_AFTER_SECONDS} s",
                         {"retry-after": str(RETRY_AFTER_SECONDS)})
