@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -78,7 +79,7 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
     from shared.settings import SettingsError
 
     try:
-        return build_plan(environment, overrides, layers, cached, progress)
+        return build_plan(environment, overrides, layers, cached, progress, workers=os.cpu_count() or 1)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
