@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from shared.plan.conditional import conditional_causes
+
 FORCE_NEW_FILE = Path(__file__).with_name("force_new.yaml")
 ACTIONS = ("add", "replace", "update", "delete")
 # Read-only: a StackReference reads another stack, it has no provider diff.
@@ -105,7 +107,9 @@ def _layer_diff(name: str, old: dict[str, Any], new: dict[str, Any]) -> LayerDif
             continue
         differing = _changed_inputs(before[urn], resource)
         if differing:
-            causes = sorted(set(differing) & table.get(resource["type"], frozenset()))
+            causes = sorted(set(differing) & table.get(resource["type"], frozenset())
+                            | set(conditional_causes(resource["type"], before[urn]["inputs"],
+                                                     resource["inputs"])) & set(differing))
             changes[urn] = ResourceChange("replace" if causes else "update", resource["type"],
                                           resource["name"], urn, differing, causes)
     for urn, resource in before.items():
