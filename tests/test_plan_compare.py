@@ -19,7 +19,7 @@ import pytest
 
 from shared.plan.compare import ACTIONS, compare_plans, force_new_table, managed
 from shared.plan.compare_report import MARKER
-from tests.support import copy_repository
+from tests.support import copy_repository, plan_of
 
 NETWORK = "shared/components/network.py"
 # The base revision (HEAD~1) of the scratch repository differs from this tree by these edits;
@@ -271,6 +271,20 @@ def test_an_ssm_parameter_going_from_advanced_to_standard_is_replaced(dev_plan: 
             for c in layer.resources}
     up = {c.action for layer in compare_plans(after, before).layers for c in layer.resources}
     assert down == {("replace", ("tier",))} and up == {"update"}
+
+
+def test_a_replaced_vpc_carries_its_new_ids_into_every_layer_that_reads_them(dev_plan: Any) -> None:
+    """A primary CIDR change replaces the VPC; what reads its new IDs changes downstream too."""
+    before = json.loads(json.dumps(dev_plan.to_json(), default=str))
+    after = json.loads(json.dumps(plan_of("dev", primaryVpcCidr="10.30.0.0/16").to_json(), default=str))
+    changed = {(layer.name, change.action, change.type.rsplit(":", 1)[-1])
+               for layer in compare_plans(before, after).layers for change in layer.resources}
+    assert ("network-primary", "replace", "Vpc") in changed
+    assert {("global-traffic", "replace", "VpcPeeringConnection"),
+            ("data", "update", "SubnetGroup"),
+            ("compute", "replace", "TargetGroupAttachment"),
+            ("compute", "update", "Function")} <= changed  # Lambda's VPC config
+    assert not any(layer == "network-secondary" for layer, _, _ in changed)
 
 
 def test_an_input_under_ignore_changes_is_no_change(dev_plan: Any) -> None:
