@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
@@ -109,7 +110,8 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
     from shared.settings import SettingsError
 
     try:
-        return build_plan(environment, overrides, layers, cached=cached, progress=progress)
+        return build_plan(environment, overrides, layers, cached=cached, progress=progress,
+                          workers=os.cpu_count() or 1)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
