@@ -313,6 +313,7 @@ class Settings:
                         f"({self.aurora_max_acu})", "lower it or raise dr:auroraMaxAcu")
         for role in ("primary", "secondary"):
             self._check_domain_pair(role)
+        self._check_entry_tls()
         self._check_failover_dns()
 
     def _free_block(self) -> ipaddress.IPv4Network:
@@ -336,6 +337,29 @@ class Settings:
         if match and match.group("region") != region:
             raise _fail(cert_key, f"is in {match.group('region')}, not {region}",
                         f"issue or import the certificate in {region}")
+
+    def _check_entry_tls(self) -> None:
+        # The accelerator forwards one port to both NLBs and the failover name answers from
+        # either region, so the entry is HTTPS in both regions or in neither.
+        if bool(self.primary_certificate_arn) != bool(self.secondary_certificate_arn):
+            given, missing = (("primary", "secondary") if self.primary_certificate_arn
+                              else ("secondary", "primary"))
+            raise _fail(f"dr:{given}CertificateArn", f"is set without dr:{missing}CertificateArn; "
+                        "the entry (accelerator, failover name) is HTTPS in both regions or neither",
+                        f"set dr:{missing}Domain and dr:{missing}CertificateArn too, or remove it")
+        if self.entry_tls and self.app_port == 80:
+            raise _fail("dr:appPort", "is 80 while certificates are configured (the entry is HTTPS)",
+                        "set dr:appPort: 443")
+
+    @property
+    def entry_tls(self) -> bool:
+        """Whether the public entry (NLB -> ALB) terminates TLS at the ALB."""
+        return bool(self.primary_certificate_arn and self.secondary_certificate_arn)
+
+    @property
+    def entry_protocol(self) -> str:
+        """The ALB listener's protocol, which the NLB passes through as TCP."""
+        return "HTTPS" if self.entry_tls else "HTTP"
 
     def _check_failover_dns(self) -> None:
         # Failover records need both the zone and the name inside it; one alone builds nothing.

@@ -90,6 +90,11 @@ class _NetworkOutputs(_Layer):
         return self._output("nlb_listener_port")
 
     @property
+    def entry_protocol(self) -> pulumi.Output[str]:
+        """HTTPS when TLS ends at the ALB behind the NLB (certificates set), else HTTP"""
+        return self._output("entry_protocol")
+
+    @property
     def nlb_target_group_arn(self) -> pulumi.Output[str]:
         """ARN of the NLB's ALB-type target group (compute attaches the ALB)"""
         return self._output("nlb_target_group_arn")

@@ -44,6 +44,8 @@ class RegionalApplicationArgs:
     throttle_burst_limit: int
     health_reserved_concurrency: int
     domain: CustomDomain | None = None
+    # The ALB's certificate (HTTPS entry); None keeps the NLB -> ALB path plain HTTP.
+    entry_certificate_arn: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -104,7 +106,8 @@ class RegionalApplication(pulumi.ComponentResource):
             side.network["vpc_id"], side.network["private_subnet_ids"],
             side.network["app_security_group_id"], side.network["nlb_target_group_arn"],
             health=LambdaRoute("hlth", health.arn, health.name, args.health_check_path),
-            api=LambdaRoute("app", api.arn, api.name), tags=args.tags),
+            api=LambdaRoute("app", api.arn, api.name),
+            certificate_arn=args.entry_certificate_arn, tags=args.tags),
             opts=pulumi.ResourceOptions(parent=self))
         health_path = [p for p in args.health_check_path.split("/") if p]
         self.rest_api = RegionalRestApi(f"{name}-rest", RegionalRestApiArgs(

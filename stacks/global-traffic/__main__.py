@@ -30,7 +30,8 @@ accelerator = TrafficAccelerator("traffic", TrafficAcceleratorArgs(
 health = EntryHealthChecks("entry", EntryHealthChecksArgs(
     environment=settings.environment, path=settings.health_check_path,
     interval_seconds=settings.health_check_interval_seconds,
-    failure_threshold=settings.health_check_failure_threshold, tags=tags,
+    failure_threshold=settings.health_check_failure_threshold,
+    protocol=settings.entry_protocol, tags=tags,
     entries=[CheckedEntry(role, regions[role], networks[role]["nlb_dns_name"],
                           networks[role]["nlb_listener_port"]) for role in ROLES]))
 
@@ -40,7 +41,8 @@ if settings.hosted_zone_id and settings.failover_record_name:
         environment=settings.environment, hosted_zone_id=settings.hosted_zone_id,
         record_name=settings.failover_record_name, health_check_path=settings.health_check_path,
         interval_seconds=settings.health_check_interval_seconds,
-        failure_threshold=settings.health_check_failure_threshold, tags=tags,
+        failure_threshold=settings.health_check_failure_threshold,
+        protocol=settings.entry_protocol, tags=tags,
         targets=[FailoverTarget(role, regions[role], networks[role]["nlb_dns_name"],
                                 networks[role]["nlb_zone_id"], networks[role]["nlb_listener_port"])
                  for role in ROLES]))
