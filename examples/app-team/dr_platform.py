@@ -347,6 +347,12 @@ class Data(_Layer):
         """SSM parameter naming the active region (DR flips it)"""
         return self._output("active_region_parameter_name")
 
+    @property
+    def api_key(self) -> pulumi.Output[str]:
+        """The items API's key, sent as x-api-key on both doors (also the SecureString api-key under
+        parameter_prefix) (secret)"""
+        return self._output("api_key")
+
 class Compute(_Layer):
     """compute: Lambda functions, the NLB-to-ALB application path, API Gateway with optional custom
     domains, EventBridge buses and Global Endpoint, parameter replication"""

@@ -11,7 +11,7 @@ import pulumi
 
 from shared.components.app_path import ApplicationPath, ApplicationPathArgs, LambdaRoute
 from shared.components.functions import RegionalFunction, RegionalFunctionArgs, VpcPlacement
-from shared.components.parameters import DRILL_IMPAIRED, WRITES_ENABLED, regional_prefix
+from shared.components.parameters import API_KEY, DRILL_IMPAIRED, WRITES_ENABLED, regional_prefix
 from shared.components.rest_api import CustomDomain, RegionalRestApi, RegionalRestApiArgs, Route
 
 # The keys of the exported function maps; monitoring alarms on each (FUNCTION_ROLES there).
@@ -43,6 +43,7 @@ class RegionalApplicationArgs:
     throttle_rate_limit: int
     throttle_burst_limit: int
     health_reserved_concurrency: int
+    api_key: pulumi.Input[str]  # the data layer's key: API Gateway's usage plan and the ALB door
     domain: CustomDomain | None = None
     # The ALB's certificate (HTTPS entry); None keeps the NLB -> ALB path plain HTTP.
     entry_certificate_arn: str | None = None
@@ -68,6 +69,10 @@ class RegionalApplication(pulumi.ComponentResource):
         # The outage drill's flag (handlers/drill.py): health alone reads it, to answer 503.
         drill_name = regional_prefix(args.environment) + DRILL_IMPAIRED
         drill = pulumi.Output.concat(f"arn:aws:ssm:{side.region}:", account, ":parameter", drill_name)
+        # The API key's SecureString (data layer, this region's CMK): the ALB door checks it.
+        key_name = pulumi.Output.concat(args.parameter_prefix, API_KEY)
+        key_parameter = pulumi.Output.concat(
+            f"arn:aws:ssm:{side.region}:", account, ":parameter", key_name)
         base = {"TABLE_NAME": args.table_name, "ACTIVE_REGION_PARAMETER": args.active_region_parameter}
         in_vpc = VpcPlacement(side.network["private_subnet_ids"],
                               [side.network["app_security_group_id"]])
@@ -87,7 +92,10 @@ class RegionalApplication(pulumi.ComponentResource):
                 {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
                  "Resource": table},
                 read_fence,
-            ], {**base, "WRITES_ENABLED_PARAMETER": fence_name}, vpc=in_vpc),
+                {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": key_parameter},
+                {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": side.kms_key_arn},
+            ], {**base, "WRITES_ENABLED_PARAMETER": fence_name, "API_KEY_PARAMETER": key_name},
+                vpc=in_vpc),
             # Outside the VPC: it writes to the other region's Parameter Store, which the
             # private subnets (endpoints of their own region only, no NAT) cannot reach.
             "parameter_replicator": self._function(
@@ -116,7 +124,8 @@ class RegionalApplication(pulumi.ComponentResource):
                 # public callers can never take what the NLB's and Route 53's checks need.
                 Route(health_path, ["GET"], health.name, health.invoke_arn,
                       throttle=max(1, args.health_reserved_concurrency // 2)),
-                Route(ITEM_PATH, ["GET", "PUT"], api.name, api.invoke_arn)],
+                Route(ITEM_PATH, ["GET", "PUT"], api.name, api.invoke_arn, api_key_required=True)],
+            api_key=args.api_key,
             throttle_rate_limit=args.throttle_rate_limit,
             throttle_burst_limit=args.throttle_burst_limit, log_kms_key_arn=side.kms_key_arn,
             log_retention_days=args.log_retention_days, domain=args.domain, tags=args.tags),

@@ -47,7 +47,7 @@ COMPUTE = LayerContract(
         "data": (
             "table_name", "table_arn", "parameter_prefix", "active_region_parameter_name",
             "primary_kms_key_arn", "secondary_kms_key_arn", "primary_cluster_reader_endpoint",
-            "secondary_cluster_reader_endpoint", "db_port",
+            "secondary_cluster_reader_endpoint", "db_port", "api_key",
         ),
         "global-traffic": ("primary_health_check_id", "secondary_health_check_id"),
     },

@@ -35,7 +35,7 @@ apps = {role: RegionalApplication(f"app-{role}", RegionalApplicationArgs(
     data["parameter_prefix"], data["active_region_parameter_name"], data["db_port"],
     settings.app_port, settings.health_check_path, settings.log_retention_days,
     settings.api_throttle_rate_limit, settings.api_throttle_burst_limit,
-    settings.health_reserved_concurrency,
+    settings.health_reserved_concurrency, data["api_key"],
     domain=custom_domain(role),
     entry_certificate_arn=settings.regional(role).certificate_arn if settings.entry_tls else None,
     tags=settings.resource_tags))

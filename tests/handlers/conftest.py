@@ -15,12 +15,14 @@ import pytest
 from moto import mock_aws
 
 from shared.config import HANDLERS_DIR as HANDLERS
+from tests.handlers import events
 
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
 TABLE = "dr-dev-items"
 ACTIVE_REGION_PARAMETER = "/dr/dev/shared/active-region"
 WRITES_ENABLED_PARAMETER = "/dr/dev/regional/writes-enabled"
 DRILL_IMPAIRED_PARAMETER = "/dr/dev/regional/drill/impaired"
+API_KEY_PARAMETER = "/dr/dev/shared/api-key"
 
 
 def handler_module(name: str) -> ModuleType:
@@ -55,15 +57,20 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "ACTIVE_REGION_PARAMETER": ACTIVE_REGION_PARAMETER,
         "WRITES_ENABLED_PARAMETER": WRITES_ENABLED_PARAMETER,
         "DRILL_IMPAIRED_PARAMETER": DRILL_IMPAIRED_PARAMETER,
+        "API_KEY_PARAMETER": API_KEY_PARAMETER,
     }.items():
         monkeypatch.setenv(key, value)
     handler_module("fence").FENCE.forget()  # a cached answer would leak between tests
     handler_module("drill").FLAG.forget()
+    handler_module("auth").KEY.forget()
     with mock_aws():
         # The write fence as the data layer creates it: open in both regions.
         for region in (PRIMARY, SECONDARY):
             aws_client("ssm", region).put_parameter(Name=WRITES_ENABLED_PARAMETER, Value="true",
                                                     Type="String")
+            # The API key, a SecureString in both regions as the data layer writes it.
+            aws_client("ssm", region).put_parameter(Name=API_KEY_PARAMETER, Value=events.API_KEY,
+                                                    Type="SecureString")
         yield
 
 

@@ -13,6 +13,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from auth import HEADER, KEY, KeyUnavailable
 from botocore.exceptions import BotoCoreError, ClientError
 from clients import client, own_region, required_env
 from fence import FENCE, RETRY_AFTER_SECONDS
@@ -34,6 +35,9 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def route(request: Request) -> Response:
+    if request.via == "alb":
+        # API Gateway checks the key itself on the REST door (apiKeyRequired + usage plan).
+        require_api_key(request)
     item_id = _item_id(request)
     if request.method == "GET":
         return get_item(item_id)
@@ -42,6 +46,18 @@ def route(request: Request) -> Response:
         return put_item(item_id, request)
     raise HttpError(405, f"{request.method} is not allowed on /items/{{id}}; use GET or PUT",
                     {"allow": ", ".join(METHODS)})
+
+
+def require_api_key(request: Request) -> None:
+    """Reads and writes on the ALB door need the REST door's API key, in the same header."""
+    try:
+        allowed = KEY.matches(request.headers.get(HEADER), client("ssm", fast=True))
+    except KeyUnavailable:
+        raise HttpError(503, "the API key cannot be checked in this region right now; retry "
+                             "shortly") from None
+    if not allowed:
+        # 403 with the same body API Gateway sends for a missing or wrong key.
+        raise HttpError(403, "Forbidden")
 
 
 def refuse_if_fenced() -> None:
