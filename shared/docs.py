@@ -33,7 +33,9 @@ SETTING_DOCS = {
     "dr:logRetentionDays": "Retention of every log group (a value CloudWatch Logs accepts)",
     "dr:replicationLagAlarmSeconds": "Aurora replication lag that raises an alarm and blocks failback",
     "dr:lambdaErrorAlarmThreshold": "Lambda errors or throttles per 5 minutes that raise an alarm",
-    "dr:api5xxAlarmThreshold": "API Gateway 5XX responses per minute, in 2 of 3 minutes, that raise an alarm",
+    "dr:api5xxAlarmThreshold": "Percent of a door's requests (REST API, ALB) answered with 5XX, "
+                               "write-fence refusals excluded, in 2 of 3 minutes with at least 10 "
+                               "requests, that raises an alarm",
     "dr:apiThrottleRateLimit": "Steady requests per second each method of a REST API stage "
     "accepts (`*/*` applies per method)",
     "dr:apiThrottleBurstLimit": "Burst of requests each method of a REST API stage accepts",

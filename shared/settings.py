@@ -227,7 +227,8 @@ KEYS: dict[str, _Key] = {
     ),
     "dr:replicationLagAlarmSeconds": _Key("replication_lag_alarm_seconds", _int_in(1, 3600)),
     "dr:lambdaErrorAlarmThreshold": _Key("lambda_error_alarm_threshold", _int_in(1, 10000)),
-    "dr:api5xxAlarmThreshold": _Key("api_5xx_alarm_threshold", _int_in(1, 100000)),
+    # Percent of a door's requests answered with server errors (write-fence refusals excluded).
+    "dr:api5xxAlarmThreshold": _Key("api_5xx_alarm_threshold", _int_in(1, 100)),
     # API Gateway's account quota is 10,000 requests/s and a burst of 5,000 per region.
     "dr:apiThrottleRateLimit": _Key("api_throttle_rate_limit", _int_in(1, 10000)),
     "dr:apiThrottleBurstLimit": _Key("api_throttle_burst_limit", _int_in(1, 5000)),

@@ -80,6 +80,12 @@ def regional_panels(view: RegionView) -> list[Panel]:
         Panel("REST API requests and 5XX", [
             metrics.api_gateway_metric(name, view.api_name, view.api_stage, region, name)
             for name in ("Count", "5XXError")]),
+        Panel("ALB requests and 5XX (accelerator path)", [
+            metrics.alb_metric(name, view.alb_arn, region, label) for name, label in (
+                ("RequestCount", "requests"), ("HTTPCode_Target_5XX_Count", "target 5XX"),
+                ("HTTPCode_ELB_5XX_Count", "ELB 5XX"))]),
+        Panel("Writes refused by the write fence (excluded from the 5XX alarms)", [
+            metrics.fenced_writes(view.environment, door, region) for door in ("alb", "apigateway")]),
         Panel("Lambda errors and throttles", [
             metrics.lambda_metric(metric, function, region, f"{role} {metric.lower()}")
             for role, function in functions for metric in ("Errors", "Throttles")], period=300),
