@@ -400,6 +400,17 @@ class Compute(_Layer):
         return self._output("secondary_alb_dns_name")
 
     @property
+    def primary_web_acl_name(self) -> pulumi.Output[str]:
+        """Name of the primary WAF web ACL on the ALB and the REST stage (the WebACL dimension of
+        AWS/WAFV2 metrics)"""
+        return self._output("primary_web_acl_name")
+
+    @property
+    def secondary_web_acl_name(self) -> pulumi.Output[str]:
+        """Name of the secondary WAF web ACL"""
+        return self._output("secondary_web_acl_name")
+
+    @property
     def primary_api_id(self) -> pulumi.Output[str]:
         """ID of the primary REST API"""
         return self._output("primary_api_id")

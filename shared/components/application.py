@@ -13,6 +13,7 @@ from shared.components.app_path import ApplicationPath, ApplicationPathArgs, Lam
 from shared.components.functions import RegionalFunction, RegionalFunctionArgs, VpcPlacement
 from shared.components.parameters import API_KEY, DRILL_IMPAIRED, WRITES_ENABLED, regional_prefix
 from shared.components.rest_api import CustomDomain, RegionalRestApi, RegionalRestApiArgs, Route
+from shared.components.waf import RegionalFirewall, RegionalFirewallArgs
 
 # The keys of the exported function maps; monitoring alarms on each (FUNCTION_ROLES there).
 ROLES = ("health", "api", "parameter_replicator", "event_processor")
@@ -45,6 +46,8 @@ class RegionalApplicationArgs:
     health_reserved_concurrency: int
     api_key: pulumi.Input[str]  # the data layer's key: API Gateway's usage plan and the ALB door
     domain: CustomDomain | None = None
+    # Route 53's health checkers' ranges: WAF lets them (and the VPC) reach the health path.
+    route53_checker_cidrs: pulumi.Input[Sequence[str]] = ()
     # The ALB's certificate (HTTPS entry); None keeps the NLB -> ALB path plain HTTP.
     entry_certificate_arn: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
@@ -129,6 +132,12 @@ class RegionalApplication(pulumi.ComponentResource):
             throttle_rate_limit=args.throttle_rate_limit,
             throttle_burst_limit=args.throttle_burst_limit, log_kms_key_arn=side.kms_key_arn,
             log_retention_days=args.log_retention_days, domain=args.domain, tags=args.tags),
+            opts=pulumi.ResourceOptions(parent=self))
+        self.firewall = RegionalFirewall(f"{name}-waf", RegionalFirewallArgs(
+            args.environment, side.region, args.health_check_path,
+            checker_cidrs=pulumi.Output.all(side.network["vpc_cidr"], args.route53_checker_cidrs)
+            .apply(lambda found: [found[0], *found[1]]),
+            protected_arns=[self.path.alb.arn, self.rest_api.stage.arn], tags=args.tags),
             opts=pulumi.ResourceOptions(parent=self))
         self.register_outputs({"alb_arn": self.path.alb.arn, "api_id": self.rest_api.api.id})
 

@@ -143,6 +143,13 @@ def alb_metric(metric: str, alb_arn: pulumi.Input[str], region: str, label: str)
                   "Sum", region, label)
 
 
+def waf_requests(metric: str, web_acl_name: pulumi.Input[str], region: str, label: str) -> Metric:
+    # A regional web ACL's totals: WebACL, Region and Rule=ALL.
+    # https://docs.aws.amazon.com/waf/latest/developerguide/waf-metrics.html
+    return Metric("AWS/WAFV2", metric, {"WebACL": web_acl_name, "Region": region, "Rule": "ALL"},
+                  "Sum", region, label)
+
+
 # The api function's embedded metrics (handlers/api.py METRICS_NAMESPACE, `count_fenced_write`).
 APPLICATION_NAMESPACE = "DR/Application"
 

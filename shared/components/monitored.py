@@ -21,6 +21,7 @@ class RegionView:
     nlb_arn: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
     alb_arn: pulumi.Input[str]  # the internal ALB behind the NLB (compute)
+    web_acl_name: pulumi.Input[str]  # the region's WAF web ACL on both doors (compute)
     api_name: pulumi.Input[str]
     api_stage: pulumi.Input[str]
     function_names: Mapping[str, pulumi.Input[str]]  # function role -> function name

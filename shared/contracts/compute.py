@@ -3,7 +3,7 @@
 from shared.contracts.base import MAP, NULLABLE, LayerContract, outputs
 
 _NETWORK_KEYS = (
-    "region", "vpc_id", "public_subnet_ids", "private_subnet_ids", "app_security_group_id",
+    "region", "vpc_id", "vpc_cidr", "public_subnet_ids", "private_subnet_ids", "app_security_group_id",
     "nlb_target_group_arn", "nlb_listener_port",
 )
 
@@ -20,6 +20,9 @@ COMPUTE = LayerContract(
         ("primary_alb_dns_name", "DNS name of the primary ALB"),
         ("secondary_alb_arn", "ARN of the internal ALB behind the secondary NLB"),
         ("secondary_alb_dns_name", "DNS name of the secondary ALB"),
+        ("primary_web_acl_name", "Name of the primary WAF web ACL on the ALB and the REST stage "
+         "(the WebACL dimension of AWS/WAFV2 metrics)"),
+        ("secondary_web_acl_name", "Name of the secondary WAF web ACL"),
         ("primary_api_id", "ID of the primary REST API"),
         ("secondary_api_id", "ID of the secondary REST API"),
         ("primary_api_name", "Name of the primary REST API (CloudWatch's ApiName dimension)"),

@@ -16,6 +16,8 @@ upstream = Upstream("compute")
 networks = {role: upstream.outputs(f"network-{role}") for role in ROLES}
 data = upstream.outputs("data")
 account_id = aws.get_caller_identity_output().account_id
+# AWS's published Route 53 health-checker ranges: WAF always lets them reach the health path.
+route53_checkers = aws.get_ip_ranges_output(services=["route53_healthchecks"]).cidr_blocks
 # Health probes its own cluster's reader endpoint: it answers in either role, while a regional
 # writer endpoint goes inactive when its cluster becomes a secondary.
 sides = {role: RegionSide(settings.regional(role).region, data[f"{role}_kms_key_arn"],
@@ -36,7 +38,7 @@ apps = {role: RegionalApplication(f"app-{role}", RegionalApplicationArgs(
     settings.app_port, settings.health_check_path, settings.log_retention_days,
     settings.api_throttle_rate_limit, settings.api_throttle_burst_limit,
     settings.health_reserved_concurrency, data["api_key"],
-    domain=custom_domain(role),
+    domain=custom_domain(role), route53_checker_cidrs=route53_checkers,
     entry_certificate_arn=settings.regional(role).certificate_arn if settings.entry_tls else None,
     tags=settings.resource_tags))
     for role, peer in (("primary", "secondary"), ("secondary", "primary"))}
@@ -64,6 +66,7 @@ export_outputs("compute", {
         "dead_letter_queue_names": {k: f.queue.name for k, f in app.functions.items()
                                     if f.dead_letter_queue},
         "alb_arn": app.path.alb.arn, "alb_dns_name": app.path.alb.dns_name,
+        "web_acl_name": app.firewall.acl_name,
         "api_id": app.rest_api.api.id, "api_name": app.rest_api.api.name,
         "api_url": app.rest_api.stage.invoke_url,
         "custom_domain": app.rest_api.domain.domain_name if app.rest_api.domain else None,

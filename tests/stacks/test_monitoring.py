@@ -410,6 +410,7 @@ def test_dashboards_graph_only_metrics_that_exist(dev_plan):
     traffic = outputs(dev_plan, "global-traffic")
     accelerator = traffic["accelerator_arn"].split("accelerator/", 1)[1]
     listener = traffic["listener_arn"].rsplit("/listener/", 1)[1]
+    web_acls = {outputs(dev_plan, "compute")[f"{role}_web_acl_name"] for role in ROLES}
     for name, widget_list in widgets(dev_plan).items():
         rows = metric_rows(widget_list)
         assert rows, name
@@ -419,6 +420,9 @@ def test_dashboards_graph_only_metrics_that_exist(dev_plan):
                 assert region == "us-west-2" and dimensions["Accelerator"] == accelerator
                 assert dimensions.get("Listener", listener) == listener
                 assert dimensions.get("EndpointGroup", REGIONS["primary"]) in REGIONS.values()
+            elif namespace == "AWS/WAFV2":
+                # Graphed only: the region's web ACL as compute names it (tests/stacks/test_waf.py).
+                assert dimensions["WebACL"] in web_acls and dimensions["Region"] == region
             else:
                 assert (namespace, metric, dimensions, region) in alarmed, (name, metric)
 
