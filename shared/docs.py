@@ -55,6 +55,8 @@ SETTING_DOCS = {
     "dr:secondaryCertificateArn": "ACM certificate for the secondary domain, in the secondary region",
     "dr:hostedZoneId": "Route 53 hosted zone for failover DNS records (none when unset)",
     "dr:failoverRecordName": "Name of the failover DNS records in that zone (set with dr:hostedZoneId)",
+    "dr:apiRecordName": "One REST API name for both regions in that zone: a custom domain in each, "
+                        "Route 53 failover on the failover records' checks (needs both certificates)",
     "dr:alertEmail": "E-mail subscribed to the alert topics in both regions",
 }
 

@@ -246,6 +246,7 @@ KEYS: dict[str, _Key] = {
     "dr:secondaryCertificateArn": _Key("secondary_certificate_arn", _certificate, required=False),
     "dr:hostedZoneId": _Key("hosted_zone_id", _zone, required=False),
     "dr:failoverRecordName": _Key("failover_record_name", _domain, required=False),
+    "dr:apiRecordName": _Key("api_record_name", _domain, required=False),
     "dr:alertEmail": _Key("alert_email", _email, required=False),
 }
 
@@ -295,6 +296,7 @@ class Settings:
     secondary_certificate_arn: str | None = None
     hosted_zone_id: str | None = None
     failover_record_name: str | None = None
+    api_record_name: str | None = None
     alert_email: str | None = None
 
     def __post_init__(self) -> None:
@@ -370,6 +372,12 @@ class Settings:
         if self.failover_record_name and not self.hosted_zone_id:
             raise _fail("dr:failoverRecordName", "is set without dr:hostedZoneId",
                         "set dr:hostedZoneId to the zone that holds it, or remove it")
+        # The REST API's shared name fails over on the failover records' checks, and each
+        # region serves it as a custom domain with its own certificate.
+        if self.api_record_name and not (self.failover_record_name and self.entry_tls):
+            raise _fail("dr:apiRecordName", "needs dr:hostedZoneId, dr:failoverRecordName and both "
+                        "certificates", "set them (each certificate must cover this name too), or "
+                        "remove it")
 
     def regional(self, role: str) -> RegionalSettings:
         if role not in ("primary", "secondary"):

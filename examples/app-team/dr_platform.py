@@ -195,6 +195,16 @@ class GlobalTraffic(_Layer):
         """Failover DNS name when dr:hostedZoneId is set, else null"""
         return self._output("failover_record_fqdn")
 
+    @property
+    def primary_serving_check_id(self) -> pulumi.Output[str | None]:
+        """Route 53 check behind the PRIMARY failover record, or null"""
+        return self._output("primary_serving_check_id")
+
+    @property
+    def secondary_serving_check_id(self) -> pulumi.Output[str | None]:
+        """Route 53 check behind the SECONDARY failover record, or null"""
+        return self._output("secondary_serving_check_id")
+
 class Data(_Layer):
     """data: KMS keys, S3 replication with RTC, DynamoDB global table, Aurora Global Database, AWS
     Backup with cross-region copy, SSM parameters in both regions"""
@@ -464,6 +474,12 @@ class Compute(_Layer):
     def secondary_custom_domain_target(self) -> pulumi.Output[str | None]:
         """Regional target DNS name for the secondary, or null"""
         return self._output("secondary_custom_domain_target")
+
+    @property
+    def api_failover_fqdn(self) -> pulumi.Output[str | None]:
+        """The REST API's one name for both regions (dr:apiRecordName), failing over with the failover
+        records, or null"""
+        return self._output("api_failover_fqdn")
 
     @property
     def event_bus_name(self) -> pulumi.Output[str]:

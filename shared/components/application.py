@@ -46,6 +46,7 @@ class RegionalApplicationArgs:
     health_reserved_concurrency: int
     api_key: pulumi.Input[str]  # the data layer's key: API Gateway's usage plan and the ALB door
     domain: CustomDomain | None = None
+    shared_domain: CustomDomain | None = None  # dr:apiRecordName, served in both regions
     # Route 53's health checkers' ranges: WAF lets them (and the VPC) reach the health path.
     route53_checker_cidrs: pulumi.Input[Sequence[str]] = ()
     # The ALB's certificate (HTTPS entry); None keeps the NLB -> ALB path plain HTTP.
@@ -131,7 +132,8 @@ class RegionalApplication(pulumi.ComponentResource):
             api_key=args.api_key,
             throttle_rate_limit=args.throttle_rate_limit,
             throttle_burst_limit=args.throttle_burst_limit, log_kms_key_arn=side.kms_key_arn,
-            log_retention_days=args.log_retention_days, domain=args.domain, tags=args.tags),
+            log_retention_days=args.log_retention_days, domain=args.domain,
+            shared_domain=args.shared_domain, tags=args.tags),
             opts=pulumi.ResourceOptions(parent=self))
         self.firewall = RegionalFirewall(f"{name}-waf", RegionalFirewallArgs(
             args.environment, side.region, args.health_check_path,

@@ -53,6 +53,8 @@ class RegionalRestApiArgs:
     log_retention_days: int
     api_key: pulumi.Input[str] | None = None  # the usage plan's key, when a route requires one
     domain: CustomDomain | None = None
+    # The name both regions serve (dr:apiRecordName), which Route 53 fails over between them.
+    shared_domain: CustomDomain | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -84,6 +86,10 @@ class RegionalRestApi(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=integrations))
         self.stage = self._stage(name, args, deployment)
         self.domain = self._custom_domain(name, args, args.domain) if args.domain else None
+        # API Gateway keys a regional custom domain by name within its region, so the same
+        # name can exist in both regions, each with its own certificate.
+        self.shared_domain = (self._custom_domain(f"{name}-shared", args, args.shared_domain)
+                              if args.shared_domain else None)
         if args.api_key is not None:
             self._usage_plan(name, args, args.api_key)
         self.register_outputs({"api_id": self.api.id, "invoke_url": self.stage.invoke_url})

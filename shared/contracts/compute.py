@@ -34,6 +34,8 @@ COMPUTE = LayerContract(
         ("primary_custom_domain_target", "Regional target DNS name for the primary, or null", NULLABLE),
         ("secondary_custom_domain", "Custom domain of the secondary API, or null", NULLABLE),
         ("secondary_custom_domain_target", "Regional target DNS name for the secondary, or null", NULLABLE),
+        ("api_failover_fqdn", "The REST API's one name for both regions (dr:apiRecordName), "
+         "failing over with the failover records, or null", NULLABLE),
         ("event_bus_name", "Name of the custom event bus (the same in both regions)"),
         ("primary_event_bus_arn", "ARN of the primary event bus"),
         ("secondary_event_bus_arn", "ARN of the secondary event bus"),
@@ -52,6 +54,7 @@ COMPUTE = LayerContract(
             "primary_kms_key_arn", "secondary_kms_key_arn", "primary_cluster_reader_endpoint",
             "secondary_cluster_reader_endpoint", "db_port", "api_key",
         ),
-        "global-traffic": ("primary_health_check_id", "secondary_health_check_id"),
+        "global-traffic": ("primary_health_check_id", "secondary_health_check_id",
+                           "primary_serving_check_id", "secondary_serving_check_id"),
     },
 )

@@ -35,7 +35,7 @@ health = EntryHealthChecks("entry", EntryHealthChecksArgs(
     entries=[CheckedEntry(role, regions[role], networks[role]["nlb_dns_name"],
                           networks[role]["nlb_listener_port"]) for role in ROLES]))
 
-failover_fqdn = None
+failover_fqdn, serving_checks = None, {}
 if settings.hosted_zone_id and settings.failover_record_name:
     failover = FailoverDns("failover", FailoverDnsArgs(
         environment=settings.environment, hosted_zone_id=settings.hosted_zone_id,
@@ -46,7 +46,7 @@ if settings.hosted_zone_id and settings.failover_record_name:
         targets=[FailoverTarget(role, regions[role], networks[role]["nlb_dns_name"],
                                 networks[role]["nlb_zone_id"], networks[role]["nlb_listener_port"])
                  for role in ROLES]))
-    failover_fqdn = failover.fqdn
+    failover_fqdn, serving_checks = failover.fqdn, failover.ids
 
 groups = accelerator.endpoint_groups
 export_outputs("global-traffic", {
@@ -62,4 +62,5 @@ export_outputs("global-traffic", {
     "primary_health_check_id": health.ids["primary"],
     "secondary_health_check_id": health.ids["secondary"],
     "failover_record_fqdn": failover_fqdn,
+    **{f"{role}_serving_check_id": serving_checks.get(role) for role in ROLES},
 })
