@@ -2,7 +2,7 @@
 
 The identifiers come from the contract mirror in SSM of the region named with --region, else of
 the first DR region that answers, and only failing both from the Pulumi stack outputs
-(shared/ops/topology.py); the work is in shared/ops, which these tasks only wire to the
+(shared/ops/aws/topology.py); the work is in shared/ops, which these tasks only wire to the
 command line.
 """
 
@@ -19,12 +19,13 @@ from invoke.exceptions import Exit
 from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, fail, task
 
 if TYPE_CHECKING:
-    from shared.ops.clients import AwsClients
-    from shared.ops.failover import Engine, FailoverRequest
-    from shared.ops.heartbeat import Heartbeat
-    from shared.ops.preflight import Assessment
-    from shared.ops.topology import DrTopology
-    from shared.ops.user_probe import UserProber
+    from shared.ops.aws.clients import AwsClients
+    from shared.ops.aws.topology import DrTopology
+    from shared.ops.drills.heartbeat import Heartbeat
+    from shared.ops.drills.user_probe import UserProber
+    from shared.ops.engines.failover import Engine
+    from shared.ops.engines.move import FailoverRequest
+    from shared.ops.engines.preflight import Assessment
 
 T = TypeVar("T")
 
@@ -63,14 +64,14 @@ RUNTIME = Runtime()
 
 
 def _clients() -> AwsClients:
-    from shared.ops.clients import AwsClients
+    from shared.ops.aws.clients import AwsClients
 
     return RUNTIME.clients() if RUNTIME.clients else AwsClients()
 
 
 def _topology(env: str, backend: str, region: str = "") -> DrTopology:
-    from shared.ops.errors import OpsError
-    from shared.ops.topology import load_topology
+    from shared.ops.aws.errors import OpsError
+    from shared.ops.aws.topology import load_topology
     from shared.settings import SettingsError
 
     try:
@@ -96,8 +97,7 @@ def _confirm(question: str, env: str, yes: bool) -> None:
 
 def _run(action: Callable[[], T]) -> T:
     """Run an operation; its errors become one line and an exit code, never a traceback."""
-    from shared.ops.errors import OpsError, Refused
-    from shared.ops.probes import AWS_ERRORS, one_line
+    from shared.ops.aws.errors import AWS_ERRORS, OpsError, Refused, one_line
 
     try:
         return action()
@@ -113,9 +113,9 @@ def _engine(topology: DrTopology, *, local: bool = False,
             approve: bool = False) -> tuple[AwsClients, Engine]:
     """The Region switch plan's execution when the recovery layer deployed one, else (or with
     --local) the client-side sequence; both take the same requests and return the same result."""
-    from shared.ops.failover import Failover
-    from shared.ops.plan_failover import PlanFailover
-    from shared.ops.state import StateStore
+    from shared.ops.engines.failover import Failover
+    from shared.ops.engines.plan_failover import PlanFailover
+    from shared.ops.engines.state import StateStore
 
     clients = _clients()
     options = {"store": StateStore(), **RUNTIME.engine}
@@ -146,7 +146,7 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
     plan's latest evaluation with its warnings. A region that does not answer shows its errors;
     the rest still shows.
     """
-    from shared.ops.status import collect_status
+    from shared.ops.aws.status import collect_status
 
     if format not in ("text", "json"):
         raise fail(f"--format must be text or json, not {format!r}")
@@ -171,7 +171,7 @@ def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, 
     time) and what is left to do by hand. Refuses an unhealthy target, and --unplanned while the
     writer's region is healthy, unless --force. Rerun after a failure to resume.
     """
-    from shared.ops.failover import PLANNED, UNPLANNED, FailoverRequest
+    from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest
 
     if to not in ("secondary", "primary"):
         raise fail(f"--to must be secondary or primary, not {to!r}")
@@ -199,7 +199,7 @@ def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = Fals
     dr:replicationLagAlarmSeconds (or --force), and after an unplanned failover until the snapshot
     Aurora kept of the unreplicated writes is copied or acknowledged (--ack-snapshot).
     """
-    from shared.ops.failover import PLANNED, FailoverRequest
+    from shared.ops.engines.move import PLANNED, FailoverRequest
 
     topology = _topology(env, backend, region)
     _, engine = _run(lambda: _engine(topology, local=local, approve=approve))
@@ -234,7 +234,7 @@ def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", re
     if kind == "outage":
         _outage_drill(topology, clients, engine)
         return
-    from shared.ops.drill import run_drill
+    from shared.ops.drills.drill import run_drill
 
     prober, heartbeat = _drill_measures(topology, clients, "planned")
     report = _run(lambda: run_drill(topology, clients, engine, yes=yes, prober=prober, heartbeat=heartbeat,
@@ -247,15 +247,15 @@ def _drill_measures(topology: DrTopology, clients: AwsClients, kind: str) -> tup
     """The prober of every entry point and the RPO heartbeat, for the drill's whole duration."""
     import uuid
 
-    from shared.ops.heartbeat import Heartbeat
-    from shared.ops.user_probe import UserProber, entry_points
+    from shared.ops.drills.heartbeat import Heartbeat
+    from shared.ops.drills.user_probe import UserProber, entry_points
 
     return (UserProber(entry_points(topology), **RUNTIME.drill.get("prober", {})),
             Heartbeat(topology, clients, f"{kind}-{uuid.uuid4().hex[:12]}"))
 
 
 def _outage_drill(topology: DrTopology, clients: AwsClients, engine: Engine) -> None:
-    from shared.ops.outage_drill import OutageDrill
+    from shared.ops.drills.outage_drill import OutageDrill
 
     prober, heartbeat = _drill_measures(topology, clients, "outage")
     options = {"heartbeat": heartbeat, **RUNTIME.drill.get("outage", {})}
@@ -280,7 +280,7 @@ def redrive(c: Context, env: str = "dev", region: str = "", backend: str = "") -
     """
     from shared.config import settings_for
     from shared.contracts.monitoring import ASYNC_FUNCTION_ROLES
-    from shared.ops.redrive import redrive as replay
+    from shared.ops.maintenance.redrive import redrive as replay
     from shared.settings import SettingsError
 
     try:

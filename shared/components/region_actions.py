@@ -32,7 +32,7 @@ import pulumi
 from shared.components.functions import RegionalFunction, RegionalFunctionArgs
 from shared.components.parameters import WRITES_ENABLED
 from shared.config import RECOVERY_HANDLERS_DIR
-from shared.ops.fence import handler_cache_seconds
+from shared.ops.aws.fence import handler_cache_seconds
 
 FENCE_STEP = "fence-writes"
 TRAFFIC_STEP = "move-traffic"

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pulumi
 from botocore.exceptions import BotoCoreError, ClientError
 
-from shared.ops.clients import GA_API_REGION, AwsClients
+from shared.ops.aws.clients import GA_API_REGION, AwsClients
 
 # listener ARN -> {endpoint group region: live dial}; empty while the listener has no groups.
 DialReader = Callable[[str], dict[str, float]]

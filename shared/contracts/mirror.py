@@ -12,7 +12,7 @@ Encoding, by the output's declared type (shared/contracts/base.py):
   (`80`, `["subnet-1","subnet-2"]`, `{"api":"arn:..."}`, `null`, `"api.example.com"`); a nullable
   string is JSON too, so null and the text "null" stay different.
 Pure Python: the Pulumi side (shared/components/contract_mirror.py) and the boto3 reader
-(shared/ops/mirror.py) share it.
+(shared/ops/aws/mirror.py) share it.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 destroy-all reaches a network layer only after global-traffic is destroyed (the graph, reversed),
 so by then the accelerator's endpoint groups are gone and its interfaces are going; this waits
-for them and deletes the group Global Accelerator leaves (shared/ops/leftovers.py).
+for them and deletes the group Global Accelerator leaves (shared/ops/maintenance/leftovers.py).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import threading
 from collections.abc import Callable
 
 from shared.contracts import contract
-from shared.ops.clients import AwsClients
-from shared.ops.errors import OpsError
-from shared.ops.leftovers import remove_accelerator_leftovers
+from shared.ops.aws.clients import AwsClients
+from shared.ops.aws.errors import OpsError
+from shared.ops.maintenance.leftovers import remove_accelerator_leftovers
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.pulumi_cli import PulumiCli

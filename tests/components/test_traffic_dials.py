@@ -9,7 +9,7 @@ from botocore.config import Config
 from botocore.stub import Stubber
 
 from shared.components.traffic_dials import read_live_dials
-from shared.ops.clients import GA_API_REGION, AwsClients
+from shared.ops.aws.clients import GA_API_REGION, AwsClients
 
 LISTENER = "arn:aws:globalaccelerator::123456789012:accelerator/abcd/listener/0123abcd"
 

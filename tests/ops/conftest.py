@@ -22,12 +22,12 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
-from shared.ops.clients import GA_API_REGION, ROUTE53_API_REGION, AwsClients
-from shared.ops.entry import EntryAnswer
-from shared.ops.failover import Failover
-from shared.ops.state import StateStore
-from shared.ops.topology import OPTIONAL_LAYERS, SOURCE_LAYERS, DrTopology, topology_from_outputs
-from shared.ops.waiting import Waiter
+from shared.ops.aws.clients import GA_API_REGION, ROUTE53_API_REGION, AwsClients
+from shared.ops.aws.entry import EntryAnswer
+from shared.ops.aws.topology import OPTIONAL_LAYERS, SOURCE_LAYERS, DrTopology, topology_from_outputs
+from shared.ops.aws.waiting import Waiter
+from shared.ops.engines.failover import Failover
+from shared.ops.engines.state import StateStore
 from tests.support import outputs, plan_of
 
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"

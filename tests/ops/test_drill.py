@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from shared.ops.drill import run_drill
-from shared.ops.errors import OpsError, Refused
+from shared.ops.aws.errors import OpsError, Refused
+from shared.ops.drills.drill import run_drill
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 from tests.ops.test_failover import (
     queue_dials_back_and_verify,
@@ -102,11 +102,11 @@ def test_a_drill_measures_what_users_saw_and_what_was_lost(aws, tmp_path, printe
     """The prober asks loopback servers standing in for the accelerator and both APIs (the
     accelerator follows the active-region flag, a region's health its write fence); the heartbeat
     writes to the table in each move's writer region and reads back from the new writer."""
-    from shared.ops.failover import Failover
-    from shared.ops.heartbeat import Heartbeat
-    from shared.ops.state import StateStore
-    from shared.ops.user_probe import ACCELERATOR, UserProber, entry_points
-    from shared.ops.waiting import Timeouts, Waiter
+    from shared.ops.aws.waiting import Timeouts, Waiter
+    from shared.ops.drills.heartbeat import Heartbeat
+    from shared.ops.drills.user_probe import ACCELERATOR, UserProber, entry_points
+    from shared.ops.engines.failover import Failover
+    from shared.ops.engines.state import StateStore
     from tests.ops.conftest import FakeClock
     from tests.ops.test_outage_drill import World
 

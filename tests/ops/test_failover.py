@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from shared.ops.errors import OpsError, Refused, StepFailed
-from shared.ops.failover import PLANNED, UNPLANNED, FailoverRequest
-from shared.ops.waiting import Timeouts
+from shared.ops.aws.errors import OpsError, Refused, StepFailed
+from shared.ops.aws.waiting import Timeouts
+from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest
 from tests.handlers.conftest import handler_module
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 

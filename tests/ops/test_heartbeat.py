@@ -12,7 +12,7 @@ import pytest
 from botocore.stub import ANY
 
 from shared.naming import arn_in_region
-from shared.ops.heartbeat import (
+from shared.ops.drills.heartbeat import (
     AURORA,
     CREATE_TABLE,
     DYNAMODB,

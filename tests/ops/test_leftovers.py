@@ -7,8 +7,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from shared.ops.errors import OpsError
-from shared.ops.leftovers import GA_GROUP_NAME, remove_accelerator_leftovers
+from shared.ops.aws.errors import OpsError
+from shared.ops.maintenance.leftovers import GA_GROUP_NAME, remove_accelerator_leftovers
 
 REGION = "us-east-1"
 FIX = "run `invoke destroy --layer global-traffic --env dev`"

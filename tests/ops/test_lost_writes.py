@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from shared.ops.errors import Refused
-from shared.ops.failover import FailoverRequest
-from shared.ops.lost_writes import UnplannedRecord, write_record
+from shared.ops.aws.errors import Refused
+from shared.ops.engines.lost_writes import UnplannedRecord, write_record
+from shared.ops.engines.move import FailoverRequest
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 from tests.ops.test_failover import FAILBACK, queue_dials_back_and_verify, queue_failback_preflight
 

@@ -16,10 +16,10 @@ from moto import mock_aws
 
 from shared.cli.deploy import outputs as cli_outputs
 from shared.contracts import LAYERS
-from shared.ops.clients import AwsClients
-from shared.ops.errors import OpsError
-from shared.ops.mirror import read_mirror
-from shared.ops.topology import (
+from shared.ops.aws.clients import AwsClients
+from shared.ops.aws.errors import OpsError
+from shared.ops.aws.mirror import read_mirror
+from shared.ops.aws.topology import (
     OPTIONAL_LAYERS,
     PULUMI_SOURCE,
     SOURCE_LAYERS,

@@ -19,16 +19,17 @@ from typing import Any
 import pytest
 
 from shared.cli import ops as cli
-from shared.ops.clients import ROUTE53_API_REGION
-from shared.ops.drill_flag import Terminated, clear_command
-from shared.ops.entry import EntryAnswer, http_probe
-from shared.ops.errors import OpsError, Refused
-from shared.ops.failover import Failover, FailoverRequest, FailoverResult
-from shared.ops.heartbeat import Heartbeat
-from shared.ops.outage_drill import OutageDrill, OutageTimeouts
-from shared.ops.state import StateStore
-from shared.ops.user_probe import ACCELERATOR, IMPAIRED, Reply, UserProber, entry_points, http_get
-from shared.ops.waiting import Timeouts, Waiter
+from shared.ops.aws.clients import ROUTE53_API_REGION
+from shared.ops.aws.entry import EntryAnswer, http_probe
+from shared.ops.aws.errors import OpsError, Refused
+from shared.ops.aws.waiting import Timeouts, Waiter
+from shared.ops.drills.drill_flag import Terminated, clear_command
+from shared.ops.drills.heartbeat import Heartbeat
+from shared.ops.drills.outage_drill import OutageDrill, OutageTimeouts
+from shared.ops.drills.user_probe import ACCELERATOR, IMPAIRED, Reply, UserProber, entry_points, http_get
+from shared.ops.engines.failover import Failover
+from shared.ops.engines.move import FailoverRequest, FailoverResult
+from shared.ops.engines.state import StateStore
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
 from tests.ops.test_failover import (
     queue_dials_back_and_verify,

@@ -25,10 +25,10 @@ from invoke import Collection, Program
 import tasks
 from shared.cli import ops as cli
 from shared.contracts.mirror import contract_prefix
-from shared.ops.entry import EntryAnswer, http_probe
-from shared.ops.state import StateStore
-from shared.ops.topology import DrTopology
-from shared.ops.waiting import Timeouts, Waiter
+from shared.ops.aws.entry import EntryAnswer, http_probe
+from shared.ops.aws.topology import DrTopology
+from shared.ops.aws.waiting import Timeouts, Waiter
+from shared.ops.engines.state import StateStore
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
 from tests.ops.loopback import answering, closed_port_url
 from tests.ops.test_failover import queue_promotion, queue_traffic_move, queue_verify

@@ -16,14 +16,15 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from shared.cli import ops as cli
-from shared.ops.errors import OpsError, StepFailed
-from shared.ops.failover import PLANNED, UNPLANNED, Failover, FailoverRequest
-from shared.ops.lost_writes import read_record
-from shared.ops.plan_failover import PlanFailover
-from shared.ops.region_switch import duration_seconds
-from shared.ops.state import StateStore
-from shared.ops.status import collect_status
-from shared.ops.waiting import Timeouts, Waiter
+from shared.ops.aws.errors import OpsError, StepFailed
+from shared.ops.aws.region_switch import duration_seconds
+from shared.ops.aws.status import collect_status
+from shared.ops.aws.waiting import Timeouts, Waiter
+from shared.ops.engines.failover import Failover
+from shared.ops.engines.lost_writes import read_record
+from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest
+from shared.ops.engines.plan_failover import PlanFailover
+from shared.ops.engines.state import StateStore
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
 from tests.ops.test_failover import queue_preflight, queue_promotion, queue_traffic_move, queue_verify
 from tests.ops.test_outage_end_to_end import queue_unplanned_preflight, run_invoke
@@ -515,7 +516,7 @@ def the_plan_moves_the_flag(aws: Aws, region: str) -> None:
 
 def test_a_drill_with_the_plan_deployed_runs_both_moves_as_plan_executions(plan, plan_engine, tmp_path,
                                                                           printed):
-    from shared.ops.drill import run_drill
+    from shared.ops.drills.drill import run_drill
     from tests.ops.test_drill import queue_status_while_secondary_serves
     from tests.ops.test_failover import queue_failback_preflight
 

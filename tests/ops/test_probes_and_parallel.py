@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.ops.entry import http_probe
-from shared.ops.parallel import NoAnswer, together
+from shared.ops.aws.entry import http_probe
+from shared.ops.aws.parallel import NoAnswer, together
 from tests.ops.loopback import answering, closed_port_url
 
 

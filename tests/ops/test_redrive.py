@@ -19,8 +19,8 @@ from moto import mock_aws
 
 from shared.contracts.monitoring import ASYNC_FUNCTION_ROLES
 from shared.naming import dead_letter_queue_name, function_name
-from shared.ops.clients import AwsClients
-from shared.ops.redrive import redrive
+from shared.ops.aws.clients import AwsClients
+from shared.ops.maintenance.redrive import redrive
 from tests.handlers import events
 from tests.support import outputs
 

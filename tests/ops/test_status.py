@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from shared.ops.status import collect_status
+from shared.ops.aws.status import collect_status
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws
 
 

@@ -10,10 +10,14 @@ import pytest
 from botocore.stub import Stubber
 
 from shared.config import layer_settings
-from shared.ops.clients import AwsClients
-from shared.ops.errors import OpsError, Refused
-from shared.ops.teardown import before_data_destroy, global_cluster_id, prepare_global_database_destroy
-from shared.ops.waiting import Waiter
+from shared.ops.aws.clients import AwsClients
+from shared.ops.aws.errors import OpsError, Refused
+from shared.ops.aws.waiting import Waiter
+from shared.ops.maintenance.teardown import (
+    before_data_destroy,
+    global_cluster_id,
+    prepare_global_database_destroy,
+)
 from tests.ops.conftest import FakeClock
 from tests.support import outputs, plan_of
 

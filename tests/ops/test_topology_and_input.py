@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from shared.config import REPO_ROOT
-from shared.ops.errors import OpsError
-from shared.ops.topology import SOURCE_LAYERS, topology_from_outputs
+from shared.ops.aws.errors import OpsError
+from shared.ops.aws.topology import SOURCE_LAYERS, topology_from_outputs
 from tests.support import outputs, plan_of
 
 

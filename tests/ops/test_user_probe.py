@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from shared.ops.user_probe import (
+from shared.ops.drills.user_probe import (
     FAILED,
     FENCED,
     GOOD,

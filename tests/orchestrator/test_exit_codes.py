@@ -9,7 +9,7 @@ from invoke.exceptions import Exit
 from shared.cli.common import EXIT_FAILED, EXIT_REFUSED, EXIT_USAGE
 from shared.cli.deploy import destroy_all, outputs
 from shared.cli.ops import _run, status
-from shared.ops.errors import Refused, StepFailed
+from shared.ops.aws.errors import Refused, StepFailed
 
 
 def _code(call) -> int:

@@ -13,7 +13,7 @@ from invoke.exceptions import Exit
 
 from shared.cli.deploy import deploy_all, destroy_all
 from shared.cli.leftovers import clean_leftovers
-from shared.ops.leftovers import GA_GROUP_NAME
+from shared.ops.maintenance.leftovers import GA_GROUP_NAME
 from tests.orchestrator.conftest import Standin
 
 REGIONS = {"network-primary": "us-east-1", "network-secondary": "us-east-2"}

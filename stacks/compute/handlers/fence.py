@@ -21,7 +21,7 @@ from log import get_logger
 
 log = get_logger("fence")
 
-# A literal: `invoke failover` reads it from this file (shared/ops/fence.py) to wait it out.
+# A literal: `invoke failover` reads it from this file (shared/ops/aws/fence.py) to wait it out.
 TTL_SECONDS = 5.0
 # What a refused write tells the client: about the time a failover takes to move the writer.
 RETRY_AFTER_SECONDS = 30

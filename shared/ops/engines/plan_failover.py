@@ -1,0 +1,297 @@
+"""Failover and failback as an ARC Region switch plan execution, a drop-in for shared.ops.engines.failover.
+
+The plan (the recovery layer) holds the runbook: fence, Aurora, traffic and flag steps, run by
+ARC in the account. This engine keeps what the operator's side still owes: the preflight (is
+the target fit, would an unplanned move lose writes), the confirmation, the operation lock; then
+it starts the execution in the region being activated (graceful for a planned move, ungraceful
+for an unplanned one), follows it with one line per step transition, answers manual approvals
+(--approve, a prompt on a TTY, or the AWS CLI line to run elsewhere), and reports the steps with
+ARC's own start and end times and the execution's actualRecoveryTime.
+
+Every ARC call goes to the activating region's data plane (shared.ops.aws.region_switch), so an
+ungraceful failover to us-east-2 never calls us-east-1. When ARC itself does not answer there,
+a planned move stops with one line suggesting --local; an unplanned one runs the client-side
+sequence instead (the outage will not wait for ARC, and no execution can have started, since
+ARC's first call, the list of executions under way, never reached it).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from shared.ops.aws.clients import AwsClients
+from shared.ops.aws.entry import Prober, http_probe
+from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
+from shared.ops.aws.probes import parameter_value
+from shared.ops.aws.region_switch import (
+    ACTIVATE,
+    GRACEFUL,
+    MONITORING,
+    UNGRACEFUL,
+    ExecutionView,
+    duration_seconds,
+    executions_under_way,
+    read_evaluation,
+    unavailable,
+)
+from shared.ops.aws.topology import DrTopology, RegionTopology
+from shared.ops.aws.waiting import Timeouts, Waiter
+from shared.ops.engines.failover import Confirm, Failover
+from shared.ops.engines.lock import OperationLock, operator
+from shared.ops.engines.lost_writes import UnplannedRecord, delete_record, write_record
+from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest, FailoverResult
+from shared.ops.engines.plan_follow import Ask, Follower, tty_ask
+from shared.ops.engines.preflight import Assessment, Preflight
+from shared.ops.engines.state import RunState, StateStore, StepRecord, utc_now
+
+__all__ = ["Ask", "PlanFailover", "tty_ask"]
+
+OUTCOMES = {"completed": "done", "skipped": "skipped", "failed": "failed", "canceled": "canceled",
+            "notStarted": "not started", "pendingApproval": "pending approval"}
+
+
+class _ArcDown(Exception):
+    """ARC's data plane in the activating region does not answer (unplanned: run the local sequence)."""
+
+
+class PlanFailover:
+    """`Failover`'s interface (`run`, `store`, `prober`, `waiter`), carried out by the plan."""
+
+    def __init__(self, topology: DrTopology, clients: AwsClients, *, store: StateStore,
+                 waiter: Waiter | None = None, timeouts: Timeouts | None = None,
+                 echo: Callable[[str], None] = print, prober: Prober = http_probe,
+                 approve: bool = False, ask: Ask | None = tty_ask) -> None:
+        if not topology.plan_arn:
+            raise OpsError(f"no Region switch plan is deployed for {topology.environment}; "
+                           "run the client-side sequence with --local")
+        self.topology = topology
+        self.plan_arn: str = topology.plan_arn
+        self.plan_name = topology.plan_name or topology.plan_arn.rsplit("/", 1)[-1]
+        self.clients = clients
+        self.store = store
+        self.waiter = waiter or Waiter(echo=echo)
+        self.timeouts = timeouts or Timeouts()
+        self.echo = echo
+        self.prober = prober
+        self.approve = approve
+        self.ask = ask
+        self._echo_lock = threading.Lock()
+
+    def _say(self, line: str) -> None:
+        with self._echo_lock:
+            self.echo(line)
+
+    def local(self) -> Failover:
+        """The client-side engine with the same clients, clock, store and prober."""
+        return Failover(self.topology, self.clients, store=self.store, waiter=self.waiter,
+                        timeouts=self.timeouts, echo=self.echo, prober=self.prober)
+
+    def _arc(self, region: str) -> Any:
+        return self.clients.arc_region_switch(region)
+
+    # --- the run ---
+
+    def run(self, request: FailoverRequest, confirm: Confirm | None = None) -> FailoverResult:
+        if request.mode not in (PLANNED, UNPLANNED):
+            raise OpsError(f"unknown mode {request.mode!r}; use planned or unplanned")
+        target = self.topology.role(request.target)
+        source = self.topology.other(request.target)
+        region = target.region
+        arc_mode = GRACEFUL if request.mode == PLANNED else UNGRACEFUL
+        self._say(f"{request.operation} {self.topology.environment}: {source.region} -> {region} "
+                  f"({request.mode}: Region switch plan {self.plan_name}, {arc_mode} execution in {region}); "
+                  f"identifiers from {self.topology.source}")
+        clock = self.waiter.clock
+        started = clock()
+        try:
+            followed = self._under_way(request, region)
+        except _ArcDown:
+            return self.local().run(request, confirm)
+        self._evaluation_note(region)  # before the question, so the operator can still pick --local
+        seen: Assessment | None = None
+        # Following an execution under way needs no preflight: it moves nothing new, unless an
+        # unplanned rerun turns a graceful execution ungraceful (that may lose writes: ask first).
+        if followed is None or (request.mode == UNPLANNED and followed.get("mode") == GRACEFUL):
+            seen = self._preflight(request, target)
+            if confirm:
+                confirm(request, seen)
+        preflight = StepRecord("preflight", "checked" if seen else "skipped", round(clock() - started, 1),
+                               "" if seen else "following an execution under way", phase=0)
+
+        state = RunState(self.topology.environment, request.operation, request.target, request.mode)
+        lock = OperationLock(self.clients, self.topology.lock_parameter_name, state.run_id,
+                             f"{request.operation} towards {region} ({request.mode}, plan execution)",
+                             state.started_at)
+        lock.acquire([region] if request.mode == UNPLANNED else [region, source.region],
+                     force=request.force, echo=self._say)
+        self.store.save(state)
+        try:
+            if followed is None:
+                execution_id = self._start(request, region, arc_mode, state.run_id)
+            else:
+                execution_id = str(followed["executionId"])
+                if seen is not None:  # an unplanned rerun turns a graceful execution ungraceful
+                    self._arc(region).update_plan_execution(
+                        planArn=self.plan_arn, executionId=execution_id, action="switchToUngraceful",
+                        comment=self._comment(request, source, target))
+                    self._say(f"execution {execution_id} switched to ungraceful")
+            view = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
+                            self._say, self.approve, self.ask).follow()
+        except KeyboardInterrupt:
+            self._say(f"interrupted: a started execution goes on in ARC ({region}); rerun the same command "
+                      "to follow it, or cancel it in the ARC console")
+            raise
+        except OpsError as error:
+            state.failed_step = getattr(error, "step", None) or "plan execution"
+            state.error = str(error)
+            self.store.save(state)
+            raise
+        finally:
+            lock.release_or_warn(self._say)
+        state.completed = True
+        self.store.save(state)
+        result = self._result(request, source, target, view, preflight, seen)
+        self._say(result.render())
+        return result
+
+
+    def _under_way(self, request: FailoverRequest, region: str) -> dict[str, Any] | None:
+        """The execution this run should follow rather than start a second one, if any."""
+        try:
+            found = executions_under_way(self.clients, self.plan_arn, region)
+        except AWS_ERRORS as error:
+            if not unavailable(error):
+                raise OpsError(f"cannot list the executions of plan {self.plan_name} in {region}: "
+                               f"{one_line(error)}; fix that, or run the client-side sequence with "
+                               "--local") from None
+            if request.mode == UNPLANNED:
+                self._say(f"ARC Region switch does not answer in {region} ({one_line(error)}): an "
+                          "unplanned failover does not wait for it, running the client-side sequence "
+                          "(--local) instead; no plan execution was started")
+                raise _ArcDown from None
+            raise OpsError(f"ARC Region switch does not answer in {region} ({one_line(error)}); nothing "
+                           "was started: rerun with --local to run the client-side sequence") from None
+        for item in found:
+            if item.get("executionRegion") == region and item.get("executionAction") == ACTIVATE:
+                self._say(f"following execution {item['executionId']} already under way "
+                          f"({item.get('executionState')}, {item.get('mode')}, started "
+                          f"{item.get('startTime')}) instead of starting a second one")
+                return item
+        if found:
+            other = found[0]
+            raise OpsError(f"plan {self.plan_name} has execution {other['executionId']} under way "
+                           f"({other.get('executionAction')} {other.get('executionRegion')}, "
+                           f"{other.get('executionState')}): wait for it, or cancel it (aws "
+                           f"arc-region-switch cancel-plan-execution --region {region} --plan-arn "
+                           f"{self.plan_arn} --execution-id {other['executionId']})")
+        return None
+
+    def _preflight(self, request: FailoverRequest, target: RegionTopology) -> Assessment:
+        preflight = Preflight(self.topology, self.clients, self.prober, self.waiter, self.timeouts, self._say)
+        try:
+            seen = preflight.assess(request)
+        except AWS_ERRORS as error:
+            raise OpsError(f"preflight could not read the {request.target} region {target.region}: "
+                           f"{one_line(error)}") from None
+        for note in seen.notes:
+            self._say(f"note: {note}")
+        if seen.lost_writes_verdict:
+            self._say(f"unreplicated writes: {seen.lost_writes_verdict}")
+        return seen
+
+    def _evaluation_note(self, region: str) -> None:
+        try:
+            evaluation = read_evaluation(self.clients, self.plan_arn, region)
+        except AWS_ERRORS as error:
+            self._say(f"note: the plan's evaluation is unreadable in {region}: {one_line(error)}")
+            return
+        if not evaluation.ready:
+            first = evaluation.warnings[0]["message"] if evaluation.warnings else "no warning given"
+            self._say(f"note: plan {evaluation.describe()}: {first}; if the execution fails there, "
+                      "rerun with --local")
+
+    def _comment(self, request: FailoverRequest, source: RegionTopology, target: RegionTopology) -> str:
+        return (f"invoke {request.operation} --env {self.topology.environment} by {operator()}: "
+                f"{source.region} -> {target.region} ({request.mode})")[:1024]
+
+    def _start(self, request: FailoverRequest, region: str, mode: str, token: str) -> str:
+        source, target = self.topology.other(request.target), self.topology.role(request.target)
+        try:
+            answer = self._arc(region).start_plan_execution(
+                planArn=self.plan_arn, targetRegion=region, action=ACTIVATE, mode=mode,
+                comment=self._comment(request, source, target), clientToken=token)
+        except AWS_ERRORS as error:
+            if unavailable(error):
+                raise OpsError(f"ARC Region switch in {region} did not take the execution "
+                               f"({one_line(error)}): rerun this command, which follows an execution if "
+                               "one started, or run the client-side sequence with --local") from None
+            raise OpsError(f"ARC refused to start plan {self.plan_name} in {region}: {one_line(error)}; "
+                           "fix that, or run the client-side sequence with --local") from None
+        execution_id = str(answer["executionId"])
+        self._say(f"started execution {execution_id} of plan {self.plan_name} ({mode}, activate {region})")
+        return execution_id
+
+    # --- the report ---
+
+    def _result(self, request: FailoverRequest, source: RegionTopology, target: RegionTopology,
+                view: ExecutionView, preflight: StepRecord, seen: Assessment | None) -> FailoverResult:
+        records = [preflight] + [
+            StepRecord(step.name, OUTCOMES.get(step.status, step.status), step.seconds or 0.0,
+                       f"{step.mode or view.mode}, ARC's times "
+                       f"{step.started.isoformat() if step.started else '?'} to "
+                       f"{step.ended.isoformat() if step.ended else '?'}",
+                       at=step.started.isoformat() if step.started else utc_now(), phase=number)
+            for number, step in enumerate(view.steps, 1)]
+        result = FailoverResult(self.topology.environment, request.operation, request.mode, source.region,
+                                target.region, records, None, seen.lag if seen else None,
+                                topology_source=self.topology.source, plan_execution_id=view.execution_id)
+        actual = duration_seconds(view.recovery_time)
+        if actual is not None:
+            result.measured_seconds = actual
+            result.measured_by = (f"ARC's actualRecoveryTime {view.recovery_time} of execution "
+                                  f"{view.execution_id}: the plan's run until its alarms were healthy")
+        elif view.seconds is not None:
+            result.measured_seconds = view.seconds
+            result.measured_by = f"ARC's start to end of execution {view.execution_id}"
+        else:
+            result.measured_seconds = round(sum(r.seconds for r in records[1:]), 1)
+            result.measured_by = f"sum of ARC's step times of execution {view.execution_id}"
+        if view.state == MONITORING:
+            result.notes.append("ARC still watches the plan's alarms: its actualRecoveryTime is not settled "
+                                "yet (see the execution in the ARC console)")
+        if view.state == "completedWithExceptions":
+            result.notes.append(f"ARC completed execution {view.execution_id} with exceptions: see its "
+                                "events in the ARC console")
+        self._verify(result, target)
+        self._settle_lost_writes(request, source, target, result, seen)
+        return result
+
+    def _verify(self, result: FailoverResult, target: RegionTopology) -> None:
+        """Read back what users depend on, from the target alone; informational, ARC is the authority."""
+        name = self.topology.active_region_parameter_name
+        try:
+            value = parameter_value(self.clients, target.region, name)
+            line = f"active-region parameter: {target.region}={value}"
+            (result.verification if value == target.region else result.by_hand).append(
+                line if value == target.region else f"{line}, expected {target.region}: set it")
+        except AWS_ERRORS as error:
+            result.verification.append(f"active-region parameter: NOT confirmed ({one_line(error)})")
+        entry = self.prober(target.health_url, self.timeouts.probe)
+        result.verification.append(f"{target.region} entry point: {entry.describe()}")
+
+    def _settle_lost_writes(self, request: FailoverRequest, source: RegionTopology, target: RegionTopology,
+                            result: FailoverResult, seen: Assessment | None) -> None:
+        """The same record of unreplicated writes as the client-side sequence keeps (lost_writes.py)."""
+        name = self.topology.unplanned_record_parameter_name
+        try:
+            if request.mode == UNPLANNED:
+                record = UnplannedRecord(source.cluster_id, source.region, target.region, utc_now())
+                write_record(self.clients, name, record)
+                cluster = seen.target.cluster if seen else None
+                result.lost_writes = record.notice(cluster.backup_retention_days if cluster else None)
+            elif request.check_lost_writes and seen is not None and seen.lost_writes is not None:
+                delete_record(self.clients, name, source.region)
+        except AWS_ERRORS as error:
+            result.by_hand.append(f"the unplanned-failover record {name}: {one_line(error)}")

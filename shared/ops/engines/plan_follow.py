@@ -1,0 +1,153 @@
+"""Following one Region switch plan execution to its end, from the activating region.
+
+Polls GetPlanExecution on the injected clock (shared.ops.aws.waiting.Waiter), prints each state
+and step transition once with the time since following began, answers a step waiting for
+approval (--approve, the operator at a TTY prompt, or the AWS CLI line to run elsewhere while
+it keeps waiting), and turns an execution that stops into one line naming the step and what
+to do next.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from shared.ops.aws.clients import AwsClients
+from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
+from shared.ops.aws.region_switch import (
+    FAILED,
+    MONITORING,
+    SUCCEEDED,
+    ExecutionView,
+    approve_command,
+    read_execution,
+    step_error,
+)
+from shared.ops.aws.waiting import Timeouts, Waiter
+from shared.ops.engines.lock import operator
+
+# Asks the operator about a step waiting for approval: "approve", "decline", or None (cannot ask).
+Ask = Callable[[str], str | None]
+
+
+def tty_ask(question: str) -> str | None:
+    """Ask on the terminal; None without one (the caller then prints the CLI command instead)."""
+    if not sys.stdin.isatty():
+        return None
+    while True:
+        try:
+            answer = input(f"{question} [approve/decline]: ").strip().lower()
+        except EOFError:
+            return None
+        if answer in ("approve", "decline"):
+            return answer
+
+
+@dataclass
+class Follower:
+    clients: AwsClients
+    plan_arn: str
+    region: str  # the activating region: every call goes to its data plane
+    execution_id: str
+    waiter: Waiter
+    timeouts: Timeouts
+    say: Callable[[str], None]
+    approve: bool = False
+    ask: Ask | None = tty_ask
+    _printed: dict[str, str] = field(default_factory=dict)
+    _answered: set[str] = field(default_factory=set)
+    _pending_since: dict[str, float] = field(default_factory=dict)
+
+    def follow(self) -> ExecutionView:
+        clock = self.waiter.clock
+        start = clock()
+        limit = self.timeouts.plan_execution
+        monitoring_since: float | None = None
+        last_error = ""
+        while True:
+            view: ExecutionView | None = None
+            try:
+                view = read_execution(self.clients, self.plan_arn, self.region, self.execution_id)
+            except AWS_ERRORS as error:  # a read that fails is retried until the timeout
+                text = one_line(error)
+                if text != last_error:
+                    self.say(f"  reading execution {self.execution_id} failed: {text}; retrying")
+                last_error = text
+            elapsed = clock() - start
+            if view is not None:
+                self._progress(view, elapsed)
+                if view.state in SUCCEEDED:
+                    return view
+                if view.state in FAILED:
+                    raise self._failure(view)
+                if view.state == MONITORING:
+                    monitoring_since = elapsed if monitoring_since is None else monitoring_since
+                    if elapsed - monitoring_since >= self.timeouts.traffic:
+                        return view  # the steps are done; ARC has not settled its recovery time yet
+                waiting = view.step("pendingApproval")
+                if waiting and waiting.name not in self._answered:
+                    self._approval(view, waiting.name, elapsed)
+            if elapsed >= limit:
+                seen = view.state if view else last_error
+                raise OpsError(f"execution {self.execution_id} not finished after {limit:.0f} s ({seen}); "
+                               "it goes on in ARC: rerun this command to follow it, or see it in the console")
+            self.waiter.sleep(min(self.waiter.interval, limit - elapsed))
+
+    def _progress(self, view: ExecutionView, elapsed: float) -> None:
+        stamp = f"  [{elapsed:>5.0f} s]"
+        if self._printed.get("") != view.state:
+            self._printed[""] = view.state
+            self.say(f"{stamp} execution {view.execution_id}: {view.state}")
+        for step in view.steps:
+            if step.status == "notStarted" or self._printed.get(step.name) == step.status:
+                continue
+            self._printed[step.name] = step.status
+            took = "" if step.seconds is None or step.status == "running" else f" in {step.seconds:.1f} s"
+            self.say(f"{stamp} {step.name}: {step.status}{took}")
+
+    def _answer(self, step: str, approval: str, how: str) -> None:
+        self.clients.arc_region_switch(self.region).approve_plan_execution_step(
+            planArn=self.plan_arn, executionId=self.execution_id, stepName=step, approval=approval,
+            comment=f"{approval} by {operator()} ({how})")
+        self._answered.add(step)
+        self.say(f"    {step}: {approval}d ({how})")
+
+    def _approval(self, view: ExecutionView, step: str, elapsed: float) -> None:
+        if self.approve:
+            self._answer(step, "approve", "--approve")
+            return
+        question = f"Plan step {step} of execution {view.execution_id} waits for approval. Approve it?"
+        reply = self.ask(question) if self.ask else None
+        if reply == "approve":
+            self._answer(step, "approve", "at the prompt")
+            return
+        if reply == "decline":
+            self._answer(step, "decline", "at the prompt")
+            raise StepFailed(step, f"step {step} declined: ARC does not go on with execution "
+                                   f"{view.execution_id}; nothing else was changed by this command")
+        command = approve_command(self.plan_arn, view.execution_id, step, self.region)
+        first = self._pending_since.setdefault(step, elapsed)
+        if first == elapsed:
+            self.say(f"    {step} waits for approval; rerun with --approve, or approve it from any "
+                     f"terminal: {command} (waiting up to {self.timeouts.approval:.0f} s)")
+        if elapsed - first >= self.timeouts.approval:
+            raise StepFailed(step, f"step {step} of execution {view.execution_id} still waits for approval "
+                                   f"after {self.timeouts.approval:.0f} s: approve it ({command}) and rerun "
+                                   "this command to follow it, or rerun with --approve")
+
+    def _failure(self, view: ExecutionView) -> StepFailed:
+        bad = (next((s for s in view.steps if s.status in ("failed", "canceled")), None)
+               or view.step("running") or view.step("pendingApproval"))
+        why = step_error(self.clients, self.plan_arn, self.region, view.execution_id, bad.name) if bad else ""
+        what = f"step {bad.name} {bad.status}" if bad else "no step failed"
+        if view.state == "pausedByFailedStep":
+            remedy = ("fix the cause and resume it in the ARC console or with aws arc-region-switch "
+                      f"update-plan-execution --region {self.region} --plan-arn {self.plan_arn} "
+                      f"--execution-id {view.execution_id} --action resume, or run the client-side "
+                      "sequence with --local")
+        else:
+            remedy = "rerun to start a new execution, or run the client-side sequence with --local"
+        return StepFailed(bad.name if bad else "plan execution",
+                          f"plan execution {view.execution_id} {view.state}: {what}"
+                          + (f" ({why})" if why else "") + f"; {remedy}")
