@@ -9,14 +9,7 @@ import pytest
 
 from tests.handlers import events
 from tests.handlers.conftest import API_KEY_PARAMETER, PRIMARY, aws_client, handler_module
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.handlers.test_write_fence import Clock
 
 
 @pytest.fixture
