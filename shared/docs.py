@@ -44,7 +44,9 @@ SETTING_DOCS = {
     "dr:logRetentionDays": "Retention of every log group (a value CloudWatch Logs accepts)",
     "dr:replicationLagAlarmSeconds": "Aurora replication lag that raises an alarm and blocks failback",
     "dr:lambdaErrorAlarmThreshold": "Lambda errors or throttles per 5 minutes that raise an alarm",
-    "dr:api5xxAlarmThreshold": "API Gateway 5XX responses per minute, in 2 of 3 minutes, that raise an alarm",
+    "dr:api5xxAlarmThreshold": "Percent of a door's requests (REST API, ALB) answered with 5XX, "
+                               "write-fence refusals excluded, in 2 of 3 minutes with at least 10 "
+                               "requests, that raises an alarm",
     "dr:apiThrottleRateLimit": "Steady requests per second each method of a REST API stage "
     "accepts (`*/*` applies per method)",
     "dr:apiThrottleBurstLimit": "Burst of requests each method of a REST API stage accepts",
@@ -67,6 +69,8 @@ SETTING_DOCS = {
     "dr:secondaryCertificateArn": "ACM certificate for the secondary domain, in the secondary region",
     "dr:hostedZoneId": "Route 53 hosted zone for failover DNS records (none when unset)",
     "dr:failoverRecordName": "Name of the failover DNS records in that zone (set with dr:hostedZoneId)",
+    "dr:apiRecordName": "One REST API name for both regions in that zone: a custom domain in each, "
+                        "Route 53 failover on the failover records' checks (needs both certificates)",
     "dr:alertEmail": "E-mail subscribed to the alert topics in both regions",
 }
 

@@ -52,7 +52,7 @@ class Plan:
     def summary(self) -> str:
         """AWS resources per layer and region, counted as `invoke check` counts them; the
         StackReferences and random passwords Pulumi also registers are counted apart."""
-        lines = [f"Offline plan of environment {self.environment!r}"]
+        lines = [f"Offline plan of environment {self.environment!r}", f"  {entry_line(self.settings)}"]
         others: Counter[str] = Counter()
         for run in self.runs:
             custom = [r for r in run.resources if r["custom"]]
@@ -68,6 +68,15 @@ class Plan:
             listed = ", ".join(f"{count} {kind}" for kind, count in sorted(others.items()))
             lines.append(f"  not AWS resources, not counted: {listed}")
         return "\n".join(lines)
+
+
+def entry_line(settings: Settings) -> str:
+    """How clients reach the NLB -> ALB entry, in one line."""
+    if settings.entry_tls:
+        return (f"entry: HTTPS on port {settings.app_port}, TLS ends at each region's ALB "
+                "(dr:primaryCertificateArn, dr:secondaryCertificateArn)")
+    return (f"entry: plain HTTP on port {settings.app_port} (no certificates configured; "
+            "set dr:<role>Domain and dr:<role>CertificateArn for both regions to serve HTTPS)")
 
 
 def _layer_json(run: LayerRun, settings: Settings, provider: dict[str, str]) -> dict[str, Any]:

@@ -80,4 +80,6 @@ export_outputs("data", {
     "parameter_prefix": parameters["primary"].prefix,
     "regional_parameter_prefix": parameters["primary"].regional_prefix,
     "active_region_parameter_name": parameters["primary"].active_region.name,
+    # The REST door's usage plan needs the value itself (compute); exported as a secret.
+    "api_key": api_key.result,
 }, keep_mirror=protect)

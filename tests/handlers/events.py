@@ -7,18 +7,23 @@ import uuid
 from typing import Any
 
 ACCOUNT = "123456789012"
+# The key the data layer generates (40 letters and digits); conftest stores it as the SecureString.
+API_KEY = "k3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK"
 TARGET_GROUP = (f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}"
                 ":targetgroup/dr-app-dev-use1/2f8b3a5c6d7e8f90")
 
 
 def alb(method: str, path: str, body: str | None = None, base64_body: bool = False,
-        multi_value_headers: bool = False) -> dict[str, Any]:
+        multi_value_headers: bool = False, api_key: str | None = API_KEY) -> dict[str, Any]:
+    """An ALB event; a client of the items API sends the API key (api_key=None: it does not)."""
     headers = {"host": "dr-app-dev-use1-1234567890.us-east-1.elb.amazonaws.com",
                "user-agent": "curl/8.5.0", "accept": "*/*",
                "x-forwarded-for": "198.51.100.7", "x-forwarded-port": "80", "x-forwarded-proto": "http",
                "x-amzn-trace-id": "Root=1-67891233-abcdef012345678912345678"}
     if body is not None:
         headers["content-type"] = "application/json"
+    if api_key is not None:
+        headers["x-api-key"] = api_key
     event: dict[str, Any] = {
         "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP}},
         "httpMethod": method, "path": path,

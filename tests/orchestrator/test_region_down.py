@@ -73,10 +73,10 @@ def test_the_degraded_deploy_targets_only_the_surviving_region_and_lists_what_is
     assert down.refused_in(DOWN) == []
     out = capsys.readouterr().out
     assert f"left for when {DOWN} returns" in out
-    assert "  network-primary: 51 resources in us-east-1 (17 ssm/parameter, 6 ec2/vpcEndpoint" in out
+    assert "  network-primary: 52 resources in us-east-1 (18 ssm/parameter, 6 ec2/vpcEndpoint" in out
     # network-secondary leaves only its contract mirror's copy in the lost region, and its flow
     # logs' IAM role (global: IAM's control plane is in us-east-1).
-    assert ("  network-secondary: 17 resources in us-east-1 (17 ssm/parameter), "
+    assert ("  network-secondary: 18 resources in us-east-1 (18 ssm/parameter), "
             "2 resources in global (1 iam/role, 1 iam/rolePolicy)") in out
     # The new writer's capacity is raised alone: its cluster is targeted, the primary's is not.
     clusters = {r["region"]: r for r in plan.layer("data").resources

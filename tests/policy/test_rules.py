@@ -38,6 +38,7 @@ Records = list[dict[str, Any]]
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LISTENER = "aws:lb/listener:Listener"
 FUNCTION = "aws:lambda/function:Function"
 PARAMETER = "aws:ssm/parameter:Parameter"
 VPC = "aws:ec2/vpc:Vpc"
@@ -176,6 +177,12 @@ CASES: dict[str, Case] = {
                            "api_token": "[secret]"}),
                     res(PARAMETER, "p", type="String", name="/dr/dev/db-secret-arn",
                         value="[secret]")]}),
+    "entry-tls": Case(
+        fails={"plain HTTP ALB listener in prod": [res(LISTENER, "alb", protocol="HTTP", port=80)]},
+        passes={"HTTPS ALB listener": [res(LISTENER, "alb", protocol="HTTPS", port=443)],
+                "the NLB's TCP pass-through": [res(LISTENER, "nlb", protocol="TCP", port=443)],
+                "dev may stay plain HTTP": [res(LISTENER, "alb", protocol="HTTP", port=80)]},
+        context=PROD, contexts={"dev may stay plain HTTP": DEV}),
     "log-retention": Case(
         fails={"kept forever": [res(LOG_GROUP, "l", name="/dr/x")]},
         passes={"30 days": [res(LOG_GROUP, "l", name="/dr/x", retentionInDays=30)]}),

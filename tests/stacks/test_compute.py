@@ -245,7 +245,7 @@ def test_no_custom_domain_unless_configured(dev_plan):
 def test_the_four_domain_settings_give_each_region_its_domain_and_certificate():
     plan = plan_of("dev", primaryDomain="api-use1.example.com", primaryCertificateArn=CERTIFICATE,
                    secondaryDomain="api-use2.example.com",
-                   secondaryCertificateArn=CERTIFICATE.replace("us-east-1", "us-east-2"))
+                   secondaryCertificateArn=CERTIFICATE.replace("us-east-1", "us-east-2"), appPort="443")
     compute = outputs(plan, "compute")
     for role, region in ROLES.items():
         domain = one(of(plan, "aws:apigateway/domainName:DomainName", region))
@@ -258,12 +258,6 @@ def test_the_four_domain_settings_give_each_region_its_domain_and_certificate():
         assert mapping["inputs"]["domainName"] == domain["inputs"]["domainName"]
         assert compute[f"{role}_custom_domain"] == domain["inputs"]["domainName"]
         assert compute[f"{role}_custom_domain_target"].endswith(f".execute-api.{region}.amazonaws.com")
-
-
-def test_one_domain_pair_gives_that_region_alone_a_domain():
-    plan = plan_of("dev", primaryDomain="api-use1.example.com", primaryCertificateArn=CERTIFICATE)
-    assert one(of(plan, "aws:apigateway/domainName:DomainName"))["region"] == "us-east-1"
-    assert outputs(plan, "compute")["secondary_custom_domain"] is None
 
 
 def test_both_regions_are_built_alike(dev_plan):

@@ -133,6 +133,8 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         value = (outputs.get(layer) or {}).get(key)
         return "" if value is None else str(value)
 
+    # Networks deployed before the entry could be HTTPS export no protocol: they speak HTTP.
+    scheme = (optional("network-primary", "entry_protocol") or "http").lower()
     sides = {
         role: RegionTopology(
             role=role,
@@ -143,7 +145,7 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
             endpoint_group_arn=str(get("global-traffic", f"{role}_endpoint_group_arn")),
             health_check_id=str(get("global-traffic", f"{role}_health_check_id")),
             deployed_dial=float(get("global-traffic", f"{role}_traffic_dial")),
-            health_url=f"http://{get(f'network-{role}', 'nlb_dns_name')}:"
+            health_url=f"{scheme}://{get(f'network-{role}', 'nlb_dns_name')}:"
                        f"{get(f'network-{role}', 'nlb_listener_port')}{health_path}",
             api_url=optional("compute", f"{role}_api_url"),
             action_function_name=optional("recovery", f"{role}_action_function_name"),
@@ -162,7 +164,7 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         replication_lag_limit_seconds=replication_lag_limit_seconds,
         protect_data=protect_data,
         source=source,
-        accelerator_health_url=f"http://{get('global-traffic', 'accelerator_dns_name')}:"
+        accelerator_health_url=f"{scheme}://{get('global-traffic', 'accelerator_dns_name')}:"
                                f"{get('network-primary', 'nlb_listener_port')}{health_path}",
         db_secret_arn=optional("data", "db_secret_arn"),
         db_name=optional("data", "db_name"),
