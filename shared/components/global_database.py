@@ -49,6 +49,10 @@ class GlobalDatabaseArgs:
     master_password: pulumi.Input[str]
     log_retention_days: int
     tags: dict[str, str] = field(default_factory=dict)
+    # The DR strategy's standby shape (shared/strategy.py): pilot light leaves the secondary
+    # cluster headless (no instance), warm standby runs it at a lower capacity range.
+    secondary_instance: bool = True
+    secondary_acu: tuple[float, float] | None = None
 
 
 class GlobalDatabase(pulumi.ComponentResource):
@@ -75,7 +79,9 @@ class GlobalDatabase(pulumi.ComponentResource):
         # AWS rejects a secondary until the primary has a writer instance to replicate from.
         self.secondary = self._cluster("secondary", args.secondary, credentials=False,
                                        after=[self.primary_instance])
-        self.secondary_instance = self._instance("secondary", args.secondary, self.secondary)
+        # A headless secondary still replicates (storage-level), billed for storage only.
+        self.secondary_instance = (self._instance("secondary", args.secondary, self.secondary)
+                                   if args.secondary_instance else None)
         self.register_outputs({"global_cluster_id": self.global_cluster.id,
                                "primary_cluster_arn": self.primary.arn,
                                "secondary_cluster_arn": self.secondary.arn})
@@ -103,13 +109,14 @@ class GlobalDatabase(pulumi.ComponentResource):
         # AWS rejects both when given. Only the primary carries them.
         # A final snapshot is taken of the writer; the secondary holds the same data.
         final_snapshot = args.protect and credentials
+        min_acu, max_acu = ((args.min_acu, args.max_acu) if credentials or args.secondary_acu is None
+                            else args.secondary_acu)
         return aws.rds.Cluster(
             name, cluster_identifier=identifier, engine=ENGINE, engine_version=ENGINE_VERSION,
             engine_mode="provisioned", global_cluster_identifier=self.global_cluster.id,
             db_subnet_group_name=subnets.name, vpc_security_group_ids=[side.security_group_id],
             port=DB_PORT, storage_encrypted=True, kms_key_id=side.kms_key_arn,
-            serverlessv2_scaling_configuration={"min_capacity": args.min_acu,
-                                                "max_capacity": args.max_acu},
+            serverlessv2_scaling_configuration={"min_capacity": min_acu, "max_capacity": max_acu},
             # Aurora keeps automated backups 1-35 days; AWS Backup holds anything longer.
             backup_retention_period=min(args.backup_retention_days, 35),
             copy_tags_to_snapshot=True, deletion_protection=args.protect,

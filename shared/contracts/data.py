@@ -42,6 +42,10 @@ DATA = LayerContract(
         ("parameter_prefix", "SSM prefix of the values shared by both regions (replicated)"),
         ("regional_parameter_prefix", "SSM prefix of each region's own values (not replicated)"),
         ("active_region_parameter_name", "SSM parameter naming the active region (DR flips it)"),
+        ("dr_strategy", "DR strategy the secondary stands by in (pilot-light: headless cluster, "
+         "warm-standby: minimum capacity, hot-standby): what a failover brings up first"),
+        ("serving_min_acu", "Serverless v2 minimum capacity of a serving writer, which a failover "
+         "raises a standby cluster to", NUMBER),
     ),
     consumes={"network-primary": _NETWORK_KEYS, "network-secondary": _NETWORK_KEYS},
 )

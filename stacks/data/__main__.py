@@ -13,6 +13,7 @@ from shared.components.parameters import RegionalParameters, RegionalParametersA
 from shared.components.replicated_bucket import BucketSide, ReplicatedBucket, ReplicatedBucketArgs
 from shared.config import current_settings
 from shared.stack_io import Upstream, export_outputs
+from shared.strategy import strategy
 
 settings = current_settings()
 env, tags, protect = settings.environment, settings.resource_tags, settings.protect_data
@@ -37,10 +38,12 @@ def cluster_side(role: str, peer: str) -> ClusterSide:
                        net[role]["database_security_group_id"], keys.arn(role), net[peer]["vpc_cidr"])
 
 
+dr = strategy(settings.strategy)
 database = GlobalDatabase("data-db", GlobalDatabaseArgs(
     env, cluster_side("primary", "secondary"), cluster_side("secondary", "primary"),
     settings.aurora_min_acu, settings.aurora_max_acu, settings.backup_retention_days, protect,
-    credentials.password.result, settings.log_retention_days, tags))
+    credentials.password.result, settings.log_retention_days, tags, dr.secondary_instance,
+    dr.secondary_acu(settings.aurora_min_acu, settings.aurora_max_acu)))
 clusters = {"primary": database.primary, "secondary": database.secondary}
 vaults = {role: VaultSide(settings.regional(role).region, keys.arn(role),
                           [clusters[role].arn, table.arn(role)]) for role in clusters}
@@ -76,4 +79,5 @@ export_outputs("data", {
     "parameter_prefix": parameters["primary"].prefix,
     "regional_parameter_prefix": parameters["primary"].regional_prefix,
     "active_region_parameter_name": parameters["primary"].active_region.name,
+    "dr_strategy": dr.name, "serving_min_acu": settings.aurora_min_acu,
 })
