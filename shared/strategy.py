@@ -60,11 +60,23 @@ class Strategy:
     rto_floor_minutes: int
     rto_expected: str
 
+    @property
+    def standby_omits(self) -> frozenset[str]:
+        """Resource types the standing-by secondary has none of, though the primary has."""
+        return frozenset() if self.secondary_instance else frozenset(
+            {"aws:rds/clusterInstance:ClusterInstance"})
+
     def secondary_acu(self, min_acu: float, max_acu: float) -> tuple[float, float]:
         """The secondary cluster's Serverless v2 range while it stands by."""
         if self.standby_min_acu is None:
             return min_acu, max_acu
         return min(min_acu, self.standby_min_acu), max_acu
+
+    def describe(self, objective_minutes: int) -> str:
+        """One line for `invoke check`: the range this strategy delivers, next to the objective."""
+        return (f"DR strategy {self.name}: expected recovery time {self.rto_expected} (at least "
+                f"{self.rto_floor_minutes} min; {RTO_SOURCE}); dr:recoveryTimeObjectiveMinutes: "
+                f"{objective_minutes}")
 
     def objective_problem(self, objective_minutes: int) -> str | None:
         """Why an RTO objective is tighter than this strategy delivers, or None."""
