@@ -45,6 +45,7 @@ class RegionalApplicationArgs:
     health_reserved_concurrency: int
     domain: CustomDomain | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    strategy: str = "hot-standby"  # dr:strategy: a pilot light's standby database is headless
 
 
 class RegionalApplication(pulumi.ComponentResource):
@@ -77,7 +78,7 @@ class RegionalApplication(pulumi.ComponentResource):
                 read_fence,
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": drill},
             ], {**base, "DB_HOST": side.db_host, "WRITES_ENABLED_PARAMETER": fence_name,
-                "DRILL_IMPAIRED_PARAMETER": drill_name,
+                "DRILL_IMPAIRED_PARAMETER": drill_name, "DR_STRATEGY": args.strategy,
                 # Stack references carry numbers as floats: 5432.0 -> "5432".
                 "DB_PORT": pulumi.Output.from_input(args.db_port).apply(lambda p: str(int(p)))},
                 vpc=in_vpc, reserved_concurrency=args.health_reserved_concurrency),

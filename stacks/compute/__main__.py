@@ -36,7 +36,7 @@ apps = {role: RegionalApplication(f"app-{role}", RegionalApplicationArgs(
     settings.app_port, settings.health_check_path, settings.log_retention_days,
     settings.api_throttle_rate_limit, settings.api_throttle_burst_limit,
     settings.health_reserved_concurrency,
-    domain=custom_domain(role), tags=settings.resource_tags))
+    domain=custom_domain(role), tags=settings.resource_tags, strategy=settings.strategy))
     for role, peer in (("primary", "secondary"), ("secondary", "primary"))}
 
 

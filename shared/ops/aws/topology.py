@@ -61,6 +61,10 @@ class DrTopology:
     db_name: str = ""
     plan_arn: str | None = None  # the ARC Region switch plan (recovery layer), None when absent
     plan_name: str | None = None
+    # The DR strategy the secondary stands by in (data layer's dr_strategy; a stack deployed
+    # before it existed is the shape it always had) and the capacity a serving writer runs at.
+    strategy: str = "hot-standby"
+    serving_min_acu: float | None = None
 
     @property
     def regions(self) -> tuple[RegionTopology, RegionTopology]:
@@ -163,6 +167,8 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         db_name=optional("data", "db_name"),
         plan_arn=optional("recovery", "plan_arn") or None,
         plan_name=optional("recovery", "plan_name") or None,
+        strategy=optional("data", "dr_strategy") or "hot-standby",
+        serving_min_acu=float(optional("data", "serving_min_acu") or 0) or None,
     )
 
 
