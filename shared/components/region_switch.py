@@ -6,6 +6,9 @@ workflow for either region): every block names both regions' resources and ARC p
 activating one. The steps, in order:
 
 1. approve (protected environments only): a person confirms before anything moves.
+   bring-up-database (dr:strategy pilot-light only): the action function gives the activating
+   region's headless cluster an instance and succeeds once it is available (ARC has no block
+   that adds an instance; shared/components/bring_up_action.py).
 2. fence-writes: the action function fences the region being left (stacks/recovery/handlers/
    region_action.py says what it does when that region is unreachable).
 3. scale-database: the activating cluster's Serverless v2 capacity to match the writer's before
@@ -29,6 +32,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.bring_up_action import BRING_UP_STEP, BRING_UP_TIMEOUT_MINUTES
 from shared.components.iam import service_role
 from shared.components.region_actions import FENCE_STEP, TRAFFIC_STEP, plan_arn_patterns
 
@@ -125,6 +129,8 @@ class RegionSwitchPlanArgs:
     approval: bool
     report_bucket: ReportBucket | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    # dr:strategy pilot-light: a custom action gives the headless cluster an instance first.
+    bring_up: bool = False
 
     @property
     def regions(self) -> list[str]:
@@ -176,12 +182,12 @@ class RegionSwitchPlan(pulumi.ComponentResource):
         args = self._args
         functions = [{"arn": args.action_function_arns[region]} for region in args.regions]
 
-        def action(step: str, description: str) -> dict[str, Any]:
+        def action(step: str, description: str, timeout: int = LAMBDA_TIMEOUT_MINUTES) -> dict[str, Any]:
             return {"name": step, "description": description, "execution_block_type": LAMBDA,
                     "custom_action_lambda_configs": [{
                         "lambdas": functions, "region_to_run": "activatingRegion",
                         "retry_interval_minutes": LAMBDA_RETRY_MINUTES,
-                        "timeout_minutes": LAMBDA_TIMEOUT_MINUTES}]}
+                        "timeout_minutes": timeout}]}
 
         approve = [{"name": APPROVE, "description": "An operator approves the switch",
                     "execution_block_type": APPROVAL,
@@ -189,8 +195,12 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                                                     "timeout_minutes": APPROVAL_TIMEOUT_MINUTES}]}
                    ] if self.approver_role else []
         clusters = [args.cluster_arns[region] for region in args.regions]
+        # Before the fence: writes stay open in the region being left while the instance is made.
+        bring_up = [action(BRING_UP_STEP, "Give the headless (pilot light) cluster an instance",
+                           BRING_UP_TIMEOUT_MINUTES)] if args.bring_up else []
         return [
             *approve,
+            *bring_up,
             action(FENCE, "Fence writes in the region being left"),
             {"name": SCALE, "description": "Size the activating cluster like the writer",
              "execution_block_type": AURORA_SCALING,
