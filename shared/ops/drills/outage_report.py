@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from shared.ops.drills.drill_flag import FlagRestore
-from shared.ops.drills.drill_sections import move_table, outage_table, rpo_lines, write_report
+from shared.ops.drills.drill_sections import (
+    move_table,
+    outage_table,
+    rpo_lines,
+    strategy_facts,
+    strategy_line,
+    write_report,
+)
 from shared.ops.drills.heartbeat import Rpo
 from shared.ops.drills.user_probe import ACCELERATOR, GOOD, IMPAIRED, Answer, Outage
 from shared.ops.engines.move import FailoverResult
@@ -78,11 +85,13 @@ class OutageReport:
     # entry point -> window ("impairment", "failback") -> the user-visible outage in it
     user_outage: dict[str, dict[str, Outage]] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
+    strategy: str = "hot-standby"  # dr:strategy as deployed (the mirror's data/dr_strategy)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "environment": self.environment, "started_at": self.started_at,
             "finished_at": self.finished_at, "outcome": self.outcome, "error": self.error,
+            **strategy_facts(self.strategy, self.failover),
             "primary_region": self.primary_region, "secondary_region": self.secondary_region,
             "flag": {"name": self.flag_name, "region": self.primary_region, "set_at": self.flag_set_at,
                      "restore": self.flag_restore.to_json() if self.flag_restore else None},
@@ -127,7 +136,8 @@ class OutageReport:
         lines += ["", "- Observed recovery time (failover): "
                   + (f"**{self.failover.recovery_seconds:.1f} s**" if self.failover else "not reached"),
                   "- Failback time: " + (f"{self.failback.recovery_seconds:.1f} s" if self.failback
-                                         else "not reached")]
+                                         else "not reached"),
+                  strategy_line(strategy_facts(self.strategy, self.failover))]
         if self.lost_writes_acknowledged:
             lines.append(f"- Lost writes: {self.lost_writes_acknowledged}")
         lines += rpo_lines(self.rpo)
