@@ -28,7 +28,10 @@ def bring_up_statements(cluster_arn: pulumi.Input[str]) -> list[dict[str, Any]]:
     arn = pulumi.Output.from_input(cluster_arn)
     instances = arn.apply(lambda a: a.replace(":cluster:", ":db:") + "-*")
     region_account = arn.apply(lambda a: ":".join(a.split(":")[:5]))
-    joined = [region_account.apply(lambda p, kind=kind: f"{p}:{kind}:*") for kind in ("subgrp", "og", "pg")]
+    def every(kind: str) -> pulumi.Output[str]:
+        return region_account.apply(lambda prefix: f"{prefix}:{kind}:*")
+
+    joined = [every(kind) for kind in ("subgrp", "og", "pg")]
     return [
         {"Effect": "Allow", "Action": "rds:DescribeDBClusters", "Resource": arn},
         {"Effect": "Allow", "Action": "rds:DescribeDBInstances",

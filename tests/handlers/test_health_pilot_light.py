@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.handlers import events
+from tests.handlers import test_health as base
 from tests.handlers.conftest import PRIMARY, SECONDARY
-from tests.handlers.test_health import active, budgeted, call, database_down, health  # noqa: F401
+from tests.handlers.test_health import active, call
+
+# The health module's own fixtures: the handler as deployed, and a database refusing connections.
+budgeted, health, database_down = base.budgeted, base.health, base.database_down
 
 
 @pytest.fixture

@@ -28,5 +28,6 @@ def test_a_pilot_light_plan_adds_an_instance_first_and_waits_long_enough():
 def test_a_hot_standby_plan_has_no_bring_up_and_its_functions_cannot_create_instances(prod_plan):
     assert "bring-up-database" not in [s["name"] for s in steps(prod_plan)]
     assert len(resources(prod_plan, "recovery", PLAN)) == 1
-    policies = [r["inputs"]["policy"] for r in resources(prod_plan, "recovery", "aws:iam/rolePolicy:RolePolicy")]
+    policies = [r["inputs"]["policy"]
+                for r in resources(prod_plan, "recovery", "aws:iam/rolePolicy:RolePolicy")]
     assert not any("rds:CreateDBInstance" in json.dumps(policy) for policy in policies)
