@@ -10,15 +10,8 @@ from botocore.stub import ANY
 
 from shared.ops.drills.drill import run_drill
 from shared.ops.engines.bring_up import INSTANCE_SUFFIX
-from tests.ops.conftest import PRIMARY, SECONDARY, Aws
-from tests.ops.test_drill import queue_status_while_secondary_serves
-from tests.ops.test_failover import (
-    queue_dials_back_and_verify,
-    queue_failback_preflight,
-    queue_preflight,
-    queue_traffic_move,
-    queue_verify,
-)
+from tests.ops.conftest import SECONDARY, Aws
+from tests.ops.test_drill import queue_whole_drill
 
 
 def described(aws: Aws, role: str, members: list[str]) -> None:
@@ -40,29 +33,22 @@ def available(aws: Aws, role: str, instance: str) -> None:
 def test_a_pilot_light_drill_reports_the_strategy_and_the_bring_up_time(aws, engine, tmp_path, printed):
     aws.topology = engine.topology = replace(aws.topology, strategy="pilot-light", serving_min_acu=0.5)
     new = f"{aws.side('secondary').cluster_id}{INSTANCE_SUFFIX}"
-    aws.cluster(PRIMARY, writer="primary")
-    queue_preflight(aws, lag_ms=1200)
-    described(aws, "secondary", [])  # headless
-    described(aws, "secondary", [])
-    aws.stub("rds", SECONDARY).add_response("create_db_instance", {"DBInstance": {}}, {
-        "DBInstanceIdentifier": new, "DBClusterIdentifier": aws.side("secondary").cluster_id,
-        "DBInstanceClass": "db.serverless", "Engine": "aurora-postgresql", "PubliclyAccessible": False,
-        "AutoMinorVersionUpgrade": False, "Tags": ANY})
-    described(aws, "secondary", [new])
-    available(aws, "secondary", new)
-    aws.cluster(SECONDARY, writer="primary")
-    aws.switchover(SECONDARY, target="secondary")
-    aws.cluster(SECONDARY, writer="secondary")
-    queue_traffic_move(aws)
-    queue_verify(aws)
-    queue_status_while_secondary_serves(aws)
-    queue_failback_preflight(aws, lag_ms=500)
-    described(aws, "primary", ["dr-aurora-dev-use1-1"])  # the primary kept its instance
-    available(aws, "primary", "dr-aurora-dev-use1-1")
-    aws.cluster(PRIMARY, writer="secondary")
-    aws.switchover(PRIMARY, target="primary")
-    aws.cluster(PRIMARY, writer="primary")
-    queue_dials_back_and_verify(aws)
+
+    def bring_up(role: str) -> None:
+        if role == "primary":  # failback: the primary kept its instance
+            described(aws, "primary", ["dr-aurora-dev-use1-1"])
+            available(aws, "primary", "dr-aurora-dev-use1-1")
+            return
+        described(aws, "secondary", [])  # headless
+        described(aws, "secondary", [])
+        aws.stub("rds", SECONDARY).add_response("create_db_instance", {"DBInstance": {}}, {
+            "DBInstanceIdentifier": new, "DBClusterIdentifier": aws.side("secondary").cluster_id,
+            "DBInstanceClass": "db.serverless", "Engine": "aurora-postgresql", "PubliclyAccessible": False,
+            "AutoMinorVersionUpgrade": False, "Tags": ANY})
+        described(aws, "secondary", [new])
+        available(aws, "secondary", new)
+
+    queue_whole_drill(aws, bring_up)
 
     report = run_drill(aws.topology, aws.clients, engine, yes=False, echo=printed.append,
                        report_dir=tmp_path / "reports")
@@ -81,7 +67,6 @@ def test_a_pilot_light_drill_reports_the_strategy_and_the_bring_up_time(aws, eng
 
 
 def test_a_hot_standby_drill_says_nothing_was_brought_up(aws, engine, tmp_path, printed):
-    from tests.ops.test_drill import queue_whole_drill
     queue_whole_drill(aws)
     run_drill(aws.topology, aws.clients, engine, yes=False, echo=printed.append,
               report_dir=tmp_path / "reports")

@@ -75,6 +75,17 @@ def every_call(world: World) -> list[Call]:
     return world.calls
 
 
+def secondary_actions(own_cluster_arn: str | None = None) -> RegionActions:
+    """The secondary's function as the recovery layer declares it (pilot light: with its cluster)."""
+    return RegionActions("actions-secondary", RegionActionsArgs(
+        environment="dev", account_id=ACCOUNT, region=ACTIVATING, peer_region=DEACTIVATING,
+        plan_name="dr-recovery-dev", own_endpoint_group_arn=GROUPS[ACTIVATING],
+        peer_endpoint_group_arn=GROUPS[DEACTIVATING], own_traffic_dial=0.0, peer_traffic_dial=100.0,
+        active_region_parameter_name=ACTIVE_REGION_PARAMETER,
+        regional_parameter_prefix="/dr/dev/regional/", log_kms_key_arn="arn:aws:kms:us-east-2:1:key/k",
+        log_retention_days=30, own_cluster_arn=own_cluster_arn))
+
+
 @pulumi.runtime.test
 def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(world: World) -> None:
     calls = every_call(world)
@@ -83,13 +94,7 @@ def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(
         ("globalaccelerator", "DescribeEndpointGroup"), ("globalaccelerator", "UpdateEndpointGroup")}
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="recovery", stack="dev", preview=False)
-    actions = RegionActions("actions-secondary", RegionActionsArgs(
-        environment="dev", account_id=ACCOUNT, region=ACTIVATING, peer_region=DEACTIVATING,
-        plan_name="dr-recovery-dev", own_endpoint_group_arn=GROUPS[ACTIVATING],
-        peer_endpoint_group_arn=GROUPS[DEACTIVATING], own_traffic_dial=0.0, peer_traffic_dial=100.0,
-        active_region_parameter_name=ACTIVE_REGION_PARAMETER,
-        regional_parameter_prefix="/dr/dev/regional/", log_kms_key_arn="arn:aws:kms:us-east-2:1:key/k",
-        log_retention_days=30))
+    actions = secondary_actions()
 
     def check(_: Any) -> None:
         policies = [a.inputs["policy"] for a in recorder.created if a.typ == "aws:iam/rolePolicy:RolePolicy"]
@@ -139,13 +144,7 @@ def test_a_pilot_light_function_may_add_an_instance_to_its_own_cluster_only(
     assert {c.operation for c in calls} == {"DescribeDBClusters", "CreateDBInstance", "DescribeDBInstances"}
     recorder = Recorder()
     pulumi.runtime.set_mocks(recorder, project="recovery", stack="dev", preview=False)
-    actions = RegionActions("actions-secondary", RegionActionsArgs(
-        environment="dev", account_id=ACCOUNT, region=ACTIVATING, peer_region=DEACTIVATING,
-        plan_name="dr-recovery-dev", own_endpoint_group_arn=GROUPS[ACTIVATING],
-        peer_endpoint_group_arn=GROUPS[DEACTIVATING], own_traffic_dial=0.0, peer_traffic_dial=100.0,
-        active_region_parameter_name=ACTIVE_REGION_PARAMETER,
-        regional_parameter_prefix="/dr/dev/regional/", log_kms_key_arn="arn:aws:kms:us-east-2:1:key/k",
-        log_retention_days=30, own_cluster_arn=CLUSTER_ARN))
+    actions = secondary_actions(own_cluster_arn=CLUSTER_ARN)
 
     def check(_: Any) -> None:
         [policy] = [json.loads(a.inputs["policy"]) for a in recorder.created
