@@ -41,9 +41,10 @@ def instances(aws: Aws, **statuses: str) -> None:
 
 
 def test_an_unplanned_failover_to_a_pilot_light_adds_an_instance_and_waits_before_promoting(
-        aws, engine, standby, printed):
+        aws, engine, standby, printed, outage):
     standby("pilot-light", 0.5)
     aws.entries.set("primary", "down")
+    outage.take_down("us-east-1")  # every request bound for the lost region fails
     new = f"{aws.side('secondary').cluster_id}{INSTANCE_SUFFIX}"
     queue_preflight(aws, planned=False)
     described(aws, [], 0.5)  # the check: headless
@@ -71,6 +72,7 @@ def test_an_unplanned_failover_to_a_pilot_light_adds_an_instance_and_waits_befor
     assert bring_up.outcome == "done" and bring_up.phase < result.steps[2].phase
     assert any("bring-up" in line and "pilot-light" in line for line in printed)
     # The lost region is never asked: the bring-up reads and writes the activating region only.
+    assert outage.refused == []
     assert not any(region == "us-east-1" for service, region in aws.clients._clients if service == "rds")
 
 
