@@ -68,7 +68,8 @@ def _check_keys(where: str, block: Any, project: str | None = None) -> dict[str,
         namespace, colon, bare = name.rpartition(":")
         if project is not None and colon and (namespace != project or bare not in _NAMES):
             continue  # aws:region and other namespaces' keys are Pulumi's, not ours
-        fix = f"write {_NAMES[bare]}" if bare in _NAMES else "settings are dr:<key> (see the README)"
+        fix = (f"write {_NAMES[bare]}" if bare in _NAMES
+               else "settings are dr:<key> (docs/platform/settings.md)")
         read_as = f" (Pulumi reads it as {project}:{bare}, which nothing uses)" if project else ""
         raise SettingsError(f"{where}: {name!r} has no dr: prefix{read_as}; {fix}", name)
     return dict(block)

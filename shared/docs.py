@@ -1,4 +1,5 @@
-"""Documentation generated from the code: the output contract app teams read in the README."""
+"""Documentation generated from the code: the settings table (docs/platform/settings.md) and the
+output contract app teams read (docs/app-teams/outputs.md)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,27 @@ from shared.settings import KEYS
 BEGIN, END = "<!-- contract:begin -->", "<!-- contract:end -->"
 SETTINGS_BEGIN, SETTINGS_END = "<!-- settings:begin -->", "<!-- settings:end -->"
 
-# What each `dr:` key means, for the README table (a test requires one line per key).
+# What each `dr:` key means, for the settings table in docs (a test requires one line per key).
 SETTING_DOCS = {
     "dr:primaryRegion": "Region that serves traffic and holds the writers",
     "dr:secondaryRegion": "Region to fail over to; must differ from the primary",
-    "dr:primaryVpcCidr": "Primary VPC range: RFC 1918, 100.64.0.0/10 or public; /16 to /24, "
+    "dr:primaryVpcCidr": "Primary VPC range: RFC 1918, 100.64.0.0/10 or public; /16 to /23, "
                          "disjoint from the secondary's",
-    "dr:secondaryVpcCidr": "Secondary VPC range: RFC 1918, 100.64.0.0/10 or public; /16 to /24, "
+    "dr:secondaryVpcCidr": "Secondary VPC range: RFC 1918, 100.64.0.0/10 or public; /16 to /23, "
                            "disjoint from the primary's",
     "dr:azCount": "Availability Zones per region: 2 or 3, the lowest-numbered zone IDs (use1-az1, ...)",
-    "dr:auroraMinAcu": "Aurora Serverless v2 minimum capacity (0 to 256, steps of 0.5)",
+    "dr:auroraMinAcu": "Aurora Serverless v2 minimum capacity (0.5 to 256, steps of 0.5; 0 would "
+                       "auto-pause the standby)",
     "dr:auroraMaxAcu": "Aurora Serverless v2 maximum capacity (at least 1, at least the minimum)",
+    "dr:auroraExtendedSupport": "At the engine's end of standard support: true keeps the version under "
+                                "paid RDS Extended Support (priced in `invoke cost`), false lets RDS "
+                                "upgrade the major version (true in prod)",
+    "dr:primaryAuroraMinAcu": "The primary cluster's own minimum, raise-only (at least "
+    "dr:auroraMinAcu; unset: the shared one)",
+    "dr:primaryAuroraMaxAcu": "The primary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
+    "dr:secondaryAuroraMinAcu": "The secondary cluster's own minimum, raise-only: the new writer's "
+    "during an outage, deployable with `--region-down` ([runbook](../on-call/region-down.md))",
+    "dr:secondaryAuroraMaxAcu": "The secondary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
     "dr:backupRetentionDays": "Days AWS Backup keeps recovery points, in both regions",
     "dr:protectData": "Deletion protection, final snapshots and retained stores (true in prod)",
     "dr:trafficMode": "active-passive (secondary dial 0) or active-active: initial accelerator dials",
@@ -48,7 +59,7 @@ SETTING_DOCS = {
     "compares each execution's measured recovery time with it",
     "dr:strategy": "DR strategy: pilot-light (headless secondary Aurora cluster), warm-standby "
     "(secondary at minimum capacity) or hot-standby (the secondary runs what the primary runs); "
-    "see [docs/dr-strategy.md](docs/dr-strategy.md)",
+    "see [dr-strategy.md](dr-strategy.md)",
     "dr:tags": "Tags on every taggable resource (Environment is added)",
     "dr:primaryDomain": "Custom domain of the primary REST API (with its certificate)",
     "dr:secondaryDomain": "Custom domain of the secondary REST API (with its certificate)",
@@ -96,7 +107,7 @@ def settings_markdown() -> str:
 def _replace(text: str, begin: str, end: str, body: str) -> str:
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     if not pattern.search(text):
-        raise ValueError(f"README has no {begin} ... {end} section")
+        raise ValueError(f"no {begin} ... {end} section: put the markers back")
     return pattern.sub(lambda _: f"{begin}\n{body}{end}", text)
 
 
@@ -110,10 +121,25 @@ def refresh_reader(path: Path) -> bool:
     return changed
 
 
-def refresh_readme(path: Path) -> bool:
-    """Rewrite the generated sections (settings, contract); True when anything changed."""
-    text = path.read_text(encoding="utf-8")
-    updated = _replace(text, SETTINGS_BEGIN, SETTINGS_END, settings_markdown())
-    updated = _replace(updated, BEGIN, END, contract_markdown())
-    path.write_text(updated, encoding="utf-8")
-    return updated != text
+# Where each generated section lives, relative to the repository root.
+SETTINGS_DOC = "docs/platform/settings.md"
+CONTRACT_DOC = "docs/app-teams/outputs.md"
+
+
+def generated_sections() -> dict[str, tuple[str, str, str]]:
+    """Each document with a generated section: (begin marker, end marker, what belongs between)."""
+    return {SETTINGS_DOC: (SETTINGS_BEGIN, SETTINGS_END, settings_markdown()),
+            CONTRACT_DOC: (BEGIN, END, contract_markdown())}
+
+
+def refresh_docs(root: Path) -> list[str]:
+    """Rewrite the generated sections; the documents that changed."""
+    changed = []
+    for name, (begin, end, body) in generated_sections().items():
+        path = root / name
+        text = path.read_text(encoding="utf-8")
+        updated = _replace(text, begin, end, body)
+        if updated != text:
+            path.write_text(updated, encoding="utf-8")
+            changed.append(name)
+    return changed

@@ -38,6 +38,10 @@ _CERT_ARN_RE = re.compile(
     r"^arn:aws:acm:(?P<region>[a-z]{2}(-[a-z]+)+-\d):\d{12}:certificate/[0-9a-f-]{36}$"
 )
 _ZONE_RE = re.compile(r"^Z[A-Z0-9]{1,31}$")
+MAX_VPC_PREFIX = 23
+# A DR standby must be running when failover comes: 0 ACU turns on Aurora auto-pause, and a
+# paused member resumes only on a connection, adding its resume time to the recovery.
+MIN_STANDBY_ACU = 0.5
 VPC_RANGES = tuple(ipaddress.IPv4Network(block) for block in (
     "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10"))
 
@@ -57,7 +61,7 @@ def _fail(key: str, problem: str, fix: str) -> SettingsError:
 def unknown_key(key: str) -> SettingsError:
     """A `dr:` key that is not in KEYS, with the closest known one."""
     close = difflib.get_close_matches(key, list(KEYS), n=1)
-    hint = f"did you mean {close[0]}?" if close else "see the README's settings table"
+    hint = f"did you mean {close[0]}?" if close else "see docs/platform/settings.md"
     return _fail(key, "is not a known setting", hint)
 
 
@@ -142,10 +146,13 @@ def _cidr(key: str, value: Any) -> ipaddress.IPv4Network:
     if not (public or any(network.subnet_of(block) for block in VPC_RANGES)):
         raise _fail(key, f"{text} is a special-purpose range, not one for a VPC",
                     "use an RFC 1918 range (e.g. 10.10.0.0/16) or 100.64.0.0/10")
-    # Subnets are carved 4 bits smaller than the VPC; AWS's smallest subnet is /28.
-    if network.prefixlen < 16 or network.prefixlen > 24:
+    # Subnets are carved 4 bits smaller than the VPC. A /24 gives /28 private subnets: 16
+    # addresses, 5 reserved by AWS, 4 taken by the interface endpoints, 7 left where the
+    # internal ALB needs 8 free (InvalidSubnet). A /23 leaves 23.
+    if network.prefixlen < 16 or network.prefixlen > MAX_VPC_PREFIX:
         raise _fail(key, f"/{network.prefixlen} is outside what a VPC here can hold",
-                    "use a prefix from /16 to /24")
+                    f"use a prefix from /16 to /{MAX_VPC_PREFIX} (a /24 leaves the internal ALB "
+                    "too few free addresses per subnet)")
     return network
 
 
@@ -214,6 +221,13 @@ KEYS: dict[str, _Key] = {
     "dr:azCount": _Key("az_count", _one_of(2, 3)),
     "dr:auroraMinAcu": _Key("aurora_min_acu", _acu),
     "dr:auroraMaxAcu": _Key("aurora_max_acu", _acu),
+    "dr:auroraExtendedSupport": _Key("aurora_extended_support", _as_bool),
+    # One region's range raised above the shared one (e.g. the new writer's during an outage),
+    # deployable with `--region-down` without touching the other region's cluster.
+    "dr:primaryAuroraMinAcu": _Key("primary_aurora_min_acu", _acu, required=False),
+    "dr:primaryAuroraMaxAcu": _Key("primary_aurora_max_acu", _acu, required=False),
+    "dr:secondaryAuroraMinAcu": _Key("secondary_aurora_min_acu", _acu, required=False),
+    "dr:secondaryAuroraMaxAcu": _Key("secondary_aurora_max_acu", _acu, required=False),
     "dr:backupRetentionDays": _Key("backup_retention_days", _int_in(1, 36500)),
     "dr:protectData": _Key("protect_data", _as_bool),
     "dr:trafficMode": _Key("traffic_mode", _one_of(*TRAFFIC_MODES)),
@@ -274,6 +288,7 @@ class Settings:
     az_count: int
     aurora_min_acu: float
     aurora_max_acu: float
+    aurora_extended_support: bool
     backup_retention_days: int
     protect_data: bool
     traffic_mode: str
@@ -300,6 +315,10 @@ class Settings:
     hosted_zone_id: str | None = None
     failover_record_name: str | None = None
     alert_email: str | None = None
+    primary_aurora_min_acu: float | None = None
+    primary_aurora_max_acu: float | None = None
+    secondary_aurora_min_acu: float | None = None
+    secondary_aurora_max_acu: float | None = None
 
     def __post_init__(self) -> None:
         check_environment(self.environment)
@@ -313,11 +332,16 @@ class Settings:
         if self.aurora_max_acu < 1:
             raise _fail("dr:auroraMaxAcu", f"{self.aurora_max_acu} is below Aurora's minimum "
                         "maximum capacity", "use at least 1.0")
+        if self.aurora_min_acu < MIN_STANDBY_ACU:
+            raise _fail("dr:auroraMinAcu", f"{self.aurora_min_acu} turns on Aurora auto-pause, "
+                        "and a paused standby resumes only when failover connects to it",
+                        f"use at least {MIN_STANDBY_ACU}")
         if self.aurora_min_acu > self.aurora_max_acu:
             raise _fail("dr:auroraMinAcu", f"{self.aurora_min_acu} is above dr:auroraMaxAcu "
                         f"({self.aurora_max_acu})", "lower it or raise dr:auroraMaxAcu")
         for role in ("primary", "secondary"):
             self._check_domain_pair(role)
+            self._check_regional_capacity(role)
         self._check_failover_dns()
 
     def _free_block(self) -> ipaddress.IPv4Network:
@@ -341,6 +365,28 @@ class Settings:
         if match and match.group("region") != region:
             raise _fail(cert_key, f"is in {match.group('region')}, not {region}",
                         f"issue or import the certificate in {region}")
+
+    def _check_regional_capacity(self, role: str) -> None:
+        # Raise-only: either cluster may be the writer after a failover, so each keeps at least
+        # the shared range and a redeploy in the swapped state never lowers the serving writer.
+        for bound in ("min", "max"):
+            key, value = f"dr:{role}Aurora{bound.title()}Acu", getattr(self, f"{role}_aurora_{bound}_acu")
+            shared = getattr(self, f"aurora_{bound}_acu")
+            if value is not None and value < shared:
+                raise _fail(key, f"{value} is below dr:aurora{bound.title()}Acu ({shared})",
+                            "a region's own range only raises it (either cluster may be the writer): "
+                            f"use at least {shared} or remove it")
+        low, high = self.aurora_range(role)
+        if low > high:
+            raise _fail(f"dr:{role}AuroraMinAcu", f"{low} is above {role}'s maximum ({high})",
+                        f"lower it or raise dr:{role}AuroraMaxAcu")
+
+    def aurora_range(self, role: str) -> tuple[float, float]:
+        """(min, max) ACU of the role's cluster: its own raise, else the shared range."""
+        low = getattr(self, f"{role}_aurora_min_acu")
+        high = getattr(self, f"{role}_aurora_max_acu")
+        return (self.aurora_min_acu if low is None else low,
+                self.aurora_max_acu if high is None else high)
 
     def _check_failover_dns(self) -> None:
         # Failover records need both the zone and the name inside it; one alone builds nothing.

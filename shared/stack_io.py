@@ -19,7 +19,7 @@ def reset_references() -> None:
     _REFERENCES.clear()
 
 
-def export_outputs(layer: str, values: Mapping[str, pulumi.Input[Any]]) -> None:
+def export_outputs(layer: str, values: Mapping[str, pulumi.Input[Any]], keep_mirror: bool = False) -> None:
     """Export exactly the outputs `layer` declares; secrets are exported as secrets.
 
     The same values are mirrored into SSM Parameter Store in both DR regions
@@ -39,7 +39,7 @@ def export_outputs(layer: str, values: Mapping[str, pulumi.Input[Any]]) -> None:
         pulumi.export(output.name, pulumi.Output.secret(value) if output.secret else value)
     settings = current_settings()
     ContractMirror(f"{layer}-contract", ContractMirrorArgs(
-        settings.environment, spec, values, settings.regions, settings.resource_tags))
+        settings.environment, spec, values, settings.regions, settings.resource_tags, keep_mirror))
 
 
 def fix_command(producer: str, environment: str) -> str:

@@ -50,7 +50,10 @@ def by_urn(plan: Plan, layer: str) -> dict[str, dict[str, Any]]:
 
 
 def copy_stacks(destination: Path) -> Path:
-    """The layer folders copied under `destination`, so a test can add a Pulumi.<env>.yaml."""
+    """The layer folders copied under `destination`, so a test can add a Pulumi.<env>.yaml; one
+    copy per destination, shared by the fixtures that ask for it (`stacks`, `standin`)."""
+    if (destination / "stacks").is_dir():
+        return destination / "stacks"
     shutil.copytree(REPO_ROOT / "stacks", destination / "stacks",
                     ignore=shutil.ignore_patterns("__pycache__", "Pulumi.*.yaml"))
     return destination / "stacks"

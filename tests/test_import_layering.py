@@ -1,5 +1,5 @@
 """The house stays enterable: no import cycle anywhere in the tree, and shared/ops is layered in
-one direction (aws <- engines <- drills; aws <- maintenance), as docs/ops-architecture.md draws it.
+one direction (aws <- engines <- drills; aws <- maintenance), as docs/architecture/ops.md draws it.
 
 Every import counts, including those inside functions and under TYPE_CHECKING: a cycle hidden in
 a function is still two modules that cannot be understood (or split) one without the other."""

@@ -1,4 +1,4 @@
-"""`invoke plan`: the JSON plan (README "The offline plan"), seven layers, realistic and warning-free."""
+"""`invoke plan`: the JSON plan (docs/platform/plan.md), seven layers, realistic and warning-free."""
 
 import json
 import os

@@ -111,6 +111,19 @@ def test_the_diff_names_the_published_outputs_that_change(comparison: dict[str, 
     assert outputs["database_security_group_id"]["replaced_by"] == "network-primary-db-sg"
 
 
+def test_a_base_planned_before_comes_from_the_cache_and_progress_is_shown(
+        scratch_repo: Path, comparison: dict[str, Any], tmp_path: Path) -> None:
+    again = _compare(scratch_repo, tmp_path, "--format", "json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == comparison
+    # Nothing was planned again, and the person waiting was told so, layer by layer.
+    assert re.search(r"base [0-9a-f]{12}: its plan from the cache", again.stderr)
+    assert "plan: network-primary: unchanged, from the cache" in again.stderr
+    fresh = _compare(scratch_repo, tmp_path, "--format", "json", "--fresh")
+    assert "planning it in the background" in fresh.stderr and "network-primary: planning" in fresh.stderr
+    assert json.loads(fresh.stdout) == comparison
+
+
 def test_markdown_is_a_pull_request_comment(scratch_repo: Path, tmp_path: Path) -> None:
     run = _compare(scratch_repo, tmp_path, "--format", "markdown")
     assert run.returncode == 0, run.stderr
@@ -127,6 +140,31 @@ def test_markdown_is_a_pull_request_comment(scratch_repo: Path, tmp_path: Path) 
     ]
     assert "| `database_security_group_id` | new value once network-primary-db-sg is replaced |" \
         in lines
+
+
+def _retagged(plan: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The plan, and the same plan with one more tag on every tagged resource."""
+    before = json.loads(json.dumps(plan.to_json(), default=str))
+    after = copy.deepcopy(before)
+    for layer in after["layers"]:
+        for resource in layer["resources"]:
+            if isinstance(resource["inputs"].get("tags"), dict):
+                resource["inputs"]["tags"]["CostCenter"] = "42"
+    return before, after
+
+
+def test_a_tag_change_everywhere_still_fits_one_pull_request_comment(dev_plan: Any,
+                                                                     prod_plan: Any) -> None:
+    from shared.plan.compare_report import COMMENT_LIMIT, markdown
+
+    reports = [markdown(compare_plans(*_retagged(plan), "origin/main", "0" * 40))
+               for plan in (dev_plan, prod_plan)]
+    assert len("".join(reports)) < COMMENT_LIMIT
+    for report, plan in zip(reports, (dev_plan, prod_plan), strict=True):
+        assert report.startswith(MARKER) and "to update" in report
+        # still says which kinds of resources change, in every layer that changes
+        assert "`aws:ssm/parameter:Parameter`" in report
+        assert all(f"`{run.name}`" in report for run in plan.runs)
 
 
 def test_a_bad_ref_is_one_line_and_plans_nothing(scratch_repo: Path, tmp_path: Path) -> None:
@@ -170,6 +208,18 @@ def test_the_force_new_table_names_real_inputs() -> None:
         if wrong:
             unknown[token] = wrong
     assert not unknown
+
+
+@pytest.mark.parametrize(("token", "name", "forces"), [
+    # terraform-provider-aws internal/service/cloudwatch/composite_alarm.go: ForceNew
+    ("aws:cloudwatch/compositeAlarm:CompositeAlarm", "actionsEnabled", True),
+    # internal/service/globalaccelerator/accelerator.go: ip_addresses ForceNew
+    ("aws:globalaccelerator/accelerator:Accelerator", "ipAddresses", True),
+    # internal/service/s3/bucket_versioning.go: mfa is sent on every update, not ForceNew
+    ("aws:s3/bucketVersioning:BucketVersioning", "mfa", False),
+])
+def test_the_force_new_table_follows_the_provider_schema(token: str, name: str, forces: bool) -> None:
+    assert (name in force_new_table()[token]) is forces
 
 
 def test_an_input_under_ignore_changes_is_no_change(dev_plan: Any) -> None:

@@ -47,6 +47,9 @@ def test_string_values_from_pulumi_config_are_parsed():
     ({"primaryVpcCidr": "10.10.0/16"}, r"dr:primaryVpcCidr: '10.10.0/16' is not an IPv4 CIDR"),
     ({"primaryVpcCidr": "10.10.0.1/16"}, r"host bits set; use 10.10.0.0/16"),
     ({"secondaryVpcCidr": "10.20.0.0/26"}, r"dr:secondaryVpcCidr: /26 is outside"),
+    ({"primaryVpcCidr": "10.10.0.0/24"}, r"dr:primaryVpcCidr: /24 is outside .* /16 to /23 "
+                                         r"\(a /24 leaves the internal ALB too few"),
+    ({"auroraMinAcu": "0"}, r"dr:auroraMinAcu: 0.0 turns on Aurora auto-pause.*use at least 0.5"),
     ({"primaryVpcCidr": "10.0.0.0/8"}, r"/8 is outside"),
     ({"primaryVpcCidr": "127.0.0.0/16"}, r"special-purpose range, not one for a VPC"),
     ({"secondaryVpcCidr": "10.10.128.0/17"}, r"dr:secondaryVpcCidr: .* overlaps dr:primaryVpcCidr"),
@@ -214,3 +217,21 @@ def test_program_settings_merge_the_same_way(stacks, monkeypatch):
     given = read_layer_file("data", "dev")
     assert given == {"dr:tags": '{"Team": "data"}', "dr:protectData": "true"}
     assert settings_for("dev", given) == layer_settings("data", "dev")
+
+
+def test_one_region_s_aurora_range_is_raised_alone():
+    settings = settings_for("dev", {"dr:secondaryAuroraMaxAcu": "16", "dr:secondaryAuroraMinAcu": "2"})
+    assert settings.aurora_range("secondary") == (2, 16)
+    assert settings.aurora_range("primary") == (settings.aurora_min_acu, settings.aurora_max_acu)
+
+
+@pytest.mark.parametrize("key, value, match", [
+    # Lowering one region would lower the writer's capacity after a failover to it.
+    ("dr:secondaryAuroraMaxAcu", "0.5",
+     r"^dr:secondaryAuroraMaxAcu: 0.5 is below dr:auroraMaxAcu \(1.0\); a region's own range only raises it"),
+    ("dr:primaryAuroraMinAcu", "0", r"^dr:primaryAuroraMinAcu: 0.0 is below dr:auroraMinAcu"),
+    ("dr:secondaryAuroraMinAcu", "64", r"^dr:secondaryAuroraMinAcu: 64.0 is above secondary's maximum"),
+])
+def test_a_regional_aurora_range_that_lowers_or_inverts_is_one_line(key, value, match):
+    with pytest.raises(SettingsError, match=match):
+        settings_for("dev", {key: value})

@@ -269,8 +269,14 @@ class Data(_Layer):
 
     @property
     def db_secret_arn(self) -> pulumi.Output[str]:
-        """ARN of the Secrets Manager secret holding the master credentials"""
+        """ARN of the Secrets Manager secret holding the master credentials, in the primary region"""
         return self._output("db_secret_arn")
+
+    @property
+    def secondary_db_secret_arn(self) -> pulumi.Output[str]:
+        """ARN of that secret's replica in the secondary region (what readers there, and everyone after
+        a failover, use)"""
+        return self._output("secondary_db_secret_arn")
 
     @property
     def table_name(self) -> pulumi.Output[str]:
@@ -304,8 +310,14 @@ class Data(_Layer):
 
     @property
     def replication_rule_id(self) -> pulumi.Output[str]:
-        """ID of the S3 replication rule (replication metrics are per rule)"""
+        """ID of the S3 replication rule primary -> secondary (replication metrics are per rule)"""
         return self._output("replication_rule_id")
+
+    @property
+    def reverse_replication_rule_id(self) -> pulumi.Output[str]:
+        """ID of the S3 replication rule secondary -> primary, which carries writes made during a
+        failover back for failback"""
+        return self._output("reverse_replication_rule_id")
 
     @property
     def primary_vault_name(self) -> pulumi.Output[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import invoke
@@ -14,7 +14,7 @@ from shared.contracts import LAYERS
 if TYPE_CHECKING:
     from shared.plan.plan import Plan
 
-# The exit codes of every task (the README's "Exit codes" lists them); nothing else is used.
+# The exit codes of every task (docs/platform/deploy.md, "Exit codes", lists them); nothing else is used.
 EXIT_FAILED = 1  # the work ran and did not succeed: a layer or step failed, guardrail violations
 EXIT_USAGE = 2  # nothing was done: a bad option or setting, a missing prerequisite or deployment
 EXIT_REFUSED = 3  # nothing was done: a safety check said no (protected data, unhealthy target, no)
@@ -70,14 +70,15 @@ def parse_layers(value: str | None, option: str = "--layer") -> list[str]:
     return names
 
 
-def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] | None = None) -> Plan:
+def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] | None = None,
+                 cached: bool = False, progress: Callable[[str], None] | None = None) -> Plan:
     """The offline plan for a task: bad settings exit as usage errors, a failing program as a failure."""
     from shared.plan.plan import build_plan
     from shared.plan.runtime import LayerFailed
     from shared.settings import SettingsError
 
     try:
-        return build_plan(environment, overrides, layers)
+        return build_plan(environment, overrides, layers, cached, progress)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:

@@ -18,12 +18,15 @@ from invoke import Context
 
 from shared import graph
 from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, fail, parse_layers, task
+from shared.cli.degraded import HELP as REGION_DOWN_HELP
+from shared.cli.degraded import run_region_down
 from shared.contracts import LAYERS
 from shared.ops.aws.errors import OpsError
 from shared.ops.aws.errors import Refused as OpsRefused
 from shared.ops.maintenance.teardown import before_data_destroy
 from shared.orchestrator.backend import resolve_backend
-from shared.orchestrator.errors import OrchestratorError, Refused
+from shared.orchestrator.capacity import refuse_lowering_writer
+from shared.orchestrator.errors import OrchestratorError, Refused, StackMissing
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.progress import Progress, failure_message, summary, write_report
 from shared.orchestrator.pulumi_cli import PulumiCli
@@ -62,6 +65,11 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
         raise fail(f"--parallel must be 0 (unbounded) or more, not {parallel}")
     try:
         prepared = preflight(env, order, backend or None)
+        if action == "up" and "data" in order:
+            prepared.warnings += refuse_lowering_writer(prepared.settings["data"],
+                                                        prepared.settings["data"].regions)
+        for note in prepared.warnings:
+            print(note, file=sys.stderr)
         if action == "destroy":
             refuse_protected(env, prepared.settings, allow_data_loss)
         if action != "preview":
@@ -76,7 +84,7 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
     print(f"{label} of {env}: {', '.join(order)} (logs in .runs/{env}/)", flush=True)
     with Progress(label, order) as progress:
         result = run(prepared.cli, env, action, order, parallel=parallel, resume=resume,
-                     listener=progress)
+                     listener=progress, unprotect=action == "destroy" and allow_data_loss)
     print(summary(result, order))
     if report:
         write_report(Path(report), env, label, result)
@@ -91,10 +99,18 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
 
 @task(help={**COMMON, "only": "deploy only these layers (comma-separated)",
             "from_": "deploy this layer and everything that depends on it",
-            "fresh": "run `pulumi up` on every selected layer, even ones already current"})
+            "fresh": "run `pulumi up` on every selected layer, even ones already current",
+            "region_down": REGION_DOWN_HELP})
 def deploy_all(c: Context, env: str = "dev", yes: bool = False, only: str = "", from_: str = "",
-               parallel: int = 0, backend: str = "", report: str = "", fresh: bool = False) -> None:
+               parallel: int = 0, backend: str = "", report: str = "", fresh: bool = False,
+               region_down: str = "") -> None:
     """Deploy every layer in dependency order, independent layers in parallel; re-run to resume."""
+    if region_down:
+        if only or from_ or fresh:
+            raise fail("--region-down runs every layer's surviving-region part; drop --only/--from/--fresh")
+        run_region_down("up", env, region_down, yes=yes, backend=backend, parallel=parallel,
+                        report=report)
+        return
     _execute("up", env, _select(only, from_), yes=yes, backend=backend, parallel=parallel,
              report=report, resume=not fresh)
 
@@ -107,10 +123,14 @@ def destroy_all(c: Context, env: str = "dev", yes: bool = False, allow_data_loss
              report=report, allow_data_loss=allow_data_loss)
 
 
-@task(help={k: v for k, v in COMMON.items() if k != "yes"})
+@task(help={**{k: v for k, v in COMMON.items() if k != "yes"}, "region_down": REGION_DOWN_HELP})
 def preview_all(c: Context, env: str = "dev", parallel: int = 0, backend: str = "",
-                report: str = "") -> None:
+                report: str = "", region_down: str = "") -> None:
     """`pulumi preview` of every layer at once; layers whose upstream is not deployed are skipped."""
+    if region_down:
+        run_region_down("preview", env, region_down, yes=True, backend=backend, parallel=parallel,
+                        report=report)
+        return
     _execute("preview", env, list(LAYERS), yes=True, backend=backend, parallel=parallel,
              report=report)
 
@@ -230,6 +250,10 @@ def _deployed(env: str, layers: list[str], backend: str) -> list[str]:
         try:
             if read_outputs(cli, layer, env):
                 deployed.append(layer)
-        except OrchestratorError:
+        except StackMissing:
             continue
+        except OrchestratorError as error:
+            # Not knowing is not "not deployed": destroying what it reads could break it.
+            raise fail(f"cannot tell whether {layer} still reads this layer, so nothing was "
+                       f"destroyed: {error}") from None
     return deployed

@@ -29,9 +29,11 @@ COMPARE_FORMATS = ("text", "markdown", "json")
     "compare": "git revision to compare the working tree with (e.g. HEAD~1, origin/main): "
                "what would be added, replaced, updated or deleted, and which outputs change",
     "format": "with --compare: text (default), markdown (a pull-request comment) or json",
+    "fresh": "plan every layer again instead of reusing the plan of a layer whose inputs did "
+             "not change (.runs/plan-cache/)",
 })
 def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = None,
-         layer: str = "", compare: str = "", format: str = "text") -> None:
+         layer: str = "", compare: str = "", format: str = "text", fresh: bool = False) -> None:
     """Run every layer offline under Pulumi's mock runtime and summarise what it would build.
 
     With --compare REF, show what the working tree changes against that revision.
@@ -44,9 +46,11 @@ def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = N
     layers = parse_layers(layer) or None
     if out:
         check_writable(Path(out))
-    other = _start_revision_plan(compare, env, layers) if compare else None
+    # With --compare the report waits for both plans: say what is happening meanwhile.
+    progress = _progress if compare else None
+    other = _start_revision_plan(compare, env, layers, not fresh) if compare else None
     try:
-        result = offline_plan(env, overrides, layers)
+        result = offline_plan(env, overrides, layers, cached=not fresh, progress=progress)
     except BaseException:
         if other:
             other.close()
@@ -62,11 +66,16 @@ def plan(c: Context, env: str = "dev", out: str = "", set_: list[str] | None = N
     print(_compare_report(other, document, compare, format), end="")
 
 
-def _start_revision_plan(ref: str, env: str, layers: list[str] | None) -> RevisionPlan:
+def _progress(line: str) -> None:
+    print(f"plan: {line}", file=sys.stderr, flush=True)
+
+
+def _start_revision_plan(ref: str, env: str, layers: list[str] | None, cached: bool) -> RevisionPlan:
     from shared.plan.revision import RevisionError, RevisionPlan, resolve
 
     try:
-        return RevisionPlan(resolve(ref, REPO_ROOT), REPO_ROOT, env, layers or [])
+        return RevisionPlan(resolve(ref, REPO_ROOT), REPO_ROOT, env, layers or [], cached=cached,
+                            progress=_progress)
     except RevisionError as error:
         raise fail(str(error)) from None
 
@@ -116,12 +125,12 @@ def graph(c: Context, format: str = "mermaid") -> None:
 
 @task
 def docs(c: Context) -> None:
-    """Regenerate the README's settings table and output contract, and the app teams' typed reader."""
+    """Regenerate the settings table and output contract in docs/, and the app teams' typed reader."""
     from shared.contracts.typed_reader import MODULE_NAME
-    from shared.docs import refresh_reader, refresh_readme
+    from shared.docs import refresh_docs, refresh_reader
 
-    changed = refresh_readme(REPO_ROOT / "README.md")
-    print("README generated sections " + ("updated" if changed else "already current"))
+    changed = refresh_docs(REPO_ROOT)
+    print("generated sections " + (f"updated in {', '.join(changed)}" if changed else "already current"))
     reader = REPO_ROOT / "examples" / "app-team" / MODULE_NAME
     print(f"{reader.relative_to(REPO_ROOT)} " + ("updated" if refresh_reader(reader) else "already current"))
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
+import pulumiverse_time as time
 
 from shared.components.traffic_dials import live_dials
 from shared.naming import physical_name
@@ -14,6 +15,10 @@ from shared.naming import physical_name
 # Any weight above zero works with one endpoint per group; zero would exclude the NLB even
 # from failover, which only considers endpoints weighted above zero.
 ENDPOINT_WEIGHT = 128
+# DeleteAccelerator right after the last listener's deletion can still see the listener and
+# fail with AssociatedListenerFoundException (pulumi-aws issue 3742, open, no retry in the
+# provider): destroy waits this long between the two.
+LISTENER_GONE_WAIT = "60s"
 
 
 def initial_dials(traffic_mode: str) -> dict[str, int]:
@@ -63,10 +68,16 @@ class TrafficAccelerator(pulumi.ComponentResource):
             ip_address_type="IPV4", enabled=True,
             tags={**args.tags, "Name": physical_name("accelerator", args.environment)},
             opts=child)
+        # Destroy runs in reverse: listener, then this wait, then the accelerator.
+        listener_gone = time.Sleep(
+            f"{name}-listener-gone-wait", destroy_duration=LISTENER_GONE_WAIT,
+            triggers={"accelerator": self.accelerator.arn},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.accelerator]))
         self.listener = aws.globalaccelerator.Listener(
             f"{name}-listener", accelerator_arn=self.accelerator.arn, protocol="TCP",
             port_ranges=[{"from_port": port, "to_port": port}],
-            client_affinity="NONE", opts=child)
+            client_affinity="NONE",
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[listener_gone]))
 
         self.endpoint_groups: dict[str, aws.globalaccelerator.EndpointGroup] = {}
         # The dials dr:trafficMode deploys: what failback restores, published as such.

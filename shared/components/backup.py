@@ -49,7 +49,10 @@ class CrossRegionBackup(pulumi.ComponentResource):
     def __init__(self, name: str, args: CrossRegionBackupArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:data:CrossRegionBackup", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        # A protected environment keeps backing up what it keeps: vaults, plans, selections and
+        # the role they run as survive a destroy, and a plain `pulumi destroy` refuses them.
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect, protect=args.protect)
+        self._child = child
         self.primary_vault = self._vault(name, "primary", args.primary, args)
         self.secondary_vault = self._vault(name, "secondary", args.secondary, args)
         role = service_role(f"{name}-role", "backup.amazonaws.com", args.tags, child)
@@ -69,7 +72,7 @@ class CrossRegionBackup(pulumi.ComponentResource):
     def _plan(self, name: str, role_name: str, side: VaultSide, vault: aws.backup.Vault,
               destination: aws.backup.Vault, role: aws.iam.Role,
               attachments: Sequence[pulumi.Resource], args: CrossRegionBackupArgs) -> aws.backup.Plan:
-        child = pulumi.ResourceOptions(parent=self)
+        child = self._child
         plan = aws.backup.Plan(
             f"{name}-{role_name}-plan", name=f"dr-{args.environment}-daily-{side.region}",
             region=side.region,
@@ -86,7 +89,9 @@ class CrossRegionBackup(pulumi.ComponentResource):
         aws.backup.Selection(
             f"{name}-{role_name}-selection", name=f"dr-{args.environment}-stores-{side.region}",
             plan_id=plan.id, iam_role_arn=role.arn, resources=list(side.resource_arns),
-            region=side.region, opts=pulumi.ResourceOptions(parent=self, depends_on=list(attachments)))
+            region=side.region,
+            opts=pulumi.ResourceOptions.merge(self._child,
+                                              pulumi.ResourceOptions(depends_on=list(attachments))))
         return plan
 
     def _vault(self, name: str, role: str, side: VaultSide,
@@ -95,4 +100,4 @@ class CrossRegionBackup(pulumi.ComponentResource):
         return aws.backup.Vault(
             f"{name}-{role}-vault", name=f"dr-{args.environment}-{side.region}",
             kms_key_arn=side.kms_key_arn, force_destroy=not args.protect, region=side.region,
-            tags=args.tags, opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect))
+            tags=args.tags, opts=self._child)

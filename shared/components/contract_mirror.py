@@ -25,6 +25,8 @@ class ContractMirrorArgs:
     values: Mapping[str, pulumi.Input[Any]]  # output name -> the exported value
     regions: Sequence[str]
     tags: dict[str, str] = field(default_factory=dict)
+    # The data layer's mirror in a protected environment: it describes stores a destroy keeps.
+    keep: bool = False
 
 
 class ContractMirror(pulumi.ComponentResource):
@@ -33,15 +35,16 @@ class ContractMirror(pulumi.ComponentResource):
 
     Parameters are written only when a value changes (a redeploy with the same outputs makes no
     PutParameter call), which keeps a deploy's burst well under Parameter Store's shared
-    per-region throughput; the AWS provider retries a throttled write. Destroying the layer
-    deletes its mirror in every environment, prod included: the mirror describes a deployed
-    stack, holds no data, and a stale mirror would point failover at resources that are gone.
+    per-region throughput; the AWS provider retries a throttled write. Destroying a layer
+    deletes its mirror, since a stale mirror would point failover at resources that are gone,
+    except with `keep`: the data layer's mirror in a protected environment describes the stores
+    a destroy keeps, and is what `invoke adopt` and a reader without Pulumi find them by.
     """
 
     def __init__(self, name: str, args: ContractMirrorArgs,
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:contract:ContractMirror", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.keep, protect=args.keep)
         layer = args.contract.name
         self.parameters: dict[tuple[str, str], aws.ssm.Parameter] = {}
         for region in args.regions:

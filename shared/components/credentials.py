@@ -35,7 +35,7 @@ class DatabaseCredentials(pulumi.ComponentResource):
         super().__init__("dr:data:DatabaseCredentials", name, None, opts)
         # A kept cluster is useless without its password: protected environments keep the
         # secret (its replica with it) and its value when destroyed.
-        child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect)
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect, protect=args.protect)
         # RDS forbids /, @, " and spaces in master passwords.
         self.password = random.RandomPassword(
             f"{name}-password", length=32, special=True, override_special="!#$%^&*()-_=+[]{}<>:?",

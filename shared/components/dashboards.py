@@ -91,7 +91,10 @@ def dr_panels(regions: Sequence[RegionView], replication: ReplicationView,
     """The on-call view: is a region down, is every replication path keeping up, and where
     is the accelerator sending users."""
     r = replication
-    s3 = (r.source_bucket, r.destination_bucket, r.replication_rule_id)
+    s3 = (((r.source_bucket, r.destination_bucket, r.replication_rule_id),
+           r.primary_region, r.secondary_region),
+          ((r.destination_bucket, r.source_bucket, r.reverse_replication_rule_id),
+           r.secondary_region, r.primary_region))
     return [
         Panel("Route 53 health checks (1 = healthy)", [
             metrics.health_check_status(v.health_check_id, v.role) for v in regions]),
@@ -111,10 +114,10 @@ def dr_panels(regions: Sequence[RegionView], replication: ReplicationView,
             metrics.dynamodb_replication_latency(r.table_name, source, receiver)
             for source, receiver in ((r.primary_region, r.secondary_region),
                                      (r.secondary_region, r.primary_region))]),
-        Panel("S3 replication latency (s)", [
-            metrics.s3_replication("ReplicationLatency", *s3, r.primary_region,
-                                   r.secondary_region)], period=300),
-        Panel("S3 failed replications", [
-            metrics.s3_replication("OperationsFailedReplication", *s3, r.primary_region,
-                                   r.secondary_region)], period=300),
+        Panel("S3 replication latency, both ways (s)", [
+            metrics.s3_replication("ReplicationLatency", *rule, source, receiver)
+            for rule, source, receiver in s3], period=300),
+        Panel("S3 failed replications, both ways", [
+            metrics.s3_replication("OperationsFailedReplication", *rule, source, receiver)
+            for rule, source, receiver in s3], period=300),
     ]

@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.engine_version import ENGINE, LIFECYCLE_SUPPORT, deployable_version
 from shared.components.network import DB_PORT
 from shared.naming import physical_name, region_code
 
-ENGINE = "aurora-postgresql"
-# Aurora PostgreSQL 16 supports both global databases and Serverless v2 in every region here.
-# The version lives on the global cluster only: raising it upgrades every member through the
-# global cluster (minor: member by member; major: ModifyGlobalCluster), the one upgrade path AWS
-# allows for a global database. Members ignore their own copy, which the upgrade rewrites.
-ENGINE_VERSION = "16.6"
+# The version lives on the global cluster only: raising ENGINE_VERSION (engine_version.py)
+# upgrades every member through the global cluster (minor: member by member; major:
+# ModifyGlobalCluster), the one upgrade path AWS allows for a global database. Members ignore
+# their own copy, which the upgrade rewrites.
 DATABASE_NAME = "app"
 MASTER_USERNAME = "dradmin"
 # After a switchover or failover AWS rewrites cluster membership under the program; Pulumi must
@@ -35,6 +34,7 @@ class ClusterSide:
     security_group_id: pulumi.Input[str]
     kms_key_arn: pulumi.Input[str]
     peer_cidr: pulumi.Input[str]  # the other region's VPC, reaching this cluster over peering
+    capacity: tuple[float, float] | None = None  # (min, max) ACU; None: GlobalDatabaseArgs' range
 
 
 @dataclass
@@ -49,10 +49,11 @@ class GlobalDatabaseArgs:
     master_password: pulumi.Input[str]
     log_retention_days: int
     tags: dict[str, str] = field(default_factory=dict)
-    # The DR strategy's standby shape (shared/strategy.py): pilot light leaves the secondary
-    # cluster headless (no instance), warm standby runs it at a lower capacity range.
+    # dr:auroraExtendedSupport: paid RDS Extended Support at the end of standard support, or an
+    # upgrade by RDS to a supported major version then.
+    extended_support: bool = False
+    # dr:strategy pilot-light (shared/strategy.py) leaves the secondary cluster headless.
     secondary_instance: bool = True
-    secondary_acu: tuple[float, float] | None = None
 
 
 class GlobalDatabase(pulumi.ComponentResource):
@@ -67,10 +68,16 @@ class GlobalDatabase(pulumi.ComponentResource):
                  opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("dr:data:GlobalDatabase", name, None, opts)
         self._name, self._args = name, args
-        self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect)
+        # protect: a plain `pulumi destroy` refuses instead of relying on invoke's guard.
+        self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect, protect=args.protect)
+        identifier = physical_name("aurora", args.environment)
+        # Read before any resource exists, so a version AWS no longer offers stops the program.
+        self.engine_version = deployable_version(identifier, args.primary.region, self)
+        self._lifecycle = LIFECYCLE_SUPPORT[args.extended_support]
         self.global_cluster = aws.rds.GlobalCluster(
-            f"{name}-global", global_cluster_identifier=physical_name("aurora", args.environment),
-            engine=ENGINE, engine_version=ENGINE_VERSION, database_name=DATABASE_NAME,
+            f"{name}-global", global_cluster_identifier=identifier,
+            engine=ENGINE, engine_version=self.engine_version, database_name=DATABASE_NAME,
+            engine_lifecycle_support=self._lifecycle,
             storage_encrypted=True, deletion_protection=args.protect,
             region=args.primary.region, tags=args.tags,
             opts=self._kept)
@@ -109,14 +116,15 @@ class GlobalDatabase(pulumi.ComponentResource):
         # AWS rejects both when given. Only the primary carries them.
         # A final snapshot is taken of the writer; the secondary holds the same data.
         final_snapshot = args.protect and credentials
-        min_acu, max_acu = ((args.min_acu, args.max_acu) if credentials or args.secondary_acu is None
-                            else args.secondary_acu)
+        low, high = side.capacity or (args.min_acu, args.max_acu)
         return aws.rds.Cluster(
-            name, cluster_identifier=identifier, engine=ENGINE, engine_version=ENGINE_VERSION,
+            name, cluster_identifier=identifier, engine=ENGINE, engine_version=self.engine_version,
+            engine_lifecycle_support=self._lifecycle,
             engine_mode="provisioned", global_cluster_identifier=self.global_cluster.id,
             db_subnet_group_name=subnets.name, vpc_security_group_ids=[side.security_group_id],
             port=DB_PORT, storage_encrypted=True, kms_key_id=side.kms_key_arn,
-            serverlessv2_scaling_configuration={"min_capacity": min_acu, "max_capacity": max_acu},
+            # Each cluster's own range, so one region's can be raised without touching the other.
+            serverlessv2_scaling_configuration={"min_capacity": low, "max_capacity": high},
             # Aurora keeps automated backups 1-35 days; AWS Backup holds anything longer.
             backup_retention_period=min(args.backup_retention_days, 35),
             copy_tags_to_snapshot=True, deletion_protection=args.protect,

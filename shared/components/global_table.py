@@ -42,7 +42,8 @@ class GlobalTable(pulumi.ComponentResource):
                 "deletion_protection_enabled": args.protect,
             }],
             region=args.primary_region, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect))
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect,
+                                        protect=args.protect))
         self.secondary_region = args.secondary_region
         self.register_outputs({"table_name": self.table.name, "table_arn": self.table.arn})
 

@@ -31,7 +31,7 @@ class RegionalKeys(pulumi.ComponentResource):
         super().__init__("dr:data:RegionalKeys", name, None, opts)
         # Every kept store and recovery point is encrypted under this key: a protected
         # environment keeps the keys and their aliases when destroyed, or nothing kept is readable.
-        child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect)
+        child = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect, protect=args.protect)
         account = pulumi.Output.from_input(args.account_id)
         # The window still guards a key someone schedules for deletion by hand.
         window = 30 if args.protect else 7

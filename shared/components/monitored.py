@@ -37,6 +37,7 @@ class ReplicationView:
     source_bucket: pulumi.Input[str]
     destination_bucket: pulumi.Input[str]
     replication_rule_id: pulumi.Input[str]
+    reverse_replication_rule_id: pulumi.Input[str]  # destination -> source, for failback
 
     def clusters(self) -> dict[str, pulumi.Input[str]]:
         """Each Aurora member cluster by its region; either may be the writer."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 from dataclasses import dataclass, field
@@ -85,8 +86,8 @@ class RegionalNetwork(pulumi.ComponentResource):
         self.private_subnets = [
             self._subnet("private", i, blocks[8 + i]) for i in range(args.az_count)]
 
-        igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=self.vpc.id, region=region,
-                                      tags=self._tags("igw"), opts=child)
+        self.internet_gateway = igw = aws.ec2.InternetGateway(
+            f"{name}-igw", vpc_id=self.vpc.id, region=region, tags=self._tags("igw"), opts=child)
         self.public_route_table = aws.ec2.RouteTable(
             f"{name}-public-rt", vpc_id=self.vpc.id, region=region,
             routes=[{"cidr_block": "0.0.0.0/0", "gateway_id": igw.id}],
@@ -199,20 +200,31 @@ class RegionalNetwork(pulumi.ComponentResource):
 
     def _load_balancer(self) -> None:
         args, child = self._args, pulumi.ResourceOptions(parent=self)
+        # Nothing the NLB takes references the gateway, yet AWS refuses an internet-facing load
+        # balancer in a VPC without one ("VPC ... has no internet gateway"; CloudFormation's
+        # DependsOn guide names this case). The edge also orders destroy: the NLB's public
+        # addresses go before the gateway is detached, which they would otherwise block.
         self.nlb = aws.lb.LoadBalancer(
             f"{self._name}-nlb", name=lb_name("nlb", args.environment, args.region),
             load_balancer_type="network", internal=False,
             subnets=[s.id for s in self.public_subnets], security_groups=[self.nlb_sg.id],
             enable_cross_zone_load_balancing=True, region=args.region,
-            tags=self._tags("nlb"), opts=child)
+            tags=self._tags("nlb"),
+            # An NLB cannot lose a subnet in place (a lower dr:azCount, a new VPC range): the
+            # provider replaces it, and a replacement created first under the same name is
+            # refused (DuplicateLoadBalancerName) half-way. The old one goes first; the region's
+            # entry point is down until the new one is up, as it would be with any new NLB.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.internet_gateway],
+                                        delete_before_replace=True))
         # Global Accelerator judges an NLB endpoint by this target group's health, so the
         # check goes through the ALB to the application's real health path.
-        # A new dr:appPort replaces the target group (its port cannot change in place). The
-        # port is in the name so the replacement can exist beside the old group while the
-        # listener moves over: create-before-destroy with a fixed name would be refused as a
-        # duplicate, and the old group cannot go first while the listener still uses it.
+        # A new dr:appPort or VPC range replaces the target group (port and vpc_id cannot change
+        # in place). Both are in the name so the replacement can exist beside the old group
+        # while the listener moves over: create-before-destroy with a fixed name would be
+        # refused as a duplicate, and the old group cannot go first while the listener uses it.
         self.target_group = aws.lb.TargetGroup(
-            f"{self._name}-tg", name=lb_name(f"t{args.app_port}", args.environment, args.region),
+            f"{self._name}-tg", name=lb_name(target_group_kind(args.app_port, args.vpc_cidr),
+                                             args.environment, args.region),
             target_type="alb", protocol="TCP", port=args.app_port, vpc_id=self.vpc.id,
             health_check={
                 "enabled": True, "protocol": "HTTP", "port": "traffic-port",
@@ -280,6 +292,12 @@ class RegionalNetwork(pulumi.ComponentResource):
             "endpoint_security_group_id": self.endpoint_sg.id,
             "flow_log_group_name": self.flow_log_group.name,
         }
+
+
+def target_group_kind(port: int, vpc_cidr: ipaddress.IPv4Network) -> str:
+    """`t` and four hex digits of the port and range: what forces a new target group, in the
+    five characters a 32-character name leaves (the port alone could take all of them)."""
+    return "t" + hashlib.sha256(f"{port}/{vpc_cidr}".encode()).hexdigest()[:4]
 
 
 def pinned_zone_ids(region: str, zone_ids: list[str], count: int) -> list[str]:

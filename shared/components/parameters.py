@@ -47,6 +47,9 @@ class RegionalParametersArgs:
     api_key: pulumi.Input[str]
     values: Mapping[str, pulumi.Input[str]]  # name under the regional prefix -> this region's value
     tags: dict[str, str] = field(default_factory=dict)
+    # dr:protectData: the fence, the active-region authority and the API key outlive a destroy
+    # (operations own their values; clients hold the key) and a plain `pulumi destroy` refuses.
+    protect: bool = False
 
 
 class RegionalParameters(pulumi.ComponentResource):
@@ -62,18 +65,20 @@ class RegionalParameters(pulumi.ComponentResource):
         for key, value in args.values.items():
             self._parameter(name, args, self.regional_prefix + key, value)
         # Created open in both regions; failover closes the source's fence and later `up`s keep it.
-        self._parameter(name, args, self.regional_prefix + WRITES_ENABLED, "true", ignore=OPERATOR_OWNED)
+        kept = args.protect
+        self._parameter(name, args, self.regional_prefix + WRITES_ENABLED, "true", ignore=OPERATOR_OWNED,
+                        kept=kept)
         for key, value in FEATURE_FLAGS.items():
             self._parameter(name, args, self.prefix + key, value, ignore=OPERATOR_OWNED)
-        self._parameter(name, args, self.prefix + API_KEY, args.api_key, key_id=args.kms_key_arn)
+        self._parameter(name, args, self.prefix + API_KEY, args.api_key, key_id=args.kms_key_arn, kept=kept)
         # `invoke failover` flips this at run time: a later `up` must not flip it back.
         self.active_region = self._parameter(
-            name, args, self.prefix + ACTIVE_REGION, args.active_region, ignore=OPERATOR_OWNED)
+            name, args, self.prefix + ACTIVE_REGION, args.active_region, ignore=OPERATOR_OWNED, kept=kept)
         self.register_outputs({"prefix": self.prefix, "regional_prefix": self.regional_prefix})
 
     def _parameter(self, name: str, args: RegionalParametersArgs, path: str,
                    value: pulumi.Input[str], key_id: pulumi.Input[str] | None = None,
-                   ignore: tuple[str, ...] = ()) -> aws.ssm.Parameter:
+                   ignore: tuple[str, ...] = (), kept: bool = False) -> aws.ssm.Parameter:
         # pulumi-aws treats `value` as secret whatever the type: plain values go in
         # `insecure_value` so state, diffs and plans show them; only SecureStrings are masked.
         secure = key_id is not None
@@ -82,4 +87,5 @@ class RegionalParameters(pulumi.ComponentResource):
             f"{name}-{logical}", name=path, type="SecureString" if secure else "String",
             value=value if secure else None, insecure_value=None if secure else value,
             key_id=key_id, tier="Standard", region=args.region, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=list(ignore) or None))
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=list(ignore) or None,
+                                        retain_on_delete=kept, protect=kept))

@@ -62,20 +62,24 @@ class ReplicationAlarms(pulumi.ComponentResource):
         # S3 replicates within seconds usually but only RTC's 15 minutes are promised; a lag
         # threshold below that would page on large objects that are still within the SLA.
         s3_threshold = max(args.lag_seconds, metrics.S3_RTC_THRESHOLD_SECONDS)
-        s3 = (view.source_bucket, view.destination_bucket, view.replication_rule_id)
-        # Ignore, as the S3 user guide recommends for replication metrics: they are only
-        # published while objects replicate.
-        self._alarm("s3-replication-latency", secondary,
-                    metrics.s3_replication("ReplicationLatency", *s3, primary, secondary),
-                    Condition("GreaterThanThreshold", s3_threshold, "ignore",
-                              period=300, evaluation_periods=2, datapoints_to_alarm=2),
-                    f"S3 replication {primary} -> {secondary} more than {s3_threshold} s behind")
-        # Not breaching: no data is no failure.
-        self._alarm("s3-replication-failed", primary,
-                    metrics.s3_replication("OperationsFailedReplication", *s3, primary, secondary),
-                    Condition("GreaterThanThreshold", 0, "notBreaching", period=300,
-                              evaluation_periods=1, datapoints_to_alarm=1),
-                    f"Objects failed to replicate from {primary} to {secondary}")
+        # Both ways: the reverse rule carries what the secondary takes during a failover back.
+        for source, receiver, s3 in (
+                (primary, secondary, (view.source_bucket, view.destination_bucket, view.replication_rule_id)),
+                (secondary, primary, (view.destination_bucket, view.source_bucket,
+                                      view.reverse_replication_rule_id))):
+            # Ignore, as the S3 user guide recommends for replication metrics: they are only
+            # published while objects replicate. Latency is reported by the receiving region.
+            self._alarm("s3-replication-latency", receiver,
+                        metrics.s3_replication("ReplicationLatency", *s3, source, receiver),
+                        Condition("GreaterThanThreshold", s3_threshold, "ignore",
+                                  period=300, evaluation_periods=2, datapoints_to_alarm=2),
+                        f"S3 replication {source} -> {receiver} more than {s3_threshold} s behind")
+            # Not breaching: no data is no failure.
+            self._alarm("s3-replication-failed", source,
+                        metrics.s3_replication("OperationsFailedReplication", *s3, source, receiver),
+                        Condition("GreaterThanThreshold", 0, "notBreaching", period=300,
+                                  evaluation_periods=1, datapoints_to_alarm=1),
+                        f"Objects failed to replicate from {source} to {receiver}")
         self.register_outputs({"alarm_names": [a.name for a in self.alarms]})
 
     def _replication_reported(self, name: str, args: ReplicationAlarmsArgs,

@@ -27,14 +27,20 @@ DATA = LayerContract(
         ("secondary_cluster_reader_endpoint", "Reader endpoint of the secondary Aurora cluster"),
         ("db_port", "TCP port of the database", NUMBER),
         ("db_name", "Name of the application database"),
-        ("db_secret_arn", "ARN of the Secrets Manager secret holding the master credentials"),
+        ("db_secret_arn", "ARN of the Secrets Manager secret holding the master credentials, "
+         "in the primary region"),
+        ("secondary_db_secret_arn", "ARN of that secret's replica in the secondary region (what "
+         "readers there, and everyone after a failover, use)"),
         ("table_name", "Name of the DynamoDB global table"),
         ("table_arn", "ARN of the DynamoDB global table (primary replica)"),
         ("primary_bucket_name", "Name of the primary S3 bucket (replication source)"),
         ("primary_bucket_arn", "ARN of the primary S3 bucket"),
         ("secondary_bucket_name", "Name of the secondary S3 bucket (replica)"),
         ("secondary_bucket_arn", "ARN of the secondary S3 bucket"),
-        ("replication_rule_id", "ID of the S3 replication rule (replication metrics are per rule)"),
+        ("replication_rule_id", "ID of the S3 replication rule primary -> secondary (replication "
+         "metrics are per rule)"),
+        ("reverse_replication_rule_id", "ID of the S3 replication rule secondary -> primary, which "
+         "carries writes made during a failover back for failback"),
         ("primary_vault_name", "Name of the AWS Backup vault in the primary region"),
         ("primary_vault_arn", "ARN of the AWS Backup vault in the primary region"),
         ("secondary_vault_name", "Name of the AWS Backup vault in the secondary region"),

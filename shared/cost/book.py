@@ -23,6 +23,14 @@ class Charge:
     unit: str
     source: str
     price_list: dict[str, Any] | None = None  # {service, filters} for the Price List API
+    # Units the account gets free each month (CloudWatch's first three dashboards).
+    free_units: float = 0.0
+    # A usage price that differs between two regions: "us-east-1 us-east-2" -> USD per unit.
+    pair_prices: dict[str, float] = field(default_factory=dict)
+
+    def price_between(self, regions: set[str]) -> float:
+        """The unit price for traffic between `regions` (the usual price unless a pair is listed)."""
+        return self.pair_prices.get(" ".join(sorted(regions)), self.price)
 
 
 @dataclass(frozen=True)
@@ -67,7 +75,8 @@ def _charge(path: Path, name: str, entry: Any) -> Charge:
     if missing:
         raise PriceBookError(f"{path}: charge {name} lacks {', '.join(missing)}")
     return Charge(name, str(entry["title"]), float(entry["price"]), str(entry["unit"]),
-                  str(entry["source"]), entry.get("price_list"))
+                  str(entry["source"]), entry.get("price_list"), float(entry.get("free_units", 0)),
+                  {str(pair): float(price) for pair, price in (entry.get("pair_prices") or {}).items()})
 
 
 def _type(path: Path, token: str, entry: Any, charges: dict[str, Charge]) -> TypeCharges:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.cost.book import PriceBook
-from shared.cost.quantities import STANDING, Context
+from shared.cost.quantities import STANDING, USAGE_APPLIES, Context
 
 
 @dataclass(frozen=True)
@@ -87,12 +87,20 @@ def estimate(environment: str, layers: list[tuple[str, list[dict[str, Any]]]], b
                 total[0] += 1
                 total[1] += quantity
         for charge in entry.usage:
-            usage_layers[charge].add(layer)
-    standing = [Line(charge, book.charges[charge].title, layer, region, int(count), quantity,
-                     book.charges[charge].unit, book.charges[charge].price)
-                for (charge, layer, region), (count, quantity) in sums.items()]
-    usage = [UsageLine(name, book.charges[name].title, book.charges[name].price, book.charges[name].unit,
-                       tuple(sorted(usage_layers[name]))) for name in sorted(usage_layers)]
+            if USAGE_APPLIES.get(charge, lambda _: True)(resource):
+                usage_layers[charge].add(layer)
+    free = {name: charge.free_units for name, charge in book.charges.items()}
+    standing = []
+    for (charge, layer, region), (count, quantity) in sums.items():
+        # The account's free units come off the first lines of the charge, in plan order.
+        waived = min(free[charge], quantity)
+        free[charge] -= waived
+        standing.append(Line(charge, book.charges[charge].title, layer, region, int(count),
+                             quantity - waived, book.charges[charge].unit, book.charges[charge].price))
+    regions = {str(r["region"]) for _, r in custom if r["region"] and r["region"] != "global"}
+    usage = [UsageLine(name, book.charges[name].title, book.charges[name].price_between(regions),
+                       book.charges[name].unit, tuple(sorted(usage_layers[name])))
+             for name in sorted(usage_layers)]
     return Estimate(environment, book, standing, usage, sorted(unpriced))
 
 

@@ -114,3 +114,15 @@ STANDING: dict[str, Counter] = {
     "dashboard-month": one_a_month,
     "advanced-parameter-month": advanced_parameters,
 }
+
+
+def extended_support_enrolled(resource: Resource) -> bool:
+    # Only a cluster enrolled in RDS Extended Support pays it, and only from the end of its
+    # major version's standard support (dr:auroraExtendedSupport).
+    return _inputs(resource).get("engineLifecycleSupport") == "open-source-rds-extended-support"
+
+
+# Usage charges a resource carries only in some configurations (the rest carry theirs always).
+USAGE_APPLIES: dict[str, Callable[[Resource], bool]] = {
+    "aurora-extended-support-acu-hour": extended_support_enrolled,
+}

@@ -53,7 +53,9 @@ def layer_dir(layer: str, root: Path | None = None) -> Path:
 def child_environment(backend: Backend, environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of every `pulumi` call; refuses a self-managed backend without a passphrase."""
     env = dict(os.environ if environ is None else environ)
-    if backend.self_managed and not (env.get("PULUMI_CONFIG_PASSPHRASE")
+    # Set, even empty, is a passphrase (Pulumi accepts "" since pulumi/pulumi#9568); an empty
+    # PULUMI_CONFIG_PASSPHRASE_FILE is no file, which Pulumi treats as unset.
+    if backend.self_managed and not ("PULUMI_CONFIG_PASSPHRASE" in env
                                      or env.get("PULUMI_CONFIG_PASSPHRASE_FILE")):
         raise OrchestratorError(
             f"PULUMI_CONFIG_PASSPHRASE is not set: the {backend.url.split('://')[0]}:// backend "

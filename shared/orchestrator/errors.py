@@ -15,3 +15,8 @@ class PreflightFailed(OrchestratorError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\nerror: ".join(problems))
         self.problems = problems
+
+
+class StackMissing(OrchestratorError):
+    """The layer has no stack of that name in the backend: not deployed (any other error is
+    not an answer to "is it deployed?")."""

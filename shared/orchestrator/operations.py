@@ -9,9 +9,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from shared.graph import dependencies
+from shared.orchestrator.adopt import save_retained
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.leftovers import clean_before_destroy
 from shared.orchestrator.outputs import read_outputs
@@ -33,7 +34,6 @@ CHANGE = re.compile(
 )
 CANONICAL = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
 STACK_MISSING = ("no stack named", "not found", "does not exist")
-STOP_GRACE_SECONDS = 60.0
 
 
 def parse_changes(text: str) -> dict[str, int]:
@@ -56,6 +56,9 @@ class Operation:
     resume: bool = True
     retries: int = 2
     retry_delay: float = 10.0
+    # destroy --allow-data-loss: lift the protection a protected environment puts on what it
+    # keeps (retain_on_delete keeps it in AWS; protect only makes a plain `pulumi destroy` refuse).
+    unprotect: bool = False
     # Outputs read or published during this run, so each layer's are read once, not once per reader.
     _outputs: dict[str, dict[str, Any] | None] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -82,6 +85,9 @@ class Operation:
                                      lambda line: _append(log, line + "\n"), stop)
             except OrchestratorError as error:
                 return Outcome(layer, FAILED, message=str(error))
+            lifted = self._lift_protection(layer, log) if self.unprotect else None
+            if lifted:
+                return lifted
         else:
             missing = self._undeployed_upstreams(layer)
             if missing:
@@ -91,10 +97,31 @@ class Operation:
             self.cli.select_stack(layer, self.environment)
         return self._attempts(layer, stop, log, [])
 
+    def _lift_protection(self, layer: str, log: Path) -> Outcome | None:
+        """Before a protected destroy: export what it keeps, with its IDs (what `invoke adopt`
+        imports later), then unprotect; the kept resources stay in AWS through retain_on_delete."""
+        try:
+            kept = save_retained(self.cli, layer, self.environment)
+        except OrchestratorError as error:
+            return Outcome(layer, FAILED, message=str(error))
+        _append(log, f"# kept resources exported to {kept}\n")
+        lifted = self.cli.run(["state", "unprotect", "--all", "--yes", "--stack", self.environment], layer)
+        _append(log, f"# pulumi state unprotect --all\n{lifted.stdout}{lifted.stderr}")
+        if lifted.returncode != 0:
+            return Outcome(layer, FAILED, message="`pulumi state unprotect --all` failed: "
+                           + last_line(lifted.stderr or lifted.stdout))
+        return None
+
     def _up(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
         upstream = {name: self._outputs_of(name) for name in dependencies(layer)}
-        inputs = inputs_fingerprint(layer, upstream, self.cli.root)
+        inputs = inputs_fingerprint(layer, self.environment, upstream, self.cli.root)
         state = read_state(self.cli, layer, self.environment)
+        if state.locked:
+            _append(log, f"# stack {self.environment} is {state.locked}\n")
+            return Outcome(layer, FAILED, message=(
+                f"stack {self.environment} is {state.locked}; if no update is running, run "
+                f"`pulumi cancel --stack {self.environment} --yes` then `pulumi refresh --stack "
+                f"{self.environment}` in stacks/{layer}, and deploy again"))
         reason = state.why_run(inputs)
         if self.resume and reason is None:
             _append(log, f"the backend's newest update of this stack is ours with inputs {inputs}: "
@@ -133,7 +160,10 @@ class Operation:
             code = self._once(layer, stop, log, extra)
             text = log.read_text(errors="replace")[offset:]
             if stop.is_set():
-                return Outcome(layer, CANCELLED, message="interrupted", attempts=attempt)
+                terminated = getattr(stop, "terminate", None)
+                message = ("terminated: its stack may be left locked" if terminated is not None
+                           and terminated.is_set() else "interrupted")
+                return Outcome(layer, CANCELLED, message=message, attempts=attempt)
             if code == 0:
                 return Outcome(layer, DONE, changes=parse_changes(text), attempts=attempt)
             transient = TRANSIENT.search(text)
@@ -152,12 +182,12 @@ class Operation:
         args += extra
         with log.open("a") as handle:
             process = self.cli.start(args, layer, handle)
+            sent = 0
             while True:
                 try:
                     return process.wait(timeout=0.1)
                 except subprocess.TimeoutExpired:
-                    if stop.is_set():
-                        return _interrupt(process)
+                    sent = _interrupt(process, stop, sent, handle)
 
     def _undeployed_upstreams(self, layer: str) -> list[str]:
         return [upstream for upstream in dependencies(layer) if not self._outputs_of(upstream)]
@@ -173,14 +203,19 @@ class Operation:
                                 f"{message}")
 
 
-def _interrupt(process: subprocess.Popen[str]) -> int:
-    """SIGINT first: Pulumi then finishes in-flight operations and writes its state cleanly."""
-    process.send_signal(signal.SIGINT)
-    try:
-        return process.wait(timeout=STOP_GRACE_SECONDS)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        return process.wait()
+def _interrupt(process: subprocess.Popen[str], stop: threading.Event, sent: int, log: IO[str]) -> int:
+    """Pass each Ctrl-C on as Pulumi's own: the first SIGINT cancels gracefully (in-flight
+    operations finish, the update is recorded, the lock released); only a second Ctrl-C sends
+    the second SIGINT, Pulumi's "terminate immediately". Never on a timer. Returns how many
+    signals `process` has had."""
+    terminate = getattr(stop, "terminate", None)
+    wanted = 2 if terminate is not None and terminate.is_set() else 1 if stop.is_set() else 0
+    for count in range(sent + 1, wanted + 1):
+        log.write("\n# Ctrl-C: pulumi asked to cancel gracefully (SIGINT)\n" if count == 1 else
+                  "\n# Ctrl-C again: pulumi asked to terminate immediately (second SIGINT)\n")
+        log.flush()
+        process.send_signal(signal.SIGINT)
+    return max(sent, wanted)
 
 
 def _append(log: Path, text: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.contracts import LAYERS
 from shared.orchestrator.backend import resolve_backend
-from shared.orchestrator.errors import OrchestratorError
+from shared.orchestrator.errors import OrchestratorError, StackMissing
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
 
 MISSING_STACK = ("no stack named", "not found", "does not exist")
@@ -31,7 +31,7 @@ def read_outputs(cli: PulumiCli, layer: str, env: str) -> dict[str, Any]:
     if result.returncode != 0:
         message = last_line(result.stderr or result.stdout)
         if any(marker in message.lower() for marker in MISSING_STACK):
-            raise OrchestratorError(f"layer {layer} has no stack {env}: {fix}")
+            raise StackMissing(f"layer {layer} has no stack {env}: {fix}")
         raise OrchestratorError(f"layer {layer} ({env}): pulumi stack output failed: {message}")
     try:
         values = json.loads(result.stdout or "{}")

@@ -9,23 +9,38 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ReadTimeoutError,
+)
 
 from shared.config import layer_settings
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.pulumi_cli import INSTALL_HINT, PulumiCli, last_line
+from shared.providers import check_home
 from shared.settings import Settings, SettingsError
 
 # The layers' Pulumi.yaml use the Python `toolchain` runtime option (CLI 3.121, June 2024)
 # and the SDK in requirements.txt is much newer; an older CLI fails in confusing ways.
 MIN_VERSION = (3, 121, 0)
+# What the SDK raises when a region's endpoint neither answers nor refuses in time.
+UNANSWERED = (EndpointConnectionError, ConnectTimeoutError, ReadTimeoutError)
 VERSION = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
 
 
 def check_settings(environment: str, layers: Iterable[str]) -> dict[str, Settings]:
-    """Each layer's merged settings (the one merge of shared/config.py), all validated."""
+    """Each layer's merged settings (the one merge of shared/config.py), all validated, and its
+    provider homed where it lives (shared/providers.py)."""
     try:
-        return {layer: layer_settings(layer, environment) for layer in layers}
+        found = {layer: layer_settings(layer, environment) for layer in layers}
+        for layer, settings in found.items():
+            check_home(layer, environment, settings)
+        return found
     except SettingsError as error:
         raise OrchestratorError(str(error)) from None
 
@@ -66,6 +81,11 @@ def check_aws(region: str, environ: Mapping[str, str] | None = None,
         code = error.response.get("Error", {}).get("Code", "error")
         raise OrchestratorError(f"AWS rejected the credentials ({code}); refresh them or {fix}") from None
     except BotoCoreError as error:
+        if not endpoint and isinstance(error, UNANSWERED):
+            # Every layer's provider asks STS in its home region at configure: nothing can run.
+            raise OrchestratorError(f"AWS STS in {region} does not answer ({error}); if {region} is down, "
+                                    f"deploy what lives in the other region with `invoke deploy-all "
+                                    f"--region-down {region}` (docs/on-call/region-down.md)") from None
         where = f" at {endpoint}" if endpoint else ""
         raise OrchestratorError(f"could not ask AWS STS{where} who you are: {error}") from None
     return str(identity["Account"])

@@ -2,8 +2,9 @@
 
 Logs live under `.runs/<env>/` (gitignored; `DR_RUNS_DIR` moves it). Nothing here decides
 whether a layer is deployed: that is the state backend's answer (stack_state.py), compared
-against `inputs_fingerprint`: the code and settings the layer's program reads plus the outputs
-of the layers it reads, so a layer whose upstream publishes different outputs is updated too.
+against `inputs_fingerprint`: the files the layer's program loads (program_files.py), its
+stack's config, and the outputs of the layers it reads, so a layer whose upstream publishes
+different outputs is updated too.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from shared.config import REPO_ROOT
 from shared.orchestrator.backend import layer_dir
+from shared.orchestrator.program_files import program_files
 
-# Code every layer program imports; the tooling around the programs is left out, so editing
-# the orchestrator or the ops tasks does not make every layer look changed.
-PROGRAM_PACKAGES = ("components", "contracts")
-SETTINGS_FILES = ("Pulumi.base.yaml", "requirements.txt")
+# Not read by the program, but what it runs on: a new SDK or provider can change the plan.
+SETTINGS_FILES = ("requirements.txt",)
+# What `pulumi stack select --create --secrets-provider passphrase` writes into the stack file:
+# the backend's business, not the program's input (a fresh checkout and CI hold other salts).
+SECRETS_KEYS = ("encryptionsalt", "secretsprovider", "encryptedkey")
 
 
 def runs_root() -> Path:
@@ -38,29 +43,34 @@ def digest(value: Any) -> str:
 
 
 def _files(layer: str, root: Path | None) -> Iterable[tuple[str, Path]]:
-    """(name, path) of what the layer's program reads; names are the same in every checkout."""
+    """(name, path) of what the layer's program loads; names are the same in every checkout."""
     base = root or REPO_ROOT
-    paths = [base / name for name in SETTINGS_FILES] + sorted((base / "shared").glob("*.py"))
-    for package in PROGRAM_PACKAGES:
-        paths += sorted((base / "shared" / package).rglob("*.py"))
-    yield from ((str(path.relative_to(base)), path) for path in paths)
-    layer_root = layer_dir(layer, root)
-    for path in sorted(layer_root.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            yield f"stacks/{layer}/{path.relative_to(layer_root)}", path
+    yield from ((name, base / name) for name in SETTINGS_FILES)
+    yield from program_files(layer, layer_dir(layer, root), base)
 
 
-def fingerprint(layer: str, root: Path | None = None) -> str:
-    """A digest of every file the layer's program reads (its code, shared code, settings)."""
+def stack_config(layer: str, environment: str, root: Path | None = None) -> Any:
+    """stacks/<layer>/Pulumi.<env>.yaml as the program sees it: its config, not Pulumi's keys."""
+    path = layer_dir(layer, root) / f"Pulumi.{environment}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not isinstance(document, dict):
+        return document or {}  # no file, or one without keys, is the same as an empty one
+    return {key: value for key, value in document.items() if key not in SECRETS_KEYS}
+
+
+def fingerprint(layer: str, environment: str, root: Path | None = None) -> str:
+    """A digest of every file the layer's program loads and of its stack's own config."""
     hasher = hashlib.sha256()
     for name, path in _files(layer, root):
         if path.is_file():
             hasher.update(name.encode())
             hasher.update(path.read_bytes())
+    hasher.update(digest(stack_config(layer, environment, root)).encode())
     return hasher.hexdigest()[:16]
 
 
-def inputs_fingerprint(layer: str, upstream_outputs: Mapping[str, Any], root: Path | None = None) -> str:
+def inputs_fingerprint(layer: str, environment: str, upstream_outputs: Mapping[str, Any],
+                       root: Path | None = None) -> str:
     """`fingerprint` of the layer's files together with the outputs it reads from upstream."""
-    return digest({"files": fingerprint(layer, root),
+    return digest({"files": fingerprint(layer, environment, root),
                    "upstream": {name: digest(value) for name, value in upstream_outputs.items()}})

@@ -2,12 +2,16 @@
 
 A layer starts as soon as every layer it waits for has succeeded. A failure stops only the
 layers that (transitively) wait for it; independent layers run on. Ctrl-C sets the shared stop
-event (each running layer winds its `pulumi` down cleanly), marks unstarted layers cancelled
-and still returns one outcome per layer, so nothing is left half-reported.
+event: each running layer asks its `pulumi` to cancel gracefully and waits for it, however long
+that takes (no timer: Pulumi's second signal means "terminate immediately", which orphans
+resources mid-create and leaves a DIY stack locked). A second Ctrl-C sets `stop.terminate`:
+each `pulumi` gets that second signal. Unstarted layers are marked cancelled and one outcome per
+layer is still returned, so nothing is left half-reported.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -45,6 +49,20 @@ class Outcome:
 
 Work = Callable[[str, threading.Event], Outcome]
 
+CANCELLING = ("Ctrl-C: each running pulumi is cancelling gracefully (finishing the operations in "
+              "flight and recording the update); this can take minutes. Ctrl-C again terminates "
+              "them immediately, which can leave resources unrecorded and stacks locked.")
+TERMINATING = ("Ctrl-C again: terminating each running pulumi now; check the stacks it leaves "
+               "locked (deploy-all names them) before deploying again.")
+
+
+class Stop(threading.Event):
+    """Set on the first Ctrl-C (cancel gracefully); `terminate` is set on the second."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.terminate = threading.Event()
+
 
 @dataclass
 class RunResult:
@@ -78,7 +96,7 @@ def run_graph(layers: Iterable[str], waits_for: Callable[[str], Iterable[str]], 
     selected = set(order)
     needs = {name: {d for d in waits_for(name) if d in selected} for name in order}
     tell = listener or Listener()
-    stop = threading.Event()
+    stop = Stop()
     outcomes: dict[str, Outcome] = {}
     running: dict[Future[Outcome], str] = {}
     started = time.monotonic()
@@ -125,8 +143,10 @@ def run_graph(layers: Iterable[str], waits_for: Callable[[str], Iterable[str]], 
     except KeyboardInterrupt:
         interrupted = True
         stop.set()
+        if running:
+            print(CANCELLING, file=sys.stderr, flush=True)
         # Each running layer sees `stop`, interrupts its pulumi and reports how it ended.
-        _drain(pool)
+        _drain(list(running), stop)
         for name in order:
             if name in launched and name not in outcomes:
                 settle(reported.get(name) or Outcome(name, CANCELLED, message="interrupted"))
@@ -146,14 +166,19 @@ def _guarded(work: Work, layer: str, stop: threading.Event) -> Outcome:
         return Outcome(layer, FAILED, message=f"{type(error).__name__}: {error}")
 
 
-def _drain(pool: ThreadPoolExecutor) -> None:
+def _drain(futures: list[Future[Outcome]], stop: Stop) -> None:
+    # On the futures, not on the pool's threads: a Ctrl-C inside Thread.join() marks a thread
+    # that is still running as stopped (CPython's _wait_for_tstate_lock), and a second join
+    # would return at once, before the layer has reported.
     while True:
         try:
-            pool.shutdown(wait=True)
+            wait(futures)
             return
         except KeyboardInterrupt:
-            # A second Ctrl-C while layers wind down: keep waiting, they are already stopping.
-            continue
+            # A second Ctrl-C while layers wind down: the person wants them ended now.
+            if not stop.terminate.is_set():
+                stop.terminate.set()
+                print(TERMINATING, file=sys.stderr, flush=True)
 
 
 def _waits_on(name: str, failed: str, needs: dict[str, set[str]]) -> bool:

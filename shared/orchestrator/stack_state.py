@@ -6,7 +6,8 @@ history (`pulumi stack history --json`). A layer is current only when its stack 
 resources (`pulumi stack ls --json`), and its newest update is a succeeded `update` carrying
 today's fingerprint. So an out-of-band `pulumi destroy` or `refresh`, a removed stack, a failed
 or running update, or a deployment from another checkout (plain `pulumi up`, or different code)
-all mean "run it". The message rather than a stack tag: it is written by the update itself,
+all mean "run it"; a DIY backend's lock on the stack (locks.py) means "do not trust history:
+an update is running or was killed". The message rather than a stack tag: it is written by the update itself,
 atomically, on every backend and CLI version (DIY backends keep tags only since CLI 3.211), and
 DIY history has no update versions to tie a separately written tag to its update.
 """
@@ -20,7 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
+from shared.orchestrator.backend import layer_dir
 from shared.orchestrator.errors import OrchestratorError
+from shared.orchestrator.locks import held_locks
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
 
 MARK = re.compile(r"\bdr:fingerprint=([0-9a-f]+)\b")
@@ -38,6 +43,15 @@ class StackState:
     resources: int | None = None
     in_progress: bool = False
     latest: Mapping[str, Any] | None = None  # newest `pulumi stack history --json` entry
+    locked_by: tuple[str, ...] = ()  # a DIY backend's lock holders (locks.py)
+
+    @property
+    def locked(self) -> str | None:
+        """Why no update can start now: a running one, or a killed one's lock (DIY backends)."""
+        if self.locked_by:
+            return (f"locked by {', '.join(self.locked_by)}: an update is running, or was killed "
+                    "before it could record itself (history and outputs may be stale)")
+        return None
 
     def why_run(self, fingerprint: str) -> str | None:
         """Why `pulumi up` must run for inputs `fingerprint`, or None when already deployed."""
@@ -45,6 +59,8 @@ class StackState:
             return "no stack yet"
         if self.in_progress:
             return "an update is in progress"
+        if self.locked:
+            return self.locked
         if self.latest is None:
             return "never deployed"
         kind, result = self.latest.get("kind"), self.latest.get("result")
@@ -64,7 +80,7 @@ class StackState:
 
 
 def read_state(cli: PulumiCli, layer: str, stack: str) -> StackState:
-    """The backend's view of `layer`'s stack `stack`: two short `pulumi` calls."""
+    """The backend's view of `layer`'s stack `stack`: two short `pulumi` calls and its lock."""
     listed = _json(cli, ["stack", "ls", "--json"], layer)
     entry = next((s for s in listed if isinstance(s, dict)
                   and str(s.get("name", "")).rsplit("/", 1)[-1] == stack), None)
@@ -72,9 +88,17 @@ def read_state(cli: PulumiCli, layer: str, stack: str) -> StackState:
         return StackState(exists=False)
     history = _json(cli, ["stack", "history", "--json", "--page-size", "1", "--stack", stack], layer)
     count = entry.get("resourceCount")
+    locks = held_locks(cli.backend, project_name(cli, layer), stack) if cli.backend.self_managed else []
     return StackState(exists=True, resources=count if isinstance(count, int) else None,
                       in_progress=bool(entry.get("updateInProgress")),
-                      latest=history[0] if history and isinstance(history[0], dict) else None)
+                      latest=history[0] if history and isinstance(history[0], dict) else None,
+                      locked_by=tuple(locks))
+
+
+def project_name(cli: PulumiCli, layer: str) -> str:
+    """The `name:` of the layer's Pulumi.yaml: the project its stacks and locks live under."""
+    project = yaml.safe_load((layer_dir(layer, cli.root) / "Pulumi.yaml").read_text(encoding="utf-8"))
+    return str(project.get("name", layer)) if isinstance(project, dict) else layer
 
 
 def _json(cli: PulumiCli, args: list[str], layer: str) -> list[Any]:

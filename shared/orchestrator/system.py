@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from shared import graph
 from shared.orchestrator.backend import child_environment, resolve_backend
+from shared.orchestrator.backend_region import backend_warning
 from shared.orchestrator.errors import OrchestratorError, PreflightFailed
 from shared.orchestrator.operations import Operation
 from shared.orchestrator.preflight import check_aws, check_cli, check_settings
@@ -25,12 +26,15 @@ class Prepared:
     cli: PulumiCli
     settings: dict[str, Settings]
     account: str | None
+    warnings: list[str] = field(default_factory=list)  # printed, not fatal
 
 
 def preflight(environment: str, layers: Sequence[str], backend: str | None = None,
-              aws: bool = True, environ: Mapping[str, str] | None = None) -> Prepared:
+              aws: bool = True, environ: Mapping[str, str] | None = None,
+              sts_region: str | None = None) -> Prepared:
     """Settings, the state passphrase, the CLI, AWS credentials: every problem found is reported
-    at once (one line each), so a new machine is set up in one go, not one error per run."""
+    at once (one line each), so a new machine is set up in one go, not one error per run.
+    `sts_region`: where to ask who the credentials are (the surviving region under --region-down)."""
     problems: list[str] = []
 
     def attempt(check: Callable[[], T]) -> T | None:
@@ -50,12 +54,15 @@ def preflight(environment: str, layers: Sequence[str], backend: str | None = Non
     else:
         attempt(lambda: executable(dict(os.environ if environ is None else environ)))
     account = None
+    notes: list[str] = []
     if aws:
-        region = settings[layers[0]].primary_region if settings else DEFAULT_STS_REGION
-        account = attempt(lambda: check_aws(region, environ))
+        primary = settings[layers[0]].primary_region if settings else DEFAULT_STS_REGION
+        account = attempt(lambda: check_aws(sts_region or primary, environ))
+        if sts_region is None and account is not None:
+            notes += [note for note in [backend_warning(chosen, primary, environ)] if note]
     if problems or settings is None or cli is None:
         raise PreflightFailed(problems)
-    return Prepared(cli, settings, account)
+    return Prepared(cli, settings, account, notes)
 
 
 def waits_for(action: str) -> Callable[[str], tuple[str, ...]]:
@@ -68,8 +75,10 @@ def waits_for(action: str) -> Callable[[str], tuple[str, ...]]:
 
 
 def run(cli: PulumiCli, environment: str, action: str, layers: Sequence[str], *, parallel: int = 0,
-        resume: bool = True, retry_delay: float = 10.0, listener: Listener | None = None) -> RunResult:
-    operation = Operation(cli, environment, action, resume=resume, retry_delay=retry_delay)
+        resume: bool = True, retry_delay: float = 10.0, listener: Listener | None = None,
+        unprotect: bool = False) -> RunResult:
+    operation = Operation(cli, environment, action, resume=resume, retry_delay=retry_delay,
+                          unprotect=unprotect)
     return run_graph(layers, waits_for(action), operation, parallel=parallel, listener=listener)
 
 

@@ -10,6 +10,10 @@ from shared.plan.compare import ACTIONS, Comparison, LayerDiff, OutputChange, Re
 SYMBOLS = {"add": "+", "replace": "+-", "update": "~", "delete": "-"}
 VERBS = {"add": "to add", "replace": "to replace", "update": "to update", "delete": "to delete"}
 MARKER = "<!-- dr: invoke plan --compare -->"  # lets CI find and edit its own comment
+# GitHub refuses a comment body over 65,536 characters; CI posts dev's and prod's reports in
+# one comment, so each gets less than half.
+COMMENT_LIMIT = 65_536
+MARKDOWN_BUDGET = 30_000
 
 
 def totals(counts: dict[str, int]) -> str:
@@ -73,7 +77,35 @@ def text(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def markdown(comparison: Comparison) -> str:
+def markdown(comparison: Comparison, budget: int = MARKDOWN_BUDGET) -> str:
+    """The comment, within `budget` characters: one row per resource when that fits, else one
+    row per kind of change (action, type, inputs), else the first rows and a note."""
+    report = _markdown(comparison, grouped=False)
+    if len(report) > budget:
+        report = _markdown(comparison, grouped=True)
+    if len(report) <= budget:
+        return report
+    note = (f"\n_Cut to fit a pull-request comment; `invoke plan --env {comparison.environment} "
+            f"--compare {comparison.base}` prints every change._\n")
+    kept = report[: budget - len(note)]
+    return kept[: kept.rfind("\n")] + "\n" + note
+
+
+def _rows(layer: LayerDiff, grouped: bool) -> list[str]:
+    if not grouped:
+        return [f"| {change.action} | `{change.name}` | `{change.type}` | {_cell(_why(change))} |"
+                for change in layer.resources]
+    kinds: dict[tuple[str, str, str], list[str]] = {}
+    for change in layer.resources:
+        kinds.setdefault((change.action, change.type, _why(change)), []).append(change.name)
+    rows = []
+    for (action, token, why), names in kinds.items():
+        named = f"`{names[0]}`" if len(names) == 1 else f"{len(names)} resources (`{names[0]}`, ...)"
+        rows.append(f"| {action} | {named} | `{token}` | {_cell(why)} |")
+    return rows
+
+
+def _markdown(comparison: Comparison, grouped: bool) -> str:
     lines = [MARKER, f"### {_heading(comparison)}", "", f"**{totals(_counts(comparison))}**"]
     quiet = [layer.name for layer in comparison.layers if not layer.resources and not layer.outputs]
     if quiet:
@@ -84,8 +116,7 @@ def markdown(comparison: Comparison) -> str:
         lines += ["", f"#### `{layer.name}`: {totals(_counts(layer))}", ""]
         if layer.resources:
             lines += ["| | Resource | Type | Inputs |", "|---|---|---|---|"]
-            lines += [f"| {change.action} | `{change.name}` | `{change.type}` | {_cell(_why(change))} |"
-                      for change in layer.resources]
+            lines += _rows(layer, grouped)
         if layer.outputs:
             lines += ["", "| Published output | Change |", "|---|---|"]
             lines += [f"| `{output.name}` | {_cell(_output_line(output))} |"

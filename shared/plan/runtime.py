@@ -94,7 +94,10 @@ class _Mocks(pulumi_mocks.Mocks):
         return Fake(args.typ, args.name, dict(args.inputs), region, seed).outputs()
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list]:
-        answer = fake_call(args.token, dict(args.args), self.default_region)
+        try:
+            answer = fake_call(args.token, dict(args.args), self.default_region)
+        except LookupError as missing:  # what the provider reports as a failed read
+            return {}, [("", str(missing))]
         if answer is None:
             self.warnings.append(f"offline plan has no answer for invoke {args.token}")
             return {}, []
@@ -148,6 +151,8 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
             "parent": request.parent or None,
             "protect": bool(getattr(request, "protect", False)),
             "retain_on_delete": bool(getattr(request, "retainOnDelete", False)),
+            # A fixed-name resource AWS must replace has to go first, or the new one is refused.
+            "delete_before_replace": bool(getattr(request, "deleteBeforeReplace", False)),
             "depends_on": sorted(getattr(request, "dependencies", [])),
             "ignore_changes": sorted(getattr(request, "ignoreChanges", [])),
             # What a replacement would give new values: `plan --compare` follows them into

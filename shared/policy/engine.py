@@ -1,6 +1,6 @@
 """The rule engine: one definition of each guardrail, judged over resource records.
 
-A record is one resource as the offline plan writes it (README, "The offline plan"): `type`, `name`, `urn`,
+A record is one resource as the offline plan writes it (docs/platform/plan.md): `type`, `name`, `urn`,
 `region`, `inputs` (camelCase wire names), `protect`, `retain_on_delete`, `depends_on`,
 `ignore_changes`; a layer's `pulumi:pulumi:Stack` record also carries its `outputs`.
 `invoke check` builds records from the plan, the CrossGuard pack from what the Pulumi engine

@@ -50,7 +50,8 @@ views = {role: RegionView(
 replication = ReplicationView(
     regions["primary"], regions["secondary"], data["primary_cluster_id"],
     data["secondary_cluster_id"], data["table_name"],
-    data["primary_bucket_name"], data["secondary_bucket_name"], data["replication_rule_id"])
+    data["primary_bucket_name"], data["secondary_bucket_name"], data["replication_rule_id"],
+    data["reverse_replication_rule_id"])
 
 regional = {role: RegionalAlarms(f"alarms-{role}", RegionalAlarmsArgs(
     env, views[role], topics, settings.lambda_error_alarm_threshold,

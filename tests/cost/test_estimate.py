@@ -64,6 +64,21 @@ def test_alarms_bill_per_metric_and_every_alarm_is_counted():
     assert quantity(result, "alarm-metric-month") == metrics > 0
 
 
+def test_the_accounts_three_free_dashboards_are_not_billed():
+    plan, result = estimate_of()
+    dashboards = len(resources(plan, "monitoring", "aws:cloudwatch/dashboard:Dashboard"))
+    assert dashboards > 0
+    assert quantity(result, "dashboard-month") == max(dashboards - 3, 0)
+
+
+def test_transfer_between_us_east_1_and_us_east_2_is_priced_at_their_pairs_rate():
+    _, result = estimate_of()
+    (line,) = [line for line in result.usage if line.charge == "inter-region-transfer-gb"]
+    assert line.price == 0.01  # the default regions: N. Virginia <-> Ohio
+    charge = load_price_book().charges["inter-region-transfer-gb"]
+    assert charge.price_between({"us-east-1", "us-west-2"}) == 0.02
+
+
 def test_the_total_is_the_sum_of_the_lines_and_usage_is_listed_not_totalled():
     _, result = estimate_of()
     assert round(result.total, 6) == round(sum(line.quantity * line.price for line in result.standing), 6)

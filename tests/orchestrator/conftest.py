@@ -18,6 +18,7 @@ from shared import graph
 from shared.contracts import LAYERS
 from shared.orchestrator.backend import layer_dir
 from tests.orchestrator.standin_pulumi import install
+from tests.support import copy_stacks
 
 # Generous: only a broken interrupt would make an operation wait this long.
 STARTED_TIMEOUT = 60.0
@@ -81,6 +82,10 @@ class Standin:
 
 @pytest.fixture
 def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Standin]:
+    import shared.config
+
+    # The layer folders the stand-in runs in: like the real CLI it writes Pulumi.<env>.yaml there.
+    monkeypatch.setattr(shared.config, "STACKS_DIR", copy_stacks(tmp_path))
     install(tmp_path / "bin")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     monkeypatch.setenv("STANDIN_RECORD", str(tmp_path / "calls.jsonl"))

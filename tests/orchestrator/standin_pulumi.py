@@ -1,7 +1,10 @@
 """A stand-in `pulumi` CLI for the orchestrator tests and benchmark (the real one is not available).
 
 It answers what the orchestrator and a person at a layer's folder run: version; stack select
-[--create], ls --json, history --json, output --json, rm; up [--message], preview, destroy.
+[--create], ls --json, history --json, output --json, rm, export --file; state unprotect --all;
+import --file (a bulk import file); up [--message], preview, destroy; up/preview take --target
+URN (kept in the recorded argv) and --config-file FILE (which must exist, as the real CLI reads
+it before anything else).
 State is a DIY (file://) backend of its own under PULUMI_BACKEND_URL, laid out like the real
 one: `.pulumi/stacks/<project>/<stack>.json` (outputs and resource URNs; no resources listed
 until the first update, as a new real stack has no checkpoint) and one
@@ -19,23 +22,38 @@ present, start/end ticks. Like the real CLI, `up` refuses while a stack it reads
 Told by environment variables: STANDIN_SLEEP (seconds per up/preview/destroy, for the
 benchmark and for interrupt tests), STANDIN_FAIL (comma-separated layers whose operations fail),
 STANDIN_TRANSIENT ("layer:N": the first N operations of that layer fail with AWS throttling),
-STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_TOGETHER
+STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_OUTPUT_FAIL
+(layers whose `stack output` fails with a passphrase error), STANDIN_PROTECTED
+(layers whose `up` leaves protected resources: `destroy` then refuses, as the real CLI does,
+until `state unprotect --all`), STANDIN_DEPLOYMENTS (a folder of `<layer>.json`: the resources
+`up` leaves in state, as `stack export` gives them), STANDIN_TOGETHER
 ("a,b;c,d": each operation of a layer in a group waits until every layer of its group has
 started the same action, and fails if they never do: concurrency proved without timing). Once
-its SIGINT handler is installed an operation creates `started/<layer>.<action>` next to
+its signal handlers are installed an operation creates `started/<layer>.<action>` next to
 STANDIN_RECORD. `install(folder)` writes it there as an executable `pulumi`.
+
+Like the real CLI on a DIY backend: `stack select --create --secrets-provider passphrase`
+writes `encryptionsalt` into the project's `Pulumi.<stack>.yaml` (a new random salt per stack);
+`up` and `destroy` hold the stack's lock (`.pulumi/locks/organization/<project>/<stack>/
+<id>.json`) while they run and refuse to start while one is held (previews too); history is
+written only when an operation ends. The first SIGINT cancels gracefully: in-flight work
+finishes (STANDIN_CANCEL_SECONDS), the update is recorded as failed and the lock released;
+a second SIGINT, or a SIGTERM, terminates at once: no history, the lock left behind. Each
+signal received is recorded (`signals`); `cancelling/<layer>.<action>` marks the first.
 """
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import json
 import os
 import signal
+import socket
 import stat
 import sys
 import time
-from collections.abc import Callable
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -102,9 +120,25 @@ class Stack:
     def load(self) -> dict[str, object]:
         return json.loads(self.path.read_text())
 
-    def save(self, outputs: dict[str, object], resources: list[str] | None, at: int) -> None:
+    def save(self, outputs: dict[str, object], resources: list[str] | None, at: int,
+             protected: bool = False, deployment: list[object] | None = None) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps({"outputs": outputs, "resources": resources, "time": at}))
+        self.path.write_text(json.dumps({"outputs": outputs, "resources": resources, "time": at,
+                                         "protected": protected, "deployment": deployment}))
+
+    @property
+    def lock_dir(self) -> Path:
+        return self.stacks.parent.parent / "locks" / "organization" / self.project / self.name
+
+    def locks(self) -> list[Path]:
+        return sorted(self.lock_dir.glob("*.json"))
+
+    def lock(self) -> Path:
+        path = self.lock_dir / f"{uuid.uuid4()}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"pid": os.getpid(), "username": "standin",
+                                    "hostname": socket.gethostname(), "timestamp": timestamp(tick())}))
+        return path
 
     def history(self) -> list[dict[str, object]]:
         files = sorted(self.history_dir.glob("*.history.json"),
@@ -134,16 +168,33 @@ def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
             if "--create" not in argv:
                 return _no_stack(stack)
             stack.save({}, None, 0)
+            if _flag(argv, "--secrets-provider") == "passphrase":
+                _write_salt(Path.cwd() / f"Pulumi.{stack.name}.yaml")
         return 0
     if not stack.exists():
         return _no_stack(stack)
     if argv[:2] == ["stack", "output"]:
+        if stack.layer in os.environ.get("STANDIN_OUTPUT_FAIL", "").split(","):
+            print("error: failed to decrypt: incorrect passphrase", file=sys.stderr)
+            return 255
         print(json.dumps(stack.load()["outputs"]))
         return 0
     if argv[:2] == ["stack", "history"]:
         size = int(_flag(argv, "--page-size") or 10)
         page = int(_flag(argv, "--page") or 1)
         print(json.dumps(stack.history()[(page - 1) * size:page * size]))
+        return 0
+    if argv[:2] == ["stack", "export"]:
+        deployment = stack.load().get("deployment") or [
+            {"urn": urn, "type": "test:index:Resource", "custom": True, "id": urn.rsplit("-", 1)[1]}
+            for urn in stack.load()["resources"] or []]
+        Path(_flag(argv, "--file")).write_text(json.dumps(
+            {"version": 3, "deployment": {"resources": deployment}}))
+        return 0
+    if argv[:1] == ["import"]:
+        return _import(stack, json.loads(Path(_flag(argv, "--file")).read_text()), record)
+    if argv[:3] == ["state", "unprotect", "--all"]:
+        stack.save(stack.load()["outputs"], stack.load()["resources"], int(str(record["start"])))
         return 0
     if argv[:2] == ["stack", "rm"]:
         if stack.load()["resources"] and "--force" not in argv:
@@ -157,15 +208,39 @@ def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
 
 def operate(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
     action, layer, started = argv[0], stack.layer, int(str(record["start"]))
+    config_file = _flag(argv, "--config-file")
+    if config_file and not Path(config_file).is_file():
+        print(f"error: could not read config file {config_file}", file=sys.stderr)
+        return 255
     print(f"Updating ({stack.name}) {layer}: {action}")
-    signal.signal(signal.SIGINT, _interrupted(record, stack, argv, started))
+    cancel = Cancel(record, f"{layer}.{action}")
+    signal.signal(signal.SIGINT, cancel.interrupt)
+    signal.signal(signal.SIGTERM, cancel.terminate)
+    if stack.locks():
+        print("error: the stack is currently locked by 1 lock(s). Either wait for the other "
+              "process(es) to end or delete the lock file with `pulumi cancel`.\n"
+              f"  {stack.locks()[0]}")
+        return 255
+    lock = stack.lock() if action != "preview" else None
     _mark("started", f"{layer}.{action}")
+    code = _operate(argv, stack, cancel, started)
+    if lock:
+        lock.unlink()
+    return code
+
+
+def _operate(argv: list[str], stack: Stack, cancel: Cancel, started: int) -> int:
+    action, layer = argv[0], stack.layer
+    kind = "update" if action == "up" else action
     if not _together(layer, action):
         print(f"  error: {layer} was to run at the same time as its STANDIN_TOGETHER group, "
               "which never started")
         return 255
-    time.sleep(float(os.environ.get("STANDIN_SLEEP", "0")))
-    kind = "update" if action == "up" else action
+    if cancel.wait(float(os.environ.get("STANDIN_SLEEP", "0"))):
+        # Graceful: the operations in flight finish, then the update ends as failed.
+        cancel.wait(float(os.environ.get("STANDIN_CANCEL_SECONDS", "0")))
+        print("error: update canceled")
+        return _failed(stack, kind, action, argv, started)
     if layer in os.environ.get("STANDIN_FAIL", "").split(","):
         print(f"  error: creating resource in {layer}: InvalidParameterValue: injected failure")
         return _failed(stack, kind, action, argv, started)
@@ -180,18 +255,98 @@ def operate(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
                 return _failed(stack, kind, action, argv, started)
         suffix = os.environ.get("STANDIN_OUTPUT_SUFFIX", "")
         urns = [f"urn:pulumi:{stack.name}::{stack.project}::resource-{i}" for i in range(RESOURCES)]
+        protected = layer in os.environ.get("STANDIN_PROTECTED", "").split(",")
         stack.save({"name": f"{layer}-{stack.name}{suffix}", "zone_count": 2,
-                    "subnet_ids": ["subnet-0a1", "subnet-0b2"]}, urns, started)
+                    "subnet_ids": ["subnet-0a1", "subnet-0b2"]}, urns, started, protected,
+                   _deployment(layer))
         stack.add_history(kind, _flag(argv, "--message"), True, started,
                           {"create": 3, "update": 1, "same": 5})
         print("Resources:\n    + 3 created\n    ~ 1 updated\n    4 changes. 5 unchanged")
     elif action == "destroy":
+        if stack.load().get("protected"):
+            # Pulumi checks protection while planning the deletes: nothing is deleted.
+            print(f"  error: unable to delete resource \"{stack.load()['resources'][0]}\"\n"
+                  "  as it is currently marked for protection. To unprotect the resource, "
+                  "remove the `protect` flag from the resource in your Pulumi program and run "
+                  "`pulumi up`, or use the command:\n  `pulumi state unprotect`")
+            return _failed(stack, kind, action, argv, started)
         stack.save({}, [], started)
         stack.add_history(kind, _flag(argv, "--message"), True, started, {"delete": RESOURCES})
         print(f"Resources:\n    - {RESOURCES} deleted")
     else:
         print("Resources:\n    + 3 to create\n    ~ 1 to update\n    4 changes. 5 unchanged")
     return 0
+
+
+def _import(stack: Stack, document: dict[str, list[dict[str, object]]], record: dict[str, object]) -> int:
+    """What the real bulk import checks first: each entry has a type and a name, a component no ID
+    and every other resource one, and a parent named earlier in the file."""
+    declared: set[object] = set()
+    for entry in document["resources"]:
+        if not entry.get("type") or not entry.get("name"):
+            print(f"error: import entry {entry} needs a type and a name", file=sys.stderr)
+            return 255
+        if bool(entry.get("component")) == ("id" in entry):
+            print(f"error: {entry['name']}: a component has no id, a resource needs one", file=sys.stderr)
+            return 255
+        if "parent" in entry and entry["parent"] not in declared:
+            print(f"error: {entry['name']}: parent {entry['parent']} is not declared before it",
+                  file=sys.stderr)
+            return 255
+        declared.add(entry["name"])
+    state = stack.load()
+    urns = [f"urn:pulumi:{stack.name}::{stack.project}::{e['type']}::{e['name']}"
+            for e in document["resources"]]
+    stack.save(state["outputs"], [*(state["resources"] or []), *urns], int(str(record["start"])),
+               protected=True)
+    return 0
+
+
+class Terminated(SystemExit):
+    """Pulumi's "terminating immediately": nothing more is written, the lock stays."""
+
+
+class Cancel:
+    """The real CLI's cancellation scope: the first SIGINT cancels, the next signal terminates."""
+
+    def __init__(self, record: dict[str, object], marker: str) -> None:
+        self.record, self.marker = record, marker
+        self.signals: list[str] = []
+        record["signals"] = self.signals
+
+    @property
+    def cancelling(self) -> bool:
+        return bool(self.signals)
+
+    def interrupt(self, signum: int, frame: FrameType | None) -> None:
+        self.signals.append("SIGINT")
+        if len(self.signals) > 1:
+            raise Terminated(255)
+        self.record["interrupted"] = True
+        print("^C received; cancelling. If you would like to terminate immediately, press ^C again.")
+        _mark("cancelling", self.marker)
+
+    def terminate(self, signum: int, frame: FrameType | None) -> None:
+        self.signals.append("SIGTERM")
+        raise Terminated(255)
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep `seconds` unless a graceful cancel starts first; whether one is under way."""
+        already = self.cancelling
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.cancelling and not already:
+                return True
+            time.sleep(min(0.01, max(deadline - time.monotonic(), 0)))
+        return self.cancelling
+
+
+def _write_salt(path: Path) -> None:
+    """What the passphrase provider writes on stack creation: a salt of its own, every time."""
+    text = path.read_text() if path.exists() else ""
+    if "encryptionsalt:" not in text:
+        salt = base64.b64encode(os.urandom(8)).decode()
+        path.write_text(text + f"encryptionsalt: v1:{salt}:v1:standin:standin\n")
 
 
 def _listing(stack: Stack) -> list[dict[str, object]]:
@@ -204,6 +359,14 @@ def _listing(stack: Stack) -> list[dict[str, object]]:
             entry["resourceCount"] = len(state["resources"])
         listed.append(entry)
     return listed
+
+
+def _deployment(layer: str) -> list[object] | None:
+    """The resources `up` leaves in state (`stack export`), when STANDIN_DEPLOYMENTS names a
+    folder with `<layer>.json`; else export lists the stand-in's bare URNs."""
+    folder = os.environ.get("STANDIN_DEPLOYMENTS")
+    path = Path(folder) / f"{layer}.json" if folder else None
+    return json.loads(path.read_text()) if path and path.is_file() else None
 
 
 def _failed(stack: Stack, kind: str, action: str, argv: list[str], started: int) -> int:
@@ -238,16 +401,6 @@ def _throttled(stack: Stack) -> bool:
     seen = int(counter.read_text()) if counter.exists() else 0
     counter.write_text(str(seen + 1))
     return seen < int(count or 0)
-
-
-def _interrupted(record: dict[str, object], stack: Stack, argv: list[str],
-                 started: int) -> Callable[[int, FrameType | None], None]:
-    def handler(signum: int, frame: FrameType | None) -> None:
-        record["interrupted"] = True
-        print("error: update canceled")
-        _failed(stack, "update" if argv[0] == "up" else argv[0], argv[0], argv, started)
-        raise SystemExit(255)
-    return handler
 
 
 def _mark(folder: str, name: str) -> None:

@@ -144,9 +144,16 @@ def test_destroy_all_refuses_a_protected_environment_even_with_yes(standin):
 
 
 def test_destroy_all_on_a_protected_environment_with_allow_data_loss_destroys(standin, capsys):
+    # Protected stacks refuse a plain `pulumi destroy`: --allow-data-loss lifts the protection
+    # (what is kept stays in AWS through retain_on_delete) right before each layer's destroy.
+    standin.set(protected=NETWORKS)
     deploy(standin, env="prod", only=NETWORKS)
     destroy_all(Context(), env="prod", yes=True, allow_data_loss=True, backend=standin.backend)
     assert set(standin.layers("destroy")) == {"network-primary", "network-secondary"}
+    lifted = {c["layer"]: c for c in standin.calls() if c["argv"][:3] == ["state", "unprotect", "--all"]}
+    for layer, destroyed in standin.by_layer("destroy").items():
+        assert lifted[layer]["end"] <= destroyed["start"]
+        assert "--stack" in lifted[layer]["argv"] and "prod" in lifted[layer]["argv"]
     assert re.search(r"monitoring: unchanged in \S+ \(no stack: nothing to destroy\)",
                      capsys.readouterr().out)
 
@@ -165,6 +172,14 @@ def test_destroy_one_layer_refuses_while_a_layer_reading_it_is_deployed(standin)
         destroy(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
     destroy(Context(), layer="global-traffic", env="dev", yes=True, backend=standin.backend)
     assert standin.layers("destroy") == ["global-traffic"]
+
+
+def test_destroy_one_layer_refuses_when_it_cannot_tell_whether_a_reader_is_deployed(standin):
+    deploy(standin, only=f"{NETWORKS},global-traffic")
+    standin.set(output_fail="global-traffic")  # e.g. a wrong passphrase: not "no stack"
+    with pytest.raises(Exit, match="cannot tell whether global-traffic still reads.*incorrect passphrase"):
+        destroy(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
+    assert standin.layers("destroy") == []
 
 
 def test_up_always_runs_its_one_layer(standin):

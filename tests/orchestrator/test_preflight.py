@@ -47,6 +47,16 @@ def test_an_unset_passphrase_on_a_self_managed_backend_is_named(standin, monkeyp
         cli(standin)
 
 
+def test_an_empty_but_set_passphrase_is_one_as_pulumi_accepts_it_but_an_empty_file_is_not(
+        standin, monkeypatch):
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "")
+    assert cli(standin).env["PULUMI_CONFIG_PASSPHRASE"] == ""
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE")
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE_FILE", "")
+    with pytest.raises(OrchestratorError, match="PULUMI_CONFIG_PASSPHRASE is not set"):
+        cli(standin)
+
+
 def test_invalid_settings_name_the_key(standin):
     with pytest.raises(OrchestratorError, match=r"environment: 'Bad_Env' is not a valid name"):
         check_settings("Bad_Env", ["network-primary"])

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.support import one, outputs, resources
 
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
@@ -17,24 +19,33 @@ def test_versioning_is_on_at_both_ends_before_replication(dev_plan):
     versionings = of(dev_plan, "aws:s3/bucketVersioning:BucketVersioning")
     assert {v["region"] for v in versionings} == {PRIMARY, SECONDARY}
     assert all(v["inputs"]["versioningConfiguration"]["status"] == "Enabled" for v in versionings)
-    replication = one(of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"))
-    assert {v["urn"] for v in versionings} <= set(replication["depends_on"])
+    replications = of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+    assert len(replications) == 2
+    assert all({v["urn"] for v in versionings} <= set(r["depends_on"]) for r in replications)
 
 
-def test_replication_has_rtc_metrics_delete_markers_and_the_destination_key(dev_plan):
+@pytest.mark.parametrize(("source", "destination", "rule_key"), [
+    ("primary", "secondary", "replication_rule_id"),
+    ("secondary", "primary", "reverse_replication_rule_id")])
+def test_each_way_has_rtc_metrics_delete_markers_replica_sync_and_the_destination_key(
+        dev_plan, source, destination, rule_key):
+    # Two-way with replica modification sync: writes taken by the secondary during a failover
+    # reach the primary before failback, and nothing loops (replicas are not replicated again).
     data = outputs(dev_plan, "data")
-    replication = one(of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"))
-    assert replication["region"] == PRIMARY
-    assert replication["inputs"]["bucket"] == data["primary_bucket_name"]
+    regions = {"primary": PRIMARY, "secondary": SECONDARY}
+    replication = one([r for r in of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig")
+                       if r["inputs"]["bucket"] == data[f"{source}_bucket_name"]])
+    assert replication["region"] == regions[source]
     rule = one(replication["inputs"]["rules"])
-    destination = rule["destination"]
-    assert destination["bucket"] == data["secondary_bucket_arn"]
-    assert destination["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}
-    assert destination["metrics"]["status"] == "Enabled"
+    target = rule["destination"]
+    assert target["bucket"] == data[f"{destination}_bucket_arn"]
+    assert target["replicationTime"] == {"status": "Enabled", "time": {"minutes": 15}}
+    assert target["metrics"]["status"] == "Enabled"
     assert rule["deleteMarkerReplication"]["status"] == "Enabled"
-    assert rule["sourceSelectionCriteria"]["sseKmsEncryptedObjects"]["status"] == "Enabled"
-    assert destination["encryptionConfiguration"]["replicaKmsKeyId"] == data["secondary_kms_key_arn"]
-    assert rule["id"] == data["replication_rule_id"]
+    assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"},
+                                               "replicaModifications": {"status": "Enabled"}}
+    assert target["encryptionConfiguration"]["replicaKmsKeyId"] == data[f"{destination}_kms_key_arn"]
+    assert rule["id"] == data[rule_key]
 
 
 def test_replication_role_is_least_privilege(dev_plan):
@@ -208,6 +219,8 @@ def test_every_regional_value_names_its_own_region(dev_plan):
         # The secondary VPC must read its own replica of the secret during an outage.
         assert values["db/secret-arn"].startswith(f"arn:aws:secretsmanager:{region}:")
         assert values["db/secret-arn"].split(":")[4:] == data["db_secret_arn"].split(":")[4:]
+        # The contract names each region's copy too, for readers of the stack or its mirror.
+        assert values["db/secret-arn"] == data[f"{'secondary_' if role == 'secondary' else ''}db_secret_arn"]
         for name, value in values.items():
             assert other not in value, f"{region} {name} names {other}: {value}"
         assert all(region in values[name] for name in ("db/writer-endpoint", "db/reader-endpoint",
@@ -244,3 +257,27 @@ def test_no_credential_appears_in_plain_text(dev_plan):
     assert secret_value["inputs"]["secretString"] == "[secret]"
     assert "password\\\": \\\"" not in text
     assert outputs(dev_plan, "data")["db_secret_arn"].startswith("arn:aws:secretsmanager:us-east-1:")
+
+
+def _kms_grants(policy):
+    """kms action -> {(key ARN, the kms:ViaService it is conditioned on)}."""
+    grants: dict[str, set[tuple[str, str]]] = {}
+    for statement in policy["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in (a for a in actions if a.startswith("kms:")):
+            via = statement["Condition"]["StringLike"]["kms:ViaService"]
+            grants.setdefault(action, set()).add((statement["Resource"], via))
+    return grants
+
+
+def test_replication_role_decrypts_with_both_keys_each_through_its_regions_s3(dev_plan):
+    # Bucket keys are on at both ends: S3 decrypts the destination bucket key as well, so a
+    # role with Encrypt only there fails every SSE-KMS object for good.
+    data = outputs(dev_plan, "data")
+    policy = json.loads(one([p for p in of(dev_plan, "aws:iam/rolePolicy:RolePolicy")
+                             if p["name"] == "data-bucket-replication-policy"])["inputs"]["policy"])
+    grants = _kms_grants(policy)
+    source = (data["primary_kms_key_arn"], f"s3.{PRIMARY}.amazonaws.com")
+    destination = (data["secondary_kms_key_arn"], f"s3.{SECONDARY}.amazonaws.com")
+    assert grants["kms:Decrypt"] >= {source, destination}
+    assert destination in grants["kms:Encrypt"]

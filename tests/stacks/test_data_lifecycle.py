@@ -99,3 +99,32 @@ def test_replication_starts_only_once_its_role_may_replicate(dev_plan):
     replication = one(of(dev_plan, "aws:s3/bucketReplicationConfig:BucketReplicationConfig"))
     policy = one([p for p in of(dev_plan, "aws:iam/rolePolicy:RolePolicy") if "replication" in p["name"]])
     assert policy["urn"] in replication["depends_on"]
+
+
+def test_a_plain_pulumi_destroy_of_prod_data_refuses_instead_of_deleting(prod_plan):
+    # Pulumi refuses to delete a protected resource before deleting anything, so `pulumi destroy`
+    # in stacks/data does not rely on invoke's guard; what invoke's protected destroy keeps is
+    # exactly what is protected.
+    custom = [r for r in resources(prod_plan, "data") if r["type"] not in READS]
+    kept = {r["urn"] for r in custom if r["retain_on_delete"]}
+    assert kept == {r["urn"] for r in custom if r["protect"]}
+    parameters = {(r["region"], r["inputs"]["name"].rsplit("/", 1)[-1]) for r in custom
+                  if r["type"] == "aws:ssm/parameter:Parameter" and r["urn"] in kept
+                  and "/contract/" not in r["inputs"]["name"]}
+    assert parameters == {(region, name) for region in (PRIMARY, SECONDARY)
+                          for name in ("writes-enabled", "active-region", "api-key")}
+    assert {r["urn"] for r in of(prod_plan, "aws:backup/plan:Plan")} <= kept
+    assert {r["urn"] for r in of(prod_plan, "aws:backup/selection:Selection")} <= kept
+    assert {r["urn"] for r in of(prod_plan, "random:index/randomPassword:RandomPassword")} <= kept
+
+
+def test_the_data_mirror_outlives_a_protected_destroy_and_other_layers_mirrors_do_not(prod_plan):
+    def mirror(layer):
+        return [r for r in resources(prod_plan, layer, "aws:ssm/parameter:Parameter")
+                if f"/contract/{layer}/" in r["inputs"]["name"]]
+    assert mirror("data") and all(r["retain_on_delete"] and r["protect"] for r in mirror("data"))
+    assert not any(r["retain_on_delete"] or r["protect"] for r in mirror("compute"))
+
+
+def test_dev_protects_nothing_so_it_comes_down_cleanly(dev_plan):
+    assert not [r["name"] for r in resources(dev_plan, "data") if r["protect"] or r["retain_on_delete"]]

@@ -46,3 +46,15 @@ def test_a_changed_traffic_mode_does_not_move_a_deployed_dial(monkeypatch):
 def test_a_group_added_beside_live_ones_starts_at_the_traffic_mode(monkeypatch):
     dials, _, _ = planned_dials({"us-east-1": 40.0}, monkeypatch)
     assert dials == {"us-east-1": 40, "us-east-2": 0}
+
+
+def test_destroy_waits_between_the_listener_and_the_accelerator(dev_plan):
+    # DeleteAccelerator right after DeleteListener can still see the listener (pulumi-aws
+    # issue 3742): destroy, which runs the graph in reverse, passes through a wait between them.
+    [accelerator] = resources(dev_plan, "global-traffic", "aws:globalaccelerator/accelerator:Accelerator")
+    [listener] = resources(dev_plan, "global-traffic", "aws:globalaccelerator/listener:Listener")
+    waits = {r["urn"]: r for r in resources(dev_plan, "global-traffic", "time:index/sleep:Sleep")}
+    [wait] = [waits[urn] for urn in listener["depends_on"] if urn in waits]
+    assert accelerator["urn"] in wait["depends_on"]
+    duration = wait["inputs"]["destroyDuration"]
+    assert duration.endswith("s") and int(duration[:-1]) >= 30

@@ -135,16 +135,21 @@ def test_no_email_subscription_unless_an_address_is_set(dev_plan):
 # --- Every replication path has an alarm ---
 
 
-def test_s3_replication_alarms_watch_the_data_layers_buckets_and_rule(dev_plan):
+@pytest.mark.parametrize(("source", "destination", "rule_key"), [
+    ("primary", "secondary", "replication_rule_id"),
+    ("secondary", "primary", "reverse_replication_rule_id")])
+def test_s3_replication_alarms_watch_both_ways(dev_plan, source, destination, rule_key):
+    # The way back matters at failback: what the secondary took must have reached the primary.
     data = outputs(dev_plan, "data")
-    dimensions = {"SourceBucket": data["primary_bucket_name"],
-                  "DestinationBucket": data["secondary_bucket_name"],
-                  "RuleId": data["replication_rule_id"]}
+    dimensions = {"SourceBucket": data[f"{source}_bucket_name"],
+                  "DestinationBucket": data[f"{destination}_bucket_name"],
+                  "RuleId": data[rule_key]}
     # S3 publishes latency in the destination's region, failures in the source's.
-    latency = one(alarms(dev_plan, "AWS/S3", "ReplicationLatency"))
-    failed = one(alarms(dev_plan, "AWS/S3", "OperationsFailedReplication"))
-    assert (latency["region"], failed["region"]) == (REGIONS["secondary"], REGIONS["primary"])
-    assert latency["inputs"]["dimensions"] == failed["inputs"]["dimensions"] == dimensions
+    latency = one([a for a in alarms(dev_plan, "AWS/S3", "ReplicationLatency")
+                   if a["inputs"]["dimensions"] == dimensions])
+    failed = one([a for a in alarms(dev_plan, "AWS/S3", "OperationsFailedReplication")
+                  if a["inputs"]["dimensions"] == dimensions])
+    assert (latency["region"], failed["region"]) == (REGIONS[destination], REGIONS[source])
     # Never below Replication Time Control's 15-minute promise.
     assert latency["inputs"]["threshold"] >= 900
     assert failed["inputs"]["threshold"] == 0 and failed["inputs"]["statistic"] == "Sum"
@@ -428,7 +433,7 @@ def test_the_global_view_graphs_every_replication_path_and_both_regions(dev_plan
                                 if name.startswith("dr-overview-")]))
     replication = [watched(a) for a in alarms(dev_plan)
                    if a["inputs"]["namespace"] in ("AWS/S3", "AWS/DynamoDB", "AWS/RDS")]
-    assert len(replication) == 6
+    assert len(replication) == 8  # Aurora x2, DynamoDB both ways, S3 latency and failures both ways
     assert all(path in overview for path in replication)
     graphed_checks = {d["HealthCheckId"] for ns, _, d, _ in overview if ns == "AWS/Route53"}
     assert graphed_checks == {outputs(dev_plan, "global-traffic")[f"{r}_health_check_id"]

@@ -80,6 +80,13 @@ def test_nlb_is_internet_facing_in_the_public_subnets_with_an_alb_target_group(d
     assert all(len(r["inputs"]["name"]) <= 32 for r in (nlb, group))
 
 
+def test_the_internet_facing_nlb_waits_for_the_internet_gateway(dev_plan, layer):
+    # AWS refuses an internet-facing load balancer in a VPC with no gateway attached yet.
+    nlb = one(resources(dev_plan, layer, "aws:lb/loadBalancer:LoadBalancer"))
+    gateway = one(resources(dev_plan, layer, "aws:ec2/internetGateway:InternetGateway"))
+    assert gateway["urn"] in nlb["depends_on"]
+
+
 def test_database_port_is_open_to_the_application_only(dev_plan, layer):
     out = outputs(dev_plan, layer)
     rules = resources(dev_plan, layer, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")

@@ -1,8 +1,10 @@
 """The network layers through an AZ incident and a changed setting: what a redeploy keeps."""
 
+import ipaddress
+
 import pytest
 
-from shared.components.network import pinned_zone_ids
+from shared.components.network import pinned_zone_ids, target_group_kind
 from shared.naming import MAX_ENVIRONMENT_LENGTH, lb_name
 from shared.plan.fakes import core as fakes
 from shared.plan.plan import build_plan
@@ -61,8 +63,27 @@ def test_a_new_app_port_names_a_new_target_group_so_it_can_replace_the_old_one()
              for port in ("80", "8080")}
     assert names["80"] != names["8080"]
     assert all(len(name) <= 32 for name in names.values())
-    # The longest: the largest port, the longest environment name, a long region code.
-    assert len(lb_name("t65535", "a" * MAX_ENVIRONMENT_LENGTH, "ap-southeast-2")) <= 32
+    # The longest: the longest environment name, a long region code.
+    assert len(lb_name(target_group_kind(65535, ipaddress.IPv4Network("10.0.0.0/16")),
+                       "a" * MAX_ENVIRONMENT_LENGTH, "ap-southeast-2")) <= 32
+
+
+def test_a_new_vpc_range_names_a_new_target_group_so_it_can_replace_the_old_one():
+    # vpc_id is force-new on a target group: the same create-first replacement as a new port.
+    names = {cidr: one(resources(network_plan(primaryVpcCidr=cidr), "network-primary",
+                                 "aws:lb/targetGroup:TargetGroup"))["inputs"]["name"]
+             for cidr in ("10.10.0.0/16", "10.30.0.0/16")}
+    assert names["10.10.0.0/16"] != names["10.30.0.0/16"]
+
+
+def test_an_nlb_losing_a_subnet_is_deleted_before_its_same_named_replacement(dev_plan):
+    # A lower dr:azCount replaces the NLB (it cannot drop a subnet in place); created first under
+    # its fixed name it would be refused as DuplicateLoadBalancerName.
+    for layer in LAYERS:
+        nlb = one(resources(dev_plan, layer, "aws:lb/loadBalancer:LoadBalancer"))
+        assert nlb["delete_before_replace"] is True
+        others = [r for r in resources(dev_plan, layer) if r["delete_before_replace"]]
+        assert others == [nlb]  # nothing else in the network goes down first
 
 
 # The private tier a kept Aurora cluster (and its subnet group) lives in and is read through.

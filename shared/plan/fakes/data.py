@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.plan.fakes.core import ACCOUNT_ID, Fake, builds, digest, fake_uuid
+from shared.plan.fakes.core import ACCOUNT_ID, Fake, answers, builds, digest, fake_uuid
 
 State = tuple[str, dict[str, Any]]
 
@@ -128,3 +128,28 @@ def _password(fake: Fake, name: str, state: dict[str, Any]) -> State:
     state.update(result=digest("password:" + fake.seed, 64)[:length],
                  bcryptHash="$2a$10$" + digest(fake.seed, 53))
     return "none", state
+
+
+# The offline world's Aurora: no global cluster runs until a test deploys one (identifier ->
+# the engine version AWS runs), and every version is offered unless a test retires it.
+RUNNING_GLOBAL_CLUSTERS: dict[str, str] = {}
+RETIRED_ENGINE_VERSIONS: set[str] = set()
+
+
+@answers("aws:rds/getGlobalCluster:getGlobalCluster")
+def _running_global_cluster(args: dict[str, Any], region: str) -> dict[str, Any]:
+    identifier = str(args.get("identifier"))
+    if identifier not in RUNNING_GLOBAL_CLUSTERS:
+        raise LookupError("no matching RDS Global Cluster found")  # the provider's words
+    return {"identifier": identifier, "engine": "aurora-postgresql",
+            "engineVersion": RUNNING_GLOBAL_CLUSTERS[identifier], "region": region}
+
+
+@answers("aws:rds/getEngineVersion:getEngineVersion")
+def _engine_version(args: dict[str, Any], region: str) -> dict[str, Any]:
+    version = str(args.get("version"))
+    major = version.split(".")[0]
+    return {"engine": args.get("engine"), "version": version, "versionActual": version,
+            "status": "deprecated" if version in RETIRED_ENGINE_VERSIONS else "available",
+            "supportsGlobalDatabases": True,
+            "validUpgradeTargets": [f"{major}.{minor}" for minor in (8, 9, 10)], "region": region}

@@ -1,0 +1,1 @@
+"""The deployer's IAM permissions, derived from the plan."""

@@ -1,0 +1,75 @@
+"""A layer's deployment fingerprint changes exactly when something its program loads changes:
+the files it imports or reads (tests/stacks/test_as_pulumi_up.py proves the list complete) and
+its stack's config, never the salt Pulumi writes into the stack file."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from shared.config import REPO_ROOT
+from shared.contracts import LAYERS
+from shared.orchestrator.program_files import program_files
+from shared.orchestrator.runs import fingerprint
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """What a layer program is made of, copied so a test can edit it."""
+    for name in ("shared", "stacks"):
+        shutil.copytree(REPO_ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("Pulumi.base.yaml", "requirements.txt"):
+        shutil.copy(REPO_ROOT / name, tmp_path / name)
+    return tmp_path
+
+
+def prints(root: Path) -> dict[str, str]:
+    return {layer: fingerprint(layer, "dev", root) for layer in LAYERS}
+
+
+def changed_by(root: Path, name: str, edit: str = "\n# edited\n") -> set[str]:
+    before = prints(root)
+    path = root / name
+    path.write_text(path.read_text() + edit)
+    after = prints(root)
+    return {layer for layer in LAYERS if before[layer] != after[layer]}
+
+
+def loaders(root: Path, name: str) -> set[str]:
+    return {layer for layer in LAYERS
+            if name in dict(program_files(layer, root / "stacks" / layer, root))}
+
+
+def test_raising_the_fence_cache_redeploys_compute_and_the_recovery_layer_that_bakes_it_in(checkout):
+    assert changed_by(checkout, "stacks/compute/handlers/fence.py") == {"compute", "recovery"}
+
+
+def test_the_aws_clients_module_is_part_of_what_global_traffic_and_recovery_deploy(checkout):
+    changed = changed_by(checkout, "shared/ops/aws/clients.py")
+    assert {"global-traffic", "recovery"} <= changed and "network-primary" not in changed
+
+
+def test_tooling_the_programs_never_load_redeploys_nothing(checkout):
+    for name in ("shared/orchestrator/operations.py", "shared/plan/compare.py", "shared/ops/drills/drill.py",
+                 "shared/cli/deploy.py", "shared/cost/prices.yaml"):
+        assert changed_by(checkout, name) == set(), name
+
+
+def test_every_file_a_program_loads_changes_the_layers_that_load_it_and_only_them(checkout):
+    names = {name for layer in LAYERS for name, _ in program_files(layer, checkout / "stacks" / layer,
+                                                                     checkout)}
+    assert {"Pulumi.base.yaml", "shared/config.py", "shared/components/network.py"} <= names
+    for name in sorted(names):
+        assert changed_by(checkout, name) == loaders(checkout, name), name
+
+
+def test_the_salt_pulumi_writes_into_the_stack_file_is_not_an_input_but_its_config_is(checkout):
+    stack_file = "stacks/data/Pulumi.dev.yaml"
+    (checkout / stack_file).write_text("")
+    assert changed_by(checkout, stack_file, "encryptionsalt: v1:c2FsdA==:v1:x:y\n") == set()
+    assert changed_by(checkout, stack_file, "config:\n  dr:azCount: '3'\n") == {"data"}
+    # another environment's stack file is not this environment's input
+    (checkout / "stacks/data/Pulumi.prod.yaml").write_text("")
+    assert changed_by(checkout, "stacks/data/Pulumi.prod.yaml", "config:\n  dr:azCount: '3'\n") == set()

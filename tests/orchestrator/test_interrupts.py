@@ -1,0 +1,97 @@
+"""Ctrl-C as Pulumi means it: the first cancels each running update gracefully and waits for
+it, however long; only a second one terminates. A killed update on a DIY backend leaves no
+history, only its lock: the next deploy-all reports the lock instead of "unchanged"."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+from invoke import Context, Exit
+
+from shared.cli.deploy import deploy_all
+from shared.orchestrator.backend import resolve_backend
+from shared.orchestrator.pulumi_cli import PulumiCli
+from shared.orchestrator.scheduler import CANCELLED, CANCELLING, FAILED, TERMINATING
+from shared.orchestrator.system import run
+from tests.orchestrator.conftest import STARTED_TIMEOUT, Standin
+from tests.orchestrator.test_scheduler import HANG_SECONDS, WAIT_CODE, _main_thread_in
+
+LAYER = "network-primary"
+
+
+def ctrl_c(marker: Path) -> None:
+    """Press Ctrl-C once `marker` exists and the scheduler's main thread is waiting."""
+    pause = threading.Event()
+    for _ in range(int(STARTED_TIMEOUT / 0.01)):
+        if marker.exists():
+            break
+        pause.wait(0.01)
+    for _ in range(int(STARTED_TIMEOUT / 0.01)):
+        if _main_thread_in(WAIT_CODE):
+            break
+        pause.wait(0.01)
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def press(standin: Standin, *markers: str) -> None:
+    def presses() -> None:
+        for marker in markers:
+            ctrl_c(standin.root / marker)
+
+    shutil.rmtree(standin.root / "started", ignore_errors=True)
+    threading.Thread(target=presses, daemon=True).start()
+
+
+def history(standin: Standin) -> list[dict]:
+    folder = standin.root / "state" / ".pulumi" / "history" / LAYER / "dev"
+    files = sorted(folder.glob("*.history.json"), key=lambda p: int(p.stem.split(".")[0].rsplit("-")[-1]))
+    return [json.loads(p.read_text()) for p in files]
+
+
+def locks(standin: Standin) -> list[Path]:
+    return list((standin.root / "state" / ".pulumi" / "locks").rglob("*.json"))
+
+
+def deploy_one(standin: Standin, resume: bool = True):
+    return run(PulumiCli(resolve_backend(standin.backend)), "dev", "up", [LAYER], resume=resume)
+
+
+def test_the_first_ctrl_c_cancels_gracefully_and_waits_for_pulumi_to_finish(standin, capsys):
+    # Cancelling takes a while (operations in flight): it is waited for, never cut short.
+    standin.set(sleep=str(HANG_SECONDS), cancel_seconds="0.5")
+    press(standin, f"started/{LAYER}.up")
+    result = deploy_one(standin)
+    assert result.interrupted and result.outcomes[LAYER].status == CANCELLED
+    (call,) = standin.ran("up")
+    assert call["signals"] == ["SIGINT"], "one Ctrl-C is one SIGINT: no SIGTERM, no second signal"
+    assert [entry["result"] for entry in history(standin)] == ["failed"]  # the update recorded itself
+    assert locks(standin) == []
+    assert CANCELLING in capsys.readouterr().err
+
+
+def test_a_second_ctrl_c_terminates_and_the_lock_it_leaves_is_reported_not_trusted(standin, capsys):
+    assert deploy_one(standin).outcomes[LAYER].ok
+    standin.forget_calls()
+    standin.set(sleep=str(HANG_SECONDS), cancel_seconds=str(HANG_SECONDS))
+    press(standin, f"started/{LAYER}.up", f"cancelling/{LAYER}.up")
+    result = deploy_one(standin, resume=False)
+    assert result.outcomes[LAYER].status == CANCELLED
+    assert "terminated" in result.outcomes[LAYER].message
+    (call,) = standin.ran("up")
+    assert call["signals"] == ["SIGINT", "SIGINT"]
+    assert TERMINATING in capsys.readouterr().err
+    # DIY: no history for the killed update, only its lock; history still shows the old success.
+    assert [entry["result"] for entry in history(standin)] == ["succeeded"] and len(locks(standin)) == 1
+    standin.set(sleep="0")
+    standin.forget_calls()
+    with pytest.raises(Exit):
+        deploy_all(Context(), env="dev", yes=True, only=LAYER, backend=standin.backend)
+    assert standin.ran("up") == [], "pulumi up would only fail on the lock"
+    out = capsys.readouterr().out
+    assert f"{LAYER}: {FAILED}" in out and "locked by standin@" in out and "pulumi cancel" in out

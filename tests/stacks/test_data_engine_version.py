@@ -1,0 +1,63 @@
+"""The Aurora engine version over time: AWS stops offering the pin, AWS upgrades a running
+database, and the end of standard support is decided by a setting, not by AWS's default."""
+
+import pytest
+
+from shared.components.engine_version import ENGINE_VERSION, newer_in_same_major
+from shared.cost.book import load_price_book
+from shared.cost.estimate import estimate
+from shared.plan.fakes import data as fakes
+from shared.plan.plan import build_plan
+from shared.plan.runtime import LayerFailed
+from tests.support import resources
+
+AURORA = ("aws:rds/globalCluster:GlobalCluster", "aws:rds/cluster:Cluster")
+
+
+def data_plan(environment="dev"):
+    return build_plan(environment, {}, layers=["data"])
+
+
+def aurora(plan):
+    return [r for token in AURORA for r in resources(plan, "data", token)]
+
+
+def test_a_version_aws_no_longer_offers_stops_a_new_environment_before_any_resource(monkeypatch):
+    monkeypatch.setattr(fakes, "RETIRED_ENGINE_VERSIONS", {ENGINE_VERSION})
+    with pytest.raises(LayerFailed) as error:
+        data_plan()
+    message = str(error.value)
+    assert "\n" not in message
+    assert message.startswith(f"aurora-postgresql {ENGINE_VERSION} is deprecated in us-east-1")
+    assert message.endswith("raise ENGINE_VERSION in shared/components/engine_version.py "
+                            "(same major: 16.8, 16.9, 16.10)")
+
+
+def test_a_running_database_is_not_refused_when_its_version_is_retired(monkeypatch):
+    monkeypatch.setattr(fakes, "RETIRED_ENGINE_VERSIONS", {ENGINE_VERSION})
+    monkeypatch.setattr(fakes, "RUNNING_GLOBAL_CLUSTERS", {"dr-aurora-dev": ENGINE_VERSION})
+    assert {r["inputs"]["engineVersion"] for r in aurora(data_plan())} == {ENGINE_VERSION}
+
+
+def test_after_aws_upgrades_the_database_a_redeploy_does_not_downgrade_it(monkeypatch):
+    major = ENGINE_VERSION.split(".")[0]
+    monkeypatch.setattr(fakes, "RUNNING_GLOBAL_CLUSTERS", {"dr-aurora-dev": f"{major}.10"})
+    plan = data_plan()
+    assert {r["inputs"]["engineVersion"] for r in aurora(plan)} == {f"{major}.10"}
+
+
+def test_versions_compare_by_number_within_one_major():
+    assert newer_in_same_major("16.10", "16.9") and not newer_in_same_major("16.6", "16.6")
+    assert not newer_in_same_major("17.1", "16.6")  # a major upgrade is the team's decision
+
+
+@pytest.mark.parametrize(("environment", "lifecycle"), [
+    ("dev", "open-source-rds-extended-support-disabled"),
+    ("prod", "open-source-rds-extended-support")])
+def test_extended_support_is_decided_by_the_setting_on_every_member(environment, lifecycle):
+    plan = data_plan(environment)
+    members = aurora(plan)
+    assert len(members) == 3 and {r["inputs"]["engineLifecycleSupport"] for r in members} == {lifecycle}
+    result = estimate(environment, [(run.name, run.resources) for run in plan.runs], load_price_book())
+    listed = "aurora-extended-support-acu-hour" in {line.charge for line in result.usage}
+    assert listed is (environment == "prod")  # priced where the database enrols in it
