@@ -8,6 +8,7 @@ from shared.components.events import AsyncTarget, CrossRegionEvents, CrossRegion
 from shared.components.rest_api import STAGE, CustomDomain
 from shared.config import current_settings
 from shared.stack_io import Upstream, export_outputs
+from shared.strategy import HOT_STANDBY
 
 ROLES = ("primary", "secondary")
 
@@ -36,7 +37,9 @@ apps = {role: RegionalApplication(f"app-{role}", RegionalApplicationArgs(
     settings.app_port, settings.health_check_path, settings.log_retention_days,
     settings.api_throttle_rate_limit, settings.api_throttle_burst_limit,
     settings.health_reserved_concurrency,
-    domain=custom_domain(role), tags=settings.resource_tags, strategy=settings.strategy))
+    domain=custom_domain(role), tags=settings.resource_tags,
+    # Only the deployed secondary's cluster is ever headless (a pilot light's standby).
+    strategy=settings.strategy if role == "secondary" else HOT_STANDBY))
     for role, peer in (("primary", "secondary"), ("secondary", "primary"))}
 
 

@@ -65,3 +65,11 @@ def test_an_unknown_strategy_is_one_line_naming_the_choices(value):
     with pytest.raises(SettingsError, match="^dr:strategy: .* use pilot-light or warm-standby "
                        "or hot-standby$"):
         settings_for("dev", {"dr:strategy": value})
+
+
+def test_only_the_secondary_health_function_accepts_a_headless_cluster():
+    pilot = plan_of("dev", strategy="pilot-light")
+    health = {r["region"]: r["inputs"]["environment"]["variables"]["DR_STRATEGY"]
+              for r in resources(pilot, "compute", "aws:lambda/function:Function")
+              if "DR_STRATEGY" in r["inputs"]["environment"]["variables"]}
+    assert health == {"us-east-1": "hot-standby", SECONDARY: "pilot-light"}
