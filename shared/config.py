@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,28 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
+class _DuplicateKey(yaml.YAMLError):
+    pass
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, but a key given twice in one map is an error: YAML requires keys to
+    be unique (YAML 1.2, 3.2.1.1), and PyYAML silently keeps the last value."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, Hashable):
+                continue  # PyYAML's own error names an unhashable key
+            if key in seen:
+                raise _DuplicateKey(f"{line}: {key} is given twice in the same map (first on line "
+                                    f"{seen[key]}); keep one")
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def _read_yaml(path: Path) -> Any:
     """A YAML document; invalid YAML is one line naming the file, line and column."""
     try:
@@ -45,7 +67,9 @@ def _read_yaml(path: Path) -> Any:
         raise SettingsError(f"{_shown(path)} not found: it holds the settings of every layer and "
                             "environment; restore it (git checkout -- Pulumi.base.yaml)") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as error:
+        raise SettingsError(f"{_shown(path)}:{error}") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
@@ -167,6 +191,15 @@ def declared(environment: str, document: Mapping[str, Any]) -> Mapping[str, Any]
     hint = f"did you mean {close[0]}? " if close else ""
     raise SettingsError(f"unknown environment {environment!r}: {hint}declare it under environments: "
                         f"in Pulumi.base.yaml (e.g. `  {environment}: {{}}`)", "environment")
+
+
+def declared_protected(environment: str) -> bool:
+    """A protected environment is declared by its own block in Pulumi.base.yaml setting
+    dr:protectData true (prod's does). Nothing layered on top (a layer file, a --set) changes that:
+    the guardrails still require its data to be protected, so unprotecting prod is a reviewed
+    change to Pulumi.base.yaml, never a quiet override."""
+    block = (load_base().get("environments") or {}).get(environment) or {}
+    return str(block.get("dr:protectData", "")).lower() == "true"
 
 
 def merge_config(environment: str, stack_config: Mapping[str, Any] | None = None,

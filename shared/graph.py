@@ -63,17 +63,24 @@ def downstream_closure(layer: str) -> set[str]:
     return seen
 
 
-def mermaid() -> str:
+def mermaid(empty: Iterable[str] = ()) -> str:
+    """The graph; `empty` layers (deploying nothing in one environment) drawn dashed."""
     lines = ["graph LR"]
     for name, spec in LAYERS.items():
         lines.extend(f"  {dep} --> {name}" for dep in spec.depends_on)
+    hollow = [name for name in LAYERS if name in set(empty)]
+    if hollow:
+        lines.append("  classDef empty stroke-dasharray: 5 5")
+        lines.extend(f'  {name}["{name} (deploys nothing)"]:::empty' for name in hollow)
     return "\n".join(lines)
 
 
-def dot() -> str:
+def dot(empty: Iterable[str] = ()) -> str:
     lines = ["digraph layers {", "  rankdir=LR;"]
+    hollow = set(empty)
     for name, spec in LAYERS.items():
-        lines.append(f'  "{name}";')
+        style = f' [style=dashed, label="{name}\\n(deploys nothing)"]' if name in hollow else ""
+        lines.append(f'  "{name}"{style};')
         lines.extend(f'  "{dep}" -> "{name}";' for dep in spec.depends_on)
     lines.append("}")
     return "\n".join(lines)

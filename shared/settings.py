@@ -156,10 +156,21 @@ def _cidr(key: str, value: Any) -> ipaddress.IPv4Network:
     return network
 
 
+# The health path is an ALB listener rule's path pattern, at most 128 characters, where * and ?
+# are wildcards (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/
+# aws-properties-elasticloadbalancingv2-listenerrule-pathpatternconfig.html), and a Route 53
+# health check's ResourcePath (at most 255); API Gateway resource paths take these characters.
+_PATH_RE = re.compile(r"/[A-Za-z0-9._~/-]{0,127}")
+
+
 def _path(key: str, value: Any) -> str:
     text = str(value)
     if not text.startswith("/") or " " in text:
-        raise _fail(key, f"{text!r} is not a URL path", "start it with / (e.g. /health)")
+        raise _fail(key, f"{text[:40]!r} is not a URL path", "start it with / (e.g. /health)")
+    if not _PATH_RE.fullmatch(text):
+        shown = f"{text[:40]}... ({len(text)} characters)" if len(text) > 40 else repr(text)
+        raise _fail(key, f"{shown} is not a usable health path: at most 128 characters (the ALB "
+                    "rule's limit) of letters, digits and / . _ ~ -", "e.g. /health")
     return text
 
 
@@ -202,6 +213,11 @@ def _tags(key: str, value: Any) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str | int | float) for k, v in value.items()
     ):
         raise _fail(key, "is not a map of tag names to values", "give e.g. {Team: platform}")
+    if "Environment" in value:
+        # Every resource's Environment tag is the stack's name, which cost reports and the
+        # guardrails key on; an override would be silently replaced, so it is refused instead.
+        raise _fail(key, f"Environment: {value['Environment']!r} cannot be set, it is always the "
+                    "environment's name", "remove Environment from dr:tags")
     return {k: str(v) for k, v in value.items()}
 
 

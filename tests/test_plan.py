@@ -75,7 +75,7 @@ def test_invoke_plan_writes_the_file_and_refuses_bad_settings(tmp_path):
                         capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stderr
     assert "network-primary" in ok.stdout and json.loads(out.read_text())["environment"] == "dev"
-    bad = subprocess.run([sys.executable, "-m", "invoke", "plan", "--set", "dr:azCount=7"],
+    bad = subprocess.run([sys.executable, "-m", "invoke", "plan", "--env", "dev", "--set", "dr:azCount=7"],
                          capture_output=True, text=True, check=False)
     assert bad.returncode != 0
     assert bad.stderr.strip() == "error: dr:azCount: '7' is not allowed; use 2 or 3"

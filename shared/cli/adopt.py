@@ -5,7 +5,7 @@ from __future__ import annotations
 from invoke import Context
 
 from shared import graph
-from shared.cli.common import EXIT_FAILED, EXIT_REFUSED, fail, parse_layers, task
+from shared.cli.common import EXIT_FAILED, EXIT_REFUSED, fail, parse_layers, require_env, task
 from shared.cli.deploy import COMMON
 from shared.contracts import LAYERS
 from shared.orchestrator.errors import OrchestratorError, Refused
@@ -13,7 +13,7 @@ from shared.orchestrator.errors import OrchestratorError, Refused
 
 @task(help={"env": COMMON["env"], "backend": COMMON["backend"], "yes": COMMON["yes"],
             "layer": "only these layers (comma-separated); default every layer that kept something"})
-def adopt(c: Context, env: str = "prod", layer: str = "", backend: str = "", yes: bool = False) -> None:
+def adopt(c: Context, env: str = "", layer: str | None = None, backend: str = "", yes: bool = False) -> None:
     """Import what a protected destroy kept back into its stacks, before deploying again.
 
     `pulumi import` of the resources `destroy --allow-data-loss` exported under
@@ -23,6 +23,7 @@ def adopt(c: Context, env: str = "prod", layer: str = "", backend: str = "", yes
     from shared.orchestrator.safety import confirm
     from shared.orchestrator.system import preflight
 
+    env = require_env(env, "adopt")
     order = graph.deploy_order(parse_layers(layer) or list(LAYERS))
     kept = [name for name in order if retained_export(env, name).is_file()]
     if not kept:

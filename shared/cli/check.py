@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from invoke import Context
 
-from shared.cli.common import EXIT_FAILED, SET_HELP, fail, offline_plan, parse_overrides, task
+from shared.cli.common import (
+    ENV_HELP,
+    EXIT_FAILED,
+    SET_HELP,
+    fail,
+    offline_plan,
+    parse_overrides,
+    read_env,
+    task,
+)
 from shared.policy import RULES, Report, evaluate, records_from_plan
 from shared.policy import Context as PolicyContext
 
@@ -30,12 +39,14 @@ def render(report: Report) -> str:
 
 
 @task(iterable=["set_"], help={
-    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "env": ENV_HELP,
     "set_": SET_HELP,
 })
-def check(c: Context, env: str = "dev", set_: list[str] | None = None) -> None:
+def check(c: Context, env: str = "", set_: list[str] | None = None) -> None:
     """Apply the guardrails (security, reliability, AWS limits, safety, tags) to the offline plan."""
-    plan = offline_plan(env, parse_overrides(set_ or []))
+    overrides = parse_overrides(set_ or [])
+    env = read_env(env)
+    plan = offline_plan(env, overrides)
     report = evaluate(records_from_plan(plan.to_json()), PolicyContext.from_settings(plan.settings),
                       RULES)
     print(render(report))

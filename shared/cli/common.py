@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from invoke.exceptions import Exit
 from shared.contracts import LAYERS
 
 if TYPE_CHECKING:
+    from shared.ops.aws.clients import AwsClients
     from shared.plan.plan import Plan
 
 # The exit codes of every task (docs/platform/deploy.md, "Exit codes", lists them); nothing else is used.
@@ -48,6 +50,30 @@ def fail(message: str, code: int = EXIT_USAGE) -> Exit:
     return Exit(f"error: {message}", code=code)
 
 
+# Read-only tasks look at this environment when --env is not given, and say so; tasks that move
+# traffic or data, or create or destroy resources, have no default (require_env).
+DEFAULT_ENV = "dev"
+ENV_HELP = "environment (the Pulumi stack name), e.g. dev or prod"
+REQUIRED_ENV_HELP = ENV_HELP + "; required: this task changes what is deployed"
+
+
+def read_env(env: str) -> str:
+    """The environment of a read-only task: --env, else the default, named on stderr."""
+    if env:
+        return env
+    print(f"environment: {DEFAULT_ENV} (the default; choose another with --env)", file=sys.stderr)
+    return DEFAULT_ENV
+
+
+def require_env(env: str, task_name: str) -> str:
+    """The environment of a task that changes a deployment: never a default, so an on-call engineer
+    who forgets --env cannot fail over or destroy dev believing it was prod."""
+    if not env:
+        raise fail(f"invoke {task_name} changes a deployed environment: name it with --env, "
+                   f"e.g. invoke {task_name} --env prod")
+    return env
+
+
 def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
     """`--set dr:key=value` pairs as stack config (values stay strings, as `pulumi config`)."""
     overrides: dict[str, Any] = {}
@@ -61,9 +87,14 @@ def parse_overrides(pairs: Iterable[str]) -> dict[str, Any]:
 
 
 def parse_layers(value: str | None, option: str = "--layer") -> list[str]:
-    if not value:
+    """The named layers; [] when the option was not given (None). Given but empty (`--layer ''`) is
+    refused: it would otherwise select every layer, the opposite of what was asked."""
+    if value is None:
         return []
     names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise fail(f"{option} {value!r} names no layer; give one or more of {', '.join(LAYERS)}, "
+                   f"or leave {option} out for all of them")
     unknown = [name for name in names if name not in LAYERS]
     if unknown:
         raise fail(f"{option}: unknown layer {unknown[0]!r}; choose from {', '.join(LAYERS)}")
@@ -78,8 +109,31 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
     from shared.settings import SettingsError
 
     try:
-        return build_plan(environment, overrides, layers, cached, progress)
+        return build_plan(environment, overrides, layers, cached=cached, progress=progress)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:
-        raise fail(str(error), code=EXIT_FAILED) from None
+        raise fail(f"layer {error.layer} failed: {error}" if error.layer else str(error),
+                   code=EXIT_FAILED) from None
+
+
+def aws_clients() -> AwsClients:
+    """AWS clients for a task that reads or changes the deployment, or one line saying why not:
+    a profile name that does not exist, or no credentials at all (every region would only fail)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError, ProfileNotFound
+
+    from shared.ops.aws.clients import AwsClients
+
+    try:
+        session = boto3.Session()
+        found = session.get_credentials()
+    except ProfileNotFound as error:
+        raise fail(f"AWS profile {error.kwargs.get('profile')!r} (AWS_PROFILE) is not configured; "
+                   "`aws configure list-profiles` lists those that are, or unset AWS_PROFILE") from None
+    except BotoCoreError as error:
+        raise fail(f"AWS credentials unusable: {' '.join(str(error).split())}") from None
+    if found is None:
+        raise fail("no AWS credentials found (none in the environment, ~/.aws or an SSO login): "
+                   "`aws sso login` or export AWS_PROFILE, then rerun")
+    return AwsClients(session)

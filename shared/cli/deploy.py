@@ -17,7 +17,19 @@ from typing import Any
 from invoke import Context
 
 from shared import graph
-from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, fail, parse_layers, task
+from shared.cli.common import (
+    ENV_HELP,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    REQUIRED_ENV_HELP,
+    aws_clients,
+    fail,
+    parse_layers,
+    read_env,
+    require_env,
+    task,
+)
 from shared.cli.degraded import HELP as REGION_DOWN_HELP
 from shared.cli.degraded import run_region_down
 from shared.contracts import LAYERS
@@ -35,10 +47,10 @@ from shared.orchestrator.scheduler import FAILED
 from shared.orchestrator.system import preflight, run, stale_dependents
 
 COMMON = {
-    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "env": REQUIRED_ENV_HELP,
     "backend": "state backend URL (file://, s3://bucket, https://api.pulumi.com); "
                "default $PULUMI_BACKEND_URL, else .pulumi-state/ in the repository",
-    "parallel": "at most N layers at once (default: as many as the graph allows)",
+    "parallel": f"at most N layers at once, 1 or more (default {len(LAYERS)}: as many as the graph allows)",
     "report": "write a JSON report of the run to this file",
     "yes": "do not ask for confirmation (required without a terminal)",
 }
@@ -46,10 +58,10 @@ ONE_LAYER = {k: v for k, v in COMMON.items() if k != "parallel"}
 DESTROY_HELP = {**COMMON, "allow_data_loss": "also destroy an environment with dr:protectData true"}
 
 
-def _select(only: str, from_: str) -> list[str]:
-    if only and from_:
+def _select(only: str | None, from_: str | None) -> list[str]:
+    if only is not None and from_ is not None:
         raise fail("--only and --from select layers in different ways; give one of them")
-    if from_:
+    if from_ is not None:
         starts = parse_layers(from_, "--from")
         if len(starts) != 1:
             raise fail("--from takes one layer: it and everything that depends on it are deployed")
@@ -61,8 +73,8 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
              report: str, resume: bool = True, allow_data_loss: bool = False) -> None:
     label = {"up": "deploy", "preview": "preview", "destroy": "destroy"}[action]
     order = graph.destroy_order(layers) if action == "destroy" else graph.deploy_order(layers)
-    if parallel < 0:
-        raise fail(f"--parallel must be 0 (unbounded) or more, not {parallel}")
+    if parallel < 1:
+        raise fail(f"--parallel must be 1 or more (at most that many layers at once), not {parallel}")
     try:
         prepared = preflight(env, order, backend or None)
         if action == "up" and "data" in order:
@@ -101,10 +113,11 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
             "from_": "deploy this layer and everything that depends on it",
             "fresh": "run `pulumi up` on every selected layer, even ones already current",
             "region_down": REGION_DOWN_HELP})
-def deploy_all(c: Context, env: str = "dev", yes: bool = False, only: str = "", from_: str = "",
-               parallel: int = 0, backend: str = "", report: str = "", fresh: bool = False,
-               region_down: str = "") -> None:
+def deploy_all(c: Context, env: str = "", yes: bool = False, only: str | None = None,
+               from_: str | None = None, parallel: int = len(LAYERS), backend: str = "", report: str = "",
+               fresh: bool = False, region_down: str = "") -> None:
     """Deploy every layer in dependency order, independent layers in parallel; re-run to resume."""
+    env = require_env(env, "deploy-all")
     if region_down:
         if only or from_ or fresh:
             raise fail("--region-down runs every layer's surviving-region part; drop --only/--from/--fresh")
@@ -116,17 +129,19 @@ def deploy_all(c: Context, env: str = "dev", yes: bool = False, only: str = "", 
 
 
 @task(help=DESTROY_HELP)
-def destroy_all(c: Context, env: str = "dev", yes: bool = False, allow_data_loss: bool = False,
-                parallel: int = 0, backend: str = "", report: str = "") -> None:
+def destroy_all(c: Context, env: str = "", yes: bool = False, allow_data_loss: bool = False,
+                parallel: int = len(LAYERS), backend: str = "", report: str = "") -> None:
     """Destroy every layer in reverse dependency order; refuses a protected environment."""
-    _execute("destroy", env, list(LAYERS), yes=yes, backend=backend, parallel=parallel,
-             report=report, allow_data_loss=allow_data_loss)
+    _execute("destroy", require_env(env, "destroy-all"), list(LAYERS), yes=yes, backend=backend,
+             parallel=parallel, report=report, allow_data_loss=allow_data_loss)
 
 
-@task(help={**{k: v for k, v in COMMON.items() if k != "yes"}, "region_down": REGION_DOWN_HELP})
-def preview_all(c: Context, env: str = "dev", parallel: int = 0, backend: str = "",
+@task(help={**{k: v for k, v in COMMON.items() if k != "yes"}, "env": ENV_HELP,
+            "region_down": REGION_DOWN_HELP})
+def preview_all(c: Context, env: str = "", parallel: int = len(LAYERS), backend: str = "",
                 report: str = "", region_down: str = "") -> None:
     """`pulumi preview` of every layer at once; layers whose upstream is not deployed are skipped."""
+    env = read_env(env)
     if region_down:
         run_region_down("preview", env, region_down, yes=True, backend=backend, parallel=parallel,
                         report=report)
@@ -136,17 +151,18 @@ def preview_all(c: Context, env: str = "dev", parallel: int = 0, backend: str = 
 
 
 @task(help={**ONE_LAYER, "layer": "the layer to deploy"})
-def up(c: Context, layer: str, env: str = "dev", yes: bool = False, backend: str = "",
+def up(c: Context, layer: str, env: str = "", yes: bool = False, backend: str = "",
        report: str = "") -> None:
     """Deploy one layer (always runs `pulumi up`; its upstream layers must be deployed)."""
-    _execute("up", env, _one(layer), yes=yes, backend=backend, parallel=1, report=report,
+    _execute("up", require_env(env, "up"), _one(layer), yes=yes, backend=backend, parallel=1, report=report,
              resume=False)
 
 
 @task(help={**ONE_LAYER, "allow_data_loss": DESTROY_HELP["allow_data_loss"], "layer": "the layer to destroy"})
-def destroy(c: Context, layer: str, env: str = "dev", yes: bool = False, allow_data_loss: bool = False,
+def destroy(c: Context, layer: str, env: str = "", yes: bool = False, allow_data_loss: bool = False,
             backend: str = "", report: str = "") -> None:
     """Destroy one layer; refuses while a layer that reads it is still deployed."""
+    env = require_env(env, "destroy")
     (name,) = _one(layer)
     deployed = _deployed(env, sorted(graph.dependents(name)), backend)
     if deployed:
@@ -157,16 +173,17 @@ def destroy(c: Context, layer: str, env: str = "dev", yes: bool = False, allow_d
              allow_data_loss=allow_data_loss)
 
 
-@task(help={"env": COMMON["env"], "backend": COMMON["backend"],
+@task(help={"env": ENV_HELP, "backend": COMMON["backend"],
             "layer": "only these layers (comma-separated); default every deployed layer",
             "format": "json (default) or env (LAYER_KEY='value' lines for a shell or .env file)",
             "from_region": "read the contract mirror in SSM of this DR region instead of Pulumi "
                            "(no Pulumi CLI, state or passphrase; AWS credentials for that region)"})
-def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json", backend: str = "",
+def outputs(c: Context, env: str = "", layer: str | None = None, format: str = "json", backend: str = "",
             from_region: str = "") -> None:
     """Print deployed layers' outputs: what application teams read outside Pulumi."""
     if format not in ("json", "env"):
         raise fail(f"--format must be json or env, not {format!r}")
+    env = read_env(env)
     chosen = parse_layers(layer)
     if from_region:
         values = _mirrored(env, from_region, chosen)
@@ -181,6 +198,8 @@ def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json",
         return
     values = {}
     missing = []
+    if not _has_local_stacks(resolve_backend(backend or None).url, env):
+        raise fail(f"nothing is deployed in {env}: run `invoke deploy-all --env {env}`")
     try:
         cli = PulumiCli(resolve_backend(backend or None))
         for name in chosen or list(LAYERS):
@@ -199,14 +218,24 @@ def outputs(c: Context, env: str = "dev", layer: str = "", format: str = "json",
     _print_outputs(values, missing, env, format, single=len(chosen) == 1)
 
 
+def _has_local_stacks(url: str, env: str) -> bool:
+    """False only when a file:// backend holds no stack of `env` in any project, so `outputs` says
+    nothing is deployed instead of asking for the passphrase it would not need. A DIY backend
+    keeps each stack as .pulumi/stacks/<project>/<stack>.json (gzipped: .json.gz)
+    https://www.pulumi.com/docs/iac/operations/stack-management/using-a-diy-backend/"""
+    if not url.startswith("file://"):
+        return True
+    stacks = Path(url.removeprefix("file://")).expanduser() / ".pulumi" / "stacks"
+    return any(stacks.glob(f"*/{env}.json")) or any(stacks.glob(f"*/{env}.json.gz"))
+
+
 def _mirrored(env: str, region: str, layers: list[str]) -> dict[str, dict[str, Any]]:
-    from shared.ops.aws.clients import AwsClients
     from shared.ops.aws.errors import OpsError
     from shared.ops.aws.mirror import mirrored_outputs
     from shared.settings import SettingsError
 
     try:
-        return mirrored_outputs(env, region, layers, AwsClients())
+        return mirrored_outputs(env, region, layers, aws_clients())
     except (OpsError, SettingsError) as error:
         raise fail(str(error)) from None
 

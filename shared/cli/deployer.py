@@ -7,7 +7,7 @@ import re
 
 from invoke import Context
 
-from shared.cli.common import fail, offline_plan, parse_layers, task
+from shared.cli.common import fail, offline_plan, parse_layers, read_env, task
 
 _ACCOUNT = re.compile(r"^(\*|\d{12})$")
 
@@ -17,7 +17,7 @@ _ACCOUNT = re.compile(r"^(\*|\d{12})$")
     "layer": "only these layers' policies (comma-separated); default every layer",
     "account": "the 12-digit AWS account the ARNs name (default *: any account)",
 })
-def deployer_policy(c: Context, env: str = "dev", layer: str = "", account: str = "*") -> None:
+def deployer_policy(c: Context, env: str = "", layer: str | None = None, account: str = "*") -> None:
     """Print the IAM policies a deployer needs for exactly what the environment's plan holds.
 
     JSON: per layer, the documents to create, update, read, tag and delete its resource types,
@@ -27,6 +27,7 @@ def deployer_policy(c: Context, env: str = "dev", layer: str = "", account: str 
     if not _ACCOUNT.match(account):
         raise fail(f"--account must be a 12-digit AWS account ID or *, not {account!r}")
     selected = parse_layers(layer)
+    env = read_env(env)
     plan = offline_plan(env, {}, selected or None)
     runs = [(run.name, run.resources) for run in plan.runs if not selected or run.name in selected]
     try:

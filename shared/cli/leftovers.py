@@ -10,7 +10,7 @@ import threading
 
 from invoke import Context
 
-from shared.cli.common import fail, parse_layers, task
+from shared.cli.common import REQUIRED_ENV_HELP, fail, parse_layers, require_env, task
 from shared.contracts import LAYERS
 from shared.orchestrator.backend import resolve_backend
 from shared.orchestrator.errors import OrchestratorError
@@ -18,11 +18,12 @@ from shared.orchestrator.leftovers import clean_before_destroy, owns_vpc
 from shared.orchestrator.pulumi_cli import PulumiCli
 
 
-@task(help={"env": "environment (the Pulumi stack name), e.g. dev",
+@task(help={"env": REQUIRED_ENV_HELP,
             "layer": "only these network layers (comma-separated); default every one",
             "backend": "state backend URL; default $PULUMI_BACKEND_URL, else .pulumi-state/"})
-def clean_leftovers(c: Context, env: str = "dev", layer: str = "", backend: str = "") -> None:
+def clean_leftovers(c: Context, env: str = "", layer: str | None = None, backend: str = "") -> None:
     """Wait for Global Accelerator's network interfaces to leave each VPC, then delete its group."""
+    env = require_env(env, "clean-leftovers")
     chosen = parse_layers(layer) or [name for name in LAYERS if owns_vpc(name)]
     refused = [name for name in chosen if not owns_vpc(name)]
     if refused:

@@ -16,7 +16,19 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from invoke import Context
 from invoke.exceptions import Exit
 
-from shared.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_REFUSED, EXIT_USAGE, fail, task
+from shared.cli.common import (
+    ENV_HELP,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_REFUSED,
+    EXIT_USAGE,
+    REQUIRED_ENV_HELP,
+    aws_clients,
+    fail,
+    read_env,
+    require_env,
+    task,
+)
 
 if TYPE_CHECKING:
     from shared.ops.aws.clients import AwsClients
@@ -30,7 +42,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _HELP = {
-    "env": "environment (the Pulumi stack name), e.g. dev or prod",
+    "env": ENV_HELP,
     "backend": "Pulumi backend URL holding the stacks (default: PULUMI_BACKEND_URL or .pulumi-state/); "
                "read only when neither region has the contract mirror",
     "region": "DR region whose contract mirror (SSM) names the deployed resources; default: the "
@@ -38,6 +50,7 @@ _HELP = {
 }
 _MOVE_HELP = {
     **_HELP,
+    "env": REQUIRED_ENV_HELP,
     "yes": "do not ask for confirmation",
     "force": "move even when the target region looks unhealthy or its database lags",
     "local": "run the client-side sequence from this machine instead of the Region switch plan (for "
@@ -64,9 +77,7 @@ RUNTIME = Runtime()
 
 
 def _clients() -> AwsClients:
-    from shared.ops.aws.clients import AwsClients
-
-    return RUNTIME.clients() if RUNTIME.clients else AwsClients()
+    return RUNTIME.clients() if RUNTIME.clients else aws_clients()
 
 
 def _topology(env: str, backend: str, region: str = "") -> DrTopology:
@@ -137,7 +148,7 @@ def _confirmation(env: str, yes: bool) -> Callable[[FailoverRequest, Assessment]
 
 
 @task(help={**_HELP, "format": "text (default) or json"})
-def status(c: Context, env: str = "dev", format: str = "text", backend: str = "", region: str = "") -> None:
+def status(c: Context, env: str = "", format: str = "text", backend: str = "", region: str = "") -> None:
     """Which region serves, and is the standby ready? One screen, or JSON for scripts.
 
     Shows the active-region parameter and write fence in both regions, each region's entry
@@ -150,6 +161,7 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
 
     if format not in ("text", "json"):
         raise fail(f"--format must be text or json, not {format!r}")
+    env = read_env(env)
     topology = _topology(env, backend, region)
     result = _run(lambda: collect_status(topology, _clients(), **RUNTIME.status))
     print(result.formatted(format))
@@ -158,7 +170,7 @@ def status(c: Context, env: str = "dev", format: str = "text", backend: str = ""
 @task(help={**_MOVE_HELP, "to": "region role that should serve afterwards: secondary or primary",
             "planned": "Aurora switchover without data loss (default; both regions must answer)",
             "unplanned": "Aurora failover ALLOWING DATA LOSS, for when the serving region is gone"})
-def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, unplanned: bool = False,
+def failover(c: Context, env: str = "", to: str = "", planned: bool = False, unplanned: bool = False,
              yes: bool = False, force: bool = False, backend: str = "", region: str = "",
              local: bool = False, approve: bool = False) -> None:
     """Fail over to one region: write fence, Aurora writer, traffic dials, active-region flag; timed.
@@ -173,6 +185,7 @@ def failover(c: Context, env: str = "dev", to: str = "", planned: bool = False, 
     """
     from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest
 
+    env = require_env(env, "failover")
     if to not in ("secondary", "primary"):
         raise fail(f"--to must be secondary or primary, not {to!r}")
     if planned and unplanned:
@@ -188,7 +201,7 @@ _ACK_HELP = ("after an unplanned failover: the rds:unplanned-global-failover-* s
 
 
 @task(help={**_MOVE_HELP, "ack_snapshot": _ACK_HELP})
-def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = False, backend: str = "",
+def failback(c: Context, env: str = "", yes: bool = False, force: bool = False, backend: str = "",
              ack_snapshot: str = "", region: str = "", local: bool = False, approve: bool = False) -> None:
     """Return to the primary once it is healthy and caught up; restores the deployed dials and fences.
 
@@ -201,6 +214,7 @@ def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = Fals
     """
     from shared.ops.engines.move import PLANNED, FailoverRequest
 
+    env = require_env(env, "failback")
     topology = _topology(env, backend, region)
     _, engine = _run(lambda: _engine(topology, local=local, approve=approve))
     _run(lambda: engine.run(FailoverRequest("primary", PLANNED, force=force, operation="failback",
@@ -212,12 +226,13 @@ def failback(c: Context, env: str = "dev", yes: bool = False, force: bool = Fals
 DRILL_KINDS = ("planned", "outage")
 
 
-@task(help={**_HELP, "yes": "required on a protected environment (dr:protectData) for --kind planned",
+@task(help={**_HELP, "env": REQUIRED_ENV_HELP,
+            "yes": "required on a protected environment (dr:protectData) for --kind planned",
             "local": "run the moves as the client-side sequence even when the Region switch plan is deployed",
             "approve": "approve the plan's manual approval steps (protected environments) without a prompt",
             "kind": "planned (default): switchover and back; outage: impair the primary's health, measure "
                     "detection, unplanned failover and failback (refused on a protected environment)"})
-def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", region: str = "",
+def drill(c: Context, env: str = "", yes: bool = False, backend: str = "", region: str = "",
           kind: str = "planned", local: bool = False, approve: bool = False) -> None:
     """Rehearse failover and failback; writes a report with the measured recovery time.
 
@@ -227,6 +242,7 @@ def drill(c: Context, env: str = "dev", yes: bool = False, backend: str = "", re
     reads), measures how long until Global Accelerator and Route 53 stop sending users there,
     fails over unplanned, clears the flag and fails back; the flag is restored on every exit.
     """
+    env = require_env(env, "drill")
     if kind not in DRILL_KINDS:
         raise fail(f"--kind must be planned or outage, not {kind!r}")
     topology = _topology(env, backend, region)
@@ -269,8 +285,8 @@ def _outage_drill(topology: DrTopology, clients: AwsClients, engine: Engine) -> 
                    code=EXIT_INTERRUPTED) from None
 
 
-@task(help={**_HELP, "region": "only this region (default: both DR regions)"})
-def redrive(c: Context, env: str = "dev", region: str = "", backend: str = "") -> None:
+@task(help={**_HELP, "env": REQUIRED_ENV_HELP, "region": "replay only in this DR region (default: both)"})
+def redrive(c: Context, env: str = "", region: str = "", backend: str = "") -> None:
     """After recovery: replay what waits in the dead-letter queues (parameter copies, events).
 
     Each message is the event that failed; it is invoked again on its function, which handles it
@@ -283,6 +299,7 @@ def redrive(c: Context, env: str = "dev", region: str = "", backend: str = "") -
     from shared.ops.maintenance.redrive import redrive as replay
     from shared.settings import SettingsError
 
+    env = require_env(env, "redrive")
     try:
         settings = settings_for(env)
     except SettingsError as error:

@@ -72,7 +72,8 @@ class GlobalDatabase(pulumi.ComponentResource):
         self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect, protect=args.protect)
         identifier = physical_name("aurora", args.environment)
         # Read before any resource exists, so a version AWS no longer offers stops the program.
-        self.engine_version = deployable_version(identifier, args.primary.region, self)
+        self.engine_version = deployable_version(
+            identifier, [args.primary.region, args.secondary.region], self)
         self._lifecycle = LIFECYCLE_SUPPORT[args.extended_support]
         self.global_cluster = aws.rds.GlobalCluster(
             f"{name}-global", global_cluster_identifier=identifier,
@@ -80,7 +81,10 @@ class GlobalDatabase(pulumi.ComponentResource):
             engine_lifecycle_support=self._lifecycle,
             storage_encrypted=True, deletion_protection=args.protect,
             region=args.primary.region, tags=args.tags,
-            opts=self._kept)
+            # ModifyGlobalCluster cannot change the lifecycle (CreateGlobalCluster and
+            # ModifyDBCluster can, per the RDS API model): set at creation, the members carry it.
+            opts=pulumi.ResourceOptions.merge(self._kept, pulumi.ResourceOptions(
+                ignore_changes=["engineLifecycleSupport"])))
         self.primary = self._cluster("primary", args.primary, credentials=True)
         self.primary_instance = self._instance("primary", args.primary, self.primary)
         # AWS rejects a secondary until the primary has a writer instance to replicate from.

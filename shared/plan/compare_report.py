@@ -60,8 +60,9 @@ def _heading(comparison: Comparison) -> str:
             f"{comparison.base} ({comparison.commit[:12]})")
 
 
-def text(comparison: Comparison) -> str:
-    lines = [_heading(comparison)]
+def text(comparison: Comparison, cost: str = "") -> str:
+    """`cost`: the monthly cost line (shared.cost.change), shown under the heading."""
+    lines = [_heading(comparison)] + ([f"  {cost}"] if cost else [])
     for layer in comparison.layers:
         if not layer.resources and not layer.outputs:
             lines.append(f"  {layer.name}: no changes")
@@ -77,12 +78,14 @@ def text(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def markdown(comparison: Comparison, budget: int = MARKDOWN_BUDGET) -> str:
+def markdown(comparison: Comparison, cost: list[str] | None = None,
+             budget: int = MARKDOWN_BUDGET) -> str:
     """The comment, within `budget` characters: one row per resource when that fits, else one
-    row per kind of change (action, type, inputs), else the first rows and a note."""
-    report = _markdown(comparison, grouped=False)
+    row per kind of change (action, type, inputs), else the first rows and a note. `cost`: the
+    monthly cost section (shared.cost.change), shown under the totals."""
+    report = _markdown(comparison, cost, grouped=False)
     if len(report) > budget:
-        report = _markdown(comparison, grouped=True)
+        report = _markdown(comparison, cost, grouped=True)
     if len(report) <= budget:
         return report
     note = (f"\n_Cut to fit a pull-request comment; `invoke plan --env {comparison.environment} "
@@ -105,8 +108,10 @@ def _rows(layer: LayerDiff, grouped: bool) -> list[str]:
     return rows
 
 
-def _markdown(comparison: Comparison, grouped: bool) -> str:
+def _markdown(comparison: Comparison, cost: list[str] | None, grouped: bool) -> str:
     lines = [MARKER, f"### {_heading(comparison)}", "", f"**{totals(_counts(comparison))}**"]
+    if cost:
+        lines += ["", *cost]
     quiet = [layer.name for layer in comparison.layers if not layer.resources and not layer.outputs]
     if quiet:
         lines += ["", "No changes in " + ", ".join(f"`{name}`" for name in quiet) + "."]

@@ -7,6 +7,7 @@ import os
 import runpy
 import sys
 import threading
+import traceback
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,6 +39,10 @@ _RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e"
 
 class LayerFailed(RuntimeError):
     """A layer program stopped with an error; the message is the program's own."""
+
+    def __init__(self, message: str, layer: str = "") -> None:
+        super().__init__(message)
+        self.layer = layer
 
 
 @dataclass
@@ -197,6 +202,31 @@ def _run_program(program: Path) -> None:
         sys.path.remove(str(program.parent))
 
 
+def _missing_part(program_dir: Path, layer: str) -> str | None:
+    """What `pulumi up` would need and cannot find in the layer's folder, as a one-line fix."""
+    restore = f"restore it: git checkout -- stacks/{layer}"
+    if not program_dir.is_dir():
+        return f"its folder stacks/{layer}/ is missing; {restore}"
+    for needed in ("Pulumi.yaml", "__main__.py"):
+        if not (program_dir / needed).is_file():
+            return f"stacks/{layer}/{needed} is missing; {restore}/{needed}"
+    return None
+
+
+def _program_failure(error: Exception, program_dir: Path) -> str:
+    """An unexpected exception as its type and message, then the program's own frames (its
+    stacks/ folder and shared/, not this runtime), innermost last: not Pulumi's or asyncio's."""
+    homes = (program_dir.resolve().parent.parent, REPO_ROOT)  # the stacks' root, the package's
+    lines = [f"{type(error).__name__}: {' '.join(str(error).split())}"]
+    for frame in traceback.extract_tb(error.__traceback__):
+        path = Path(frame.filename).resolve()
+        home = next((h for h in homes if any(path.is_relative_to(h / top) for top in ("stacks", "shared"))),
+                    None)
+        if home and path != Path(__file__).resolve() and not frame.filename.startswith("<"):
+            lines.append(f"  {path.relative_to(home)}:{frame.lineno} in {frame.name}: {frame.line}")
+    return "\n".join(lines)
+
+
 def _ours(filename: str | None) -> bool:
     path = Path(filename or "/").resolve()
     return path.is_relative_to(REPO_ROOT) and not path.is_relative_to(REPO_ROOT / ".venv")
@@ -224,6 +254,9 @@ def run_layer(program_dir: Path, layer: str, environment: str, config: dict[str,
     pulumi.runtime.set_mocks(mocks, project=layer, stack=environment, preview=False,
                              logger=logger, monitor=monitor, organization=ORGANIZATION)
     program = program_dir / "__main__.py"
+    missing = _missing_part(program_dir, layer)
+    if missing:
+        raise LayerFailed(missing, layer)
     try:
         with (warnings.catch_warnings(record=True) as caught, _in_directory(program_dir),
               dials_read_by(fake_dials)):
@@ -231,7 +264,9 @@ def run_layer(program_dir: Path, layer: str, environment: str, config: dict[str,
             try:
                 _sync_await(run_pulumi_func(lambda: _run_program(program)))
             except pulumi.RunError as error:
-                raise LayerFailed(str(error)) from None
+                raise LayerFailed(str(error), layer) from None
+            except Exception as error:  # a bug in the program: its own frames, not the framework's
+                raise LayerFailed(_program_failure(error, program_dir), layer) from None
             root = runtime_settings.get_root_resource()
             stack_outputs = getattr(root, "outputs", {})
             values, secrets = {}, set()

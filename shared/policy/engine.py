@@ -49,10 +49,13 @@ class Context:
         required = {"Environment": settings.environment}
         if "Project" in settings.tags:
             required["Project"] = settings.tags["Project"]
+        from shared.config import declared_protected
+
+        protect = settings.protect_data or declared_protected(settings.environment)
         return cls(environment=settings.environment, primary_region=settings.primary_region,
                    secondary_region=settings.secondary_region,
                    public_ports=frozenset({settings.app_port}),
-                   protect_data=settings.protect_data, required_tags=required, complete=complete,
+                   protect_data=protect, required_tags=required, complete=complete,
                    strategy=settings.strategy,
                    recovery_time_objective_minutes=settings.recovery_time_objective_minutes)
 

@@ -100,4 +100,5 @@ def test_invoke_cost_json_matches_the_estimate_and_bad_input_is_one_line():
     assert report["monthly_total"] == round(expected.total, 2)
     assert report["environment"] == "prod" and report["prices_read"] == load_price_book().read
     bad = invoke("--format", "xml")
-    assert bad.returncode == 2 and bad.stderr.strip() == "error: --format must be table or json, not 'xml'"
+    assert bad.returncode == 2
+    assert bad.stderr.strip() == "error: --format must be table (or text) or json, not 'xml'"

@@ -75,5 +75,5 @@ def test_invoke_cost_live_without_credentials_is_one_line_and_names_the_offline_
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
-    assert done.stderr.startswith("error: the Price List API cannot be reached: Unable to locate credentials")
+    assert done.stderr.startswith("error: no AWS credentials found")
     assert f"run without --live to use the prices read on {load_price_book().read}" in done.stderr

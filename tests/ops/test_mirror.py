@@ -178,9 +178,9 @@ def test_outputs_from_a_region_in_env_format_are_shell_lines(account, no_pulumi,
 
 
 @pytest.mark.parametrize(("region", "layer", "message"), [
-    ("eu-west-1", "", r"^error: --from-region eu-west-1 holds no contract mirror: choose one of the DR "
+    ("eu-west-1", None, r"^error: --from-region eu-west-1 holds no contract mirror: choose one of the DR "
                       r"regions \(us-east-1, us-east-2\)$"),
-    (PRIMARY, "", r"^error: no contract mirror of dev in us-east-1: deploy with `invoke deploy-all --env "
+    (PRIMARY, None, r"^error: no contract mirror of dev in us-east-1: deploy with `invoke deploy-all --env "
                   r"dev`, which writes it in both DR regions$"),
     (PRIMARY, "data", r"^error: layer data has no contract mirror in us-east-1 \(dev\): run `invoke up "
                       r"--layer data --env dev`$"),

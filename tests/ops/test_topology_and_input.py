@@ -37,8 +37,9 @@ def test_a_layer_not_deployed_is_named_with_the_fix():
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["failover", "--to", "elsewhere"], "error: --to must be secondary or primary, not 'elsewhere'"),
-    (["failover", "--to", "secondary", "--planned", "--unplanned"],
+    (["failover", "--env", "dev", "--to", "elsewhere"],
+     "error: --to must be secondary or primary, not 'elsewhere'"),
+    (["failover", "--env", "dev", "--to", "secondary", "--planned", "--unplanned"],
      "error: --planned and --unplanned exclude each other; pick one"),
     (["status", "--format", "xml"], "error: --format must be text or json, not 'xml'"),
 ])

@@ -56,7 +56,7 @@ def test_a_headless_secondary_is_not_an_asymmetry_under_pilot_light():
 
 def test_check_states_the_range_and_fails_a_tight_objective(monkeypatch, capsys):
     settings = settings_for("dev", {"dr:strategy": "pilot-light", "dr:recoveryTimeObjectiveMinutes": "5"})
-    monkeypatch.setattr(shared.plan.plan, "build_plan", lambda env, overrides, *rest: Plan(
+    monkeypatch.setattr(shared.plan.plan, "build_plan", lambda env, overrides, *rest, **kwargs: Plan(
         "dev", settings, [LayerRun("data", StackOutputs({}), [], [])], 0.0))
     with pytest.raises(Exit) as raised:
         check(Context(), env="dev")

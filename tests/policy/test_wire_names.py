@@ -53,6 +53,7 @@ CLEAN = ("s3-encryption-cmk", "s3-public-access-blocked", "s3-tls-only", "dynamo
 
 def test_rules_read_the_inputs_pulumi_aws_sends(tmp_path: Path) -> None:
     (tmp_path / "__main__.py").write_text(textwrap.dedent(PROGRAM))
+    (tmp_path / "Pulumi.yaml").write_text("name: wire\nruntime: python\n")  # a layer folder has one
     run = run_layer(tmp_path, "wire", "dev", {}, {}, default_region="us-east-1")
     records = [r for r in run.resources if r["custom"]]
     found = {(f.rule.id, f.resource) for f in evaluate(records, DEV, RULES).findings}

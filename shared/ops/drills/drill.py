@@ -32,6 +32,7 @@ from shared.ops.drills.drill_sections import (
     write_report,
 )
 from shared.ops.drills.heartbeat import Heartbeat, Rpo
+from shared.ops.drills.timeline import gantt
 from shared.ops.drills.user_probe import ACCELERATOR, GOOD, Answer, Outage, UserProber
 from shared.ops.engines.failover import Engine
 from shared.ops.engines.move import PLANNED, FailoverRequest, FailoverResult
@@ -108,6 +109,7 @@ class DrillReport:
         if not self.user_outage:
             lines.append("- User-visible outage: not measured (no prober ran)")
         lines += outage_table(self.user_outage)
+        lines += gantt((("Failover", self.failover), ("Failback", self.failback)), self.user_outage)
         for title, result in (("Failover", self.failover), ("Failback", self.failback)):
             if result is None:
                 continue

@@ -27,6 +27,7 @@ from shared.ops.drills.drill_sections import (
     write_report,
 )
 from shared.ops.drills.heartbeat import Rpo
+from shared.ops.drills.timeline import gantt
 from shared.ops.drills.user_probe import ACCELERATOR, GOOD, IMPAIRED, Answer, Outage
 from shared.ops.engines.move import FailoverResult
 
@@ -142,6 +143,7 @@ class OutageReport:
             lines.append(f"- Lost writes: {self.lost_writes_acknowledged}")
         lines += rpo_lines(self.rpo)
         lines += outage_table(self.user_outage)
+        lines += gantt((("Failover", self.failover), ("Failback", self.failback)), self.user_outage)
         for title, result in (("Failover", self.failover), ("Failback", self.failback)):
             if result is None:
                 continue

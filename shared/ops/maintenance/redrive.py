@@ -33,13 +33,17 @@ class QueueRedrive:
     queue: str
     function: str
     replayed: int = 0
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # one per message whose replay failed
+    unread: str | None = None  # why the queue could not be read: nothing is known about its messages
 
     @property
     def ok(self) -> bool:
-        return not self.failures
+        return not self.failures and self.unread is None
 
     def line(self) -> str:
+        if self.unread is not None:
+            done = f" after {self.replayed} replayed" if self.replayed else ""
+            return f"{self.region} {self.queue}: not read{done} ({self.unread}); rerun once it is readable"
         failed = f", {len(self.failures)} left in the queue ({self.failures[0]})" if self.failures else ""
         return f"{self.region} {self.queue}: {self.replayed} replayed to {self.function}{failed}"
 
@@ -58,14 +62,14 @@ def _redrive_queue(environment: str, region: str, module: str, clients: AwsClien
     try:
         url = sqs.get_queue_url(QueueName=result.queue)["QueueUrl"]
     except AWS_ERRORS as error:
-        result.failures.append(f"queue not readable: {one_line(error)}")
+        result.unread = one_line(error)
         return result
     while True:
         try:
             messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=_BATCH,
                                            VisibilityTimeout=_HIDE_SECONDS).get("Messages", [])
         except AWS_ERRORS as error:
-            result.failures.append(f"receive failed: {one_line(error)}")
+            result.unread = f"receive failed: {one_line(error)}"
             return result
         if not messages:
             return result
