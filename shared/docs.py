@@ -62,6 +62,9 @@ SETTING_DOCS = {
     "(docs/architecture/region-switch.md)",
     "dr:recoveryTimeObjectiveMinutes": "The plan's recovery time objective (1-1440 minutes); ARC "
     "compares each execution's measured recovery time with it",
+    "dr:strategy": "DR strategy: pilot-light (headless secondary Aurora cluster), warm-standby "
+    "(secondary at minimum capacity) or hot-standby (the secondary runs what the primary runs); "
+    "see [dr-strategy.md](dr-strategy.md)",
     "dr:tags": "Tags on every taggable resource (Environment is added)",
     "dr:primaryDomain": "Custom domain of the primary REST API (with its certificate)",
     "dr:secondaryDomain": "Custom domain of the secondary REST API (with its certificate)",

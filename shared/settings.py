@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.naming import MAX_ENVIRONMENT_LENGTH
+from shared.strategy import DEFAULT as DEFAULT_STRATEGY
+from shared.strategy import STRATEGIES
 
 # Regions where Aurora Global Database, DynamoDB global tables and S3 RTC are all available.
 KNOWN_REGIONS = frozenset(
@@ -282,6 +284,8 @@ KEYS: dict[str, _Key] = {
     "dr:recoveryTimeObjectiveMinutes": _Key("recovery_time_objective_minutes", _int_in(1, 1440)),
     # Who may assume the plan's approval role (with MFA); unset: the account's principals, with MFA.
     "dr:regionSwitchApprover": _Key("region_switch_approver", _principal, required=False),
+    # What the secondary runs while it stands by (shared/strategy.py).
+    "dr:strategy": _Key("strategy", _one_of(*STRATEGIES)),
     "dr:tags": _Key("tags", _tags),
     "dr:primaryDomain": _Key("primary_domain", _domain, required=False),
     "dr:secondaryDomain": _Key("secondary_domain", _domain, required=False),
@@ -335,6 +339,7 @@ class Settings:
     recovery_time_objective_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
     region_switch_approver: str | None = None
+    strategy: str = DEFAULT_STRATEGY
     primary_domain: str | None = None
     secondary_domain: str | None = None
     primary_certificate_arn: str | None = None

@@ -375,6 +375,18 @@ class Data(_Layer):
         parameter_prefix) (secret)"""
         return self._output("api_key")
 
+    @property
+    def dr_strategy(self) -> pulumi.Output[str]:
+        """DR strategy the secondary stands by in (pilot-light: headless cluster, warm-standby: minimum
+        capacity, hot-standby): what a failover brings up first"""
+        return self._output("dr_strategy")
+
+    @property
+    def serving_min_acu(self) -> pulumi.Output[float]:
+        """Serverless v2 minimum capacity of a serving writer, which a failover raises a standby
+        cluster to"""
+        return self._output("serving_min_acu")
+
 class Compute(_Layer):
     """compute: Lambda functions, the NLB-to-ALB application path, API Gateway with optional custom
     domains, EventBridge buses and Global Endpoint, parameter replication"""

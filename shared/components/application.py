@@ -54,6 +54,7 @@ class RegionalApplicationArgs:
     # The ALB's certificate (HTTPS entry); None keeps the NLB -> ALB path plain HTTP.
     entry_certificate_arn: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    strategy: str = "hot-standby"  # dr:strategy: a pilot light's standby database is headless
 
 
 class RegionalApplication(pulumi.ComponentResource):
@@ -83,6 +84,7 @@ class RegionalApplication(pulumi.ComponentResource):
                  "Resource": table},
                 {"Effect": "Allow", "Action": "ssm:GetParameter", "Resource": drill},
             ], {**base, "DB_HOST": side.db_host, "DRILL_IMPAIRED_PARAMETER": drill_name,
+                "DR_STRATEGY": args.strategy,
                 # Stack references carry numbers as floats: 5432.0 -> "5432".
                 "DB_PORT": pulumi.Output.from_input(args.db_port).apply(lambda p: str(int(p)))},
                 vpc=in_vpc, reserved_concurrency=args.health_reserved_concurrency),

@@ -52,6 +52,8 @@ class GlobalDatabaseArgs:
     # dr:auroraExtendedSupport: paid RDS Extended Support at the end of standard support, or an
     # upgrade by RDS to a supported major version then.
     extended_support: bool = False
+    # dr:strategy pilot-light (shared/strategy.py) leaves the secondary cluster headless.
+    secondary_instance: bool = True
 
 
 class GlobalDatabase(pulumi.ComponentResource):
@@ -88,7 +90,9 @@ class GlobalDatabase(pulumi.ComponentResource):
         # AWS rejects a secondary until the primary has a writer instance to replicate from.
         self.secondary = self._cluster("secondary", args.secondary, credentials=False,
                                        after=[self.primary_instance])
-        self.secondary_instance = self._instance("secondary", args.secondary, self.secondary)
+        # A headless secondary still replicates (storage-level), billed for storage only.
+        self.secondary_instance = (self._instance("secondary", args.secondary, self.secondary)
+                                   if args.secondary_instance else None)
         self.register_outputs({"global_cluster_id": self.global_cluster.id,
                                "primary_cluster_arn": self.primary.arn,
                                "secondary_cluster_arn": self.secondary.arn})

@@ -31,6 +31,7 @@ from typing import Any
 
 import pulumi
 
+from shared.components.bring_up_action import bring_up_statements, cluster_id
 from shared.components.functions import RegionalFunction, RegionalFunctionArgs
 from shared.components.parameters import WRITES_ENABLED
 from shared.config import HANDLERS_DIR, RECOVERY_HANDLERS_DIR
@@ -70,6 +71,8 @@ class RegionActionsArgs:
     # deployed shape back (peer at its deployed dial, writes open in both regions).
     primary: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    # Pilot light: this region's Aurora cluster, which the bring-up-database step gives an instance.
+    own_cluster_arn: pulumi.Input[str] | None = None
 
 
 def _parameter_arn(region: str, account: pulumi.Input[str], name: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -108,6 +111,7 @@ def policy_statements(args: RegionActionsArgs) -> list[dict[str, Any]]:
          "Action": ["globalaccelerator:DescribeEndpointGroup", "globalaccelerator:UpdateEndpointGroup"],
          "Resource": [args.own_endpoint_group_arn, args.peer_endpoint_group_arn]},
         {"Effect": "Allow", "Action": "arc-region-switch:GetPlanExecution", "Resource": plan},
+        *(bring_up_statements(args.own_cluster_arn) if args.own_cluster_arn else []),
     ]
 
 
@@ -135,6 +139,7 @@ class RegionActions(pulumi.ComponentResource):
                 "RESTORE_DEPLOYED_SHAPE": "true" if args.primary else "false",
                 "TABLE_NAME": args.table_name,
                 "PRIMARY_REGION": args.primary_region,
+                **({"OWN_CLUSTER_ID": cluster_id(args.own_cluster_arn)} if args.own_cluster_arn else {}),
             },
             log_kms_key_arn=args.log_kms_key_arn, log_retention_days=args.log_retention_days,
             timeout=TIMEOUT_SECONDS, tags=args.tags, handlers_dir=RECOVERY_HANDLERS_DIR,

@@ -6,6 +6,9 @@ workflow for either region): every block names both regions' resources and ARC p
 activating one. The steps, in order:
 
 1. approve (protected environments only): a person confirms before anything moves.
+   bring-up-database (dr:strategy pilot-light only): the action function gives the activating
+   region's headless cluster an instance and succeeds once it is available (ARC has no block
+   that adds an instance; shared/components/bring_up_action.py).
 2. scale-database: the activating cluster's Serverless v2 capacity to match the writer's before
    it takes the writes (AuroraServerlessScaling, targetPercent 100). Before the fence, so the
    write outage (fence to promotion) does not also wait for the scaling.
@@ -30,6 +33,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.bring_up_action import BRING_UP_STEP, BRING_UP_TIMEOUT_MINUTES
 from shared.components.iam import service_role
 from shared.components.region_actions import FENCE_STEP, TRAFFIC_STEP, plan_arn_patterns
 from shared.ops.aws.region_switch import PROMOTE_STEP
@@ -128,6 +132,8 @@ class RegionSwitchPlanArgs:
     report_bucket: ReportBucket | None = None
     approver: str | None = None  # the principal trusted to approve; None: the account's (with MFA)
     tags: dict[str, str] = field(default_factory=dict)
+    # dr:strategy pilot-light: a custom action gives the headless cluster an instance first.
+    bring_up: bool = False
 
     @property
     def regions(self) -> list[str]:
@@ -179,12 +185,12 @@ class RegionSwitchPlan(pulumi.ComponentResource):
         args = self._args
         functions = [{"arn": args.action_function_arns[region]} for region in args.regions]
 
-        def action(step: str, description: str) -> dict[str, Any]:
+        def action(step: str, description: str, timeout: int = LAMBDA_TIMEOUT_MINUTES) -> dict[str, Any]:
             return {"name": step, "description": description, "execution_block_type": LAMBDA,
                     "custom_action_lambda_configs": [{
                         "lambdas": functions, "region_to_run": "activatingRegion",
                         "retry_interval_minutes": LAMBDA_RETRY_MINUTES,
-                        "timeout_minutes": LAMBDA_TIMEOUT_MINUTES}]}
+                        "timeout_minutes": timeout}]}
 
         approve = [{"name": APPROVE, "description": "An operator approves the switch",
                     "execution_block_type": APPROVAL,
@@ -192,8 +198,12 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                                                     "timeout_minutes": APPROVAL_TIMEOUT_MINUTES}]}
                    ] if self.approver_role else []
         clusters = [args.cluster_arns[region] for region in args.regions]
+        # Before the fence: writes stay open in the region being left while the instance is made.
+        bring_up = [action(BRING_UP_STEP, "Give the headless (pilot light) cluster an instance",
+                           BRING_UP_TIMEOUT_MINUTES)] if args.bring_up else []
         return [
             *approve,
+            *bring_up,
             {"name": SCALE, "description": "Size the activating cluster like the writer",
              "execution_block_type": AURORA_SCALING,
              "aurora_serverless_scaling_configs": [{

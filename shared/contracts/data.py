@@ -50,6 +50,10 @@ DATA = LayerContract(
         ("active_region_parameter_name", "SSM parameter naming the active region (DR flips it)"),
         ("api_key", "The items API's key, sent as x-api-key on both doors (also the SecureString "
          "api-key under parameter_prefix)", SECRET),
+        ("dr_strategy", "DR strategy the secondary stands by in (pilot-light: headless cluster, "
+         "warm-standby: minimum capacity, hot-standby): what a failover brings up first"),
+        ("serving_min_acu", "Serverless v2 minimum capacity of a serving writer, which a failover "
+         "raises a standby cluster to", NUMBER),
     ),
     consumes={"network-primary": _NETWORK_KEYS, "network-secondary": _NETWORK_KEYS},
 )

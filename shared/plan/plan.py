@@ -43,6 +43,8 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
+            # What the secondary runs while it stands by, and so what a failover brings up first.
+            "strategy": self.settings.strategy,
             "overrides": dict(self.overrides),
             "settings": self.settings.as_config(),
             "layers": [_layer_json(run, self.layer_settings.get(run.name, self.settings),

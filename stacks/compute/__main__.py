@@ -9,6 +9,7 @@ from shared.components.events import AsyncTarget, CrossRegionEvents, CrossRegion
 from shared.components.rest_api import STAGE, CustomDomain
 from shared.config import current_settings
 from shared.stack_io import Upstream, export_outputs
+from shared.strategy import HOT_STANDBY
 
 ROLES = ("primary", "secondary")
 
@@ -49,7 +50,9 @@ apps = {role: RegionalApplication(f"app-{role}", RegionalApplicationArgs(
     domain=custom_domain(role), shared_domain=shared_domain(role),
     route53_checker_cidrs=route53_checkers,
     entry_certificate_arn=settings.regional(role).certificate_arn if settings.entry_tls else None,
-    tags=settings.resource_tags))
+    tags=settings.resource_tags,
+    # Only the deployed secondary's cluster is ever headless (a pilot light's standby).
+    strategy=settings.strategy if role == "secondary" else HOT_STANDBY))
     for role, peer in (("primary", "secondary"), ("secondary", "primary"))}
 
 

@@ -127,3 +127,16 @@ def test_a_drill_flag_left_set_shows_in_its_region(aws, stores):
     row = next(line for line in status.render().splitlines() if line.startswith("outage drill impairing"))
     assert row.split()[3:] == ["YES", "(health", "answers", "503)", "not", "set"]
     assert status.to_json()["regions"][0]["drill_impaired"] == "true"
+
+
+def test_a_pilot_light_standby_says_a_failover_brings_it_up_first(aws, stores):
+    aws.topology = dataclasses.replace(aws.topology, strategy="pilot-light")
+    aws.cluster(PRIMARY, writer="primary")
+    queue_region_reads(aws, "primary", 100)
+    queue_region_reads(aws, "secondary", 0, lag_ms=900)
+
+    status = collect_status(aws.topology, aws.clients, prober=aws.entries)
+
+    assert status.to_json()["strategy"] == "pilot-light"
+    assert (f"standby {SECONDARY}: READY\n  DR strategy pilot-light: a failover brings it up first"
+            in status.render())

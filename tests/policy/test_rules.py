@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -275,6 +275,14 @@ CASES: dict[str, Case] = {
                                                     globalClusterIdentifier="dr-aurora-prod")],
                 "dev skips": [res(CLUSTER, "c", skipFinalSnapshot=True)]},
         context=PROD, contexts={"destroy would fail": DEV, "dev skips": DEV}),
+    "rto-within-strategy": Case(
+        fails={"pilot light promised 5 min": []},
+        passes={"hot standby promised 5 min": [], "pilot light promised an hour": []},
+        context=replace(DEV, strategy="hot-standby", recovery_time_objective_minutes=5),
+        contexts={"pilot light promised 5 min": replace(
+                      DEV, strategy="pilot-light", recovery_time_objective_minutes=5),
+                  "pilot light promised an hour": replace(
+                      DEV, strategy="pilot-light", recovery_time_objective_minutes=60)}),
     "required-tags": Case(
         fails={"untagged": [res(VPC, "v")],
                "wrong environment": [res(VPC, "v", tags={**TAGS, "Environment": "prod"})]},

@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from shared.components import region_actions
+from shared.components.bring_up_action import BRING_UP_STEP
 from tests.recovery.conftest import (
     ACTIVATING,
     ACTIVE_REGION_PARAMETER,
@@ -22,7 +23,8 @@ from tests.recovery.conftest import (
 
 def test_the_component_and_the_handler_name_the_same_steps(world: World) -> None:
     assert region_actions.STEPS == (world.module.FENCE_STEP, world.module.TRAFFIC_STEP)
-    assert set(world.module.STEPS) == set(region_actions.STEPS)
+    # and the pilot light's bring-up step (shared/components/bring_up_action.py)
+    assert set(world.module.STEPS) == {*region_actions.STEPS, BRING_UP_STEP}
 
 
 def stale(world: World) -> float:
@@ -194,7 +196,8 @@ def test_an_unknown_step_name_fails_with_the_names_the_function_knows(world: Wor
     with pytest.raises(world.module.StepFailed) as failed:
         world.run("scale-up")
     assert str(failed.value) == ("unknown StepName 'scale-up': this function implements "
-                                 "fence-writes, move-traffic (the plan's step names must match)")
+                                 "fence-writes, move-traffic, bring-up-database (the plan's step names "
+                                 "must match)")
     assert world.calls == []
 
 

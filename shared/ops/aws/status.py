@@ -79,7 +79,7 @@ def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime |
         serving_regions=serving, global_cluster_status=cluster.status if cluster else None,
         failover_in_progress=cluster.failover if cluster else None,
         standby_region=standby.region, standby_ready=not problems, standby_problems=problems,
-        replication_lag_limit_seconds=topology.replication_lag_limit_seconds,
+        replication_lag_limit_seconds=topology.replication_lag_limit_seconds, strategy=topology.strategy,
         regions=regions, errors=errors, topology_source=topology.source, plan=plan,
     )
 

@@ -66,6 +66,7 @@ class DrStatus:
     # The Region switch plan's latest evaluation (shared.ops.aws.region_switch.Evaluation.to_json, with
     # plan_arn, plan_name and the regions that did not answer); None when no plan is deployed.
     plan: dict[str, Any] | None = None
+    strategy: str = "hot-standby"  # dr:strategy: what a failover must bring up in the standby
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -141,6 +142,9 @@ def render(status: DrStatus) -> str:
     lines.append("serving traffic: " + (", ".join(status.serving_regions) or "NO REGION (all dials 0)"))
     verdict = "READY" if status.standby_ready else "NOT READY: " + "; ".join(status.standby_problems)
     lines.append(f"standby {status.standby_region}: {verdict}")
+    if status.strategy != "hot-standby":
+        lines.append(f"  DR strategy {status.strategy}: a failover brings it up first (database "
+                     "instance and capacity), which adds to the recovery time")
     lines.extend(_plan_lines(status.plan))
     lines.append("")
 

@@ -65,6 +65,10 @@ class DrTopology:
     plan_arn: str | None = None  # the ARC Region switch plan (recovery layer), None when absent
     plan_name: str | None = None
     approval_role_arn: str | None = None  # the role that answers the plan's manual approval
+    # The DR strategy the secondary stands by in (data layer's dr_strategy; a stack deployed
+    # before it existed is the shape it always had) and the capacity a serving writer runs at.
+    strategy: str = "hot-standby"
+    serving_min_acu: float | None = None
 
     @property
     def regions(self) -> tuple[RegionTopology, RegionTopology]:
@@ -171,6 +175,8 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         plan_arn=optional("recovery", "plan_arn") or None,
         plan_name=optional("recovery", "plan_name") or None,
         approval_role_arn=optional("recovery", "approval_role_arn") or None,
+        strategy=optional("data", "dr_strategy") or "hot-standby",
+        serving_min_acu=float(optional("data", "serving_min_acu") or 0) or None,
     )
 
 

@@ -71,7 +71,8 @@ class OutageDrill:
         if flag.current() == IMPAIRED:
             raise Refused(f"{flag.name} is already true in {primary.region} (a drill that never finished?): "
                           f"the primary is impaired now; clear it first: {flag.command}")
-        report = OutageReport(topology.environment, utc_now(), primary.region, secondary.region, flag.name)
+        report = OutageReport(topology.environment, utc_now(), primary.region, secondary.region, flag.name,
+                              strategy=topology.strategy)
         directory = report_dir or self.failover.store.directory / topology.environment
         try:
             with ExitStack() as running:

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from shared.ops.drills.drill_flag import FlagRestore
-from shared.ops.drills.drill_sections import move_table, outage_table, rpo_lines, write_report
+from shared.ops.drills.drill_sections import (
+    move_table,
+    outage_table,
+    rpo_lines,
+    strategy_facts,
+    strategy_line,
+    write_report,
+)
 from shared.ops.drills.heartbeat import Rpo
 from shared.ops.drills.timeline import gantt
 from shared.ops.drills.user_probe import ACCELERATOR, GOOD, IMPAIRED, Answer, Outage
@@ -83,11 +90,13 @@ class OutageReport:
     # standby (None: it never did before the failback), and the last role it answered.
     returned_standby_seconds: float | None = None
     returned_role: str | None = None
+    strategy: str = "hot-standby"  # dr:strategy as deployed (the mirror's data/dr_strategy)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "environment": self.environment, "started_at": self.started_at,
             "finished_at": self.finished_at, "outcome": self.outcome, "error": self.error,
+            **strategy_facts(self.strategy, self.failover),
             "primary_region": self.primary_region, "secondary_region": self.secondary_region,
             "flag": {"name": self.flag_name, "region": self.primary_region, "set_at": self.flag_set_at,
                      "restore": self.flag_restore.to_json() if self.flag_restore else None},
@@ -137,7 +146,8 @@ class OutageReport:
                      if self.returned_standby_seconds is not None
                      else f"never (last role: {self.returned_role or 'unknown'})"),
                   "- Failback time: " + (f"{self.failback.recovery_seconds:.1f} s" if self.failback
-                                         else "not reached")]
+                                         else "not reached"),
+                  strategy_line(strategy_facts(self.strategy, self.failover))]
         if self.lost_writes_acknowledged:
             lines.append(f"- Lost writes: {self.lost_writes_acknowledged}")
         lines += rpo_lines(self.rpo)

@@ -24,6 +24,7 @@ from shared.ops.aws.probes import (
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
 from shared.ops.aws.waiting import Timeouts
+from shared.ops.engines.bring_up import BringUp
 from shared.ops.engines.fence_step import FenceStep
 from shared.ops.engines.lost_writes import UnplannedRecord, delete_record, read_record, write_record
 from shared.ops.engines.move import PLANNED, FailoverRequest
@@ -79,6 +80,9 @@ class Moves(FenceStep):
             phases.append([self.record()])
         if self.request.restore_deployed_dials:  # failback: back to the deployed shape
             phases.append([self.reopen()])
+        up = BringUp(self.topology, self.clients, self.target)
+        if up.needed:  # a pilot light or warm standby is brought up before anything moves
+            phases.insert(0, [Step("bring-up", up.title, up.check, up.act, self.timeouts.database)])
         return phases
 
     # --- database: the target's cluster becomes the writer ---

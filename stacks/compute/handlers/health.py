@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any
 
-from authority import ACTIVE, MOVING, Reading
+from authority import ACTIVE, MOVING, STANDBY, Reading
 from botocore.exceptions import ClientError
 from clients import client, own_region, required_env
 from drill import CLEAR, FLAG, IMPAIRED
@@ -81,6 +81,9 @@ class AnswerCache:
 
 
 ANSWER = AnswerCache()
+# A pilot light's standby Aurora cluster is headless by design (shared/strategy.py): no
+# instance answers until a failover brings it up, which is no reason to call the region down.
+PILOT_LIGHT, HEADLESS = "pilot-light", "headless (pilot light standby)"
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -107,12 +110,14 @@ def compute() -> Response:
     checks = {name: results[name] for name in ("dynamodb", "database")}
     # Fails open: only a "true" read in time impairs; an error or a timeout leaves the region as is.
     impaired = results["drill"] == IMPAIRED
-    healthy = all(result == OK for result in checks.values()) and not impaired
     region = own_region()
     # What the probe read, or, when it is still reading past the budget, the last good record
     # within its staleness bound: never an older one.
     record = known().authority
     role = record.role(region) if record else UNKNOWN
+    if role == STANDBY and os.environ.get("DR_STRATEGY") == PILOT_LIGHT and checks["database"] != OK:
+        checks["database"] = HEADLESS
+    healthy = all(result in (OK, HEADLESS) for result in checks.values()) and not impaired
     body = {"region": region, "environment": os.environ.get("DR_ENVIRONMENT"), "role": role,
             "active_region": record.active_region or None if record else None,
             "generation": record.generation if record else None, "checks": checks,

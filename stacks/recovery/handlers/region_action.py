@@ -47,6 +47,7 @@ import authority
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from bring_up_step import BRING_UP_STEP, bring_up_database
 
 FENCE_STEP = "fence-writes"
 TRAFFIC_STEP = "move-traffic"
@@ -270,7 +271,9 @@ def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    FENCE_STEP: fence_writes, TRAFFIC_STEP: move_traffic}
+    FENCE_STEP: fence_writes, TRAFFIC_STEP: move_traffic,
+    # Pilot light only (the plan has the step only then): the headless cluster gets an instance.
+    BRING_UP_STEP: lambda _event: bring_up_database(client("rds", own_region()), env("OWN_CLUSTER_ID"))}
 
 
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
