@@ -10,7 +10,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from tests.handlers import events
-from tests.handlers.conftest import WRITES_ENABLED_PARAMETER, aws_client, handler_module
+from tests.handlers.conftest import SECONDARY, handler_module, record_authority
 
 
 @pytest.fixture
@@ -19,9 +19,9 @@ def api():
 
 
 def fenced(api) -> None:
-    aws_client("ssm").put_parameter(Name=WRITES_ENABLED_PARAMETER, Value="false", Type="String",
-                                    Overwrite=True)
-    handler_module("fence").FENCE.forget()
+    # The authority record names the other region: this one (the primary) refuses writes.
+    record_authority(SECONDARY, 1)
+    handler_module("fence").AUTHORITY.forget()
 
 
 def emitted(text: str) -> list[dict[str, Any]]:
