@@ -118,7 +118,7 @@ def test_a_base_planned_before_comes_from_the_cache_and_progress_is_shown(
     assert json.loads(again.stdout) == comparison
     # Nothing was planned again, and the person waiting was told so, layer by layer.
     assert re.search(r"base [0-9a-f]{12}: its plan from the cache", again.stderr)
-    assert "plan: network-primary: unchanged, from the cache" in again.stderr
+    assert "network-primary: unchanged, from the cache" in again.stderr
     fresh = _compare(scratch_repo, tmp_path, "--format", "json", "--fresh")
     assert "planning it in the background" in fresh.stderr and "network-primary: planning" in fresh.stderr
     assert json.loads(fresh.stdout) == comparison

@@ -11,7 +11,9 @@ from tests.support import plan_of, resources
 def test_a_pilot_light_plan_adds_an_instance_first_and_waits_long_enough():
     plan = plan_of("prod", strategy="pilot-light")
     named = [s["name"] for s in steps(plan)]
-    assert named == ["approve", "bring-up-database", "fence-writes", "scale-database",
+    # The instance first, then the capacity raised before the fence (the plan path's order), so
+    # neither lengthens the write outage between the fence and the promotion.
+    assert named == ["approve", "bring-up-database", "scale-database", "fence-writes",
                      "promote-database", "move-traffic"]
     [bring_up] = [s for s in steps(plan) if s["name"] == "bring-up-database"]
     [config] = bring_up["customActionLambdaConfigs"]
