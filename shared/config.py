@@ -216,7 +216,8 @@ def merge_config(environment: str, stack_config: Mapping[str, Any] | None = None
         for key, value in values.items():
             merged[key] = _merge_tags(merged.get(key), value) if key == TAGS else value
     if isinstance(merged.get(TAGS), Mapping):
-        merged[TAGS] = {k: v for k, v in merged[TAGS].items() if v is not None}
+        # null removes a tag, except Environment, which is never set here: dr:tags refuses it.
+        merged[TAGS] = {k: v for k, v in merged[TAGS].items() if v is not None or k == "Environment"}
     return merged
 
 
