@@ -30,6 +30,13 @@ TAGS = "dr:tags"
 _NAMES = {key.removeprefix("dr:"): key for key in KEYS}
 
 
+def runs_root() -> Path:
+    """Where runs leave their files: layer logs, the failover progress file, drill and proof
+    reports, the plan cache. `.runs/` in the repository (gitignored) unless DR_RUNS_DIR says
+    otherwise; read at each use, so every task and its child processes agree."""
+    return Path(os.environ.get("DR_RUNS_DIR") or REPO_ROOT / ".runs")
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.relative_to(REPO_ROOT))

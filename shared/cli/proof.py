@@ -6,20 +6,16 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from invoke import Context
 from invoke.exceptions import Exit
 
 from shared.cli.common import EXIT_FAILED, REQUIRED_ENV_HELP, fail, offline_plan, require_env, task
-from shared.config import REPO_ROOT
-from shared.ops.engines.state import DEFAULT_RUNS_DIR
+from shared.config import REPO_ROOT, runs_root
 from shared.proof.run import Step, default_steps
 
 # The steps to run for an environment; tests hand in quick stand-ins for the real commands.
 STEPS: Callable[[str], list[Step]] = default_steps
-# Where the drills write their reports (shared.ops.engines.state) and the proof writes its own.
-RUNS: Path = DEFAULT_RUNS_DIR
 
 
 @task(help={"env": REQUIRED_ENV_HELP + " (use a throw-away sandbox account)",
@@ -42,7 +38,7 @@ def prove(c: Context, env: str = "", record: bool = False, yes: bool = False) ->
     started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     since = time.time()
     outcomes = run_steps(STEPS(env), REPO_ROOT)
-    runs = RUNS / env
+    runs = runs_root() / env  # where the drill steps (child processes) wrote their reports too
     proof = ProofRecord(env, started_at, outcomes, monthly, book.hours_per_month,
                         drill_results(runs, since) if runs.is_dir() else [], versions(REPO_ROOT))
     if record:
