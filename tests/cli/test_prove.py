@@ -86,6 +86,7 @@ def test_record_writes_a_dated_report_with_times_costs_drill_results_and_version
     runs = tmp_path / "runs"  # DR_RUNS_DIR moves every run's files, the drills' and the proof's
     monkeypatch.setenv("DR_RUNS_DIR", str(runs))
     monkeypatch.setattr(shared.cli.proof, "STEPS", lambda env: _steps({}, drill=True))
+    monkeypatch.setattr(shared.cli.proof, "ACCOUNT", lambda plan: [])  # tests/cli/test_prove_account.py
     prove(Context(), env="dev", record=True, yes=True)
     (markdown,) = (runs / "dev").glob("proof-*.md")
     data = json.loads(markdown.with_suffix(".json").read_text())
@@ -108,6 +109,7 @@ def test_record_writes_a_dated_report_with_times_costs_drill_results_and_version
 def test_a_failed_proof_exits_1_naming_the_step(tmp_path, monkeypatch):
     monkeypatch.setenv("DR_RUNS_DIR", str(tmp_path))
     monkeypatch.setattr(shared.cli.proof, "STEPS", lambda env: _steps({"deploy": 3}))
+    monkeypatch.setattr(shared.cli.proof, "ACCOUNT", lambda plan: [])  # tests/cli/test_prove_account.py
     with pytest.raises(Exit) as stopped:
         prove(Context(), env="dev", yes=True)
     assert stopped.value.code == EXIT_FAILED
