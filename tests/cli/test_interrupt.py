@@ -22,12 +22,26 @@ from shared.config import REPO_ROOT
 PROMPT = 60
 
 
+def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "invoke", *args], cwd=REPO_ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+
+def _ctrl_c(task: subprocess.Popen[str]) -> tuple[int, list[str]]:
+    """SIGINT, then the exit code and the rest of stderr, failing when the task does not stop."""
+    task.send_signal(signal.SIGINT)
+    try:
+        _, rest = task.communicate(timeout=PROMPT)
+    except subprocess.TimeoutExpired:
+        task.kill()
+        pytest.fail(f"still running {PROMPT} s after Ctrl-C")
+    return task.returncode, rest.splitlines()
+
+
 def _interrupt_after(line: str, args: list[str], tmp_path, delay: float = 0) -> tuple[int, list[str]]:
     """Run `invoke ARGS`, send SIGINT `delay` seconds after stderr shows `line` (the task is then
     planning)."""
-    env = {**os.environ, "TMPDIR": str(tmp_path)}
-    task = subprocess.Popen([sys.executable, "-m", "invoke", *args], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    task = _start(args, {**os.environ, "TMPDIR": str(tmp_path)})
     assert task.stderr is not None
     seen = []
     for text in task.stderr:
@@ -35,13 +49,8 @@ def _interrupt_after(line: str, args: list[str], tmp_path, delay: float = 0) -> 
         if text.startswith(line):
             break
     time.sleep(delay)
-    task.send_signal(signal.SIGINT)
-    try:
-        _, rest = task.communicate(timeout=PROMPT)
-    except subprocess.TimeoutExpired:
-        task.kill()
-        pytest.fail(f"still running {PROMPT} s after Ctrl-C")
-    return task.returncode, seen + rest.splitlines()
+    code, rest = _ctrl_c(task)
+    return code, seen + rest
 
 
 def test_ctrl_c_during_plan_is_exit_130_and_one_line(tmp_path):
@@ -81,18 +90,12 @@ def test_ctrl_c_while_a_task_waits_on_aws_is_exit_130_and_one_line(tmp_path):
                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                "AWS_CONFIG_FILE": nowhere, "AWS_SHARED_CREDENTIALS_FILE": nowhere}
         env.pop("AWS_PROFILE", None)
-        task = subprocess.Popen([sys.executable, "-m", "invoke", "status", "--env", "dev"], cwd=REPO_ROOT,
-                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        task = _start(["status", "--env", "dev"], env)
         connection, _ = silent.accept()  # the task now waits for SSM's answer
         with connection:
-            task.send_signal(signal.SIGINT)
-            try:
-                _, errors = task.communicate(timeout=PROMPT)
-            except subprocess.TimeoutExpired:
-                task.kill()
-                pytest.fail(f"still running {PROMPT} s after Ctrl-C")
-    assert task.returncode == EXIT_INTERRUPTED
-    assert errors.splitlines() == ["error: status interrupted (Ctrl-C)"]
+            code, errors = _ctrl_c(task)
+    assert code == EXIT_INTERRUPTED
+    assert errors == ["error: status interrupted (Ctrl-C)"]
 
 
 def _task_raising(error: BaseException) -> Task:
