@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from invoke import Context
 from invoke.exceptions import Exit
@@ -20,12 +21,16 @@ from shared.cli.common import (
     task,
 )
 from shared.config import REPO_ROOT, runs_root
-from shared.plan.plan import Plan
-from shared.proof.account import Finding, account_findings, reserved_by_region
 from shared.proof.run import Step, default_steps
+
+if TYPE_CHECKING:  # both import Pulumi or boto3: not on every `invoke` start
+    from shared.plan.plan import Plan
+    from shared.proof.account import Finding
 
 
 def _account(plan: Plan) -> list[Finding]:
+    from shared.proof.account import account_findings, reserved_by_region
+
     resources = [resource for run in plan.runs for resource in run.resources]
     return account_findings(aws_clients(), plan.settings.regions, reserved_by_region(resources))
 
