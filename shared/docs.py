@@ -44,7 +44,9 @@ SETTING_DOCS = {
     "dr:logRetentionDays": "Retention of every log group (a value CloudWatch Logs accepts)",
     "dr:replicationLagAlarmSeconds": "Aurora replication lag that raises an alarm and blocks failback",
     "dr:lambdaErrorAlarmThreshold": "Lambda errors or throttles per 5 minutes that raise an alarm",
-    "dr:api5xxAlarmThreshold": "API Gateway 5XX responses per minute, in 2 of 3 minutes, that raise an alarm",
+    "dr:api5xxAlarmThreshold": "Percent of a door's requests (REST API, ALB) answered with 5XX, "
+                               "write-fence refusals excluded, in 2 of 3 minutes with at least 10 "
+                               "requests, that raises an alarm",
     "dr:apiThrottleRateLimit": "Steady requests per second each method of a REST API stage "
     "accepts (`*/*` applies per method)",
     "dr:apiThrottleBurstLimit": "Burst of requests each method of a REST API stage accepts",
@@ -55,8 +57,14 @@ SETTING_DOCS = {
     "executes; off: the client-side sequence only (on in prod; the plan has a monthly price)",
     "dr:regionSwitchReports": "ARC writes a report of each plan execution to the secondary bucket "
     "(`region-switch-reports/`)",
+    "dr:regionSwitchApprover": "IAM role or user trusted (with MFA) to assume the plan's approval "
+    "role in protected environments; unset: the account's principals, with MFA "
+    "(docs/architecture/region-switch.md)",
     "dr:recoveryTimeObjectiveMinutes": "The plan's recovery time objective (1-1440 minutes); ARC "
     "compares each execution's measured recovery time with it",
+    "dr:strategy": "DR strategy: pilot-light (headless secondary Aurora cluster), warm-standby "
+    "(secondary at minimum capacity) or hot-standby (the secondary runs what the primary runs); "
+    "see [dr-strategy.md](dr-strategy.md)",
     "dr:tags": "Tags on every taggable resource (Environment is added)",
     "dr:primaryDomain": "Custom domain of the primary REST API (with its certificate)",
     "dr:secondaryDomain": "Custom domain of the secondary REST API (with its certificate)",
@@ -64,6 +72,8 @@ SETTING_DOCS = {
     "dr:secondaryCertificateArn": "ACM certificate for the secondary domain, in the secondary region",
     "dr:hostedZoneId": "Route 53 hosted zone for failover DNS records (none when unset)",
     "dr:failoverRecordName": "Name of the failover DNS records in that zone (set with dr:hostedZoneId)",
+    "dr:apiRecordName": "One REST API name for both regions in that zone: a custom domain in each, "
+                        "Route 53 failover on the failover records' checks (needs both certificates)",
     "dr:alertEmail": "E-mail subscribed to the alert topics in both regions",
 }
 

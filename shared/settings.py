@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.naming import MAX_ENVIRONMENT_LENGTH
+from shared.strategy import DEFAULT as DEFAULT_STRATEGY
+from shared.strategy import STRATEGIES
 
 # Regions where Aurora Global Database, DynamoDB global tables and S3 RTC are all available.
 KNOWN_REGIONS = frozenset(
@@ -187,6 +189,17 @@ def _certificate(key: str, value: Any) -> str:
     return text
 
 
+_PRINCIPAL_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+
+
+def _principal(key: str, value: Any) -> str:
+    text = str(value)
+    if not _PRINCIPAL_RE.match(text):
+        raise _fail(key, f"{text!r} is not an IAM role or user ARN",
+                    "use arn:aws:iam::<account>:role/<name> (the people who may approve a prod move)")
+    return text
+
+
 def _zone(key: str, value: Any) -> str:
     text = str(value)
     if not _ZONE_RE.match(text):
@@ -259,7 +272,8 @@ KEYS: dict[str, _Key] = {
     ),
     "dr:replicationLagAlarmSeconds": _Key("replication_lag_alarm_seconds", _int_in(1, 3600)),
     "dr:lambdaErrorAlarmThreshold": _Key("lambda_error_alarm_threshold", _int_in(1, 10000)),
-    "dr:api5xxAlarmThreshold": _Key("api_5xx_alarm_threshold", _int_in(1, 100000)),
+    # Percent of a door's requests answered with server errors (write-fence refusals excluded).
+    "dr:api5xxAlarmThreshold": _Key("api_5xx_alarm_threshold", _int_in(1, 100)),
     # API Gateway's account quota is 10,000 requests/s and a burst of 5,000 per region.
     "dr:apiThrottleRateLimit": _Key("api_throttle_rate_limit", _int_in(1, 10000)),
     "dr:apiThrottleBurstLimit": _Key("api_throttle_burst_limit", _int_in(1, 5000)),
@@ -270,6 +284,10 @@ KEYS: dict[str, _Key] = {
     "dr:regionSwitchPlan": _Key("region_switch_plan", _as_bool),
     "dr:regionSwitchReports": _Key("region_switch_reports", _as_bool),
     "dr:recoveryTimeObjectiveMinutes": _Key("recovery_time_objective_minutes", _int_in(1, 1440)),
+    # Who may assume the plan's approval role (with MFA); unset: the account's principals, with MFA.
+    "dr:regionSwitchApprover": _Key("region_switch_approver", _principal, required=False),
+    # What the secondary runs while it stands by (shared/strategy.py).
+    "dr:strategy": _Key("strategy", _one_of(*STRATEGIES)),
     "dr:tags": _Key("tags", _tags),
     "dr:primaryDomain": _Key("primary_domain", _domain, required=False),
     "dr:secondaryDomain": _Key("secondary_domain", _domain, required=False),
@@ -277,6 +295,7 @@ KEYS: dict[str, _Key] = {
     "dr:secondaryCertificateArn": _Key("secondary_certificate_arn", _certificate, required=False),
     "dr:hostedZoneId": _Key("hosted_zone_id", _zone, required=False),
     "dr:failoverRecordName": _Key("failover_record_name", _domain, required=False),
+    "dr:apiRecordName": _Key("api_record_name", _domain, required=False),
     "dr:alertEmail": _Key("alert_email", _email, required=False),
 }
 
@@ -321,12 +340,15 @@ class Settings:
     region_switch_reports: bool
     recovery_time_objective_minutes: int
     tags: dict[str, str] = field(default_factory=dict)
+    region_switch_approver: str | None = None
+    strategy: str = DEFAULT_STRATEGY
     primary_domain: str | None = None
     secondary_domain: str | None = None
     primary_certificate_arn: str | None = None
     secondary_certificate_arn: str | None = None
     hosted_zone_id: str | None = None
     failover_record_name: str | None = None
+    api_record_name: str | None = None
     alert_email: str | None = None
     primary_aurora_min_acu: float | None = None
     primary_aurora_max_acu: float | None = None
@@ -355,6 +377,7 @@ class Settings:
         for role in ("primary", "secondary"):
             self._check_domain_pair(role)
             self._check_regional_capacity(role)
+        self._check_entry_tls()
         self._check_failover_dns()
 
     def _free_block(self) -> ipaddress.IPv4Network:
@@ -378,6 +401,29 @@ class Settings:
         if match and match.group("region") != region:
             raise _fail(cert_key, f"is in {match.group('region')}, not {region}",
                         f"issue or import the certificate in {region}")
+
+    def _check_entry_tls(self) -> None:
+        # The accelerator forwards one port to both NLBs and the failover name answers from
+        # either region, so the entry is HTTPS in both regions or in neither.
+        if bool(self.primary_certificate_arn) != bool(self.secondary_certificate_arn):
+            given, missing = (("primary", "secondary") if self.primary_certificate_arn
+                              else ("secondary", "primary"))
+            raise _fail(f"dr:{given}CertificateArn", f"is set without dr:{missing}CertificateArn; "
+                        "the entry (accelerator, failover name) is HTTPS in both regions or neither",
+                        f"set dr:{missing}Domain and dr:{missing}CertificateArn too, or remove it")
+        if self.entry_tls and self.app_port == 80:
+            raise _fail("dr:appPort", "is 80 while certificates are configured (the entry is HTTPS)",
+                        "set dr:appPort: 443")
+
+    @property
+    def entry_tls(self) -> bool:
+        """Whether the public entry (NLB -> ALB) terminates TLS at the ALB."""
+        return bool(self.primary_certificate_arn and self.secondary_certificate_arn)
+
+    @property
+    def entry_protocol(self) -> str:
+        """The ALB listener's protocol, which the NLB passes through as TCP."""
+        return "HTTPS" if self.entry_tls else "HTTP"
 
     def _check_regional_capacity(self, role: str) -> None:
         # Raise-only: either cluster may be the writer after a failover, so each keeps at least
@@ -409,6 +455,12 @@ class Settings:
         if self.failover_record_name and not self.hosted_zone_id:
             raise _fail("dr:failoverRecordName", "is set without dr:hostedZoneId",
                         "set dr:hostedZoneId to the zone that holds it, or remove it")
+        # The REST API's shared name fails over on the failover records' checks, and each
+        # region serves it as a custom domain with its own certificate.
+        if self.api_record_name and not (self.failover_record_name and self.entry_tls):
+            raise _fail("dr:apiRecordName", "needs dr:hostedZoneId, dr:failoverRecordName and both "
+                        "certificates", "set them (each certificate must cover this name too), or "
+                        "remove it")
 
     def regional(self, role: str) -> RegionalSettings:
         if role not in ("primary", "secondary"):

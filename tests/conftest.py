@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.outage import no_pulumi, outage  # noqa: F401  (fixtures for every test module)
+from tests.outage import degraded, hanging, no_pulumi, outage  # noqa: F401  (fixtures for every test module)
 from tests.support import copy_stacks, plan_of
 
 

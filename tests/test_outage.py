@@ -2,10 +2,12 @@
 
 import os
 import shutil
+import time
 
 import boto3
 import pytest
-from botocore.exceptions import EndpointConnectionError
+from botocore.config import Config
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -65,3 +67,20 @@ def test_no_pulumi_drops_every_folder_holding_a_pulumi_executable(tmp_path):
     assert shutil.which("pulumi", path=path) is not None
     assert shutil.which("pulumi", path=path_without_pulumi(path)) is None
     assert path_without_pulumi(path) == str(without)
+
+
+def test_a_hanging_region_costs_the_clients_own_timeouts_and_the_other_region_answers(hanging):
+    with mock_aws():
+        hanging.hanging.add("us-east-1")
+        config = Config(connect_timeout=5, read_timeout=30, retries={"total_max_attempts": 2})
+        lost = boto3.client("ssm", region_name="us-east-1", config=config)
+        alive = boto3.client("ssm", region_name="us-east-2", config=config)
+        alive.put_parameter(Name="/x", Value="1", Type="String")
+        started = time.monotonic()
+        with pytest.raises(ReadTimeoutError):
+            lost.get_parameter(Name="/x")
+        took = time.monotonic() - started
+        # Two attempts of 30 s / 100: the read timeout really fired, twice, and no answer came.
+        assert 0.55 <= took < 3.0
+        assert len(hanging.sent) == 2
+        assert alive.get_parameter(Name="/x")["Parameter"]["Value"] == "1"

@@ -1,5 +1,6 @@
 """A layer is planned again only when something it is made of changed; otherwise its plan
-comes from the cache, identical to planning it afresh."""
+comes from the cache, identical to planning it afresh; planning a wave's layers in parallel
+processes makes the same plan."""
 
 from __future__ import annotations
 
@@ -52,3 +53,7 @@ def test_a_change_replans_its_layer_and_only_what_reads_changed_outputs(planned,
     planned.clear()
     build_plan("dev", {"dr:logRetentionDays": "14"}, cached=True)
     assert "network-primary" in planned and "recovery" in planned, "a setting is every layer's input"
+
+
+def test_the_layers_of_a_wave_planned_in_parallel_processes_make_the_same_plan(dev_plan):
+    assert as_json(build_plan("dev", workers=2)) == as_json(dev_plan)

@@ -19,7 +19,7 @@ import pytest
 
 from shared.plan.compare import ACTIONS, compare_plans, force_new_table, managed
 from shared.plan.compare_report import MARKER
-from tests.support import copy_repository
+from tests.support import copy_repository, plan_of
 
 NETWORK = "shared/components/network.py"
 # The base revision (HEAD~1) of the scratch repository differs from this tree by these edits;
@@ -220,6 +220,71 @@ def test_the_force_new_table_names_real_inputs() -> None:
 ])
 def test_the_force_new_table_follows_the_provider_schema(token: str, name: str, forces: bool) -> None:
     assert (name in force_new_table()[token]) is forces
+
+
+def _edited(plan: Any, type_token: str, edit: Any) -> list[tuple[str, list[str]]]:
+    """(action, causes) of each change after `edit(inputs)` on every `type_token` resource."""
+    before = json.loads(json.dumps(plan.to_json(), default=str))
+    after = copy.deepcopy(before)
+    for layer in after["layers"]:
+        for resource in layer["resources"]:
+            if resource["type"] == type_token:
+                edit(resource["inputs"])
+    return [(c.action, c.causes) for layer in compare_plans(before, after).layers
+            for c in layer.resources]
+
+
+def test_a_network_load_balancer_losing_subnets_or_all_groups_is_replaced(dev_plan: Any) -> None:
+    token = "aws:lb/loadBalancer:LoadBalancer"
+    nlbs = [r for run in dev_plan.runs for r in run.resources
+            if r["type"] == token and r["inputs"].get("loadBalancerType") == "network"]
+    assert nlbs and all(len(r["inputs"]["subnets"]) >= 2 and r["inputs"].get("securityGroups")
+                        for r in nlbs)
+
+    def fewer_subnets(inputs: dict[str, Any]) -> None:
+        inputs["subnets"] = inputs["subnets"][1:]
+
+    def more_subnets(inputs: dict[str, Any]) -> None:
+        inputs["subnets"] = [*inputs["subnets"], "subnet-0new"]
+
+    def no_groups(inputs: dict[str, Any]) -> None:
+        inputs["securityGroups"] = []
+
+    assert ("replace", ["subnets"]) in _edited(dev_plan, token, fewer_subnets)
+    assert all(action == "update" for action, _ in _edited(dev_plan, token, more_subnets))
+    assert ("replace", ["securityGroups"]) in _edited(dev_plan, token, no_groups)
+
+
+def test_an_ssm_parameter_going_from_advanced_to_standard_is_replaced(dev_plan: Any) -> None:
+    token = "aws:ssm/parameter:Parameter"
+    before = json.loads(json.dumps(dev_plan.to_json(), default=str))
+    for layer in before["layers"]:
+        for resource in layer["resources"]:
+            if resource["type"] == token:
+                resource["inputs"]["tier"] = "Advanced"
+    after = copy.deepcopy(before)
+    for layer in after["layers"]:
+        for resource in layer["resources"]:
+            if resource["type"] == token:
+                resource["inputs"]["tier"] = "Standard"
+    down = {(c.action, tuple(c.causes)) for layer in compare_plans(before, after).layers
+            for c in layer.resources}
+    up = {c.action for layer in compare_plans(after, before).layers for c in layer.resources}
+    assert down == {("replace", ("tier",))} and up == {"update"}
+
+
+def test_a_replaced_vpc_carries_its_new_ids_into_every_layer_that_reads_them(dev_plan: Any) -> None:
+    """A primary CIDR change replaces the VPC; what reads its new IDs changes downstream too."""
+    before = json.loads(json.dumps(dev_plan.to_json(), default=str))
+    after = json.loads(json.dumps(plan_of("dev", primaryVpcCidr="10.30.0.0/16").to_json(), default=str))
+    changed = {(layer.name, change.action, change.type.rsplit(":", 1)[-1])
+               for layer in compare_plans(before, after).layers for change in layer.resources}
+    assert ("network-primary", "replace", "Vpc") in changed
+    assert {("global-traffic", "replace", "VpcPeeringConnection"),
+            ("data", "update", "SubnetGroup"),
+            ("compute", "replace", "TargetGroupAttachment"),
+            ("compute", "update", "Function")} <= changed  # Lambda's VPC config
+    assert not any(layer == "network-secondary" for layer, _, _ in changed)
 
 
 def test_an_input_under_ignore_changes_is_no_change(dev_plan: Any) -> None:

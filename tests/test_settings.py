@@ -114,7 +114,8 @@ def test_a_missing_required_key_says_where_to_set_it():
 def test_domains_with_certificates_in_their_own_region_are_accepted():
     cert = "arn:aws:acm:{}:123456789012:certificate/0e2f2f6f-1111-2222-3333-444455556666"
     ok = settings(primaryDomain="API.example.com.", primaryCertificateArn=cert.format("us-east-1"),
-                  secondaryDomain="api2.example.com", secondaryCertificateArn=cert.format("us-east-2"))
+                  secondaryDomain="api2.example.com", secondaryCertificateArn=cert.format("us-east-2"),
+                  appPort="443")
     assert ok.primary_domain == "api.example.com" and ok.domains_configured
     assert ok.regional("secondary").certificate_arn == cert.format("us-east-2")
 

@@ -90,6 +90,11 @@ class _NetworkOutputs(_Layer):
         return self._output("nlb_listener_port")
 
     @property
+    def entry_protocol(self) -> pulumi.Output[str]:
+        """HTTPS when TLS ends at the ALB behind the NLB (certificates set), else HTTP"""
+        return self._output("entry_protocol")
+
+    @property
     def nlb_target_group_arn(self) -> pulumi.Output[str]:
         """ARN of the NLB's ALB-type target group (compute attaches the ALB)"""
         return self._output("nlb_target_group_arn")
@@ -189,6 +194,16 @@ class GlobalTraffic(_Layer):
     def failover_record_fqdn(self) -> pulumi.Output[str | None]:
         """Failover DNS name when dr:hostedZoneId is set, else null"""
         return self._output("failover_record_fqdn")
+
+    @property
+    def primary_serving_check_id(self) -> pulumi.Output[str | None]:
+        """Route 53 check behind the PRIMARY failover record, or null"""
+        return self._output("primary_serving_check_id")
+
+    @property
+    def secondary_serving_check_id(self) -> pulumi.Output[str | None]:
+        """Route 53 check behind the SECONDARY failover record, or null"""
+        return self._output("secondary_serving_check_id")
 
 class Data(_Layer):
     """data: KMS keys, S3 replication with RTC, DynamoDB global table, Aurora Global Database, AWS
@@ -354,6 +369,24 @@ class Data(_Layer):
         """SSM parameter naming the active region (DR flips it)"""
         return self._output("active_region_parameter_name")
 
+    @property
+    def api_key(self) -> pulumi.Output[str]:
+        """The items API's key, sent as x-api-key on both doors (also the SecureString api-key under
+        parameter_prefix) (secret)"""
+        return self._output("api_key")
+
+    @property
+    def dr_strategy(self) -> pulumi.Output[str]:
+        """DR strategy the secondary stands by in (pilot-light: headless cluster, warm-standby: minimum
+        capacity, hot-standby): what a failover brings up first"""
+        return self._output("dr_strategy")
+
+    @property
+    def serving_min_acu(self) -> pulumi.Output[float]:
+        """Serverless v2 minimum capacity of a serving writer, which a failover raises a standby
+        cluster to"""
+        return self._output("serving_min_acu")
+
 class Compute(_Layer):
     """compute: Lambda functions, the NLB-to-ALB application path, API Gateway with optional custom
     domains, EventBridge buses and Global Endpoint, parameter replication"""
@@ -399,6 +432,17 @@ class Compute(_Layer):
     def secondary_alb_dns_name(self) -> pulumi.Output[str]:
         """DNS name of the secondary ALB"""
         return self._output("secondary_alb_dns_name")
+
+    @property
+    def primary_web_acl_name(self) -> pulumi.Output[str]:
+        """Name of the primary WAF web ACL on the ALB and the REST stage (the WebACL dimension of
+        AWS/WAFV2 metrics)"""
+        return self._output("primary_web_acl_name")
+
+    @property
+    def secondary_web_acl_name(self) -> pulumi.Output[str]:
+        """Name of the secondary WAF web ACL"""
+        return self._output("secondary_web_acl_name")
 
     @property
     def primary_api_id(self) -> pulumi.Output[str]:
@@ -454,6 +498,12 @@ class Compute(_Layer):
     def secondary_custom_domain_target(self) -> pulumi.Output[str | None]:
         """Regional target DNS name for the secondary, or null"""
         return self._output("secondary_custom_domain_target")
+
+    @property
+    def api_failover_fqdn(self) -> pulumi.Output[str | None]:
+        """The REST API's one name for both regions (dr:apiRecordName), failing over with the failover
+        records, or null"""
+        return self._output("api_failover_fqdn")
 
     @property
     def event_bus_name(self) -> pulumi.Output[str]:
@@ -570,6 +620,12 @@ class Recovery(_Layer):
     def execution_role_arn(self) -> pulumi.Output[str | None]:
         """ARN of the role the plan's executions run as, or null"""
         return self._output("execution_role_arn")
+
+    @property
+    def approval_role_arn(self) -> pulumi.Output[str | None]:
+        """ARN of the role an approver assumes to answer the plan's manual approval (protected
+        environments), or null"""
+        return self._output("approval_role_arn")
 
     @property
     def primary_action_function_name(self) -> pulumi.Output[str | None]:

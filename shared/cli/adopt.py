@@ -5,21 +5,13 @@ from __future__ import annotations
 from invoke import Context
 
 from shared import graph
-from shared.cli.common import (
-    EXIT_FAILED,
-    EXIT_REFUSED,
-    REQUIRED_ENV_HELP,
-    fail,
-    parse_layers,
-    require_env,
-    task,
-)
+from shared.cli.common import EXIT_FAILED, EXIT_REFUSED, fail, parse_layers, require_env, task
 from shared.cli.deploy import COMMON
 from shared.contracts import LAYERS
 from shared.orchestrator.errors import OrchestratorError, Refused
 
 
-@task(help={"env": REQUIRED_ENV_HELP, "backend": COMMON["backend"], "yes": COMMON["yes"],
+@task(help={"env": COMMON["env"], "backend": COMMON["backend"], "yes": COMMON["yes"],
             "layer": "only these layers (comma-separated); default every layer that kept something"})
 def adopt(c: Context, env: str = "", layer: str | None = None, backend: str = "", yes: bool = False) -> None:
     """Import what a protected destroy kept back into its stacks, before deploying again.

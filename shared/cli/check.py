@@ -50,5 +50,7 @@ def check(c: Context, env: str = "", set_: list[str] | None = None) -> None:
     report = evaluate(records_from_plan(plan.to_json()), PolicyContext.from_settings(plan.settings),
                       RULES)
     print(render(report))
+    from shared.strategy import strategy
+    print(strategy(plan.settings.strategy).describe(plan.settings.recovery_time_objective_minutes))
     if report.findings:
         raise fail(f"{len(report.findings)} guardrail violations in environment {env!r}", code=EXIT_FAILED)

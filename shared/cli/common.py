@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import multiprocessing
 import os
 import signal
 import sys
@@ -133,7 +134,13 @@ def exit_on_interrupt(what: str, cleanups: list[Callable[[], None]]) -> Iterator
         yield
         return
 
+    owner = os.getpid()
+
     def stop(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a forked planning worker (a terminal signals them all): quietly
+            os._exit(EXIT_INTERRUPTED)
+        for worker in multiprocessing.active_children():  # they would outlive us, holding stderr
+            worker.kill()
         for cleanup in cleanups:
             with contextlib.suppress(Exception):  # leaving anyway; the line below says what stopped
                 cleanup()
@@ -158,7 +165,8 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
 
     try:
         with exit_on_interrupt(f"planning {environment}", []):
-            return build_plan(environment, overrides, layers, cached, progress)
+            return build_plan(environment, overrides, layers, cached=cached, progress=progress,
+                              workers=os.cpu_count() or 1)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:

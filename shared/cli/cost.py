@@ -25,9 +25,10 @@ from shared.cost.book import PriceBook
     "live": "refresh the prices from the AWS Price List API first (needs AWS credentials)",
     "format": "table (default; text is the same) or json",
     "set_": SET_HELP,
+    "compare_strategies": "price the environment under each DR strategy (dr:strategy), side by side",
 })
 def cost(c: Context, env: str = "", live: bool = False, format: str = "table",
-         set_: list[str] | None = None) -> None:
+         set_: list[str] | None = None, compare_strategies: bool = False) -> None:
     """Estimate an environment's monthly AWS cost from its offline plan and the price book."""
     from shared.cost.book import PriceBookError, load_price_book
     from shared.cost.estimate import estimate, render
@@ -41,9 +42,23 @@ def cost(c: Context, env: str = "", live: bool = False, format: str = "table",
     if live:
         book = _refreshed(book)
     env = read_env(env)
+    if compare_strategies:
+        from shared.cost.strategies import compare_strategies as compare
+        from shared.cost.strategies import render_strategies
+        from shared.settings import SettingsError
+        try:
+            costs = compare(env, overrides, lambda given: offline_plan(env, given), book)
+        except SettingsError as error:
+            raise fail(str(error)) from None
+        print(json.dumps(costs.to_json(), indent=2) if format == "json" else render_strategies(costs))
+        return
     plan = offline_plan(env, overrides)
     result = estimate(env, [(run.name, run.resources) for run in plan.runs], book)
-    print(json.dumps(result.to_json(), indent=2) if format == "json" else render(result))
+    if format == "json":
+        print(json.dumps(result.to_json() | {"strategy": plan.settings.strategy}, indent=2))
+        return
+    print(f"DR strategy: {plan.settings.strategy} (all three: --compare-strategies)")
+    print(render(result))
 
 
 def _refreshed(book: PriceBook) -> PriceBook:

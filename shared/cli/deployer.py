@@ -7,13 +7,13 @@ import re
 
 from invoke import Context
 
-from shared.cli.common import ENV_HELP, fail, offline_plan, parse_layers, read_env, task
+from shared.cli.common import fail, offline_plan, parse_layers, read_env, task
 
 _ACCOUNT = re.compile(r"^(\*|\d{12})$")
 
 
 @task(help={
-    "env": ENV_HELP,
+    "env": "environment (the Pulumi stack name), e.g. dev or prod",
     "layer": "only these layers' policies (comma-separated); default every layer",
     "account": "the 12-digit AWS account the ARNs name (default *: any account)",
 })
@@ -27,7 +27,8 @@ def deployer_policy(c: Context, env: str = "", layer: str | None = None, account
     if not _ACCOUNT.match(account):
         raise fail(f"--account must be a 12-digit AWS account ID or *, not {account!r}")
     selected = parse_layers(layer)
-    plan = offline_plan(read_env(env), {}, selected or None)
+    env = read_env(env)
+    plan = offline_plan(env, {}, selected or None)
     runs = [(run.name, run.resources) for run in plan.runs if not selected or run.name in selected]
     try:
         print(json.dumps(deployer_policies(runs, env, account), indent=2))

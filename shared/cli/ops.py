@@ -53,6 +53,7 @@ _MOVE_HELP = {
     "env": REQUIRED_ENV_HELP,
     "yes": "do not ask for confirmation",
     "force": "move even when the target region looks unhealthy or its database lags",
+    "break_lock": "take over an orphaned operation lock (another run's); keeps every safety check",
     "local": "run the client-side sequence from this machine instead of the Region switch plan (for "
              "no plan deployed, ARC unavailable, or a plan whose evaluation says it is not ready)",
     "approve": "approve the plan's manual approval step when the execution reaches it (default: ask "
@@ -172,7 +173,7 @@ def status(c: Context, env: str = "", format: str = "text", backend: str = "", r
             "unplanned": "Aurora failover ALLOWING DATA LOSS, for when the serving region is gone"})
 def failover(c: Context, env: str = "", to: str = "", planned: bool = False, unplanned: bool = False,
              yes: bool = False, force: bool = False, backend: str = "", region: str = "",
-             local: bool = False, approve: bool = False) -> None:
+             local: bool = False, approve: bool = False, break_lock: bool = False) -> None:
     """Fail over to one region: write fence, Aurora writer, traffic dials, active-region flag; timed.
 
     With the recovery layer's Region switch plan deployed, starts its execution in the target
@@ -193,7 +194,8 @@ def failover(c: Context, env: str = "", to: str = "", planned: bool = False, unp
     mode = UNPLANNED if unplanned else PLANNED
     topology = _topology(env, backend, region)
     _, engine = _run(lambda: _engine(topology, local=local, approve=approve))
-    _run(lambda: engine.run(FailoverRequest(to, mode, force=force), confirm=_confirmation(env, yes)))
+    _run(lambda: engine.run(FailoverRequest(to, mode, force=force, break_lock=break_lock),
+                            confirm=_confirmation(env, yes)))
 
 
 _ACK_HELP = ("after an unplanned failover: the rds:unplanned-global-failover-* snapshot you accept to "
@@ -202,7 +204,8 @@ _ACK_HELP = ("after an unplanned failover: the rds:unplanned-global-failover-* s
 
 @task(help={**_MOVE_HELP, "ack_snapshot": _ACK_HELP})
 def failback(c: Context, env: str = "", yes: bool = False, force: bool = False, backend: str = "",
-             ack_snapshot: str = "", region: str = "", local: bool = False, approve: bool = False) -> None:
+             ack_snapshot: str = "", region: str = "", local: bool = False, approve: bool = False,
+             break_lock: bool = False) -> None:
     """Return to the primary once it is healthy and caught up; restores the deployed dials and fences.
 
     Runs the Region switch plan (graceful, activating the primary) when it is deployed, else or
@@ -217,7 +220,8 @@ def failback(c: Context, env: str = "", yes: bool = False, force: bool = False, 
     env = require_env(env, "failback")
     topology = _topology(env, backend, region)
     _, engine = _run(lambda: _engine(topology, local=local, approve=approve))
-    _run(lambda: engine.run(FailoverRequest("primary", PLANNED, force=force, operation="failback",
+    _run(lambda: engine.run(FailoverRequest("primary", PLANNED, force=force, break_lock=break_lock,
+                                            operation="failback",
                                             require_caught_up=True, restore_deployed_dials=True,
                                             check_lost_writes=True, ack_snapshot=ack_snapshot or None),
                             confirm=_confirmation(env, yes)))

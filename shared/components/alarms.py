@@ -11,6 +11,7 @@ import pulumi_aws as aws
 from shared.components import metrics
 from shared.components.metrics import Metric
 from shared.components.monitored import RegionView
+from shared.components.rate_alarms import ErrorRate, error_rate_alarm
 from shared.naming import physical_name
 
 
@@ -62,13 +63,13 @@ class RegionalAlarmsArgs:
     # Alert topic ARN per region; must hold this region and the Route 53 metrics region.
     topics: Mapping[str, pulumi.Input[str]]
     lambda_error_threshold: int
-    api_5xx_threshold: int
+    error_rate_percent: int  # dr:api5xxAlarmThreshold: server errors, % of requests, per door
     tags: dict[str, str] = field(default_factory=dict)
 
 
 class RegionalAlarms(pulumi.ComponentResource):
     """Owns the alarms on one region's entry point: the Route 53 health check of its NLB,
-    the NLB's healthy and unhealthy target counts, the REST API's 5XX count, errors and
+    the NLB's healthy and unhealthy target counts, the 5XX rate of each door (REST API, ALB), errors and
     throttles of each Lambda function, the depth of each dead-letter queue, and the composite
     "region impaired" alarm over the user-facing ones. Exposes `alarms` (every metric alarm)
     and `composite_name`."""
@@ -100,12 +101,7 @@ class RegionalAlarms(pulumi.ComponentResource):
             # Not breaching: the healthy-count alarm already covers a silent NLB.
             Condition("GreaterThanThreshold", 0, "notBreaching"),
             f"Every NLB node in {region} sees an unhealthy target")
-        api_errors = self._alarm(
-            "api-5xx", metrics.api_gateway_metric("5XXError", view.api_name, view.api_stage,
-                                                  region, "5XX"),
-            # Not breaching: no requests means no server errors.
-            Condition("GreaterThanOrEqualToThreshold", args.api_5xx_threshold, "notBreaching"),
-            f"The {view.role} REST API returns 5XX errors")
+        api_errors, alb_errors = self._door_error_rates()
         for role, function_name in sorted(view.function_names.items()):
             for metric_name in ("Errors", "Throttles"):
                 self._alarm(
@@ -133,7 +129,8 @@ class RegionalAlarms(pulumi.ComponentResource):
         # right dependency for DR: the secondary's "impaired" signal must keep working when
         # us-east-1, the region it stands in for, is down. The health-check alarm still
         # notifies the us-east-1 topic and shows on the dashboards.
-        members = [a for a in (health, healthy, unhealthy, api_errors) if a.region == region]
+        members = [a for a in (health, healthy, unhealthy, api_errors, alb_errors)
+                   if a.region == region]
         self.composite_name = physical_name("region-impaired", args.environment, region)
         composite = aws.cloudwatch.CompositeAlarm(
             f"{name}-region-impaired", alarm_name=self.composite_name,
@@ -147,6 +144,38 @@ class RegionalAlarms(pulumi.ComponentResource):
         self.composite_arn = composite.arn
         self.register_outputs({"composite_name": self.composite_name,
                                "alarm_names": [a.name for a in self.alarms]})
+
+    def _door_error_rates(self) -> tuple[AlarmRef, AlarmRef]:
+        """Server errors on each door as a share of its requests, without the write fence's
+        deliberate 503s (the api function counts them: metrics.fenced_writes)."""
+        view, region, env = self._args.view, self._args.view.region, self._args.environment
+        rest = ErrorRate(
+            errors=[metrics.api_gateway_metric("5XXError", view.api_name, view.api_stage, region, "5XX")],
+            excused=[metrics.fenced_writes(env, "apigateway", region)],
+            requests=[metrics.api_gateway_metric("Count", view.api_name, view.api_stage, region,
+                                                 "requests")])
+        # The ALB's own 5XX (a function that fails or times out: 502/504) are errors too. Its
+        # RequestCount leaves out requests refused before a target was chosen, so those are
+        # added to the volume: the rate stays defined when nothing reaches the functions.
+        elb_errors = metrics.alb_metric("HTTPCode_ELB_5XX_Count", view.alb_arn, region, "ELB 5XX")
+        alb = ErrorRate(
+            errors=[metrics.alb_metric("HTTPCode_Target_5XX_Count", view.alb_arn, region,
+                                       "target 5XX"), elb_errors],
+            excused=[metrics.fenced_writes(env, "alb", region)],
+            requests=[metrics.alb_metric("RequestCount", view.alb_arn, region, "requests"),
+                      elb_errors])
+        refs = []
+        for what, rate, door in (("api-5xx-rate", rest, "REST API"),
+                                 ("alb-5xx-rate", alb, "ALB (accelerator and failover name)")):
+            alarm_name = physical_name(what, env, region)
+            arn = error_rate_alarm(
+                f"{self._name}-{what}", alarm_name, region, rate, self._args.error_rate_percent,
+                f"The {view.role} {door} answers {self._args.error_rate_percent}% or more of its "
+                "requests with server errors (write-fence refusals excluded)",
+                self._args.topics, self._args.tags, self)
+            refs.append(AlarmRef(alarm_name, region, arn))
+            self.alarms.append(refs[-1])
+        return refs[0], refs[1]
 
     def _alarm(self, what: str, metric: Metric, condition: Condition,
                description: str) -> AlarmRef:

@@ -23,6 +23,9 @@ from shared.naming import lb_name
 # delete returns at once, and the ALB or its listener cannot be deleted while it drains
 # (ResourceInUse). The wait sits between the attachment and the listener on destroy.
 NLB_DRAIN_WAIT = "330s"
+# TLS 1.3 and 1.2 only, AWS's recommended policy; Route 53's HTTPS checkers speak TLS 1.2.
+# https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 
 
 @dataclass
@@ -45,12 +48,15 @@ class ApplicationPathArgs:
     nlb_target_group_arn: pulumi.Input[str]
     health: LambdaRoute
     api: LambdaRoute
+    # With a certificate the listener is HTTPS: TLS from the client ends here (docs/security.md).
+    certificate_arn: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
 class ApplicationPath(pulumi.ComponentResource):
-    """Owns the internal ALB in the private subnets (application security group), its HTTP
-    listener, one Lambda target group per function with the invoke permission, the rule routing
+    """Owns the internal ALB in the private subnets (application security group), its listener
+    (HTTPS with the region's certificate when one is configured, else HTTP),
+    one Lambda target group per function with the invoke permission, the rule routing
     the health path, and the attachment of the ALB to the NLB's target group."""
 
     def __init__(self, name: str, args: ApplicationPathArgs,
@@ -66,8 +72,11 @@ class ApplicationPath(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, delete_before_replace=True))
         api_group = self._lambda_target(name, args, args.api)
         health_group = self._lambda_target(name, args, args.health)
+        tls = args.certificate_arn is not None
         self.listener = aws.lb.Listener(
-            f"{name}-listener", load_balancer_arn=self.alb.arn, port=args.port, protocol="HTTP",
+            f"{name}-listener", load_balancer_arn=self.alb.arn, port=args.port,
+            protocol="HTTPS" if tls else "HTTP", certificate_arn=args.certificate_arn,
+            ssl_policy=SSL_POLICY if tls else None,
             default_actions=[{"type": "forward", "target_group_arn": api_group.arn}],
             region=args.region, tags=args.tags, opts=child)
         aws.lb.ListenerRule(

@@ -12,11 +12,6 @@ import pulumi_aws as aws
 from shared.contracts import LayerContract, OutputSpec
 from shared.contracts.mirror import encode, is_raw, parameter_name
 
-# The network layers deploy before the data layer's keys exist, and the mirror must stay
-# readable to break-glass credentials when any layer's key is gone: SecureStrings use the
-# AWS-managed Parameter Store key, which every region has and which needs no key-policy grant.
-SECURE_STRING_KEY = "alias/aws/ssm"
-
 
 @dataclass
 class ContractMirrorArgs:
@@ -48,7 +43,10 @@ class ContractMirror(pulumi.ComponentResource):
         layer = args.contract.name
         self.parameters: dict[tuple[str, str], aws.ssm.Parameter] = {}
         for region in args.regions:
-            for spec in args.contract.outputs:
+            # Secret outputs (the API key) are not copied: operations never need one, and a
+            # mirror that break-glass credentials must read without any layer's key could hold
+            # it only under the AWS-managed key, beside its own SecureString under the data CMK.
+            for spec in (s for s in args.contract.outputs if not s.secret):
                 text = _encoded(spec, args.values[spec.name])
                 encoding = "text" if is_raw(spec) else "JSON"
                 path = parameter_name(args.environment, layer, spec.name)
@@ -56,17 +54,13 @@ class ContractMirror(pulumi.ComponentResource):
                     f"{name}-{region}-{spec.name}", name=path,
                     description=f"{layer} output ({spec.type_label}, stored as {encoding}): "
                                 f"{spec.description}",
-                    type="SecureString" if spec.secret else "String",
-                    # pulumi-aws treats `value` as secret whatever the type: plain outputs go in
+                    # pulumi-aws treats `value` as secret whatever the type: the outputs go in
                     # `insecure_value` so plans and diffs show them.
-                    value=text if spec.secret else None,
-                    insecure_value=None if spec.secret else text,
-                    key_id=SECURE_STRING_KEY if spec.secret else None,
+                    type="String", insecure_value=text,
                     tier="Standard", region=region, tags={**args.tags, "Name": path, "dr:layer": layer},
                     opts=child)
         self.register_outputs({})
 
 
 def _encoded(spec: OutputSpec, value: pulumi.Input[Any]) -> pulumi.Output[str]:
-    text = pulumi.Output.from_input(value).apply(lambda resolved: encode(spec, resolved))
-    return pulumi.Output.secret(text) if spec.secret else text
+    return pulumi.Output.from_input(value).apply(lambda resolved: encode(spec, resolved))

@@ -80,6 +80,15 @@ def regional_panels(view: RegionView) -> list[Panel]:
         Panel("REST API requests and 5XX", [
             metrics.api_gateway_metric(name, view.api_name, view.api_stage, region, name)
             for name in ("Count", "5XXError")]),
+        Panel("ALB requests and 5XX (accelerator path)", [
+            metrics.alb_metric(name, view.alb_arn, region, label) for name, label in (
+                ("RequestCount", "requests"), ("HTTPCode_Target_5XX_Count", "target 5XX"),
+                ("HTTPCode_ELB_5XX_Count", "ELB 5XX"))]),
+        Panel("WAF on both doors: requests allowed and blocked", [
+            metrics.waf_requests(name, view.web_acl_name, region, label) for name, label in (
+                ("AllowedRequests", "allowed"), ("BlockedRequests", "blocked"))]),
+        Panel("Writes refused by the write fence (excluded from the 5XX alarms)", [
+            metrics.fenced_writes(view.environment, door, region) for door in ("alb", "apigateway")]),
         Panel("Lambda errors and throttles", [
             metrics.lambda_metric(metric, function, region, f"{role} {metric.lower()}")
             for role, function in functions for metric in ("Errors", "Throttles")], period=300),

@@ -12,6 +12,8 @@ half-way on real AWS:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pulumi
 import pulumi_aws as aws
 
@@ -37,24 +39,38 @@ def newer_in_same_major(live: str, pinned: str) -> bool:
     return live_key[:1] == pinned_key[:1] and live_key > pinned_key
 
 
-def running_version(identifier: str, region: str, parent: pulumi.Resource) -> str | None:
-    """The version the deployed global cluster runs, or None when there is none yet."""
-    try:
-        found = aws.rds.get_global_cluster(identifier=identifier, region=region,
-                                           opts=pulumi.InvokeOptions(parent=parent))
-    except Exception as error:
-        # terraform-provider-aws reports a singular data source's missing resource as
-        # "no matching <type> found" (tfresource.SingularDataSourceFindError).
-        if "no matching" in str(error).lower():
-            return None
-        raise
-    return str(found.engine_version) or None
+class Unreadable(Exception):
+    """No region answered: the version AWS runs is unknown (a region is down)."""
 
 
-def deployable_version(identifier: str, region: str, parent: pulumi.Resource) -> str:
+def running_version(identifier: str, regions: Sequence[str], parent: pulumi.Resource) -> str | None:
+    """The version the deployed global cluster runs, or None when there is none yet. Any member
+    region answers for a global cluster, so a region that is down is skipped."""
+    for region in regions:
+        try:
+            found = aws.rds.get_global_cluster(identifier=identifier, region=region,
+                                               opts=pulumi.InvokeOptions(parent=parent))
+        except Exception as error:
+            # terraform-provider-aws reports a singular data source's missing resource as
+            # "no matching <type> found" (tfresource.SingularDataSourceFindError).
+            if "no matching" in str(error).lower():
+                return None
+            continue  # unreachable or refused: ask the next region
+        return str(found.engine_version) or None
+    raise Unreadable(identifier)
+
+
+def deployable_version(identifier: str, regions: Sequence[str], parent: pulumi.Resource) -> str:
     """ENGINE_VERSION, or the newer one AWS already runs; refuses a version AWS no longer
-    offers for a global database before anything is created."""
-    live = running_version(identifier, region, parent)
+    offers for a global database before anything is created. `regions`: the primary first."""
+    region = regions[0]
+    try:
+        live = running_version(identifier, regions, parent)
+    except Unreadable:
+        # A deploy while a region is down updates what exists; nothing asks for a new cluster.
+        pulumi.log.warn(f"could not read global cluster {identifier} in {', '.join(regions)}: "
+                        f"deploying with the pinned {ENGINE_VERSION}", parent)
+        return ENGINE_VERSION
     if live and newer_in_same_major(live, ENGINE_VERSION):
         return live
     if live:

@@ -40,6 +40,7 @@ class FailoverDnsArgs:
     health_check_path: str
     interval_seconds: int
     failure_threshold: int
+    protocol: str = "HTTP"  # the ALB listener's: HTTPS_STR_MATCH checks when it is HTTPS
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -62,7 +63,8 @@ class FailoverDns(pulumi.ComponentResource):
         self.checks: dict[str, aws.route53.HealthCheck] = {}
         for target in args.targets:
             self.checks[target.role] = aws.route53.HealthCheck(
-                f"{name}-{target.role}-serving", type="HTTP_STR_MATCH", fqdn=target.nlb_dns_name,
+                f"{name}-{target.role}-serving", type=f"{args.protocol}_STR_MATCH",
+                fqdn=target.nlb_dns_name,
                 port=target.port, resource_path=args.health_check_path,
                 search_string=SEARCH_STRINGS[target.role], request_interval=args.interval_seconds,
                 failure_threshold=args.failure_threshold, measure_latency=False,

@@ -23,10 +23,11 @@ ASYNC_RETRIES = 2
 ASYNC_MAX_AGE_SECONDS = 3600
 
 
-def handler_code(directory: Path = HANDLERS_DIR) -> pulumi.AssetArchive:
-    """The handlers folder's Python files only, so a stray __pycache__ never changes the hash."""
-    return pulumi.AssetArchive({
-        path.name: pulumi.FileAsset(str(path)) for path in sorted(directory.glob("*.py"))})
+def handler_code(directory: Path = HANDLERS_DIR, extra: Sequence[Path] = ()) -> pulumi.AssetArchive:
+    """The handlers folder's Python files only, so a stray __pycache__ never changes the hash,
+    plus `extra` modules shared with another folder (imported as top-level modules too)."""
+    files = sorted(directory.glob("*.py")) + [Path(path) for path in extra]
+    return pulumi.AssetArchive({path.name: pulumi.FileAsset(str(path)) for path in files})
 
 
 @dataclass
@@ -55,6 +56,8 @@ class RegionalFunctionArgs:
     tags: dict[str, str] = field(default_factory=dict)
     # The folder packaged as the function's code (another layer's handlers live beside it).
     handlers_dir: Path = HANDLERS_DIR
+    # Modules from another folder packaged beside it (the authority record's, for the recovery layer).
+    extra_modules: Sequence[Path] = ()
 
 
 class RegionalFunction(pulumi.ComponentResource):
@@ -80,7 +83,8 @@ class RegionalFunction(pulumi.ComponentResource):
         self.function = aws.lambda_.Function(
             f"{name}-function", name=self.function_name, description=args.description,
             runtime=RUNTIME, architectures=["arm64"], handler=f"{args.module}.handler",
-            code=handler_code(args.handlers_dir), role=self.role.arn, timeout=args.timeout,
+            code=handler_code(args.handlers_dir, args.extra_modules), role=self.role.arn,
+            timeout=args.timeout,
             memory_size=args.memory_size, reserved_concurrent_executions=args.reserved_concurrency,
             environment={"variables": {"DR_ENVIRONMENT": args.environment, **args.variables}},
             vpc_config={"subnet_ids": args.vpc.subnet_ids,

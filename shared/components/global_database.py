@@ -52,6 +52,8 @@ class GlobalDatabaseArgs:
     # dr:auroraExtendedSupport: paid RDS Extended Support at the end of standard support, or an
     # upgrade by RDS to a supported major version then.
     extended_support: bool = False
+    # dr:strategy pilot-light (shared/strategy.py) leaves the secondary cluster headless.
+    secondary_instance: bool = True
 
 
 class GlobalDatabase(pulumi.ComponentResource):
@@ -70,7 +72,8 @@ class GlobalDatabase(pulumi.ComponentResource):
         self._kept = pulumi.ResourceOptions(parent=self, retain_on_delete=args.protect, protect=args.protect)
         identifier = physical_name("aurora", args.environment)
         # Read before any resource exists, so a version AWS no longer offers stops the program.
-        self.engine_version = deployable_version(identifier, args.primary.region, self)
+        self.engine_version = deployable_version(
+            identifier, [args.primary.region, args.secondary.region], self)
         self._lifecycle = LIFECYCLE_SUPPORT[args.extended_support]
         self.global_cluster = aws.rds.GlobalCluster(
             f"{name}-global", global_cluster_identifier=identifier,
@@ -78,13 +81,18 @@ class GlobalDatabase(pulumi.ComponentResource):
             engine_lifecycle_support=self._lifecycle,
             storage_encrypted=True, deletion_protection=args.protect,
             region=args.primary.region, tags=args.tags,
-            opts=self._kept)
+            # ModifyGlobalCluster cannot change the lifecycle (CreateGlobalCluster and
+            # ModifyDBCluster can, per the RDS API model): set at creation, the members carry it.
+            opts=pulumi.ResourceOptions.merge(self._kept, pulumi.ResourceOptions(
+                ignore_changes=["engineLifecycleSupport"])))
         self.primary = self._cluster("primary", args.primary, credentials=True)
         self.primary_instance = self._instance("primary", args.primary, self.primary)
         # AWS rejects a secondary until the primary has a writer instance to replicate from.
         self.secondary = self._cluster("secondary", args.secondary, credentials=False,
                                        after=[self.primary_instance])
-        self.secondary_instance = self._instance("secondary", args.secondary, self.secondary)
+        # A headless secondary still replicates (storage-level), billed for storage only.
+        self.secondary_instance = (self._instance("secondary", args.secondary, self.secondary)
+                                   if args.secondary_instance else None)
         self.register_outputs({"global_cluster_id": self.global_cluster.id,
                                "primary_cluster_arn": self.primary.arn,
                                "secondary_cluster_arn": self.secondary.arn})

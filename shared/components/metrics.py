@@ -52,7 +52,8 @@ def arn_resource(arn: pulumi.Input[str]) -> pulumi.Output[str]:
 
 
 def load_balancer_dimension(nlb_arn: pulumi.Input[str]) -> pulumi.Output[str]:
-    """ELB's LoadBalancer dimension: `net/<name>/<id>`, the ARN after `loadbalancer/`."""
+    """ELB's LoadBalancer dimension: `net/<name>/<id>` (`app/...` for an ALB), the ARN after
+    `loadbalancer/`."""
     return arn_resource(nlb_arn).apply(lambda resource: resource.split("/", 1)[1])
 
 
@@ -133,6 +134,31 @@ def accelerator_metric(metric: str, accelerator_arn: pulumi.Input[str], statisti
         dimensions["EndpointGroup"] = endpoint_region
     return Metric("AWS/GlobalAccelerator", metric, dimensions, statistic,
                   GLOBAL_ACCELERATOR_METRICS_REGION, label)
+
+
+def alb_metric(metric: str, alb_arn: pulumi.Input[str], region: str, label: str) -> Metric:
+    # Counts per load balancer: LoadBalancer is `app/<name>/<id>`; Sum is the count.
+    # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
+    return Metric("AWS/ApplicationELB", metric, {"LoadBalancer": load_balancer_dimension(alb_arn)},
+                  "Sum", region, label)
+
+
+def waf_requests(metric: str, web_acl_name: pulumi.Input[str], region: str, label: str) -> Metric:
+    # A regional web ACL's totals: WebACL, Region and Rule=ALL.
+    # https://docs.aws.amazon.com/waf/latest/developerguide/waf-metrics.html
+    return Metric("AWS/WAFV2", metric, {"WebACL": web_acl_name, "Region": region, "Rule": "ALL"},
+                  "Sum", region, label)
+
+
+# The api function's embedded metrics (handlers/api.py METRICS_NAMESPACE, `count_fenced_write`).
+APPLICATION_NAMESPACE = "DR/Application"
+
+
+def fenced_writes(environment: str, door: str, region: str) -> Metric:
+    """Writes the api function refused with 503 because its region is fenced, per front door
+    ("alb" or "apigateway"): deliberate, so the 5XX rate alarms subtract them."""
+    return Metric(APPLICATION_NAMESPACE, "FencedWrites", {"Environment": environment, "Door": door},
+                  "Sum", region, f"fenced writes ({door})")
 
 
 def console_url(region: str, dashboard_name: str) -> str:

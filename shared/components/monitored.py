@@ -16,9 +16,12 @@ class RegionView:
 
     role: str  # primary or secondary: how the on-call engineer names the region
     region: str
+    environment: str
     health_check_id: pulumi.Input[str]
     nlb_arn: pulumi.Input[str]
     target_group_arn: pulumi.Input[str]
+    alb_arn: pulumi.Input[str]  # the internal ALB behind the NLB (compute)
+    web_acl_name: pulumi.Input[str]  # the region's WAF web ACL on both doors (compute)
     api_name: pulumi.Input[str]
     api_stage: pulumi.Input[str]
     function_names: Mapping[str, pulumi.Input[str]]  # function role -> function name

@@ -31,6 +31,8 @@ class RegionalNetworkArgs:
     health_check_path: str
     health_check_interval_seconds: int
     log_retention_days: int
+    # HTTPS when certificates are configured: the ALB behind the NLB then terminates TLS.
+    entry_protocol: str = "HTTP"
     # dr:protectData: the private tier outlives a destroy, with the stores kept in it.
     protect_data: bool = False
     tags: dict[str, str] = field(default_factory=dict)
@@ -45,7 +47,7 @@ def network_args(settings: Settings, role: str) -> RegionalNetworkArgs:
         health_check_path=settings.health_check_path,
         health_check_interval_seconds=settings.health_check_interval_seconds,
         log_retention_days=settings.log_retention_days, protect_data=settings.protect_data,
-        tags=settings.resource_tags)
+        entry_protocol=settings.entry_protocol, tags=settings.resource_tags)
 
 
 class RegionalNetwork(pulumi.ComponentResource):
@@ -217,7 +219,10 @@ class RegionalNetwork(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self.internet_gateway],
                                         delete_before_replace=True))
         # Global Accelerator judges an NLB endpoint by this target group's health, so the
-        # check goes through the ALB to the application's real health path.
+        # check goes through the ALB to the application's real health path, in the protocol
+        # the ALB listens with (an ALB-type target group checks with HTTP or HTTPS). The
+        # listener stays TCP: client IP preservation, which Global Accelerator's NLB endpoints
+        # use, does not work with a TLS listener, so TLS ends at the ALB, not here.
         # A new dr:appPort or VPC range replaces the target group (port and vpc_id cannot change
         # in place). Both are in the name so the replacement can exist beside the old group
         # while the listener moves over: create-before-destroy with a fixed name would be
@@ -227,7 +232,7 @@ class RegionalNetwork(pulumi.ComponentResource):
                                              args.environment, args.region),
             target_type="alb", protocol="TCP", port=args.app_port, vpc_id=self.vpc.id,
             health_check={
-                "enabled": True, "protocol": "HTTP", "port": "traffic-port",
+                "enabled": True, "protocol": args.entry_protocol, "port": "traffic-port",
                 "path": args.health_check_path, "matcher": "200-399",
                 "interval": args.health_check_interval_seconds,
                 "healthy_threshold": 3, "unhealthy_threshold": 3,
@@ -286,6 +291,7 @@ class RegionalNetwork(pulumi.ComponentResource):
             "nlb_dns_name": self.nlb.dns_name,
             "nlb_zone_id": self.nlb.zone_id,
             "nlb_listener_port": self._args.app_port,
+            "entry_protocol": self._args.entry_protocol,
             "nlb_target_group_arn": self.target_group.arn,
             "app_security_group_id": self.app_sg.id,
             "database_security_group_id": self.db_sg.id,

@@ -83,9 +83,17 @@ class RegionalParameters(pulumi.ComponentResource):
         # `insecure_value` so state, diffs and plans show them; only SecureStrings are masked.
         secure = key_id is not None
         logical = path.removeprefix(f"/dr/{args.environment}/").replace("/", "-")
+        # A shared value this layer adds later reaches the other region through the compute
+        # layer's replicator, often before this deploy creates it there: without overwrite the
+        # create fails with ParameterAlreadyExists, on every retry. Regional values are never
+        # copied, so they keep the provider's refusal to adopt a parameter it did not create, and
+        # so does the active-region flag: created with the environment, and one a re-created
+        # resource must never overwrite after a failover.
         return aws.ssm.Parameter(
             f"{name}-{logical}", name=path, type="SecureString" if secure else "String",
             value=value if secure else None, insecure_value=None if secure else value,
             key_id=key_id, tier="Standard", region=args.region, tags=args.tags,
+            overwrite=True if path.startswith(self.prefix) and not path.endswith(ACTIVE_REGION)
+            else None,
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=list(ignore) or None,
                                         retain_on_delete=kept, protect=kept))

@@ -5,21 +5,23 @@ function acts for that region becoming active: its own region is the activating 
 the deactivating one. The handler (stacks/recovery/handlers/region_action.py) dispatches on the
 step name ARC passes in the event; the plan's custom-action steps must be named after STEPS:
 
-- FENCE_STEP ("fence-writes"), before the Aurora step: the peer's write fence closed and the
-  API's cache of it waited out. The function asks ARC (GetPlanExecution, in its own region) for
-  the execution's mode: graceful fails the step while the peer cannot be fenced; ungraceful
-  goes on without it. So the step needs no ungraceful `skip` (which would also skip fencing a
-  peer that still answers), and its timeout must exceed the fence cache plus the peer's
-  connection timeouts (about 30 s).
+- FENCE_STEP ("fence-writes"), before the Aurora step: the authority record (handlers/authority.py,
+  packaged beside the handler) written in this region naming nobody as the writer, the peer's
+  flag closed, and the peer's writers' staleness bound waited out once its replica holds it. The
+  function asks ARC (GetPlanExecution, in its own region) for the execution's mode: graceful
+  fails the step while the peer cannot be fenced; ungraceful goes on without it. So the step
+  needs no ungraceful `skip` (which would also skip fencing a peer that still answers), and its
+  timeout must exceed the staleness bound plus the peer's connection timeouts (TIMEOUT_SECONDS).
 - TRAFFIC_STEP ("move-traffic"), after the Aurora step: Global Accelerator's dials (own group
   to its deployed dial, or 100 when deployed passive at 0; peer's to 0), the active-region flag
   (own region required, peer best effort) and this region's writes opened; the primary's
   function (`primary=True`, activating it is the failback) also puts the peer's deployed dial
   back and reopens its writes, like `invoke failback --local`.
 
-The role may only read and write those two parameters (in both regions), read and update the
-two endpoint groups, and read executions of the one plan named `plan_name`; the plan's ARN
-cannot be an input, since the plan itself is created with this function's ARN.
+The role may only read and write those two parameters (in both regions), read and write the
+authority item in this region's replica of the table and read it in the peer's, read and
+update the two endpoint groups, and read executions of the one plan named `plan_name`; the
+plan's ARN cannot be an input, since the plan itself is created with this function's ARN.
 """
 
 from __future__ import annotations
@@ -29,19 +31,21 @@ from typing import Any
 
 import pulumi
 
+from shared.components.bring_up_action import bring_up_statements, cluster_id
 from shared.components.functions import RegionalFunction, RegionalFunctionArgs
 from shared.components.parameters import WRITES_ENABLED
-from shared.config import RECOVERY_HANDLERS_DIR
-from shared.ops.aws.fence import handler_cache_seconds
+from shared.config import HANDLERS_DIR, RECOVERY_HANDLERS_DIR
 
 FENCE_STEP = "fence-writes"
 TRAFFIC_STEP = "move-traffic"
 # In workflow order: the fence before the Aurora step, the traffic after it.
 STEPS = (FENCE_STEP, TRAFFIC_STEP)
 MODULE = "region_action"
-# The fence cache, the peer's timeouts (2 s connect, 5 s read, twice) and the traffic step's
-# calls, with room to spare; the plan's step timeout (minutes) is well above it.
-TIMEOUT_SECONDS = 60
+# The writers' staleness bound (30 s, handlers/authority.py), the peer's timeouts (2 s connect,
+# 5 s read, twice, for each of its few calls) and the traffic step's calls, with room to spare;
+# the plan's step timeout (minutes) is well above it.
+TIMEOUT_SECONDS = 90
+AUTHORITY_MODULE = HANDLERS_DIR / "authority.py"
 
 
 @dataclass
@@ -59,12 +63,16 @@ class RegionActionsArgs:
     peer_traffic_dial: pulumi.Input[float]  # the peer's deployed dial, restored on failback
     active_region_parameter_name: pulumi.Input[str]  # /dr/<env>/shared/active-region
     regional_parameter_prefix: pulumi.Input[str]  # /dr/<env>/regional/ (holds the write fence)
+    table_name: pulumi.Input[str]  # the global table holding the authority record
+    primary_region: str  # the deployed primary: who writes before any move recorded otherwise
     log_kms_key_arn: pulumi.Input[str]  # this region's key, for the log group
     log_retention_days: int
     # True for the primary's function: activating the primary is the failback, which puts the
     # deployed shape back (peer at its deployed dial, writes open in both regions).
     primary: bool = False
     tags: dict[str, str] = field(default_factory=dict)
+    # Pilot light: this region's Aurora cluster, which the bring-up-database step gives an instance.
+    own_cluster_arn: pulumi.Input[str] | None = None
 
 
 def _parameter_arn(region: str, account: pulumi.Input[str], name: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -90,13 +98,20 @@ def policy_statements(args: RegionActionsArgs) -> list[dict[str, Any]]:
                   for name in (args.active_region_parameter_name, fence)]
     plan = pulumi.Output.from_input(args.account_id).apply(
         lambda account: plan_arn_patterns(account, args.plan_name))
+    tables = {region: pulumi.Output.concat(f"arn:aws:dynamodb:{region}:", args.account_id, ":table/",
+                                           args.table_name) for region in (args.region, args.peer_region)}
     return [
+        # The authority record: written here (the activating region first), read in both.
+        {"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
+         "Resource": tables[args.region]},
+        {"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": tables[args.peer_region]},
         {"Effect": "Allow", "Action": ["ssm:GetParameter", "ssm:PutParameter"],
          "Resource": parameters},
         {"Effect": "Allow",
          "Action": ["globalaccelerator:DescribeEndpointGroup", "globalaccelerator:UpdateEndpointGroup"],
          "Resource": [args.own_endpoint_group_arn, args.peer_endpoint_group_arn]},
         {"Effect": "Allow", "Action": "arc-region-switch:GetPlanExecution", "Resource": plan},
+        *(bring_up_statements(args.own_cluster_arn) if args.own_cluster_arn else []),
     ]
 
 
@@ -122,11 +137,13 @@ class RegionActions(pulumi.ComponentResource):
                 "OWN_TRAFFIC_DIAL": _percent(args.own_traffic_dial),
                 "PEER_TRAFFIC_DIAL": _percent(args.peer_traffic_dial),
                 "RESTORE_DEPLOYED_SHAPE": "true" if args.primary else "false",
-                # How long the API caches its fence (stacks/compute/handlers/fence.py).
-                "FENCE_CACHE_SECONDS": f"{handler_cache_seconds():g}",
+                "TABLE_NAME": args.table_name,
+                "PRIMARY_REGION": args.primary_region,
+                **({"OWN_CLUSTER_ID": cluster_id(args.own_cluster_arn)} if args.own_cluster_arn else {}),
             },
             log_kms_key_arn=args.log_kms_key_arn, log_retention_days=args.log_retention_days,
-            timeout=TIMEOUT_SECONDS, tags=args.tags, handlers_dir=RECOVERY_HANDLERS_DIR),
+            timeout=TIMEOUT_SECONDS, tags=args.tags, handlers_dir=RECOVERY_HANDLERS_DIR,
+            extra_modules=[AUTHORITY_MODULE]),
             opts=pulumi.ResourceOptions(parent=self))
         self.function = self.regional.function
         self.register_outputs({"arn": self.function.arn, "name": self.function.name})

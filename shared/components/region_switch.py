@@ -6,10 +6,14 @@ workflow for either region): every block names both regions' resources and ARC p
 activating one. The steps, in order:
 
 1. approve (protected environments only): a person confirms before anything moves.
-2. fence-writes: the action function fences the region being left (stacks/recovery/handlers/
+   bring-up-database (dr:strategy pilot-light only): the action function gives the activating
+   region's headless cluster an instance and succeeds once it is available (ARC has no block
+   that adds an instance; shared/components/bring_up_action.py).
+2. scale-database: the activating cluster's Serverless v2 capacity to match the writer's before
+   it takes the writes (AuroraServerlessScaling, targetPercent 100). Before the fence, so the
+   write outage (fence to promotion) does not also wait for the scaling.
+3. fence-writes: the action function fences the region being left (stacks/recovery/handlers/
    region_action.py says what it does when that region is unreachable).
-3. scale-database: the activating cluster's Serverless v2 capacity to match the writer's before
-   it takes the writes (AuroraServerlessScaling, targetPercent 100).
 4. promote-database: the Aurora Global Database block: switchover when graceful, failover
    (allowing data loss) when ungraceful.
 5. move-traffic: the action function moves the Global Accelerator dials, the active-region flag
@@ -29,8 +33,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from shared.components.bring_up_action import BRING_UP_STEP, BRING_UP_TIMEOUT_MINUTES
 from shared.components.iam import service_role
 from shared.components.region_actions import FENCE_STEP, TRAFFIC_STEP, plan_arn_patterns
+from shared.ops.aws.region_switch import PROMOTE_STEP
 
 SERVICE = "arc-region-switch.amazonaws.com"
 # AWS's own policy for plan evaluation and execution: reading the plan and its executions,
@@ -39,7 +45,7 @@ EXECUTION_POLICY = ("arn:aws:iam::aws:policy/"
                     "AmazonApplicationRecoveryControllerRegionSwitchPlanExecutionPolicy")
 # The custom-action steps carry the names the action function dispatches on.
 APPROVE, FENCE, SCALE, PROMOTE, TRAFFIC = (
-    "approve", FENCE_STEP, "scale-database", "promote-database", TRAFFIC_STEP)
+    "approve", FENCE_STEP, "scale-database", PROMOTE_STEP, TRAFFIC_STEP)
 LAMBDA, APPROVAL, AURORA, AURORA_SCALING = (
     "CustomActionLambda", "ManualApproval", "AuroraGlobalDatabase", "AuroraServerlessScaling")
 REPORT_PREFIX = "region-switch-reports"
@@ -124,7 +130,10 @@ class RegionSwitchPlanArgs:
     recovery_time_objective_minutes: int
     approval: bool
     report_bucket: ReportBucket | None = None
+    approver: str | None = None  # the principal trusted to approve; None: the account's (with MFA)
     tags: dict[str, str] = field(default_factory=dict)
+    # dr:strategy pilot-light: a custom action gives the headless cluster an instance first.
+    bring_up: bool = False
 
     @property
     def regions(self) -> list[str]:
@@ -176,12 +185,12 @@ class RegionSwitchPlan(pulumi.ComponentResource):
         args = self._args
         functions = [{"arn": args.action_function_arns[region]} for region in args.regions]
 
-        def action(step: str, description: str) -> dict[str, Any]:
+        def action(step: str, description: str, timeout: int = LAMBDA_TIMEOUT_MINUTES) -> dict[str, Any]:
             return {"name": step, "description": description, "execution_block_type": LAMBDA,
                     "custom_action_lambda_configs": [{
                         "lambdas": functions, "region_to_run": "activatingRegion",
                         "retry_interval_minutes": LAMBDA_RETRY_MINUTES,
-                        "timeout_minutes": LAMBDA_TIMEOUT_MINUTES}]}
+                        "timeout_minutes": timeout}]}
 
         approve = [{"name": APPROVE, "description": "An operator approves the switch",
                     "execution_block_type": APPROVAL,
@@ -189,15 +198,19 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                                                     "timeout_minutes": APPROVAL_TIMEOUT_MINUTES}]}
                    ] if self.approver_role else []
         clusters = [args.cluster_arns[region] for region in args.regions]
+        # Before the fence: writes stay open in the region being left while the instance is made.
+        bring_up = [action(BRING_UP_STEP, "Give the headless (pilot light) cluster an instance",
+                           BRING_UP_TIMEOUT_MINUTES)] if args.bring_up else []
         return [
             *approve,
-            action(FENCE, "Fence writes in the region being left"),
+            *bring_up,
             {"name": SCALE, "description": "Size the activating cluster like the writer",
              "execution_block_type": AURORA_SCALING,
              "aurora_serverless_scaling_configs": [{
                  "global_cluster_identifier": args.global_cluster_id,
                  "region_database_cluster_arns": dict(zip(args.regions, clusters, strict=True)),
                  "target_percent": 100, "timeout_minutes": SCALING_TIMEOUT_MINUTES}]},
+            action(FENCE, "Fence writes in the region being left"),
             {"name": PROMOTE, "description": "Switchover (graceful) or failover (ungraceful)",
              "execution_block_type": AURORA,
              "global_aurora_configs": [{
@@ -232,15 +245,18 @@ class RegionSwitchPlan(pulumi.ComponentResource):
                                   opts=pulumi.ResourceOptions(parent=self))
 
     def _approver(self, name: str, args: RegionSwitchPlanArgs) -> aws.iam.Role:
-        """The role people assume to approve: trusted by the account's own principals, allowed
-        only to approve this plan's steps (the plan's ARN ends in a suffix ARC picks)."""
+        """The role people assume to approve: trusted by the named approver (dr:regionSwitchApprover,
+        else the account's principals), only with MFA, allowed only to approve this plan's steps
+        (the plan's ARN ends in a suffix ARC picks). invoke failover assumes it to answer, and
+        refuses an approval by whoever started the execution."""
         child = pulumi.ResourceOptions(parent=self)
         role = aws.iam.Role(
             f"{name}-approver-role", description=f"Approves executions of {args.plan_name}",
             assume_role_policy=pulumi.Output.from_input(args.account_id).apply(lambda account: json.dumps({
                 "Version": "2012-10-17", "Statement": [{
                     "Effect": "Allow", "Action": "sts:AssumeRole",
-                    "Principal": {"AWS": f"arn:aws:iam::{account}:root"}}]})),
+                    "Principal": {"AWS": args.approver or f"arn:aws:iam::{account}:root"},
+                    "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]})),
             tags=args.tags, opts=child)
         aws.iam.RolePolicy(
             f"{name}-approver-policy", role=role.id,

@@ -33,6 +33,7 @@ class Route:
     function_name: pulumi.Input[str]
     invoke_arn: pulumi.Input[str]
     throttle: int | None = None  # requests/s and burst for this route's methods, below the stage's
+    api_key_required: bool = False  # callers send the usage plan's key as x-api-key
 
 
 @dataclass
@@ -50,7 +51,10 @@ class RegionalRestApiArgs:
     throttle_burst_limit: int
     log_kms_key_arn: pulumi.Input[str]
     log_retention_days: int
+    api_key: pulumi.Input[str] | None = None  # the usage plan's key, when a route requires one
     domain: CustomDomain | None = None
+    # The name both regions serve (dr:apiRecordName), which Route 53 fails over between them.
+    shared_domain: CustomDomain | None = None
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -72,13 +76,22 @@ class RegionalRestApi(pulumi.ComponentResource):
         self._resources: dict[tuple[str, ...], aws.apigateway.Resource] = {}
         integrations = [self._route(name, args, route, method)
                         for route in args.routes for method in route.methods]
-        routes = sorted(f"{m} /{'/'.join(r.path)}" for r in args.routes for m in r.methods)
+        # A method's settings (its key requirement included) reach callers only with a new
+        # deployment, so they are part of what triggers one.
+        routes = sorted(f"{m} /{'/'.join(r.path)}{' key' if r.api_key_required else ''}"
+                        for r in args.routes for m in r.methods)
         deployment = aws.apigateway.Deployment(
             f"{name}-deployment", rest_api=self.api.id, region=args.region,
             triggers={"routes": hashlib.sha256(json.dumps(routes).encode()).hexdigest()},
             opts=pulumi.ResourceOptions(parent=self, depends_on=integrations))
         self.stage = self._stage(name, args, deployment)
         self.domain = self._custom_domain(name, args, args.domain) if args.domain else None
+        # API Gateway keys a regional custom domain by name within its region, so the same
+        # name can exist in both regions, each with its own certificate.
+        self.shared_domain = (self._custom_domain(f"{name}-shared", args, args.shared_domain)
+                              if args.shared_domain else None)
+        if args.api_key is not None:
+            self._usage_plan(name, args, args.api_key)
         self.register_outputs({"api_id": self.api.id, "invoke_url": self.stage.invoke_url})
 
     def _resource(self, name: str, args: RegionalRestApiArgs,
@@ -101,7 +114,8 @@ class RegionalRestApi(pulumi.ComponentResource):
         resource_id = self._resource(name, args, route.path)
         api_method = aws.apigateway.Method(
             f"{name}-{slug}", rest_api=self.api.id, resource_id=resource_id, http_method=method,
-            authorization="NONE", region=args.region, opts=child)
+            authorization="NONE", api_key_required=route.api_key_required, region=args.region,
+            opts=child)
         aws.lambda_.Permission(
             f"{name}-{slug}-permission", action="lambda:InvokeFunction",
             function=route.function_name, principal="apigateway.amazonaws.com",
@@ -167,6 +181,25 @@ class RegionalRestApi(pulumi.ComponentResource):
                         "metrics_enabled": True, "logging_level": "ERROR"},
                     region=args.region, opts=after_logs)
         return stage
+
+    def _usage_plan(self, name: str, args: RegionalRestApiArgs, value: pulumi.Input[str]) -> None:
+        # API Gateway accepts a key only through a usage plan that covers the stage; the plan's
+        # throttle is the stage's, so one client cannot take more than the whole API may.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-api-usage-plans.html
+        child = pulumi.ResourceOptions(parent=self)
+        key = aws.apigateway.ApiKey(
+            f"{name}-key", name=physical_name("api-key", args.environment, args.region),
+            description="The items API's key (the data layer's api-key SecureString)",
+            value=value, enabled=True, region=args.region, tags=args.tags, opts=child)
+        plan = aws.apigateway.UsagePlan(
+            f"{name}-usage-plan", name=physical_name("api-plan", args.environment, args.region),
+            api_stages=[{"api_id": self.api.id, "stage": self.stage.stage_name}],
+            throttle_settings={"rate_limit": args.throttle_rate_limit,
+                               "burst_limit": args.throttle_burst_limit},
+            region=args.region, tags=args.tags, opts=child)
+        aws.apigateway.UsagePlanKey(
+            f"{name}-usage-plan-key", key_id=key.id, key_type="API_KEY", usage_plan_id=plan.id,
+            region=args.region, opts=child)
 
     def _custom_domain(self, name: str, args: RegionalRestApiArgs,
                        custom: CustomDomain) -> aws.apigateway.DomainName:

@@ -3,7 +3,7 @@
 from shared.contracts.base import MAP, NULLABLE, LayerContract, outputs
 
 _NETWORK_KEYS = (
-    "region", "vpc_id", "public_subnet_ids", "private_subnet_ids", "app_security_group_id",
+    "region", "vpc_id", "vpc_cidr", "public_subnet_ids", "private_subnet_ids", "app_security_group_id",
     "nlb_target_group_arn", "nlb_listener_port",
 )
 
@@ -20,6 +20,9 @@ COMPUTE = LayerContract(
         ("primary_alb_dns_name", "DNS name of the primary ALB"),
         ("secondary_alb_arn", "ARN of the internal ALB behind the secondary NLB"),
         ("secondary_alb_dns_name", "DNS name of the secondary ALB"),
+        ("primary_web_acl_name", "Name of the primary WAF web ACL on the ALB and the REST stage "
+         "(the WebACL dimension of AWS/WAFV2 metrics)"),
+        ("secondary_web_acl_name", "Name of the secondary WAF web ACL"),
         ("primary_api_id", "ID of the primary REST API"),
         ("secondary_api_id", "ID of the secondary REST API"),
         ("primary_api_name", "Name of the primary REST API (CloudWatch's ApiName dimension)"),
@@ -31,6 +34,8 @@ COMPUTE = LayerContract(
         ("primary_custom_domain_target", "Regional target DNS name for the primary, or null", NULLABLE),
         ("secondary_custom_domain", "Custom domain of the secondary API, or null", NULLABLE),
         ("secondary_custom_domain_target", "Regional target DNS name for the secondary, or null", NULLABLE),
+        ("api_failover_fqdn", "The REST API's one name for both regions (dr:apiRecordName), "
+         "failing over with the failover records, or null", NULLABLE),
         ("event_bus_name", "Name of the custom event bus (the same in both regions)"),
         ("primary_event_bus_arn", "ARN of the primary event bus"),
         ("secondary_event_bus_arn", "ARN of the secondary event bus"),
@@ -47,8 +52,9 @@ COMPUTE = LayerContract(
         "data": (
             "table_name", "table_arn", "parameter_prefix", "active_region_parameter_name",
             "primary_kms_key_arn", "secondary_kms_key_arn", "primary_cluster_reader_endpoint",
-            "secondary_cluster_reader_endpoint", "db_port",
+            "secondary_cluster_reader_endpoint", "db_port", "api_key",
         ),
-        "global-traffic": ("primary_health_check_id", "secondary_health_check_id"),
+        "global-traffic": ("primary_health_check_id", "secondary_health_check_id",
+                           "primary_serving_check_id", "secondary_serving_check_id"),
     },
 )

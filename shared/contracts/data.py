@@ -1,6 +1,6 @@
 """data: keys, replicated buckets, the global table, the global database, backups, parameters."""
 
-from shared.contracts.base import NUMBER, LayerContract, outputs
+from shared.contracts.base import NUMBER, SECRET, LayerContract, outputs
 
 _NETWORK_KEYS = (
     "region", "vpc_cidr", "private_subnet_ids", "app_security_group_id",
@@ -48,6 +48,12 @@ DATA = LayerContract(
         ("parameter_prefix", "SSM prefix of the values shared by both regions (replicated)"),
         ("regional_parameter_prefix", "SSM prefix of each region's own values (not replicated)"),
         ("active_region_parameter_name", "SSM parameter naming the active region (DR flips it)"),
+        ("api_key", "The items API's key, sent as x-api-key on both doors (also the SecureString "
+         "api-key under parameter_prefix)", SECRET),
+        ("dr_strategy", "DR strategy the secondary stands by in (pilot-light: headless cluster, "
+         "warm-standby: minimum capacity, hot-standby): what a failover brings up first"),
+        ("serving_min_acu", "Serverless v2 minimum capacity of a serving writer, which a failover "
+         "raises a standby cluster to", NUMBER),
     ),
     consumes={"network-primary": _NETWORK_KEYS, "network-secondary": _NETWORK_KEYS},
 )

@@ -25,6 +25,10 @@ GLOBAL_TRAFFIC = LayerContract(
         ("primary_health_check_id", "Route 53 health check ID watching the primary NLB"),
         ("secondary_health_check_id", "Route 53 health check ID watching the secondary NLB"),
         ("failover_record_fqdn", "Failover DNS name when dr:hostedZoneId is set, else null", NULLABLE),
+        ("primary_serving_check_id", "Route 53 check behind the PRIMARY failover record, or null",
+         NULLABLE),
+        ("secondary_serving_check_id", "Route 53 check behind the SECONDARY failover record, or null",
+         NULLABLE),
     ),
     consumes={"network-primary": _NETWORK_KEYS, "network-secondary": _NETWORK_KEYS},
 )

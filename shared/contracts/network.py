@@ -15,6 +15,7 @@ NETWORK_OUTPUTS = outputs(
     ("nlb_dns_name", "DNS name of the NLB (Route 53 health checks watch it)"),
     ("nlb_zone_id", "Canonical hosted zone ID of the NLB, for Route 53 alias records"),
     ("nlb_listener_port", "TCP port the NLB listens on", NUMBER),
+    ("entry_protocol", "HTTPS when TLS ends at the ALB behind the NLB (certificates set), else HTTP"),
     ("nlb_target_group_arn", "ARN of the NLB's ALB-type target group (compute attaches the ALB)"),
     ("app_security_group_id", "Security group of the application (ALB, Lambda functions)"),
     ("database_security_group_id", "Security group of the database, open only to the app"),

@@ -11,6 +11,8 @@ RECOVERY = LayerContract(
                      "(then `invoke failover` runs the client-side sequence)", NULLABLE),
         ("plan_name", "Name of the Region switch plan, or null", NULLABLE),
         ("execution_role_arn", "ARN of the role the plan's executions run as, or null", NULLABLE),
+        ("approval_role_arn", "ARN of the role an approver assumes to answer the plan's manual "
+                              "approval (protected environments), or null", NULLABLE),
         ("primary_action_function_name", "Custom-action function of the plan in the primary "
                                          "region (fence, traffic dials, active-region flag), or null",
          NULLABLE),
@@ -21,7 +23,8 @@ RECOVERY = LayerContract(
     ),
     consumes={
         "data": ("global_cluster_id", "primary_cluster_arn", "secondary_cluster_arn",
-                 "active_region_parameter_name", "regional_parameter_prefix", "secondary_bucket_name",
+                 "active_region_parameter_name", "regional_parameter_prefix", "table_name",
+                 "secondary_bucket_name",
                  "primary_kms_key_arn", "secondary_kms_key_arn"),
         "global-traffic": ("primary_endpoint_group_arn",
                            "secondary_endpoint_group_arn", "primary_traffic_dial",

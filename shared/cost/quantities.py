@@ -94,6 +94,10 @@ def alarm_metrics(resource: Resource, context: Context) -> float:
     return float(sum(1 for query in queries if query.get("metric")) or 1)
 
 
+def web_acl_rules(resource: Resource, context: Context) -> float:
+    return float(len(_inputs(resource).get("rules") or []))
+
+
 def advanced_parameters(resource: Resource, context: Context) -> float:
     return 1.0 if _inputs(resource).get("tier") in ("Advanced", "Intelligent-Tiering") else 0.0
 
@@ -113,6 +117,8 @@ STANDING: dict[str, Counter] = {
     "region-switch-plan-month": one_a_month,
     "dashboard-month": one_a_month,
     "advanced-parameter-month": advanced_parameters,
+    "waf-web-acl-month": one_a_month,
+    "waf-rule-month": web_acl_rules,
 }
 
 

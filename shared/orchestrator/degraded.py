@@ -30,7 +30,8 @@ from shared.orchestrator.backend import layer_dir
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.operations import Operation
 from shared.orchestrator.runs import log_path
-from shared.orchestrator.scheduler import SKIPPED, UNCHANGED, Outcome, RunResult
+from shared.orchestrator.scheduler import FAILED, SKIPPED, UNCHANGED, Outcome, RunResult
+from shared.orchestrator.stack_state import read_state
 from shared.providers import rehomed
 from shared.settings import Settings
 
@@ -108,8 +109,15 @@ class DegradedOperation(Operation):
         chosen = self.targets[layer]
         if not chosen.targets:
             return Outcome(layer, UNCHANGED, message=f"nothing of it lives in {self.survivor}")
-        if not self._stack_exists(layer):
+        state = read_state(self.cli, layer, self.environment)
+        if not state.exists:
             return Outcome(layer, SKIPPED, message=f"not deployed yet: deploy it when {self.down} returns")
+        if state.locked:
+            # Often the run the outage cut short. No refresh now: it would read the lost region.
+            return Outcome(layer, FAILED, message=(
+                f"stack {self.environment} is {state.locked}; if no update is running, run `pulumi "
+                f"cancel --stack {self.environment} --yes` in stacks/{layer} and run again (refresh "
+                f"when {self.down} returns)"))
         config_file = rehomed_config_file(self.cli.root, layer, self.environment, self.survivor)
         extra = ["--config-file", str(config_file)]
         for urn in chosen.targets:

@@ -17,11 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # Data files a module reads when a program runs (not imports): module -> files, from the root.
-# The fence and drill caches are literals of the compute handlers, read from their source and
-# baked into the recovery layer's action functions (shared/ops/aws/fence.py, shared/ops/drills/drill_flag.py).
+# The authority module of the compute handlers is packaged into the recovery layer's action
+# functions (shared/components/region_actions.py); the drill cache is a literal of the compute
+# handlers, read from its source (shared/ops/drills/drill_flag.py).
 READS: dict[str, tuple[str, ...]] = {
     "shared/config.py": ("Pulumi.base.yaml",),
-    "shared/ops/aws/fence.py": ("stacks/compute/handlers/fence.py",),
+    "shared/components/region_actions.py": ("stacks/compute/handlers/authority.py",),
     "shared/ops/drills/drill_flag.py": ("stacks/compute/handlers/drill.py",),
 }
 PACKAGE = "shared"

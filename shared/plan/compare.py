@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from shared.plan.conditional import conditional_causes
+
 FORCE_NEW_FILE = Path(__file__).with_name("force_new.yaml")
 ACTIONS = ("add", "replace", "update", "delete")
 # Read-only: a StackReference reads another stack, it has no provider diff.
@@ -105,7 +107,9 @@ def _layer_diff(name: str, old: dict[str, Any], new: dict[str, Any]) -> LayerDif
             continue
         differing = _changed_inputs(before[urn], resource)
         if differing:
-            causes = sorted(set(differing) & table.get(resource["type"], frozenset()))
+            causes = sorted(set(differing) & table.get(resource["type"], frozenset())
+                            | set(conditional_causes(resource["type"], before[urn]["inputs"],
+                                                     resource["inputs"])) & set(differing))
             changes[urn] = ResourceChange("replace" if causes else "update", resource["type"],
                                           resource["name"], urn, differing, causes)
     for urn, resource in before.items():
@@ -126,15 +130,15 @@ def _changed_inputs(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 
 def _follow_replacements(after: dict[str, dict[str, Any]], changes: dict[str, ResourceChange],
                          table: dict[str, frozenset[str]]) -> None:
-    """A replaced resource gets new IDs that the offline plan's stable fake IDs hide: mark what
-    reads them changed too, and replaced when the input that reads them forces it (repeatedly,
-    as a replacement can cascade)."""
+    """Name, on each change, the replaced resources whose new IDs it reads (the plan's fake IDs
+    follow force-new inputs, runtime.identity_seed), and mark what reads them changed, and
+    replaced when the input that reads them forces it (repeatedly, as replacements cascade)."""
     replaced = {urn for urn, change in changes.items() if change.action == "replace"}
     while replaced:
         newly: set[str] = set()
         for urn, resource in after.items():
             change = changes.get(urn)
-            if change and change.action != "update":
+            if change and change.action not in ("update", "replace"):
                 continue
             reading = {key: sorted(set(deps) & replaced)
                        for key, deps in resource.get("property_dependencies", {}).items()
@@ -166,11 +170,10 @@ def _output_changes(old: dict[str, Any], new: dict[str, Any], after: dict[str, d
             found.append(OutputChange(key, "add", after=new[key]))
         elif key not in new:
             found.append(OutputChange(key, "delete", before=old[key]))
-        elif old[key] != new[key]:
-            found.append(OutputChange(key, "update", old[key], new[key]))
         else:
+            # The plan gives a replaced resource new IDs; name it when an output carries one.
             culprit = next((identities[v] for v in _strings(new[key]) if v in identities), "")
-            if culprit:
+            if old[key] != new[key] or culprit:
                 found.append(OutputChange(key, "update", old[key], new[key], culprit))
     return found
 

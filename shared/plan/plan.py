@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from shared import config
 from shared.contracts import LAYERS
-from shared.graph import deploy_order, upstream_closure
+from shared.graph import deploy_order, upstream_closure, waves
 from shared.plan import cache
 from shared.plan.runtime import SECRET, LayerRun, StackOutputs, run_layer
 from shared.providers import REGION, provider_config
@@ -40,6 +43,8 @@ class Plan:
     def to_json(self) -> dict[str, Any]:
         return {
             "environment": self.environment,
+            # What the secondary runs while it stands by, and so what a failover brings up first.
+            "strategy": self.settings.strategy,
             "overrides": dict(self.overrides),
             "settings": self.settings.as_config(),
             "layers": [_layer_json(run, self.layer_settings.get(run.name, self.settings),
@@ -49,7 +54,7 @@ class Plan:
     def summary(self) -> str:
         """AWS resources per layer and region, counted as `invoke check` counts them; the
         StackReferences and random passwords Pulumi also registers are counted apart."""
-        lines = [f"Offline plan of environment {self.environment!r}"]
+        lines = [f"Offline plan of environment {self.environment!r}", f"  {entry_line(self.settings)}"]
         others: Counter[str] = Counter()
         for run in self.runs:
             custom = [r for r in run.resources if r["custom"]]
@@ -65,6 +70,15 @@ class Plan:
             listed = ", ".join(f"{count} {kind}" for kind, count in sorted(others.items()))
             lines.append(f"  not AWS resources, not counted: {listed}")
         return "\n".join(lines)
+
+
+def entry_line(settings: Settings) -> str:
+    """How clients reach the NLB -> ALB entry, in one line."""
+    if settings.entry_tls:
+        return (f"entry: HTTPS on port {settings.app_port}, TLS ends at each region's ALB "
+                "(dr:primaryCertificateArn, dr:secondaryCertificateArn)")
+    return (f"entry: plain HTTP on port {settings.app_port} (no certificates configured; "
+            "set dr:<role>Domain and dr:<role>CertificateArn for both regions to serve HTTPS)")
 
 
 def _layer_json(run: LayerRun, settings: Settings, provider: dict[str, str]) -> dict[str, Any]:
@@ -85,13 +99,15 @@ def _layer_json(run: LayerRun, settings: Settings, provider: dict[str, str]) -> 
 
 def build_plan(environment: str, overrides: dict[str, Any] | None = None,
                layers: list[str] | None = None, cached: bool = False,
-               progress: Callable[[str], None] | None = None) -> Plan:
+               progress: Callable[[str], None] | None = None, workers: int = 1) -> Plan:
     """Validate settings, then run each layer (or the given ones and what they need) in order.
 
     Each layer runs with its own stacks/<layer>/Pulumi.<env>.yaml and then `overrides` (`dr:`
     keys, `--set`) as its stack config, as `pulumi up` would. Raises SettingsError before any
     layer runs, LayerFailed when a program stops. `cached`: reuse a layer's plan made from the
     same inputs (shared/plan/cache.py). `progress` is told each layer as it is planned.
+    `workers` > 1: the layers of one wave (independent given their upstream outputs) run at
+    once, in forked processes (each layer's program owns the process-wide mock runtime).
     """
     given = dict(overrides or {})
     settings = config.settings_for(environment, given)
@@ -102,19 +118,50 @@ def build_plan(environment: str, overrides: dict[str, Any] | None = None,
     providers = {name: provider_config(name, environment) for name in order}
     started = time.perf_counter()
     outputs: dict[str, StackOutputs] = {}
-    runs: list[LayerRun] = []
-    for name in order:
-        folder, stack_config = config.STACKS_DIR / name, config.layer_config(name, environment, given)
-        region = providers[name].get(REGION) or layer_settings[name].primary_region
-        key = cache.layer_key(name, folder, environment, stack_config, outputs, region) if cached else ""
-        run = cache.load(key) if cached else None
-        if progress:
-            progress(f"{name}: {'unchanged, from the cache' if run else 'planning'}")
-        if run is None:
-            run = run_layer(folder, name, environment, stack_config, outputs, default_region=region)
-            if cached:
-                cache.save(key, run)
-        outputs[name] = run.outputs
-        runs.append(run)
+    done: dict[str, LayerRun] = {}
+    pool = (ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"),
+                                initializer=_own_event_loop) if workers > 1 else None)
+    try:
+        for wave in waves(order):
+            jobs: dict[str, tuple[Any, ...]] = {}
+            keys: dict[str, str] = {}
+            for name in wave:
+                folder, stack_config = config.STACKS_DIR / name, config.layer_config(name, environment, given)
+                region = providers[name].get(REGION) or layer_settings[name].primary_region
+                keys[name] = cache.layer_key(name, folder, environment, stack_config, outputs,
+                                             region) if cached else ""
+                run = cache.load(keys[name]) if cached else None
+                if progress:
+                    progress(f"{name}: {'unchanged, from the cache' if run else 'planning'}")
+                if run is None:
+                    jobs[name] = (folder, name, environment, stack_config, dict(outputs), region)
+                else:
+                    done[name] = run
+            # All but one layer of the wave in workers, that one here meanwhile.
+            names = list(jobs)
+            futures = {name: pool.submit(_plan_layer, *jobs[name]) for name in names[1:]} if pool else {}
+            for name in names:
+                if name not in futures:
+                    done[name] = _plan_layer(*jobs[name])
+            for name, future in futures.items():
+                done[name] = future.result()
+            for name in wave:
+                if cached and name in jobs:
+                    cache.save(keys[name], done[name])
+                outputs[name] = done[name].outputs
+    finally:
+        if pool:
+            pool.shutdown(wait=True, cancel_futures=True)
+    runs = [done[name] for name in order]
     return Plan(environment, settings, runs, time.perf_counter() - started, given, layer_settings,
                 providers)
+
+
+def _own_event_loop() -> None:
+    # A forked worker must not drive the parent's event loop: its selector is shared with it.
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _plan_layer(folder: Any, name: str, environment: str, stack_config: dict[str, Any],
+                upstream: dict[str, StackOutputs], region: str) -> LayerRun:
+    return run_layer(folder, name, environment, stack_config, upstream, default_region=region)

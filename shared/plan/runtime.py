@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import runpy
@@ -24,6 +26,7 @@ from pulumi.runtime.sync_await import _sync_await
 
 from shared.components.traffic_dials import dials_read_by
 from shared.config import REPO_ROOT
+from shared.plan.compare import force_new_table
 from shared.plan.fakes import Fake, fake_call, is_global
 from shared.plan.fakes.global_traffic import live_dials as fake_dials
 from shared.stack_io import reset_references
@@ -95,7 +98,8 @@ class _Mocks(pulumi_mocks.Mocks):
             return stack_name, {"name": stack_name, "outputs": found.values,
                                 "secretOutputNames": sorted(found.secret_names)}
         region = args.inputs.get("region") or self.default_region
-        seed = f"{self.environment}/{self.layer}/{args.typ}/{args.name}"
+        seed = identity_seed(f"{self.environment}/{self.layer}/{args.typ}/{args.name}", args.typ,
+                             args.inputs)
         return Fake(args.typ, args.name, dict(args.inputs), region, seed).outputs()
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list]:
@@ -107,6 +111,19 @@ class _Mocks(pulumi_mocks.Mocks):
             self.warnings.append(f"offline plan has no answer for invoke {args.token}")
             return {}, []
         return answer, []
+
+
+def identity_seed(name: str, token: str, inputs: dict[str, Any]) -> str:
+    """What a fake ID, ARN and endpoint derive from: the resource's name and the inputs whose
+    change replaces it (force_new.yaml). A replaced resource then gets new identities, as in
+    AWS, and every input and output built from them changes too, in this layer and in the
+    layers that read it (a new VPC ID reaches peering, subnet groups, Lambda VPC config)."""
+    forcing = force_new_table().get(token, frozenset())
+    identity = {key: value for key, value in inputs.items() if key in forcing and key != "region"}
+    if not identity:
+        return name
+    text = json.dumps(identity, sort_keys=True, default=str)
+    return f"{name}#{hashlib.sha256(text.encode()).hexdigest()[:12]}"
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):

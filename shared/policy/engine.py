@@ -40,6 +40,9 @@ class Context:
     # True when the records are the whole system (the offline plan); a CrossGuard run sees
     # one stack only, so rules that compare layers cannot judge there.
     complete: bool = True
+    # The DR strategy and the recovery time objective it is judged against (shared/strategy.py).
+    strategy: str = "hot-standby"
+    recovery_time_objective_minutes: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, complete: bool = True) -> Context:
@@ -52,7 +55,9 @@ class Context:
         return cls(environment=settings.environment, primary_region=settings.primary_region,
                    secondary_region=settings.secondary_region,
                    public_ports=frozenset({settings.app_port}),
-                   protect_data=protect, required_tags=required, complete=complete)
+                   protect_data=protect, required_tags=required, complete=complete,
+                   strategy=settings.strategy,
+                   recovery_time_objective_minutes=settings.recovery_time_objective_minutes)
 
     @property
     def regions(self) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from shared.policy.engine import (
     referenced_by,
     truthy,
 )
+from shared.strategy import strategy
 
 REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning",
@@ -142,8 +143,10 @@ def _regional_kinds(records: Sequence[Record], region: str) -> set[str]:
 
 
 def symmetric(records: Sequence[Record], context: Context) -> Iterator[tuple[str | None, str]]:
-    primary = _regional_kinds(records, context.primary_region) - set(ONE_SIDED)
-    secondary = _regional_kinds(records, context.secondary_region) - set(ONE_SIDED)
+    # A pilot light's secondary Aurora cluster is headless by design (shared/strategy.py).
+    one_sided = set(ONE_SIDED) | strategy(context.strategy).standby_omits
+    primary = _regional_kinds(records, context.primary_region) - one_sided
+    secondary = _regional_kinds(records, context.secondary_region) - one_sided
     # One CrossGuard stack may hold one region only (network-primary): nothing to compare.
     if not context.complete and not (primary and secondary):
         return

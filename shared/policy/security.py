@@ -39,6 +39,7 @@ POLICY_DOCUMENTS = {  # identity-policy type -> input holding the JSON document
 ROLE = "aws:iam/role:Role"
 POLICY_ATTACHMENTS = ("aws:iam/rolePolicyAttachment:RolePolicyAttachment",
                       "aws:iam/policyAttachment:PolicyAttachment")
+LISTENER = "aws:lb/listener:Listener"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -183,6 +184,14 @@ def plaintext_secret_outputs(records: Sequence[Record],
                                          "export it with pulumi.Output.secret")
 
 
+def entry_tls(record: Record, context: Context) -> Iterator[str]:
+    # The ALB behind each NLB is where TLS from the client ends; the NLB's own listener is TCP.
+    if context.protect_data and str(inputs(record).get("protocol")).upper() == "HTTP":
+        yield ("serves plain HTTP in a protected environment: set dr:primaryDomain, "
+               "dr:primaryCertificateArn, dr:secondaryDomain, dr:secondaryCertificateArn and "
+               "dr:appPort: 443 for it")
+
+
 def log_retention(record: Record, context: Context) -> Iterator[str]:
     days = inputs(record).get("retentionInDays")
     if days in (None, 0, "0", ""):
@@ -206,6 +215,8 @@ RULES = [
     Rule("no-plaintext-secrets", "No secret in plain text in resource inputs or stack outputs",
          "security", "critical", (), check=plaintext_secret_inputs,
          check_stack=plaintext_secret_outputs, offline_only=_SECRETS_REASON),
+    Rule("entry-tls", "A protected environment's load balancers listen with HTTPS, not HTTP",
+         "security", "high", ("ELB.1",), frozenset({LISTENER}), check=entry_tls),
     Rule("log-retention", "Every log group has a retention period", "security", "medium",
          ("CloudWatch.16",), frozenset({LOG_GROUP}), check=log_retention),
 ]

@@ -14,6 +14,7 @@ from shared.components.parameters import RegionalParameters, RegionalParametersA
 from shared.components.replicated_bucket import BucketSide, ReplicatedBucket, ReplicatedBucketArgs
 from shared.config import current_settings
 from shared.stack_io import Upstream, export_outputs
+from shared.strategy import strategy
 
 settings = current_settings()
 env, tags, protect = settings.environment, settings.resource_tags, settings.protect_data
@@ -33,16 +34,20 @@ credentials = DatabaseCredentials("data-db-credentials", DatabaseCredentialsArgs
     env, primary_region, secondary_region, keys.arn("primary"), keys.arn("secondary"), protect, tags))
 
 
+dr = strategy(settings.strategy)
+
+
 def cluster_side(role: str, peer: str) -> ClusterSide:
+    # A warm standby's secondary runs below the serving range until a failover raises it.
+    capacity = settings.aurora_range(role)
     return ClusterSide(settings.regional(role).region, net[role]["private_subnet_ids"],
                        net[role]["database_security_group_id"], keys.arn(role), net[peer]["vpc_cidr"],
-                       settings.aurora_range(role))
-
-
+                       dr.secondary_acu(*capacity) if role == "secondary" else capacity)
 database = GlobalDatabase("data-db", GlobalDatabaseArgs(
     env, cluster_side("primary", "secondary"), cluster_side("secondary", "primary"),
     settings.aurora_min_acu, settings.aurora_max_acu, settings.backup_retention_days, protect,
-    credentials.password.result, settings.log_retention_days, tags, settings.aurora_extended_support))
+    credentials.password.result, settings.log_retention_days, tags, settings.aurora_extended_support,
+    dr.secondary_instance))
 clusters = {"primary": database.primary, "secondary": database.secondary}
 vaults = {role: VaultSide(settings.regional(role).region, keys.arn(role),
                           [clusters[role].arn, table.arn(role)]) for role in clusters}
@@ -80,4 +85,8 @@ export_outputs("data", {
     "parameter_prefix": parameters["primary"].prefix,
     "regional_parameter_prefix": parameters["primary"].regional_prefix,
     "active_region_parameter_name": parameters["primary"].active_region.name,
+    # The REST door's usage plan needs the value itself (compute); exported as a secret.
+    "api_key": api_key.result,
+    # What a failover raises a warm standby to: the secondary's serving minimum.
+    "dr_strategy": dr.name, "serving_min_acu": settings.aurora_range("secondary")[0],
 }, keep_mirror=protect)

@@ -30,21 +30,23 @@ accelerator = TrafficAccelerator("traffic", TrafficAcceleratorArgs(
 health = EntryHealthChecks("entry", EntryHealthChecksArgs(
     environment=settings.environment, path=settings.health_check_path,
     interval_seconds=settings.health_check_interval_seconds,
-    failure_threshold=settings.health_check_failure_threshold, tags=tags,
+    failure_threshold=settings.health_check_failure_threshold,
+    protocol=settings.entry_protocol, tags=tags,
     entries=[CheckedEntry(role, regions[role], networks[role]["nlb_dns_name"],
                           networks[role]["nlb_listener_port"]) for role in ROLES]))
 
-failover_fqdn = None
+failover_fqdn, serving_checks = None, {}
 if settings.hosted_zone_id and settings.failover_record_name:
     failover = FailoverDns("failover", FailoverDnsArgs(
         environment=settings.environment, hosted_zone_id=settings.hosted_zone_id,
         record_name=settings.failover_record_name, health_check_path=settings.health_check_path,
         interval_seconds=settings.health_check_interval_seconds,
-        failure_threshold=settings.health_check_failure_threshold, tags=tags,
+        failure_threshold=settings.health_check_failure_threshold,
+        protocol=settings.entry_protocol, tags=tags,
         targets=[FailoverTarget(role, regions[role], networks[role]["nlb_dns_name"],
                                 networks[role]["nlb_zone_id"], networks[role]["nlb_listener_port"])
                  for role in ROLES]))
-    failover_fqdn = failover.fqdn
+    failover_fqdn, serving_checks = failover.fqdn, failover.ids
 
 groups = accelerator.endpoint_groups
 export_outputs("global-traffic", {
@@ -60,4 +62,5 @@ export_outputs("global-traffic", {
     "primary_health_check_id": health.ids["primary"],
     "secondary_health_check_id": health.ids["secondary"],
     "failover_record_fqdn": failover_fqdn,
+    **{f"{role}_serving_check_id": serving_checks.get(role) for role in ROLES},
 })

@@ -41,8 +41,10 @@ for role in ROLES:
         topics[regions[role]], tags))
 
 views = {role: RegionView(
-    role, regions[role], traffic[f"{role}_health_check_id"], net[role]["nlb_arn"],
-    net[role]["nlb_target_group_arn"], compute[f"{role}_api_name"], compute["api_stage_name"],
+    role, regions[role], env, traffic[f"{role}_health_check_id"], net[role]["nlb_arn"],
+    net[role]["nlb_target_group_arn"], compute[f"{role}_alb_arn"], compute[f"{role}_web_acl_name"],
+    compute[f"{role}_api_name"],
+    compute["api_stage_name"],
     pick(compute[f"{role}_function_names"], FUNCTION_ROLES, f"compute's {role}_function_names"),
     pick(compute[f"{role}_dead_letter_queue_names"], ASYNC_FUNCTION_ROLES,
          f"compute's {role}_dead_letter_queue_names"))

@@ -19,15 +19,19 @@ from pathlib import Path
 from invoke import Context
 from moto import mock_aws
 
+import shared.config
 from shared import graph
 from shared.cli.deploy import deploy_all
 from shared.contracts import LAYERS
 from tests.orchestrator.standin_pulumi import install
+from tests.support import copy_stacks
 
 
 def main(seconds: float) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
+        # Like the real CLI the stand-in writes Pulumi.<env>.yaml into the layer folders: a copy.
+        shared.config.STACKS_DIR = copy_stacks(root)
         install(root / "bin")
         os.environ.update({"PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}",
                "STANDIN_RECORD": str(root / "calls.jsonl"),

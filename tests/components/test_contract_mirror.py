@@ -1,5 +1,5 @@
-"""ContractMirror under Pulumi's mocks: a secret output becomes a SecureString under the
-AWS-managed key, its value never in plain inputs; a plain one is a String with its text."""
+"""ContractMirror under Pulumi's mocks: a secret output is never mirrored; a plain one is a
+String with its text."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from shared.components.contract_mirror import SECURE_STRING_KEY, ContractMirror, ContractMirrorArgs
+from shared.components.contract_mirror import ContractMirror, ContractMirrorArgs
 from shared.contracts.base import SECRET, LayerContract, outputs
-
-SIG_KEY, SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 
 
 class Recorder(pulumi.runtime.Mocks):
@@ -34,7 +32,7 @@ def recorder():
 
 
 @pulumi.runtime.test
-def test_a_secret_output_is_a_securestring_under_the_aws_managed_key(recorder):
+def test_a_secret_output_is_not_mirrored_and_a_plain_one_is_a_string_with_its_text(recorder):
     contract = LayerContract("vault", "test layer", outputs(("token", "a secret", SECRET),
                                                             ("name", "a plain value")))
     mirror = ContractMirror("vault-contract", ContractMirrorArgs(
@@ -43,28 +41,10 @@ def test_a_secret_output_is_a_securestring_under_the_aws_managed_key(recorder):
     def check(_: Any) -> None:
         parameters = {(a.inputs["region"], a.inputs["name"]): a.inputs for a in recorder.created
                       if a.typ == "aws:ssm/parameter:Parameter"}
-        assert set(parameters) == {(region, f"/dr/dev/contract/vault/{key}")
-                                   for region in ("us-east-1", "us-east-2") for key in ("token", "name")}
-        for region in ("us-east-1", "us-east-2"):
-            token = parameters[(region, "/dr/dev/contract/vault/token")]
-            assert token["type"] == "SecureString" and token["keyId"] == SECURE_STRING_KEY
-            # Sent to the engine wrapped as a secret (Pulumi's secret signature), so state encrypts it.
-            assert token["value"] == {SIG_KEY: SECRET_SIG, "value": "s3cr3t"} and "insecureValue" not in token
-            plain = parameters[(region, "/dr/dev/contract/vault/name")]
+        assert set(parameters) == {(region, "/dr/dev/contract/vault/name")
+                                   for region in ("us-east-1", "us-east-2")}
+        for plain in parameters.values():
             assert plain["type"] == "String" and plain["insecureValue"] == "vault-dev"
             assert "value" not in plain and "keyId" not in plain
 
     return pulumi.Output.all(*(p.urn for p in mirror.parameters.values())).apply(check)
-
-
-@pulumi.runtime.test
-def test_the_secret_stays_secret_in_the_program(recorder):
-    contract = LayerContract("vault", "test layer", outputs(("token", "a secret", SECRET)))
-    mirror = ContractMirror("vault-contract", ContractMirrorArgs("dev", contract, {"token": "s3cr3t"},
-                                                                 ["us-east-1"]))
-    parameter = mirror.parameters[("us-east-1", "token")]
-    return pulumi.Output.all(parameter.value.is_secret()).apply(lambda flags: _true(flags[0]))
-
-
-def _true(value: Any) -> None:
-    assert value is True

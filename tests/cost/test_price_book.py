@@ -13,7 +13,7 @@ ALL_OPTIONS = {"primaryDomain": "api-use1.example.com", "primaryCertificateArn":
                "secondaryDomain": "api-use2.example.com",
                "secondaryCertificateArn": CERTIFICATE.replace("us-east-1", "us-east-2"),
                "hostedZoneId": "Z0123456789ABCDEFGHIJ", "failoverRecordName": "app.example.com",
-               "alertEmail": "oncall@example.com"}
+               "alertEmail": "oncall@example.com", "appPort": "443"}
 
 
 @pytest.fixture(scope="module")

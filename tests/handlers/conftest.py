@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import functools
 import importlib
+import json
+import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
 from types import ModuleType
 from typing import Any
 
@@ -15,12 +18,13 @@ import pytest
 from moto import mock_aws
 
 from shared.config import HANDLERS_DIR as HANDLERS
+from tests.handlers import events
+from tests.permissions import Call, recorder
 
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
 TABLE = "dr-dev-items"
-ACTIVE_REGION_PARAMETER = "/dr/dev/shared/active-region"
-WRITES_ENABLED_PARAMETER = "/dr/dev/regional/writes-enabled"
 DRILL_IMPAIRED_PARAMETER = "/dr/dev/regional/drill/impaired"
+API_KEY_PARAMETER = "/dr/dev/shared/api-key"
 
 
 def handler_module(name: str) -> ModuleType:
@@ -47,23 +51,60 @@ def credentials() -> Iterator[None]:
         yield
 
 
+# The functions Lambda invokes (their entry modules); the other modules are shared code.
+FUNCTIONS = ("health", "api", "parameter_replicator", "event_processor")
+# Set by tests/stacks/test_function_permissions.py: where to write every recorded call.
+RECORD_TO = "DR_RECORD_AWS_CALLS"
+
+
+@dataclass
+class Recording:
+    calls: list[Call]
+    hooks: tuple[Callable[..., None], Callable[..., None]]
+
+    def install(self) -> None:
+        """On boto3's default session, which every client the handlers build copies (moto gives
+        each test a fresh one)."""
+        events = boto3._get_default_session().events
+        events.register("provide-client-params.*.*", self.hooks[0])
+        events.register("after-call.ssm.GetParameter", self.hooks[1])
+
+
+@pytest.fixture(scope="session")
+def recorded_calls() -> Recording:
+    """Every AWS call a function's code makes in these tests, attributed to the function."""
+    calls: list[Call] = []
+    target = os.environ.get(RECORD_TO)
+
+    def sink(call: Call) -> None:
+        calls.append(call)
+        if target:
+            with open(target, "a", encoding="utf-8") as out:
+                out.write(json.dumps(asdict(call)) + "\n")
+
+    return Recording(calls, recorder(HANDLERS, FUNCTIONS, sink))
+
+
 @pytest.fixture(autouse=True)
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def aws(monkeypatch: pytest.MonkeyPatch, recorded_calls: Recording) -> Iterator[None]:
     """The variables every function gets, and a fresh moto account per test."""
     for key, value in {
         "AWS_REGION": PRIMARY, "DR_ENVIRONMENT": "dev", "TABLE_NAME": TABLE,
-        "ACTIVE_REGION_PARAMETER": ACTIVE_REGION_PARAMETER,
-        "WRITES_ENABLED_PARAMETER": WRITES_ENABLED_PARAMETER,
-        "DRILL_IMPAIRED_PARAMETER": DRILL_IMPAIRED_PARAMETER,
+        "PRIMARY_REGION": PRIMARY, "DRILL_IMPAIRED_PARAMETER": DRILL_IMPAIRED_PARAMETER,
+        "API_KEY_PARAMETER": API_KEY_PARAMETER,
     }.items():
         monkeypatch.setenv(key, value)
-    handler_module("fence").FENCE.forget()  # a cached answer would leak between tests
+    # Cached answers would leak between tests.
+    handler_module("fence").AUTHORITY.forget()
+    handler_module("health").ANSWER.forget()
     handler_module("drill").FLAG.forget()
+    handler_module("auth").KEY.forget()
     with mock_aws():
-        # The write fence as the data layer creates it: open in both regions.
+        recorded_calls.install()
+        # The API key, a SecureString in both regions as the data layer writes it.
         for region in (PRIMARY, SECONDARY):
-            aws_client("ssm", region).put_parameter(Name=WRITES_ENABLED_PARAMETER, Value="true",
-                                                    Type="String")
+            aws_client("ssm", region).put_parameter(Name=API_KEY_PARAMETER, Value=events.API_KEY,
+                                                    Type="SecureString")
         yield
 
 
@@ -75,3 +116,11 @@ def table() -> str:
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     return TABLE
+
+
+def record_authority(active_region: str, generation: int, region: str = PRIMARY,
+                     moving_to: str = "") -> None:
+    """What a move writes: the authority item, in `region`'s replica of the table."""
+    authority = handler_module("authority")
+    authority.write(aws_client("dynamodb", region), TABLE,
+                    authority.Authority(active_region, generation, moving_to, "test"))

@@ -7,18 +7,23 @@ import uuid
 from typing import Any
 
 ACCOUNT = "123456789012"
+# The key the data layer generates (40 letters and digits); conftest stores it as the SecureString.
+API_KEY = "k3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK3yk3yK"
 TARGET_GROUP = (f"arn:aws:elasticloadbalancing:us-east-1:{ACCOUNT}"
                 ":targetgroup/dr-app-dev-use1/2f8b3a5c6d7e8f90")
 
 
 def alb(method: str, path: str, body: str | None = None, base64_body: bool = False,
-        multi_value_headers: bool = False) -> dict[str, Any]:
+        multi_value_headers: bool = False, api_key: str | None = API_KEY) -> dict[str, Any]:
+    """An ALB event; a client of the items API sends the API key (api_key=None: it does not)."""
     headers = {"host": "dr-app-dev-use1-1234567890.us-east-1.elb.amazonaws.com",
                "user-agent": "curl/8.5.0", "accept": "*/*",
                "x-forwarded-for": "198.51.100.7", "x-forwarded-port": "80", "x-forwarded-proto": "http",
                "x-amzn-trace-id": "Root=1-67891233-abcdef012345678912345678"}
     if body is not None:
         headers["content-type"] = "application/json"
+    if api_key is not None:
+        headers["x-api-key"] = api_key
     event: dict[str, Any] = {
         "requestContext": {"elb": {"targetGroupArn": TARGET_GROUP}},
         "httpMethod": method, "path": path,
@@ -68,9 +73,13 @@ def parameter_change(name: str, operation: str, region: str, parameter_type: str
     }
 
 
-def bus_event(detail: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+def bus_event(detail: dict[str, Any], event_id: str | None = None,
+              app_id: str | None = None) -> dict[str, Any]:
+    """An application event as EventBridge delivers it: `id` is EventBridge's (it may differ
+    between the two regions' copies), `detail.event_id` the publisher's own (it does not)."""
+    eventbridge_id = event_id or str(uuid.uuid4())
     return {
-        "version": "0", "id": event_id or str(uuid.uuid4()), "detail-type": "OrderPlaced",
+        "version": "0", "id": eventbridge_id, "detail-type": "OrderPlaced",
         "source": "dr.app", "account": ACCOUNT, "time": "2026-11-25T06:31:18Z", "region": "us-east-1",
-        "resources": [], "detail": detail,
+        "resources": [], "detail": {"event_id": app_id or eventbridge_id, **detail},
     }

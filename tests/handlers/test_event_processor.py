@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from botocore.exceptions import ClientError
 
 from tests.handlers import events
-from tests.handlers.conftest import PRIMARY, aws_client, handler_module
+from tests.handlers.conftest import PRIMARY, SECONDARY, aws_client, handler_module, record_authority
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def test_an_event_is_recorded_with_its_source_type_detail_and_region(processor, 
     item = stored(table, "5c2e6e8d-1")
     assert item is not None
     assert item["source"]["S"] == "dr.app" and item["detail_type"]["S"] == "OrderPlaced"
-    assert json.loads(item["detail"]["S"]) == {"orderId": "o-17", "total": 12.5}
+    assert json.loads(item["detail"]["S"]) == {"event_id": "5c2e6e8d-1", "orderId": "o-17", "total": 12.5}
     assert item["region"]["S"] == PRIMARY and item["event_time"]["S"] == event["time"]
 
 
@@ -36,7 +35,7 @@ def test_a_redelivered_event_is_recorded_once(processor, table):
     event = events.bus_event({"orderId": "o-18"}, event_id="dup-1")
     processor.handler(event, None)
     first = stored(table, "dup-1")
-    again = processor.handler({**event, "detail": {"orderId": "changed"}}, None)
+    again = processor.handler({**event, "detail": {**event["detail"], "orderId": "changed"}}, None)
     assert again["result"] == "duplicate"
     assert stored(table, "dup-1") == first
 
@@ -52,6 +51,31 @@ def test_malformed_events_raise_so_they_reach_the_dead_letter_queue(processor, t
         processor.handler(event, None)
 
 
+def test_the_two_regions_copies_of_one_event_are_one_record_whatever_eventbridge_ids_they_carry(
+        processor, table):
+    processor.handler(events.bus_event({"orderId": "o-20"}, event_id="eb-east-1", app_id="order-20"), None)
+    again = processor.handler(events.bus_event({"orderId": "o-20"}, event_id="eb-east-2", app_id="order-20"),
+                              None)
+    assert again == {"event_id": "order-20", "result": "duplicate"}
+    assert stored(table, "order-20")["eventbridge_id"]["S"] == "eb-east-1"
+
+
+def test_an_event_without_the_application_id_is_malformed(processor, table):
+    event = events.bus_event({"orderId": "o-21"})
+    del event["detail"]["event_id"]
+    with pytest.raises(ValueError, match="detail.event_id"):
+        processor.handler(event, None)
+
+
+def test_a_region_that_does_not_write_records_nothing(processor, table):
+    """The writer has its own copy (the Global Endpoint replicates every event to both buses)."""
+    record_authority(SECONDARY, 1)
+    result = processor.handler(events.bus_event({"orderId": "o-22"}, app_id="order-22"), None)
+    assert result == {"event_id": "order-22", "result": "skipped: not the writing region"}
+    assert stored(table, "order-22") is None
+
+
 def test_a_missing_table_raises_so_lambda_retries(processor):
-    with pytest.raises(ClientError, match="ResourceNotFoundException"):
+    """Who writes is unreadable too: the event is kept for Lambda's retries, never dropped."""
+    with pytest.raises(processor.AuthorityUnknown, match="unreadable"):
         processor.handler(events.bus_event({"orderId": "o-19"}), None)

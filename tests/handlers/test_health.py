@@ -15,12 +15,12 @@ from botocore.stub import Stubber
 
 from tests.handlers import events
 from tests.handlers.conftest import (
-    ACTIVE_REGION_PARAMETER,
     DRILL_IMPAIRED_PARAMETER,
     PRIMARY,
     SECONDARY,
     aws_client,
     handler_module,
+    record_authority,
 )
 
 # The probes get a second in Lambda; moto on a loaded test machine may need longer, which would
@@ -64,8 +64,7 @@ def database_down(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def active(region: str) -> None:
-    aws_client("ssm").put_parameter(
-        Name=ACTIVE_REGION_PARAMETER, Value=region, Type="String", Overwrite=True)
+    record_authority(region, 1)
 
 
 def call(health, event: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -102,7 +101,6 @@ def test_unreachable_database_is_503_naming_the_database(health, table, database
 
 
 def test_missing_table_is_503_naming_dynamodb(health, database):
-    active(PRIMARY)
     response, body = call(health, events.alb("GET", "/health"))
     assert response["statusCode"] == 503
     assert body["checks"]["database"] == "ok"
@@ -117,11 +115,10 @@ def test_unset_database_endpoint_is_503_saying_which_variable(health, table, mon
     assert "DB_HOST" in body["checks"]["database"]
 
 
-def test_unreadable_active_region_parameter_leaves_the_role_unknown_not_the_region_down(
-        health, table, database):
+def test_no_authority_record_yet_means_the_deployed_primary_is_active(health, table, database):
     response, body = call(health, events.alb("GET", "/health"))
     assert response["statusCode"] == 200
-    assert body["role"] == "unknown" and body["active_region"] is None
+    assert body["role"] == "active" and body["active_region"] == PRIMARY and body["generation"] == 0
 
 
 def test_non_get_is_405(health, table, database):
@@ -152,7 +149,7 @@ def test_the_budget_leaves_route53_room_for_a_cold_start(health):
 
 def test_building_the_clients_counts_against_the_budget(health, table, database, monkeypatch):
     """A cold path: creating the clients takes 0.4 s of the 1 s; the probes get what is left."""
-    ticks = iter([10.0, 10.4, 10.9])
+    ticks = iter([10.0, 10.4, 10.9, 10.9])
     monkeypatch.setattr(health, "clock", lambda: next(ticks))
     budgets = []
 
@@ -190,6 +187,7 @@ def set_flag(drill, value: str) -> None:
     aws_client("ssm").put_parameter(Name=DRILL_IMPAIRED_PARAMETER, Value=value, Type="String",
                                     Overwrite=True)
     drill.clock.now += drill.TTL_SECONDS
+    handler_module("health").ANSWER.forget()  # past the health answer's own second
 
 
 def answer(health) -> tuple[int, dict[str, Any]]:

@@ -22,12 +22,14 @@ import pytest
 from botocore.stub import ANY, Stubber
 from moto import mock_aws
 
+from shared.ops.aws import authority
 from shared.ops.aws.clients import GA_API_REGION, ROUTE53_API_REGION, AwsClients
 from shared.ops.aws.entry import EntryAnswer
 from shared.ops.aws.topology import OPTIONAL_LAYERS, SOURCE_LAYERS, DrTopology, topology_from_outputs
 from shared.ops.aws.waiting import Waiter
 from shared.ops.engines.failover import Failover
 from shared.ops.engines.state import StateStore
+from tests.outage import GlobalTableReplication, replicate_table
 from tests.support import outputs, plan_of
 
 PRIMARY, SECONDARY = "us-east-1", "us-east-2"
@@ -84,6 +86,7 @@ class Aws:
         self.clients = AwsClients(config=None)
         self.stubs: dict[tuple[str, str], Stubber] = {}
         self.entries = Entries(topology)
+        self.replication: GlobalTableReplication | None = None
 
     def stub(self, service: str, region: str) -> Stubber:
         if (service, region) not in self.stubs:
@@ -212,6 +215,23 @@ class Aws:
             self.clients.ssm(side.region).put_parameter(
                 Name=self.topology.writes_enabled_parameter_name, Value=value, Type="String", Overwrite=True)
 
+    def tables(self) -> None:
+        """The data layer's global table: a replica in each region (replicated: tests/outage.py)."""
+        for side in self.topology.regions:
+            self.clients.dynamodb(side.region).create_table(
+                TableName=self.topology.table_name, BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+
+    def record_authority(self, active: str, generation: int, where: str = SECONDARY) -> None:
+        """What a move wrote: the record in `where`'s replica (replicated to the other)."""
+        authority.record_module.write(self.clients.dynamodb(where), self.topology.table_name,
+                                      authority.Authority(active, generation, written_by="test"))
+
+    def authority_in(self, region: str) -> Any:
+        """The authority record in `region`'s replica (handlers/authority.py)."""
+        return authority.read_in(self.clients, self.topology, region)
+
     def fence_in(self, region: str) -> str:
         name = self.topology.writes_enabled_parameter_name
         return str(self.clients.ssm(region).get_parameter(Name=name)["Parameter"]["Value"])
@@ -229,6 +249,11 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         emulated = Aws(planned_topology())
+        # The authority record replicates as DynamoDB would; the heartbeat tests replicate their
+        # beats themselves, beat by beat, to model what never arrived.
+        emulated.replication = replicate_table(monkeypatch, emulated.topology.table_name,
+                                               (PRIMARY, SECONDARY), keys=("dr#authority",))
+        emulated.tables()
         emulated.active_region(PRIMARY)
         emulated.fences()
         yield emulated
@@ -255,11 +280,7 @@ def engine(aws: Aws, tmp_path: Any, printed: list[str], clock: FakeClock) -> Fai
 def stores(aws: Aws) -> None:
     """The data layer's table replicas and buckets, with replication (RTC) on the primary's."""
     topology = aws.topology
-    for side in topology.regions:
-        aws.clients.dynamodb(side.region).create_table(
-            TableName=topology.table_name, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    for side in topology.regions:  # the table's replicas: the aws fixture made them
         s3 = aws.clients.s3(side.region)
         location = {} if side.region == "us-east-1" else {
             "CreateBucketConfiguration": {"LocationConstraint": side.region}}

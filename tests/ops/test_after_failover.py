@@ -51,5 +51,8 @@ def test_nothing_else_is_ignored():
                       # the active-region flag, the write fence and the maintenance-mode feature
                       # flag: values operators flip at run time
                       + [("data", "aws:ssm/parameter:Parameter", region, ("insecureValue",))
-                         for region in ("us-east-1", "us-east-2") for _ in range(3)])
+                         for region in ("us-east-1", "us-east-2") for _ in range(3)]
+                      # set at creation only: ModifyGlobalCluster cannot change it (the members can)
+                      + [("data", "aws:rds/globalCluster:GlobalCluster", "us-east-1",
+                          ("engineLifecycleSupport",))])
     assert ignoring == expected

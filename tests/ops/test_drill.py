@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -19,8 +20,13 @@ from tests.ops.test_failover import (
 )
 
 
-def queue_failback(aws: Aws) -> None:
+def no_bring_up(role: str) -> None:
+    """A hot standby: the failover has no bring-up step to queue answers for."""
+
+
+def queue_failback(aws: Aws, bring_up: Callable[[str], None] = no_bring_up) -> None:
     queue_failback_preflight(aws, lag_ms=500)
+    bring_up("primary")
     aws.cluster(PRIMARY, writer="secondary")
     aws.switchover(PRIMARY, target="primary")
     aws.cluster(PRIMARY, writer="primary")
@@ -36,16 +42,17 @@ def queue_status_while_secondary_serves(aws: Aws) -> None:
     aws.health("secondary")
 
 
-def queue_whole_drill(aws: Aws) -> None:
+def queue_whole_drill(aws: Aws, bring_up: Callable[[str], None] = no_bring_up) -> None:
     aws.cluster(PRIMARY, writer="primary")  # a drill starts from the primary
     queue_preflight(aws, lag_ms=1200)
+    bring_up("secondary")
     aws.cluster(SECONDARY, writer="primary")
     aws.switchover(SECONDARY, target="secondary")
     aws.cluster(SECONDARY, writer="secondary")
     queue_traffic_move(aws)
     queue_verify(aws)
     queue_status_while_secondary_serves(aws)
-    queue_failback(aws)
+    queue_failback(aws, bring_up)
 
 
 def test_a_drill_fails_over_fails_back_and_reports_the_recovery_time(aws, engine, tmp_path, printed):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from shared.ops.aws import authority
 from shared.ops.aws.errors import OpsError, Refused, StepFailed
 from shared.ops.aws.waiting import Timeouts
 from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest
@@ -129,7 +130,8 @@ def test_unplanned_failover_needs_only_the_target_region_and_says_what_it_left(a
     assert aws.active_region_in(SECONDARY) == SECONDARY
     assert aws.active_region_in(PRIMARY) == PRIMARY  # the lost region is not written to
     assert (aws.fence_in(PRIMARY), aws.fence_in(SECONDARY)) == ("true", "true")
-    assert result.by_hand[0].startswith(f"fence {PRIMARY} as soon as it answers")
+    assert result.by_hand[0].startswith(f"when {PRIMARY} answers again, confirm with `invoke status` "
+                                        "that it reports standby")
     assert "rds:unplanned-global-failover-dr-aurora-dev-use1-<timestamp>" in result.lost_writes
     assert "7 days" in result.lost_writes
     record = json.loads(aws.clients.ssm(SECONDARY).get_parameter(
@@ -216,7 +218,8 @@ def test_a_planned_switchover_gives_up_on_a_busy_global_cluster_after_a_bounded_
 
 @pytest.mark.parametrize(("source", "message"), [
     ({"version": "15.8"}, r"the same engine version in both clusters \(dr-aurora-dev-use2 16.4, "
-                          r"dr-aurora-dev-use1 15.8\).*re-run with --unplanned"),
+                          r"dr-aurora-dev-use1 15.8\); upgrade the older one first \(a managed failover, "
+                          r"--unplanned, needs the same versions too"),
     (None, r"needs both regions, but us-east-1 does not answer .*re-run with --unplanned"),
 ])
 def test_a_planned_switchover_needs_both_clusters_answering_on_one_engine_version(aws, engine, source,
@@ -237,6 +240,7 @@ def test_a_planned_switchover_needs_both_clusters_answering_on_one_engine_versio
 
 
 def test_a_second_run_finds_everything_done_and_changes_nothing(aws, engine, printed):
+    aws.record_authority(SECONDARY, 2)
     aws.active_region(SECONDARY)
     aws.clients.ssm(PRIMARY).put_parameter(Name=aws.topology.writes_enabled_parameter_name,
                                            Value="false", Type="String", Overwrite=True)
@@ -301,7 +305,7 @@ def test_a_rerun_follows_aws_when_the_writer_moved_since_the_recorded_step(aws, 
     assert result.steps[2].outcome == "done"
 
 
-def test_another_operators_move_holds_the_lock_until_forced(aws, engine, printed):
+def test_another_operators_move_holds_the_lock_until_broken_and_force_does_not_break_it(aws, engine, printed):
     held = json.dumps({"run_id": "someone-else", "holder": "alice@laptop", "operation": "failback",
                        "started_at": "2026-12-02T04:00:00+00:00"})
     aws.clients.ssm(SECONDARY).put_parameter(Name=aws.topology.lock_parameter_name, Value=held,
@@ -310,15 +314,18 @@ def test_another_operators_move_holds_the_lock_until_forced(aws, engine, printed
     queue_preflight(aws, planned=False)
 
     with pytest.raises(Refused, match=r"another DR operation holds the lock .* in us-east-2: alice@laptop "
-                                      r"\(failback, since 2026-12-02T04:00:00\+00:00\); .*--force"):
+                                      r"\(failback, since 2026-12-02T04:00:00\+00:00\); .*--break-lock"):
         engine.run(FailoverRequest("secondary", UNPLANNED))
     assert aws.active_region_in(SECONDARY) == PRIMARY
+    queue_preflight(aws, planned=False)
+    with pytest.raises(Refused, match=r"holds the lock"):  # --force skips checks, not the lock
+        engine.run(FailoverRequest("secondary", UNPLANNED, force=True))
 
     queue_preflight(aws, planned=False)
     queue_promotion(aws, "failover")
     queue_traffic_move(aws)
     queue_verify(aws)
-    engine.run(FailoverRequest("secondary", UNPLANNED, force=True))
+    engine.run(FailoverRequest("secondary", UNPLANNED, break_lock=True))
 
     aws.verify_all_used()
     assert any("breaking the lock" in line and "alice@laptop" in line for line in printed)
@@ -436,8 +443,9 @@ def record_timeline(aws: Aws, engine, clock) -> list[tuple[str, float]]:
     return seen
 
 
-def test_a_fenced_source_is_given_the_apis_fence_cache_before_the_writer_moves(aws, engine, clock):
-    cache = handler_module("fence").TTL_SECONDS  # what the API handler caches the flag for
+def test_a_fenced_source_is_given_its_writers_staleness_bound_before_the_writer_moves(aws, engine, clock):
+    cache = authority.DRAIN_SECONDS  # how long a reader may act on its last good authority record
+    assert cache == handler_module("authority").STALE_SECONDS
     queue_preflight(aws)
     queue_promotion(aws, "switchover")
     queue_traffic_move(aws)
@@ -452,8 +460,10 @@ def test_a_fenced_source_is_given_the_apis_fence_cache_before_the_writer_moves(a
     assert names[:upto] == [f"fence {PRIMARY}=false", f"fence {SECONDARY}=true", f"sleep {cache:g}",
                             "SwitchoverGlobalCluster"]
     assert seen[upto - 1][1] - seen[0][1] >= cache
-    assert result.notes == [f"waited {cache:g} s after fencing {PRIMARY} for its API's cached "
-                            "writes-enabled flag to expire before moving the writer"]
+    assert result.notes == [f"waited {cache:g} s after {PRIMARY}'s replica held authority generation 1: "
+                            "its writers' staleness bound"]
+    for region in (PRIMARY, SECONDARY):  # moving (1), then the secondary (2), replicated to both
+        assert (aws.authority_in(region).generation, aws.authority_in(region).active_region) == (2, SECONDARY)
     assert result.to_json()["notes"] == result.notes
     assert result.to_json()["topology_source"] == aws.topology.source
 
@@ -472,7 +482,7 @@ def test_an_unreachable_source_is_not_waited_for(aws, engine, clock):
     names = [name for name, _ in seen]
     before_promotion = names[:names.index("FailoverGlobalCluster")]
     assert not [name for name in before_promotion if name.startswith(("sleep", f"fence {PRIMARY}"))]
-    cache = handler_module("fence").TTL_SECONDS
-    assert result.notes == [f"no wait for the API's {cache:g} s fence cache: {PRIMARY} was not fenced "
-                            "(it is unreachable)"]
+    assert result.notes == [f"no wait for the {authority.DRAIN_SECONDS:g} s drain bound: {PRIMARY} was not "
+                            "confirmed stopped (it is unreachable); it stops by itself once its replica "
+                            "of the table holds the new authority record"]
     assert f"note: {result.notes[0]}" in result.render().splitlines()

@@ -193,10 +193,6 @@ def test_an_unreadable_new_region_and_an_all_fenced_phase_are_explained(aws, dat
 
 
 def test_the_background_writer_beats_until_stopped(aws):
-    aws.clients.dynamodb(PRIMARY).create_table(
-        TableName=aws.topology.table_name, BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
     topology = replace(aws.topology, db_secret_arn="")  # no Data API to write to
     with Heartbeat(topology, aws.clients, RUN, interval=0.02) as heartbeat:
         heartbeat.begin("failover", "primary")

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from shared.cli import ops as cli
+from shared.ops.aws import authority
 from shared.ops.aws.clients import ROUTE53_API_REGION
 from shared.ops.aws.entry import EntryAnswer, http_probe
 from shared.ops.aws.errors import OpsError, Refused
@@ -74,7 +75,16 @@ class World:
         impaired = self.honour_flag and flag == "true"
         fence = self._value(side.region, self.aws.topology.writes_enabled_parameter_name)
         return (503 if impaired else 200), {"region": side.region, "writes_enabled": fence == "true",
-                                            "drill": "impaired" if impaired else "none"}
+                                            "drill": "impaired" if impaired else "none",
+                                            # The drill judges the primary's return by it.
+                                            **({"role": self.role(side.region)} if role == "primary" else {})}
+
+    def role(self, region: str) -> str:
+        """As the health function derives it: from the authority record in the region's replica."""
+        try:
+            return str(authority.read_in(self.aws.clients, self.aws.topology, region).role(region))
+        except Exception:  # the region is down: what the health function would not say
+            return "unknown"
 
     def accelerator(self) -> tuple[int, dict[str, Any]]:
         dials_on_primary = self._value(SECONDARY, self.aws.topology.active_region_parameter_name) == PRIMARY
@@ -255,6 +265,10 @@ def test_the_drill_measures_detection_fails_over_and_back_and_restores_the_flag(
     markdown = next(drill.directory.glob("drill-outage-*.md")).read_text()
     assert "## Detection (seconds after setting the flag, from the prober)" in markdown
     assert f"| {ACCELERATOR} | impairment |" in markdown and "- Flag restored: restored at" in markdown
+    # The return: once cleared, the primary answered standby (the record names the secondary).
+    assert data["returned_role"] == "standby" and data["returned_standby_seconds"] is not None
+    took = data["returned_standby_seconds"]
+    assert f"- The return: {PRIMARY} reported standby {took:.1f} s after" in markdown
 
 
 def test_heartbeats_measure_each_moves_data_loss_in_the_report(drill, stores):

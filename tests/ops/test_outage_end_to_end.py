@@ -63,6 +63,8 @@ def on_call(outage: RegionOutage, aws: Aws, no_pulumi: None, surviving_entry: st
     assert shutil.which("pulumi") is None
     monkeypatch.setenv("AWS_DEFAULT_REGION", SECONDARY)  # the break-glass profile's region
     assert mirror_into(aws, SECONDARY) > 0
+    if aws.replication:  # a region that is down receives no replication until it returns
+        aws.replication.paused = outage.down
     # The mirror names the NLBs' DNS names; the prober reaches them on loopback instead.
     loopback = {aws.topology.primary.health_url: closed_port_url(),
                 aws.topology.secondary.health_url: surviving_entry}
@@ -108,19 +110,23 @@ def test_unplanned_failover_with_us_east_1_gone_and_no_pulumi(on_call, outage, c
     out = capsys.readouterr().out
     assert code == 0, out
     aws.verify_all_used()
-    assert outage.refused_in(PRIMARY) == []  # nothing on the unplanned path even tried us-east-1
+    # Nothing on the unplanned path tried us-east-1 but its contract mirror, read side by side with
+    # the survivor's (one short try, refused at once here).
+    assert [call.operation for call in outage.refused_in(PRIMARY)] == ["GetParametersByPath"]
     assert f"identifiers from the contract mirror in {SECONDARY}" in out.splitlines()[0]
     # The closing report names its source too, and no wait for a fence it could not write.
     assert (f"failover dev: {PRIMARY} -> {SECONDARY} (unplanned); identifiers from the contract mirror "
             f"in {SECONDARY}") in out.splitlines()
-    assert f"note: no wait for the API's 5 s fence cache: {PRIMARY} was not fenced (it is unreachable)" in out
+    assert (f"note: no wait for the 30 s drain bound: {PRIMARY} was not confirmed stopped "
+            "(it is unreachable)") in out
     assert clock.now - started < Timeouts().database  # finished within the bounds, by the fake clock
     # The report is true: what it claims is what the surviving region now holds.
     assert aws.active_region_in(SECONDARY) == SECONDARY and aws.fence_in(SECONDARY) == "true"
     assert "verified: Aurora writer: writer dr-aurora-dev-use2, global cluster available" in out
-    assert f"verified: active-region parameter: {SECONDARY}={SECONDARY}" in out
+    assert (f"verified: active-region parameter: authority generation 2: {SECONDARY} writes; "
+            f"{SECONDARY}={SECONDARY}") in out
     assert f"verified: {SECONDARY} entry point: {topology.secondary.health_url}: HTTP 200" in out
-    assert f"left to do by hand: fence {PRIMARY} as soon as it answers" in out
+    assert f"left to do by hand: when {PRIMARY} answers again, confirm with `invoke status`" in out
     assert "unreplicated writes: " in out and "rds:unplanned-global-failover-dr-aurora-dev-use1-" in out
     assert cli.RUNTIME.engine["store"].load("dev").completed
 
@@ -139,7 +145,7 @@ def test_unplanned_failover_with_global_accelerators_api_gone_too(on_call, outag
     out = capsys.readouterr().out
     assert code == 0, out
     aws.verify_all_used()
-    assert outage.refused_in(PRIMARY) == []
+    assert [call.operation for call in outage.refused_in(PRIMARY)] == ["GetParametersByPath"]  # the mirror
     assert {call.operation for call in outage.refused_in("us-west-2")} == {"DescribeEndpointGroup"}
     # The database promotion and the active-region flag completed; the dials are left by hand.
     assert aws.active_region_in(SECONDARY) == SECONDARY

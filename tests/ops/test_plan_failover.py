@@ -21,8 +21,7 @@ from shared.ops.aws.region_switch import duration_seconds
 from shared.ops.aws.status import collect_status
 from shared.ops.aws.waiting import Timeouts, Waiter
 from shared.ops.engines.failover import Failover
-from shared.ops.engines.lost_writes import read_record
-from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest
+from shared.ops.engines.move import PLANNED, FailoverRequest
 from shared.ops.engines.plan_failover import PlanFailover
 from shared.ops.engines.state import StateStore
 from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
@@ -135,124 +134,12 @@ def tasks(plan: Aws, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator
     yield clock
 
 
-def test_a_planned_failover_runs_the_plan_in_the_target_region_and_reports_arcs_timings(
-        plan, plan_engine, printed):
-    arc = Arc(plan, SECONDARY)
-    arc.executions()
-    arc.evaluation()
-    queue_preflight(plan)
-    arc.start("graceful")
-    arc.execution("inProgress", 0, "running")
-    arc.execution("inProgress", 1, "running")
-    arc.execution("inProgress", 1, "running")  # the Aurora step takes a while: no new line
-    arc.execution("inProgress", 2, "running")
-    arc.execution("completed", 3, recovery="PT4M30S")
-    plan.active_region(SECONDARY)  # what the plan's move-traffic step leaves; read back after
-
-    result = plan_engine.run(FailoverRequest("secondary", PLANNED))
-
-    plan.verify_all_used()
-    assert [key for key in plan.stubs if key[0] == "arc-region-switch"] == [("arc-region-switch", SECONDARY)]
-    assert [s.name for s in result.steps] == ["preflight", *(name for name, _, _ in STEPS)]
-    # Each step with ARC's own start and end times, and the execution's actualRecoveryTime.
-    assert [s.seconds for s in result.steps[1:]] == [4.0, 90.0, 7.0]
-    assert [s.outcome for s in result.steps[1:]] == ["done"] * 3
-    assert result.steps[2].at == (T0 + timedelta(seconds=4)).isoformat()
-    assert result.recovery_seconds == 270.0 and "actualRecoveryTime PT4M30S" in result.measured_by
-    assert result.plan_execution_id == EXECUTION
-    data = json.loads(json.dumps(result.to_json()))
-    assert data["recovery_seconds"] == 270.0 and data["plan_execution_id"] == EXECUTION
-    # Live progress: each transition printed once, with the time since following began.
-    assert sum("aurora-switchover: running" in line for line in printed) == 1
-    assert any(line.endswith("aurora-switchover: completed in 90.0 s") and "s]" in line for line in printed)
-    assert printed[0].startswith(f"failover dev: {PRIMARY} -> {SECONDARY} (planned: Region switch plan "
-                                 f"dr-plan-dev, graceful execution in {SECONDARY})")
-    assert f"started execution {EXECUTION}" in "\n".join(printed)
-    assert f"verified: active-region parameter: {SECONDARY}={SECONDARY}" in printed[-1]
-    assert "recovery time: 270.0 s (ARC's actualRecoveryTime PT4M30S" in printed[-1]
-    assert plan_engine.store.load("dev").completed
-    lock = plan.topology.lock_parameter_name
-    assert all(p["Name"] != lock for region in (PRIMARY, SECONDARY)
-               for p in plan.clients.ssm(region).describe_parameters()["Parameters"])
-
-
-def test_without_actual_recovery_time_the_execution_start_to_end_is_the_measure(plan, plan_engine):
-    arc = Arc(plan, SECONDARY)
-    arc.executions()
-    arc.evaluation()
-    queue_preflight(plan)
-    arc.start()
-    arc.execution("completed", 3)
-
-    result = plan_engine.run(FailoverRequest("secondary", PLANNED))
-
-    assert result.recovery_seconds == 101.0 and result.measured_by.startswith("ARC's start to end")
-    # The plan completed but the flag still names the old region: said, not hidden.
-    assert any("expected us-east-2" in item for item in result.by_hand)
-
-
-def test_a_run_follows_the_execution_already_under_way_instead_of_starting_a_second(plan, plan_engine,
-                                                                                     printed):
-    arc = Arc(plan, SECONDARY)
-    arc.executions(under_way(SECONDARY))
-    arc.evaluation()
-    arc.execution("completed", 3, recovery="PT2M")  # no preflight, no start_plan_execution
-
-    result = plan_engine.run(FailoverRequest("secondary", PLANNED))
-
-    plan.verify_all_used()
-    assert result.recovery_seconds == 120.0
-    assert any(f"following execution {EXECUTION} already under way" in line for line in printed)
-
-
 def test_an_execution_towards_the_other_region_under_way_is_not_raced(plan, plan_engine):
     arc = Arc(plan, PRIMARY)
     arc.executions(under_way(PRIMARY, "pendingManualApproval") | {"executionRegion": SECONDARY})
 
     with pytest.raises(OpsError, match=r"execution .* under way \(activate us-east-2.*cancel-plan-execution"):
         plan_engine.run(FailoverRequest("primary", PLANNED, operation="failback"))
-
-
-def test_a_prompt_on_a_terminal_approves_the_waiting_step(plan, plan_engine, printed):
-    asked: list[str] = []
-    plan_engine.ask = lambda question: asked.append(question) or "approve"
-    arc = Arc(plan, SECONDARY)
-    steps = [("approve-failover", 0, 60), *STEPS]
-    arc.executions()
-    arc.evaluation()
-    queue_preflight(plan)
-    arc.start()
-    arc.execution("pendingManualApproval", 0, "pendingApproval", steps=steps)
-    arc.approve("approve-failover")
-    arc.execution("completed", 4, steps=steps)
-
-    result = plan_engine.run(FailoverRequest("secondary", PLANNED))
-
-    plan.verify_all_used()
-    assert asked and "approve-failover" in asked[0]
-    assert result.steps[1].name == "approve-failover" and result.steps[1].seconds == 60.0
-
-
-def test_approve_answers_the_manual_step_with_its_name(plan, tasks, capsys):
-    arc = Arc(plan, SECONDARY)
-    steps = [("approve-failover", 0, 60), *STEPS]
-    arc.executions()
-    arc.evaluation()
-    queue_preflight(plan)
-    arc.start()
-    arc.execution("pendingManualApproval", 0, "pendingApproval", steps=steps)
-    arc.approve("approve-failover")
-    arc.execution("inProgress", 1, "running", steps=steps)
-    arc.execution("completed", 4, steps=steps, recovery="PT3M")
-    plan.active_region(SECONDARY)
-
-    code = run_invoke("failover", "--env", "dev", "--to", "secondary", "--yes", "--approve")
-
-    out = capsys.readouterr().out
-    assert code == 0, out
-    plan.verify_all_used()
-    assert "approve-failover: approved (--approve)" in out
-    assert "recovery time: 180.0 s" in out
 
 
 def test_without_approve_and_no_terminal_it_prints_the_command_and_times_out(plan, tasks, capsys):
@@ -300,31 +187,6 @@ def test_a_failed_step_exits_1_with_one_line_naming_it_and_what_to_do(plan, task
     assert err.startswith(f"error: plan execution {EXECUTION} pausedByFailedStep: step aurora-switchover "
                           "failed (Global cluster dr-aurora-dev is not in a valid state for switchover)")
     assert "--action resume" in err and "--local" in err
-
-
-def test_the_ungraceful_failover_with_us_east_1_gone_never_calls_it(outage, plan, tasks, capsys):
-    outage.take_down(PRIMARY)
-    plan.entries.set("primary", "down")
-    arc = Arc(plan, SECONDARY)
-    arc.executions()
-    arc.evaluation()
-    queue_unplanned_preflight(plan)
-    arc.start("ungraceful")
-    arc.execution("inProgress", 1, "running", mode="ungraceful")
-    arc.execution("completed", 3, mode="ungraceful", recovery="PT2M5S")
-    plan.active_region(SECONDARY, SECONDARY)
-
-    code = run_invoke("failover", "--env", "dev", "--to", "secondary", "--unplanned", "--yes")
-
-    out = capsys.readouterr().out
-    assert code == 0, out
-    plan.verify_all_used()
-    assert outage.refused_in(PRIMARY) == []  # not one request even tried us-east-1
-    assert "ungraceful execution in us-east-2" in out and "recovery time: 125.0 s" in out
-    # The writes left behind are recorded as the client-side sequence records them, for failback.
-    record = read_record(plan.clients, plan.topology.unplanned_record_parameter_name, SECONDARY)
-    assert record is not None and record.old_region == PRIMARY
-    assert "unreplicated writes: " in out and "rds:unplanned-global-failover-" in out
 
 
 def test_arc_unavailable_stops_a_planned_failover_in_one_line_suggesting_local(plan, tasks, capsys):
@@ -459,28 +321,6 @@ def test_a_declined_step_stops_with_its_name(plan, plan_engine):
     plan.verify_all_used()
 
 
-def test_an_unplanned_rerun_turns_the_graceful_execution_under_way_ungraceful(outage, plan, plan_engine,
-                                                                              printed):
-    outage.take_down(PRIMARY)
-    plan.entries.set("primary", "down")
-    arc = Arc(plan, SECONDARY)
-    arc.executions(under_way(SECONDARY, mode="graceful"))
-    arc.evaluation()
-    queue_unplanned_preflight(plan)  # switching may lose writes: the preflight and question again
-    arc.stub.add_response("update_plan_execution", {}, {
-        "planArn": PLAN_ARN, "executionId": EXECUTION, "action": "switchToUngraceful", "comment": ANY})
-    arc.execution("completed", 3, mode="ungraceful", recovery="PT6M")
-    asked: list[FailoverRequest] = []
-
-    result = plan_engine.run(FailoverRequest("secondary", UNPLANNED),
-                             confirm=lambda request, seen: asked.append(request))
-
-    plan.verify_all_used()
-    assert asked and result.recovery_seconds == 360.0
-    assert f"execution {EXECUTION} switched to ungraceful" in printed
-    assert outage.refused_in(PRIMARY) == []
-
-
 def test_ctrl_c_while_following_releases_the_lock_and_says_the_execution_goes_on(plan, plan_engine,
                                                                                 printed):
     arc = Arc(plan, SECONDARY)
@@ -502,50 +342,3 @@ def test_ctrl_c_while_following_releases_the_lock_and_says_the_execution_goes_on
     lock = plan.topology.lock_parameter_name
     assert all(p["Name"] != lock for region in (PRIMARY, SECONDARY)
                for p in plan.clients.ssm(region).describe_parameters()["Parameters"])
-
-
-def the_plan_moves_the_flag(aws: Aws, region: str) -> None:
-    """What the plan's traffic step does when an execution activating `region` completes."""
-    def completed(parsed: dict[str, Any], **_: Any) -> None:
-        if parsed.get("executionState") == "completed":
-            aws.active_region(region)
-
-    aws.clients.arc_region_switch(region).meta.events.register(
-        "after-call.arc-region-switch.GetPlanExecution", completed)
-
-
-def test_a_drill_with_the_plan_deployed_runs_both_moves_as_plan_executions(plan, plan_engine, tmp_path,
-                                                                          printed):
-    from shared.ops.drills.drill import run_drill
-    from tests.ops.test_drill import queue_status_while_secondary_serves
-    from tests.ops.test_failover import queue_failback_preflight
-
-    plan.cluster(PRIMARY, writer="primary")  # a drill starts from the primary
-    to_secondary, to_primary = Arc(plan, SECONDARY), Arc(plan, PRIMARY)
-    to_secondary.executions()
-    to_secondary.evaluation()
-    queue_preflight(plan, lag_ms=1200)
-    to_secondary.start()
-    to_secondary.execution("completed", 3, recovery="PT2M30S")
-    queue_status_while_secondary_serves(plan)
-    to_primary.evaluation()  # status, while the secondary serves
-    to_primary.executions()
-    to_primary.evaluation()
-    queue_failback_preflight(plan, lag_ms=500)
-    to_primary.start()
-    to_primary.execution("completed", 3, recovery="PT3M")
-    the_plan_moves_the_flag(plan, SECONDARY)
-    the_plan_moves_the_flag(plan, PRIMARY)
-
-    report = run_drill(plan.topology, plan.clients, plan_engine, yes=False, echo=printed.append,
-                       report_dir=tmp_path / "reports")
-
-    plan.verify_all_used()
-    assert report.outcome == "passed"
-    assert report.failover and report.failover.plan_execution_id == EXECUTION
-    assert report.failover.recovery_seconds == 150.0 and report.failback
-    assert report.failback.recovery_seconds == 180.0
-    assert f"verified: active-region parameter: {PRIMARY}={PRIMARY}" in "\n".join(printed)
-    data = json.loads(next((tmp_path / "reports").glob("drill-*.json")).read_text())
-    assert data["recovery_seconds"] == 150.0
-    assert data["failover"]["recovery_measured_by"].startswith("ARC's actualRecoveryTime PT2M30S")

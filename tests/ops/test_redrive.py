@@ -18,6 +18,7 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from shared.contracts.monitoring import ASYNC_FUNCTION_ROLES
+from shared.naming import dead_letter_queue_name, function_name
 from shared.ops.aws.clients import AwsClients
 from shared.ops.maintenance.redrive import redrive
 from tests.handlers import events
@@ -110,3 +111,32 @@ def test_a_region_outside_the_environment_is_one_line_and_exit_2():
     assert done.returncode == 2
     assert done.stderr.strip() == ("error: --region eu-west-1 is not a DR region of dev; "
                                    "use one of us-east-1, us-east-2")
+
+
+def test_an_empty_answer_while_the_queue_still_counts_messages_is_not_the_end(aws):
+    """SQS may answer a receive empty while messages wait (it samples servers unless the receive
+    waits): the run long-polls, and ends only once the queue itself counts none visible."""
+    queue = dead_letter_queue_name("event_processor", "dev", SECONDARY)
+    url = f"https://sqs.{SECONDARY}.amazonaws.com/123456789012/{queue}"
+    sqs = Stubber(boto3.client("sqs", region_name=SECONDARY))
+    aws.use("sqs", SECONDARY, sqs.client)
+    functions = lambda_stub(aws, SECONDARY)
+    receive = {"QueueUrl": url, "MaxNumberOfMessages": 10, "VisibilityTimeout": 300,
+               "WaitTimeSeconds": 1}
+    count = {"QueueUrl": url, "AttributeNames": ["ApproximateNumberOfMessages"]}
+    body = json.dumps(events.bus_event({"order": 2}))
+    sqs.add_response("get_queue_url", {"QueueUrl": url}, {"QueueName": queue})
+    sqs.add_response("receive_message", {}, receive)
+    sqs.add_response("get_queue_attributes", {"Attributes": {"ApproximateNumberOfMessages": "1"}}, count)
+    sqs.add_response("receive_message", {"Messages": [
+        {"MessageId": "m1", "ReceiptHandle": "r1", "Body": body}]}, receive)
+    functions.add_response("invoke", {"StatusCode": 202}, {
+        "FunctionName": function_name("event_processor", "dev", SECONDARY), "InvocationType": "Event",
+        "Payload": body.encode()})
+    sqs.add_response("delete_message", {}, {"QueueUrl": url, "ReceiptHandle": "r1"})
+    sqs.add_response("receive_message", {}, receive)
+    sqs.add_response("get_queue_attributes", {"Attributes": {"ApproximateNumberOfMessages": "0"}}, count)
+    with sqs, functions:
+        [result] = redrive("dev", [SECONDARY], ["event_processor"], aws)
+        assert (result.replayed, result.failures) == (1, [])
+        sqs.assert_no_pending_responses()

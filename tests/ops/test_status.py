@@ -61,17 +61,21 @@ def test_a_lost_secondary_is_not_ready_and_the_rest_still_shows(aws, stores):
     assert "NOT READY" in screen and "error:" in screen
 
 
-def test_regions_that_disagree_on_the_active_region_are_shown_as_unclear(aws, stores):
-    aws.active_region(SECONDARY, SECONDARY)
+def test_the_newest_authority_record_says_who_writes_and_a_lagging_replica_is_shown(aws, stores):
+    """The parameters may say anything (a returning region keeps its old one): the record decides."""
+    aws.active_region(PRIMARY, PRIMARY)
+    aws.replication.lagging.add(PRIMARY)  # the returning region's replica has not caught up yet
+    aws.record_authority(SECONDARY, 2)
     aws.cluster(PRIMARY, writer="primary")
     queue_region_reads(aws, "primary", 100)
     queue_region_reads(aws, "secondary", 0, lag_ms=900)
 
     status = collect_status(aws.topology, aws.clients, prober=aws.entries)
 
-    assert status.active_region is None
-    assert f"UNCLEAR, {aws.topology.active_region_parameter_name} says {PRIMARY}={PRIMARY}, " \
-           f"{SECONDARY}={SECONDARY}" in status.render()
+    assert status.active_region == SECONDARY
+    assert (f"active region:   {SECONDARY} (authority record: {PRIMARY}: generation 0, {PRIMARY} writes, "
+            f"{SECONDARY}: generation 2, {SECONDARY} writes; a replica is behind or unreadable)"
+            ) in status.render()
 
 
 def test_the_json_format_carries_what_the_screen_shows(aws, stores):
@@ -123,3 +127,16 @@ def test_a_drill_flag_left_set_shows_in_its_region(aws, stores):
     row = next(line for line in status.render().splitlines() if line.startswith("outage drill impairing"))
     assert row.split()[3:] == ["YES", "(health", "answers", "503)", "not", "set"]
     assert status.to_json()["regions"][0]["drill_impaired"] == "true"
+
+
+def test_a_pilot_light_standby_says_a_failover_brings_it_up_first(aws, stores):
+    aws.topology = dataclasses.replace(aws.topology, strategy="pilot-light")
+    aws.cluster(PRIMARY, writer="primary")
+    queue_region_reads(aws, "primary", 100)
+    queue_region_reads(aws, "secondary", 0, lag_ms=900)
+
+    status = collect_status(aws.topology, aws.clients, prober=aws.entries)
+
+    assert status.to_json()["strategy"] == "pilot-light"
+    assert (f"standby {SECONDARY}: READY\n  DR strategy pilot-light: a failover brings it up first"
+            in status.render())

@@ -104,6 +104,14 @@ def test_a_switchover_under_way_is_waited_for_not_raced(clients, rds, arns):
         prepare(clients)
 
 
+def test_a_switchover_seen_only_in_the_global_clusters_status_is_refused_too(clients, rds, arns):
+    answer = described(arns[PRIMARY], arns[SECONDARY])
+    answer["GlobalClusters"][0]["Status"] = "switching-over"
+    expect_describe(rds[PRIMARY], answer)
+    with pytest.raises(Refused, match="is switching-over .*nothing destroyed"):
+        prepare(clients)
+
+
 def test_a_lost_primary_region_is_read_through_the_secondary(clients, rds, arns):
     rds[PRIMARY].add_client_error("describe_global_clusters", service_error_code="InternalFailure",
                                   http_status_code=500)

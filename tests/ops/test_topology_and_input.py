@@ -28,6 +28,17 @@ def test_the_topology_is_the_deployed_outputs():
     assert topology.active_region_parameter_name == data["active_region_parameter_name"]
 
 
+@pytest.mark.parametrize(("environment", "scheme", "port"), [("dev", "http", 80), ("prod", "https", 443)])
+def test_entry_points_are_probed_in_the_protocol_the_albs_listen_with(environment, scheme, port):
+    plan = plan_of(environment)
+    deployed = {layer: outputs(plan, layer) for layer in SOURCE_LAYERS}
+    topology = topology_from_outputs(environment, deployed, replication_lag_limit_seconds=60,
+                                     protect_data=False)
+    nlb = deployed["network-primary"]["nlb_dns_name"]
+    assert topology.primary.health_url == f"{scheme}://{nlb}:{port}/health"
+    assert topology.accelerator_health_url.startswith(f"{scheme}://")
+
+
 def test_a_layer_not_deployed_is_named_with_the_fix():
     plan = plan_of("dev")
     deployed = {layer: outputs(plan, layer) for layer in SOURCE_LAYERS if layer != "global-traffic"}

@@ -1,4 +1,4 @@
-"""deploy-all --region-down over the stand-in CLI, with us-east-1 down (tests/outage.py)."""
+"""deploy-all --region-down over the stand-in CLI, with a region down (tests/outage.py)."""
 
 from __future__ import annotations
 
@@ -73,10 +73,10 @@ def test_the_degraded_deploy_targets_only_the_surviving_region_and_lists_what_is
     assert down.refused_in(DOWN) == []
     out = capsys.readouterr().out
     assert f"left for when {DOWN} returns" in out
-    assert "  network-primary: 51 resources in us-east-1 (17 ssm/parameter, 6 ec2/vpcEndpoint" in out
+    assert "  network-primary: 52 resources in us-east-1 (18 ssm/parameter, 6 ec2/vpcEndpoint" in out
     # network-secondary leaves only its contract mirror's copy in the lost region, and its flow
     # logs' IAM role (global: IAM's control plane is in us-east-1).
-    assert ("  network-secondary: 17 resources in us-east-1 (17 ssm/parameter), "
+    assert ("  network-secondary: 18 resources in us-east-1 (18 ssm/parameter), "
             "2 resources in global (1 iam/role, 1 iam/rolePolicy)") in out
     # The new writer's capacity is raised alone: its cluster is targeted, the primary's is not.
     clusters = {r["region"]: r for r in plan.layer("data").resources
@@ -178,3 +178,42 @@ def test_preflight_warns_when_the_state_bucket_shares_the_primary_s_fate(standin
     assert prepared.warnings == [
         "warning: the state backend s3://dr-state lives in us-east-1, the primary region: if us-east-1 "
         "is lost no layer can be deployed; replicate it (docs/on-call/region-down.md)"]
+
+
+def test_with_the_secondary_down_the_primary_is_repaired_alone_network_secondary_re_homed(
+        standin, stacks, outage, capsys):
+    deploy(standin)
+    standin.forget_calls()
+    outage.take_down("us-east-2")
+    deploy(standin, region_down="us-east-2")
+    region = {r["urn"]: r["region"] for run in build_plan("dev").runs for r in run.resources}
+    ups = standin.by_layer("up")
+    assert set(ups) == set(LAYERS)
+    for layer, call in ups.items():
+        assert {region[urn] for urn in targets(call)} <= {"us-east-1", None}, layer
+    # network-secondary lives in us-east-2: only its mirror's us-east-1 copy is touched, its
+    # provider moved to us-east-1 for the run.
+    argv = ups["network-secondary"]["argv"]
+    config = yaml.safe_load(Path(argv[argv.index("--config-file") + 1]).read_text())["config"]
+    assert config[REGION] == config[STS_REGION] == "us-east-1"
+    assert {urn.rsplit("::", 2)[1].rsplit("$", 1)[-1] for urn in targets(ups["network-secondary"])
+            if region[urn] == "us-east-1"} == {"aws:ssm/parameter:Parameter"}
+    assert outage.refused_in("us-east-2") == []
+    assert "left for when us-east-2 returns" in capsys.readouterr().out
+
+
+def test_a_lock_the_outage_left_fails_that_layer_with_the_way_out_and_no_refresh(down, standin, capsys):
+    lock = standin.root / "state" / ".pulumi" / "locks" / "organization" / "data" / "dev" / "cut.json"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text('{"pid": 4242, "username": "ci", "hostname": "runner-1", "timestamp": "T"}')
+    with pytest.raises(Exit) as stopped:
+        deploy(standin, region_down=DOWN)
+    assert stopped.value.code == 1
+    log = standin.log("dev", "data")
+    assert "data" not in standin.layers("up") and {"network-primary", "network-secondary"} <= set(
+        standin.layers("up"))
+    assert "data" in str(stopped.value.message)
+    out = capsys.readouterr().out
+    assert ("locked by ci@runner-1 (pid 4242) since T" in out
+            and "run `pulumi cancel --stack dev --yes` in stacks/data and run again" in out)
+    assert "pulumi refresh" not in out and not log.read_text().count("--refresh")

@@ -36,7 +36,7 @@ def test_table_lists_each_violation_and_ends_with_the_summary() -> None:
 def test_violations_make_the_task_exit_non_zero(monkeypatch: pytest.MonkeyPatch,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr(shared.plan.plan, "build_plan",
-                        lambda env, overrides, layers=None: _plan_of(bucket_set("dr-a", tls=False)))
+                        lambda env, overrides, layers=None, *_, **__: _plan_of(bucket_set("dr-a", tls=False)))
     with pytest.raises(Exit) as raised:
         check(Context(), env="dev")
     assert raised.value.code == 1 and "guardrail violations" in str(raised.value.message)

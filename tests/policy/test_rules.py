@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -38,6 +38,7 @@ Records = list[dict[str, Any]]
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+LISTENER = "aws:lb/listener:Listener"
 FUNCTION = "aws:lambda/function:Function"
 PARAMETER = "aws:ssm/parameter:Parameter"
 VPC = "aws:ec2/vpc:Vpc"
@@ -176,6 +177,12 @@ CASES: dict[str, Case] = {
                            "api_token": "[secret]"}),
                     res(PARAMETER, "p", type="String", name="/dr/dev/db-secret-arn",
                         value="[secret]")]}),
+    "entry-tls": Case(
+        fails={"plain HTTP ALB listener in prod": [res(LISTENER, "alb", protocol="HTTP", port=80)]},
+        passes={"HTTPS ALB listener": [res(LISTENER, "alb", protocol="HTTPS", port=443)],
+                "the NLB's TCP pass-through": [res(LISTENER, "nlb", protocol="TCP", port=443)],
+                "dev may stay plain HTTP": [res(LISTENER, "alb", protocol="HTTP", port=80)]},
+        context=PROD, contexts={"dev may stay plain HTTP": DEV}),
     "log-retention": Case(
         fails={"kept forever": [res(LOG_GROUP, "l", name="/dr/x")]},
         passes={"30 days": [res(LOG_GROUP, "l", name="/dr/x", retentionInDays=30)]}),
@@ -268,6 +275,14 @@ CASES: dict[str, Case] = {
                                                     globalClusterIdentifier="dr-aurora-prod")],
                 "dev skips": [res(CLUSTER, "c", skipFinalSnapshot=True)]},
         context=PROD, contexts={"destroy would fail": DEV, "dev skips": DEV}),
+    "rto-within-strategy": Case(
+        fails={"pilot light promised 5 min": []},
+        passes={"hot standby promised 5 min": [], "pilot light promised an hour": []},
+        context=replace(DEV, strategy="hot-standby", recovery_time_objective_minutes=5),
+        contexts={"pilot light promised 5 min": replace(
+                      DEV, strategy="pilot-light", recovery_time_objective_minutes=5),
+                  "pilot light promised an hour": replace(
+                      DEV, strategy="pilot-light", recovery_time_objective_minutes=60)}),
     "required-tags": Case(
         fails={"untagged": [res(VPC, "v")],
                "wrong environment": [res(VPC, "v", tags={**TAGS, "Environment": "prod"})]},

@@ -17,8 +17,8 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from shared.config import RECOVERY_HANDLERS_DIR
-from tests.outage import RegionOutage, request_region
+from shared.config import HANDLERS_DIR, RECOVERY_HANDLERS_DIR
+from tests.outage import GlobalTableReplication, RegionOutage, replicate_table, request_region
 
 # The failover direction the tests drive: the secondary activates, the primary is deactivated.
 ACTIVATING, DEACTIVATING = "us-east-2", "us-east-1"
@@ -29,12 +29,14 @@ LISTENER = f"arn:aws:globalaccelerator::{ACCOUNT}:accelerator/abcd/listener/0123
 GROUPS = {region: f"{LISTENER}/endpoint-group/{region}" for region in (ACTIVATING, DEACTIVATING)}
 ACTIVE_REGION_PARAMETER = "/dr/dev/shared/active-region"
 WRITES_ENABLED_PARAMETER = "/dr/dev/regional/writes-enabled"
-FENCE_CACHE_SECONDS = 5.0
+TABLE = "dr-dev-items"
 
 
 def handler_module() -> ModuleType:
-    if str(RECOVERY_HANDLERS_DIR) not in sys.path:
-        sys.path.insert(0, str(RECOVERY_HANDLERS_DIR))
+    # As packaged: region_action.py with authority.py beside it (RegionActions' extra module).
+    for folder in (HANDLERS_DIR, RECOVERY_HANDLERS_DIR):
+        if str(folder) not in sys.path:
+            sys.path.insert(0, str(folder))
     return importlib.import_module("region_action")
 
 
@@ -52,6 +54,7 @@ class World:
     outage: RegionOutage
     ga: Stubber
     arc: Stubber
+    replication: GlobalTableReplication
     calls: list[Call] = field(default_factory=list)
     slept: list[float] = field(default_factory=list)
 
@@ -80,6 +83,10 @@ class World:
             "TrafficDialPercentage": dial}},
             {"EndpointGroupArn": GROUPS[region], "TrafficDialPercentage": dial})
 
+    def authority(self, region: str) -> Any:
+        """The authority record in `region`'s replica of the table."""
+        return self.module.authority.read(boto3.client("dynamodb", region_name=region), TABLE, DEACTIVATING)
+
     def parameter(self, region: str, name: str) -> str | None:
         try:
             return str(boto3.client("ssm", region_name=region).get_parameter(Name=name)["Parameter"]["Value"])
@@ -102,11 +109,17 @@ def world(monkeypatch: pytest.MonkeyPatch, outage: RegionOutage) -> Iterator[Wor
         "OWN_ENDPOINT_GROUP_ARN": GROUPS[ACTIVATING], "PEER_ENDPOINT_GROUP_ARN": GROUPS[DEACTIVATING],
         # Active-passive: the secondary is deployed at 0.
         "OWN_TRAFFIC_DIAL": "0", "PEER_TRAFFIC_DIAL": "100", "RESTORE_DEPLOYED_SHAPE": "false",
-        "FENCE_CACHE_SECONDS": f"{FENCE_CACHE_SECONDS:g}",
+        "TABLE_NAME": TABLE, "PRIMARY_REGION": DEACTIVATING,
     }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
+        replication = replicate_table(monkeypatch, TABLE, (ACTIVATING, DEACTIVATING))
+        replication.paused = outage.down  # a region that is down receives nothing until it returns
         for region in (ACTIVATING, DEACTIVATING):
+            boto3.client("dynamodb", region_name=region).create_table(
+                TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
             ssm = boto3.client("ssm", region_name=region)
             ssm.put_parameter(Name=WRITES_ENABLED_PARAMETER, Value="true", Type="String")
             ssm.put_parameter(Name=ACTIVE_REGION_PARAMETER, Value=DEACTIVATING, Type="String")
@@ -114,7 +127,7 @@ def world(monkeypatch: pytest.MonkeyPatch, outage: RegionOutage) -> Iterator[Wor
                    for service, region in (("globalaccelerator", "us-west-2"),
                                            ("arc-region-switch", ACTIVATING))}
         ga, arc = Stubber(stubbed["globalaccelerator"]), Stubber(stubbed["arc-region-switch"])
-        state = World(module, outage, ga, arc)
+        state = World(module, outage, ga, arc, replication)
 
         def recorded(client: Any) -> Any:
             def record(params: dict[str, Any], model: Any, **_: Any) -> None:

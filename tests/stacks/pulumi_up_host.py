@@ -53,7 +53,10 @@ class Mocks(mocks.Mocks):
         return Fake(args.typ, args.name, dict(args.inputs), region, seed).outputs()
 
     def call(self, args: mocks.MockCallArgs) -> tuple:
-        return fake_call(args.token, dict(args.args), self.region) or {}, []
+        try:
+            return fake_call(args.token, dict(args.args), self.region) or {}, []
+        except LookupError as missing:  # a failed read, as the plan's runtime reports it
+            return {}, [("", str(missing))]
 
 
 def main() -> None:

@@ -66,7 +66,6 @@ def test_function_variables_point_at_this_region_and_its_peer(dev_plan):
         found = functions(dev_plan, region)
         health = found["health"]["inputs"]["environment"]["variables"]
         assert health["DB_PORT"] == str(int(data["db_port"]))
-        assert health["ACTIVE_REGION_PARAMETER"] == data["active_region_parameter_name"]
         replicator = found["parameter_replicator"]["inputs"]["environment"]["variables"]
         assert replicator["PEER_REGION"] == peer_region
         assert replicator["PEER_KMS_KEY_ARN"] == data[f"{peer_role}_kms_key_arn"]
@@ -246,7 +245,7 @@ def test_no_custom_domain_unless_configured(dev_plan):
 def test_the_four_domain_settings_give_each_region_its_domain_and_certificate():
     plan = plan_of("dev", primaryDomain="api-use1.example.com", primaryCertificateArn=CERTIFICATE,
                    secondaryDomain="api-use2.example.com",
-                   secondaryCertificateArn=CERTIFICATE.replace("us-east-1", "us-east-2"))
+                   secondaryCertificateArn=CERTIFICATE.replace("us-east-1", "us-east-2"), appPort="443")
     compute = outputs(plan, "compute")
     for role, region in ROLES.items():
         domain = one(of(plan, "aws:apigateway/domainName:DomainName", region))
@@ -259,12 +258,6 @@ def test_the_four_domain_settings_give_each_region_its_domain_and_certificate():
         assert mapping["inputs"]["domainName"] == domain["inputs"]["domainName"]
         assert compute[f"{role}_custom_domain"] == domain["inputs"]["domainName"]
         assert compute[f"{role}_custom_domain_target"].endswith(f".execute-api.{region}.amazonaws.com")
-
-
-def test_one_domain_pair_gives_that_region_alone_a_domain():
-    plan = plan_of("dev", primaryDomain="api-use1.example.com", primaryCertificateArn=CERTIFICATE)
-    assert one(of(plan, "aws:apigateway/domainName:DomainName"))["region"] == "us-east-1"
-    assert outputs(plan, "compute")["secondary_custom_domain"] is None
 
 
 def test_both_regions_are_built_alike(dev_plan):
@@ -306,18 +299,24 @@ def test_parameter_changes_under_the_prefix_reach_the_replicator_in_both_regions
         assert len(targets) == 1
 
 
-def test_the_api_and_health_read_exactly_their_regions_write_fence(dev_plan):
-    """The api refuses writes while the fence is off; health reports it for the failover DNS."""
-    fence = f"{outputs(dev_plan, 'data')['regional_parameter_prefix']}writes-enabled"
+def test_every_reader_of_the_authority_record_reads_it_in_its_own_regions_table(dev_plan):
+    """health, api and the event processor decide "may I write" from the authority item in the
+    global table (handlers/authority.py): each may GetItem on its own region's replica, knows the
+    deployed primary (no record yet), and no longer reads a regional fence parameter."""
+    data = outputs(dev_plan, "data")
     for role, region in ROLES.items():
         found = functions(dev_plan, region)
-        for module in ("api", "health"):
-            assert found[module]["inputs"]["environment"]["variables"]["WRITES_ENABLED_PARAMETER"] == fence
+        for module in ("api", "health", "event_processor"):
+            variables = found[module]["inputs"]["environment"]["variables"]
+            assert variables["PRIMARY_REGION"] == ROLES["primary"]
+            assert "WRITES_ENABLED_PARAMETER" not in variables and "ACTIVE_REGION_PARAMETER" not in variables
             policy = one([p for p in of(dev_plan, "aws:iam/rolePolicy:RolePolicy")
-                          if p["name"] == f"app-{role}-{module}-policy"])
-            readers = [s for s in statements(policy) if as_list(s["Resource"]) == [
-                f"arn:aws:ssm:{region}:123456789012:parameter{fence}"]]
-            assert [as_list(s["Action"]) for s in readers] == [["ssm:GetParameter"]], module
+                          if p["name"] == f"app-{role}-{module.replace('_', '-')}-policy"])
+            table = f"arn:aws:dynamodb:{region}:123456789012:table/{data['table_name']}"
+            readers = [s for s in statements(policy) if table in as_list(s["Resource"])]
+            assert any("dynamodb:GetItem" in as_list(s["Action"]) for s in readers), module
+            assert not any(a.startswith("ssm:") and "writes-enabled" in str(s["Resource"])
+                           for s in statements(policy) for a in as_list(s["Action"])), module
 
 
 def test_only_health_reads_its_regions_drill_flag(dev_plan):

@@ -46,6 +46,21 @@ def test_after_aws_upgrades_the_database_a_redeploy_does_not_downgrade_it(monkey
     assert {r["inputs"]["engineVersion"] for r in aurora(plan)} == {f"{major}.10"}
 
 
+def test_with_the_primary_region_down_the_secondary_answers_for_the_global_cluster(monkeypatch):
+    # A deploy during an outage (invoke deploy-all --region-down) must not stop on this read.
+    major = ENGINE_VERSION.split(".")[0]
+    monkeypatch.setattr(fakes, "RUNNING_GLOBAL_CLUSTERS", {"dr-aurora-dev": f"{major}.10"})
+    monkeypatch.setattr(fakes, "UNREACHABLE_REGIONS", {"us-east-1"})
+    assert {r["inputs"]["engineVersion"] for r in aurora(data_plan())} == {f"{major}.10"}
+
+
+def test_with_no_region_answering_the_pin_is_kept_with_a_warning(monkeypatch):
+    monkeypatch.setattr(fakes, "UNREACHABLE_REGIONS", {"us-east-1", "us-east-2"})
+    plan = data_plan()
+    assert {r["inputs"]["engineVersion"] for r in aurora(plan)} == {ENGINE_VERSION}
+    assert any("could not read global cluster dr-aurora-dev" in w for w in plan.layer("data").warnings)
+
+
 def test_versions_compare_by_number_within_one_major():
     assert newer_in_same_major("16.10", "16.9") and not newer_in_same_major("16.6", "16.6")
     assert not newer_in_same_major("17.1", "16.6")  # a major upgrade is the team's decision
@@ -61,3 +76,6 @@ def test_extended_support_is_decided_by_the_setting_on_every_member(environment,
     result = estimate(environment, [(run.name, run.resources) for run in plan.runs], load_price_book())
     listed = "aurora-extended-support-acu-hour" in {line.charge for line in result.usage}
     assert listed is (environment == "prod")  # priced where the database enrols in it
+    # ModifyGlobalCluster cannot change it: a later change of the setting reaches the members.
+    [global_cluster] = resources(plan, "data", AURORA[0])
+    assert global_cluster["ignore_changes"] == ["engineLifecycleSupport"]

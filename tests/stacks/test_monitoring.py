@@ -41,8 +41,8 @@ def alarms(plan, namespace=None, metric=None, region=None):
     """The alarms that notify (the signals feeding Route 53 checks do not)."""
     return [a for a in resources(plan, LAYER, ALARM, region)
             if a["inputs"].get("actionsEnabled") is not False
-            and namespace in (None, a["inputs"]["namespace"])
-            and metric in (None, a["inputs"]["metricName"])]
+            and namespace in (None, a["inputs"].get("namespace"))
+            and metric in (None, a["inputs"].get("metricName"))]
 
 
 def signals(plan):
@@ -86,6 +86,14 @@ def metric_rows(widget_list):
 def watched(alarm):
     values = alarm["inputs"]
     return values["namespace"], values["metricName"], values["dimensions"], alarm["region"]
+
+
+def every_watched(alarm):
+    """What an alarm watches: its metric, or each metric its metric math reads."""
+    if "metricQueries" not in alarm["inputs"]:
+        return [watched(alarm)]
+    return [(q["metric"]["namespace"], q["metric"]["metricName"], q["metric"]["dimensions"],
+             alarm["region"]) for q in alarm["inputs"]["metricQueries"] if "metric" in q]
 
 
 # --- Alert topics ---
@@ -245,7 +253,7 @@ def test_replication_thresholds_come_from_settings():
     assert {a["inputs"]["threshold"] for a in alarms(tuned, "AWS/RDS")} == {120_000}  # ms
     assert {a["inputs"]["threshold"] for a in alarms(tuned, "AWS/DynamoDB")} == {120_000}
     assert {a["inputs"]["threshold"] for a in alarms(tuned, "AWS/Lambda")} == {3}
-    assert {a["inputs"]["threshold"] for a in alarms(tuned, "AWS/ApiGateway")} == {7}
+    # dr:api5xxAlarmThreshold: tests/stacks/test_error_rate_alarms.py
 
 
 # --- Each region's entry point ---
@@ -290,13 +298,6 @@ def test_every_dead_letter_queue_has_a_depth_alarm_in_its_region(dev_plan, role)
             ("GreaterThanThreshold", 0)
         assert alarm["inputs"]["statistic"] == "Maximum"
         assert "invoke redrive" in alarm["inputs"]["alarmDescription"]
-
-
-def test_api_5xx_is_alarmed_on_the_deployed_stage_of_each_regions_api(dev_plan, role):
-    compute = outputs(dev_plan, "compute")
-    api = one(alarms(dev_plan, "AWS/ApiGateway", "5XXError", REGIONS[role]))
-    assert api["inputs"]["dimensions"] == {"ApiName": compute[f"{role}_api_name"],
-                                           "Stage": compute["api_stage_name"]}
 
 
 @pytest.mark.parametrize("overrides", [{}, WEST], ids=["dev", "no-dr-region-in-us-east-1"])
@@ -369,9 +370,11 @@ def test_composites_reference_only_existing_alarms_of_their_own_region(overrides
         referenced = re.findall(r'ALARM\("([^"]+)"\)', composite["inputs"]["alarmRule"])
         local = {a["inputs"]["name"]: a for a in alarms(plan, region=region)}
         assert referenced and set(referenced) <= set(local)
-        # Users are hurt when the NLB has no healthy target or the API fails requests.
-        metrics = {local[n]["inputs"]["metricName"] for n in referenced}
-        assert {"HealthyHostCount", "5XXError"} <= metrics
+        # Users are hurt when the NLB has no healthy target or either door fails requests.
+        metrics = {local[n]["inputs"].get("metricName") for n in referenced} | {
+            q["metric"]["metricName"] for n in referenced
+            for q in local[n]["inputs"].get("metricQueries", []) if "metric" in q}
+        assert {"HealthyHostCount", "5XXError", "HTTPCode_Target_5XX_Count"} <= metrics
         assert ("HealthCheckStatus" in metrics) == (region == "us-east-1")
 
 
@@ -408,10 +411,11 @@ def test_regional_alarm_strips_show_every_alarm_of_their_region(dev_plan):
 def test_dashboards_graph_only_metrics_that_exist(dev_plan):
     """Each graphed metric is one an alarm watches (whose IDs the tests above tie to the
     upstream outputs) or, for the few only graphed, built from the upstream IDs directly."""
-    alarmed = [watched(a) for a in alarms(dev_plan)]
+    alarmed = [w for a in alarms(dev_plan) for w in every_watched(a)]
     traffic = outputs(dev_plan, "global-traffic")
     accelerator = traffic["accelerator_arn"].split("accelerator/", 1)[1]
     listener = traffic["listener_arn"].rsplit("/listener/", 1)[1]
+    web_acls = {outputs(dev_plan, "compute")[f"{role}_web_acl_name"] for role in ROLES}
     for name, widget_list in widgets(dev_plan).items():
         rows = metric_rows(widget_list)
         assert rows, name
@@ -421,9 +425,9 @@ def test_dashboards_graph_only_metrics_that_exist(dev_plan):
                 assert region == "us-west-2" and dimensions["Accelerator"] == accelerator
                 assert dimensions.get("Listener", listener) == listener
                 assert dimensions.get("EndpointGroup", REGIONS["primary"]) in REGIONS.values()
-            elif (namespace, metric) == ("AWS/ApiGateway", "Count"):
-                # Requests are graphed beside the alarmed 5XX of the same API and stage.
-                assert ("AWS/ApiGateway", "5XXError", dimensions, region) in alarmed
+            elif namespace == "AWS/WAFV2":
+                # Graphed only: the region's web ACL as compute names it (tests/stacks/test_waf.py).
+                assert dimensions["WebACL"] in web_acls and dimensions["Region"] == region
             else:
                 assert (namespace, metric, dimensions, region) in alarmed, (name, metric)
 
@@ -432,7 +436,7 @@ def test_the_global_view_graphs_every_replication_path_and_both_regions(dev_plan
     overview = metric_rows(one([w for name, w in widgets(dev_plan).items()
                                 if name.startswith("dr-overview-")]))
     replication = [watched(a) for a in alarms(dev_plan)
-                   if a["inputs"]["namespace"] in ("AWS/S3", "AWS/DynamoDB", "AWS/RDS")]
+                   if a["inputs"].get("namespace") in ("AWS/S3", "AWS/DynamoDB", "AWS/RDS")]
     assert len(replication) == 8  # Aurora x2, DynamoDB both ways, S3 latency and failures both ways
     assert all(path in overview for path in replication)
     graphed_checks = {d["HealthCheckId"] for ns, _, d, _ in overview if ns == "AWS/Route53"}

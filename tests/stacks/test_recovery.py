@@ -61,13 +61,14 @@ def test_the_plan_is_active_passive_over_both_regions_with_the_objective(prod):
         "inputs"]["recoveryTimeObjectiveMinutes"] == 12
 
 
-def test_the_steps_run_in_order_approval_fence_scale_promote_traffic(prod):
+def test_the_steps_run_in_order_approval_scale_fence_promote_traffic(prod):
+    # Scaling before the fence: the write outage runs from the fence to the promotion only.
     assert [(s["name"], s["executionBlockType"]) for s in steps(prod)] == [
-        ("approve", APPROVAL), ("fence-writes", LAMBDA), ("scale-database", AURORA_SCALING),
+        ("approve", APPROVAL), ("scale-database", AURORA_SCALING), ("fence-writes", LAMBDA),
         ("promote-database", AURORA), ("move-traffic", LAMBDA)]
     unprotected = plan_of("prod", protectData="false")
     assert [s["name"] for s in steps(unprotected)] == [
-        "fence-writes", "scale-database", "promote-database", "move-traffic"]
+        "scale-database", "fence-writes", "promote-database", "move-traffic"]
 
 
 def test_the_aurora_steps_name_the_real_global_cluster_and_both_clusters(prod):
@@ -161,6 +162,22 @@ def test_the_approval_step_names_a_role_that_may_only_approve_this_plan(prod):
         "Effect": "Allow", "Action": "arc-region-switch:ApprovePlanExecutionStep",
         "Resource": ["arn:aws:arc-region-switch::123456789012:plan/dr-failover-prod:*",
                      "arn:aws:arc-region-switch::123456789012:plan/dr-failover-prod/*"]}]
+
+
+def test_only_the_named_approver_with_mfa_may_assume_the_approver_role(prod):
+    def trust(plan) -> dict:
+        role = next(r for r in resources(plan, "recovery", "aws:iam/role:Role")
+                    if r["name"] == "region-switch-approver-role")
+        [statement] = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"]
+        return statement
+
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert trust(prod)["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    assert trust(prod)["Condition"] == mfa
+    named = plan_of("prod", regionSwitchApprover="arn:aws:iam::123456789012:role/dr-approvers")
+    assert trust(named)["Principal"] == {"AWS": "arn:aws:iam::123456789012:role/dr-approvers"}
+    assert trust(named)["Condition"] == mfa
+    assert outputs(named, "recovery")["approval_role_arn"].startswith("arn:aws:iam::123456789012:role/")
 
 
 def test_the_plan_arn_has_arcs_shape(prod):

@@ -14,8 +14,12 @@ GA_API_REGION = "us-west-2"
 ROUTE53_API_REGION = "us-east-1"
 # During a regional outage calls to that region must fail in seconds, not hang for minutes.
 _CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
-# Reads that only inform (Route 53's checker view, served from us-east-1) get one short try.
-_INFORMATIONAL = Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 1})
+# Reads that only inform (Route 53's checker view, served from us-east-1; the contract mirror,
+# read in both regions side by side) get one short try: a hanging region costs seconds.
+# total_max_attempts counts the first try; max_attempts counts retries only (botocore/config.py).
+_INFORMATIONAL = Config(connect_timeout=2, read_timeout=3,
+                        retries={"mode": "standard", "total_max_attempts": 1})
+INFORMATIONAL = "informational"
 
 
 class AwsClients:
@@ -28,13 +32,18 @@ class AwsClients:
         # Steps run side by side, and a boto3 Session must not create clients concurrently.
         self._lock = threading.Lock()
 
-    def client(self, service: str, region: str, config: Config | None = None) -> Any:
+    def client(self, service: str, region: str, config: Config | None = None, purpose: str = "") -> Any:
+        """The client for `service` in `region`; one per `purpose` (its own timeouts), unless a
+        test handed one in for the service and region."""
         key = (service, region)
         with self._lock:
-            if key not in self._clients:
-                self._clients[key] = self._session.client(service, region_name=region,
-                                                          config=config or self._config)
-            return self._clients[key]
+            if key in self._clients:
+                return self._clients[key]
+            tagged = f"{service}#{purpose}" if purpose else service
+            if (tagged, region) not in self._clients:
+                self._clients[(tagged, region)] = self._session.client(service, region_name=region,
+                                                                      config=config or self._config)
+            return self._clients[(tagged, region)]
 
     @property
     def profile_region(self) -> str | None:
@@ -48,6 +57,10 @@ class AwsClients:
 
     def ssm(self, region: str) -> Any:
         return self.client("ssm", region)
+
+    def informational(self, service: str, region: str) -> Any:
+        """A client with one short try, for reads whose absence only informs."""
+        return self.client(service, region, self._informational, purpose=INFORMATIONAL)
 
     def rds(self, region: str) -> Any:
         return self.client("rds", region)
@@ -66,6 +79,17 @@ class AwsClients:
 
     def globalaccelerator(self) -> Any:
         return self.client("globalaccelerator", GA_API_REGION)
+
+    def assumed(self, role_arn: str, region: str, session_name: str) -> AwsClients:
+        """Clients acting as `role_arn`, assumed through `region`'s own STS endpoint (so an
+        approval in us-east-2 does not depend on us-east-1)."""
+        sts = self._session.client("sts", region_name=region, config=self._config,
+                                   endpoint_url=f"https://sts.{region}.amazonaws.com")
+        found = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])["Credentials"]
+        session = boto3.Session(aws_access_key_id=found["AccessKeyId"],
+                                aws_secret_access_key=found["SecretAccessKey"],
+                                aws_session_token=found["SessionToken"])
+        return AwsClients(session, self._config, self._informational)
 
     def arc_region_switch(self, region: str) -> Any:
         """ARC Region switch's data plane in `region` (executions, approvals, evaluation)."""

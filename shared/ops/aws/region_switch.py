@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import botocore
+import botocore.session
 from botocore.exceptions import ClientError, ConnectionError, ConnectTimeoutError, ReadTimeoutError
+from botocore.model import OperationNotFoundError
 
 from shared.ops.aws.clients import AwsClients
-from shared.ops.aws.errors import AWS_ERRORS, one_line
+from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
 
 # ExecutionState values (botocore model, arc-region-switch 2022-07-26).
 SUCCEEDED = ("completed", "completedWithExceptions")
@@ -33,10 +36,29 @@ UNDER_WAY = ("pending", "inProgress", "pendingManualApproval", "pausedByOperator
 # what failed and how to resume it.
 NOT_ENDED = (*UNDER_WAY, "pausedByFailedStep")
 ACTIVATE = "activate"
+# The deployed plan's Aurora Global Database step (shared/components/region_switch.py names it so):
+# once it completed in an ungraceful execution, writes were left behind in the old writer.
+PROMOTE_STEP = "promote-database"
 GRACEFUL, UNGRACEFUL = "graceful", "ungraceful"
 LIST_PAGE = 20  # the newest executions, enough to find one under way
 
 _DURATION = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
+
+
+def require_model(model: Any | None = None) -> None:
+    """One line, before anything starts, when the installed botocore cannot send what the plan
+    engine sends: StartPlanExecution's clientToken (in botocore's arc-region-switch model from
+    1.43.54; earlier models reject the parameter before any request leaves)."""
+    if model is None:
+        model = botocore.session.get_session().get_service_model("arc-region-switch")
+    try:
+        members = model.operation_model("StartPlanExecution").input_shape.members
+    except OperationNotFoundError:
+        members = {}
+    if "clientToken" not in members:
+        raise OpsError(f"botocore {botocore.__version__} is too old for the Region switch plan "
+                       "(StartPlanExecution has no clientToken): pip install 'boto3>=1.43.54', or run "
+                       "the client-side sequence with --local")
 
 
 def duration_seconds(text: str | None) -> float | None:

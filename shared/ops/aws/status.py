@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from shared.ops.aws.authority import read_in
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.entry import Prober, http_probe
 from shared.ops.aws.errors import AWS_ERRORS, one_line
@@ -64,8 +65,9 @@ def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime |
     _report_stragglers(together({side.region: (lambda s=side, r=status: _read_role(  # type: ignore[misc]
         clients, s, r, cluster, now)) for side, status in pairs}, timeout), errors)
 
-    values = {r.active_region_parameter for r in regions}
-    active = values.pop() if len(values) == 1 else None
+    newest = max((r for r in regions if r.authority_generation is not None),
+                  key=lambda r: r.authority_generation or 0, default=None)
+    active = newest.authority_region or None if newest else None
     writer_side = next((s for s in topology.regions if cluster and cluster.writer_arn == s.cluster_arn), None)
     serving = [r.region for r in regions if (r.traffic_dial or 0) > 0]
     active_side = (topology.by_region(active) if active else None) or writer_side or topology.primary
@@ -77,7 +79,7 @@ def collect_status(topology: DrTopology, clients: AwsClients, *, now: datetime |
         serving_regions=serving, global_cluster_status=cluster.status if cluster else None,
         failover_in_progress=cluster.failover if cluster else None,
         standby_region=standby.region, standby_ready=not problems, standby_problems=problems,
-        replication_lag_limit_seconds=topology.replication_lag_limit_seconds,
+        replication_lag_limit_seconds=topology.replication_lag_limit_seconds, strategy=topology.strategy,
         regions=regions, errors=errors, topology_source=topology.source, plan=plan,
     )
 
@@ -145,6 +147,9 @@ def _read_role(clients: AwsClients, side: RegionTopology, status: RegionStatus,
 def _read_region(topology: DrTopology, clients: AwsClients, side: RegionTopology,
                  status: RegionStatus) -> None:
     """What only this region's own endpoints can say."""
+    record = status.probe("authority record", lambda: read_in(clients, topology, side.region))
+    if record is not None:
+        status.authority_region, status.authority_generation = record.active_region, record.generation
     status.active_region_parameter = status.probe(
         "active-region parameter",
         lambda: parameter_value(clients, side.region, topology.active_region_parameter_name))

@@ -20,6 +20,9 @@ class RegionStatus:
     role: str
     region: str
     active_region_parameter: str | None = None
+    # The authority record in this region's replica (shared/ops/aws/authority.py): who writes.
+    authority_region: str | None = None  # "" while a move is under way
+    authority_generation: int | None = None
     traffic_dial: float | None = None
     endpoints: list[dict[str, Any]] = field(default_factory=list)  # endpoint, health, reason
     health_check: dict[str, Any] | None = None  # id, healthy, detail
@@ -46,7 +49,9 @@ class RegionStatus:
 class DrStatus:
     environment: str
     parameter_name: str
-    active_region: str | None  # what both parameters say; None when they disagree or are unreadable
+    # Who writes, by the newest authority record either region answered with; None while a move
+    # is under way or when neither region's record could be read.
+    active_region: str | None
     writer_region: str | None
     serving_regions: list[str]
     global_cluster_status: str | None
@@ -61,6 +66,7 @@ class DrStatus:
     # The Region switch plan's latest evaluation (shared.ops.aws.region_switch.Evaluation.to_json, with
     # plan_arn, plan_name and the regions that did not answer); None when no plan is deployed.
     plan: dict[str, Any] | None = None
+    strategy: str = "hot-standby"  # dr:strategy: what a failover must bring up in the standby
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,14 +116,23 @@ def _plan_lines(plan: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _authority(r: RegionStatus) -> str:
+    if r.authority_generation is None:
+        return "unreadable"
+    return f"generation {r.authority_generation}, " + (
+        f"{r.authority_region} writes" if r.authority_region else "nobody writes (move under way)")
+
+
 def render(status: DrStatus) -> str:
     lines = [f"DR status of {status.environment}"
              + (f" (identifiers from {status.topology_source})" if status.topology_source else "")]
+    seen = ", ".join(f"{r.region}: {_authority(r)}" for r in status.regions)
+    generations = {r.authority_generation for r in status.regions}
+    agreement = "both regions agree" if len(generations) == 1 else "a replica is behind or unreadable"
     if status.active_region:
-        lines.append(f"active region:   {status.active_region} ({status.parameter_name}, both regions agree)")
+        lines.append(f"active region:   {status.active_region} (authority record: {seen}; {agreement})")
     else:
-        seen = ", ".join(f"{r.region}={r.active_region_parameter or '?'}" for r in status.regions)
-        lines.append(f"active region:   UNCLEAR, {status.parameter_name} says {seen}")
+        lines.append(f"active region:   NONE WRITES (authority record: {seen})")
     lines.append(f"database writer: {status.writer_region or '?'} (global cluster "
                  f"{status.global_cluster_status or '?'})")
     if status.failover_in_progress:
@@ -127,6 +142,9 @@ def render(status: DrStatus) -> str:
     lines.append("serving traffic: " + (", ".join(status.serving_regions) or "NO REGION (all dials 0)"))
     verdict = "READY" if status.standby_ready else "NOT READY: " + "; ".join(status.standby_problems)
     lines.append(f"standby {status.standby_region}: {verdict}")
+    if status.strategy != "hot-standby":
+        lines.append(f"  DR strategy {status.strategy}: a failover brings it up first (database "
+                     "instance and capacity), which adds to the recovery time")
     lines.extend(_plan_lines(status.plan))
     lines.append("")
 
@@ -148,8 +166,9 @@ def render(status: DrStatus) -> str:
         return ("healthy" if point["healthy"] else "UNHEALTHY") + f" ({point['detail']})"
 
     rows: list[tuple[str, Callable[[RegionStatus], str]]] = [
+        ("authority record", _authority),
         ("active-region parameter", lambda r: r.active_region_parameter or "?"),
-        ("writes enabled", lambda r: r.writes_enabled or "?"),
+        ("writes-enabled flag", lambda r: r.writes_enabled or "?"),
         ("outage drill impairing", lambda r: "YES (health answers 503)" if r.drill_impaired == "true"
          else r.drill_impaired or "?"),
         ("entry point /health", entry),

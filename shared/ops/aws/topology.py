@@ -13,6 +13,7 @@ from shared.contracts.mirror import MirrorValueError, contract_prefix
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
 from shared.ops.aws.mirror import read_mirror
+from shared.ops.aws.parallel import NoAnswer, first_good
 
 ROLES = ("primary", "secondary")
 # The stacks whose outputs name what failover touches, by layer.
@@ -21,6 +22,9 @@ SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data
 # the Region switch plan (recovery); without them the operations run as before.
 OPTIONAL_LAYERS = ("compute", "recovery")
 PULUMI_SOURCE = "Pulumi stack outputs"
+NO_MIRROR = "has none"  # a region that answered without any contract mirror
+# No command waits longer than this on a region whose mirror does not answer.
+MIRROR_READ_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,11 @@ class DrTopology:
     db_name: str = ""
     plan_arn: str | None = None  # the ARC Region switch plan (recovery layer), None when absent
     plan_name: str | None = None
+    approval_role_arn: str | None = None  # the role that answers the plan's manual approval
+    # The DR strategy the secondary stands by in (data layer's dr_strategy; a stack deployed
+    # before it existed is the shape it always had) and the capacity a serving writer runs at.
+    strategy: str = "hot-standby"
+    serving_min_acu: float | None = None
 
     @property
     def regions(self) -> tuple[RegionTopology, RegionTopology]:
@@ -103,10 +112,11 @@ class DrTopology:
 class MissingOutput(OpsError):
     """A layer's outputs lack a key the topology needs (the layer, or that output, is not deployed)."""
 
-    def __init__(self, layer: str, key: str, environment: str) -> None:
+    def __init__(self, layer: str, key: str, environment: str, summary: str = "") -> None:
         super().__init__(f"stack {layer}/{environment} has no output {key!r}; deploy it first "
                          f"(invoke deploy-all --env {environment})")
         self.layer, self.key = layer, key
+        self.summary = summary or f"lacks {layer}.{key}"  # how a mirror read reports it
 
 
 def _require(outputs: Mapping[str, Mapping[str, Any]], layer: str, key: str, environment: str) -> Any:
@@ -128,6 +138,8 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         value = (outputs.get(layer) or {}).get(key)
         return "" if value is None else str(value)
 
+    # Networks deployed before the entry could be HTTPS export no protocol: they speak HTTP.
+    scheme = (optional("network-primary", "entry_protocol") or "http").lower()
     sides = {
         role: RegionTopology(
             role=role,
@@ -138,7 +150,7 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
             endpoint_group_arn=str(get("global-traffic", f"{role}_endpoint_group_arn")),
             health_check_id=str(get("global-traffic", f"{role}_health_check_id")),
             deployed_dial=float(get("global-traffic", f"{role}_traffic_dial")),
-            health_url=f"http://{get(f'network-{role}', 'nlb_dns_name')}:"
+            health_url=f"{scheme}://{get(f'network-{role}', 'nlb_dns_name')}:"
                        f"{get(f'network-{role}', 'nlb_listener_port')}{health_path}",
             api_url=optional("compute", f"{role}_api_url"),
             action_function_name=optional("recovery", f"{role}_action_function_name"),
@@ -157,12 +169,15 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         replication_lag_limit_seconds=replication_lag_limit_seconds,
         protect_data=protect_data,
         source=source,
-        accelerator_health_url=f"http://{get('global-traffic', 'accelerator_dns_name')}:"
+        accelerator_health_url=f"{scheme}://{get('global-traffic', 'accelerator_dns_name')}:"
                                f"{get('network-primary', 'nlb_listener_port')}{health_path}",
         db_secret_arn=optional("data", "db_secret_arn"),
         db_name=optional("data", "db_name"),
         plan_arn=optional("recovery", "plan_arn") or None,
         plan_name=optional("recovery", "plan_name") or None,
+        approval_role_arn=optional("recovery", "approval_role_arn") or None,
+        strategy=optional("data", "dr_strategy") or "hot-standby",
+        serving_min_acu=float(optional("data", "serving_min_acu") or 0) or None,
     )
 
 
@@ -205,14 +220,31 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
             protect_data=settings.protect_data, health_path=settings.health_check_path, source=source)
 
     misses: list[tuple[str, str]] = []  # (region, what was wrong with its mirror; "" when it has none)
-    for name in mirror_regions(settings.regions, region, clients.profile_region):
+    names = mirror_regions(settings.regions, region, clients.profile_region)
+    # Side by side, one short try each: a lost or hanging region costs seconds, and a region
+    # whose mirror is incomplete is passed over for the other one.
+    ssm = {name: clients.informational("ssm", name) for name in names}
+
+    def from_mirror(name: str) -> DrTopology:
+        mirrored = read_mirror(ssm[name], environment, SOURCE_LAYERS + OPTIONAL_LAYERS)
         try:
-            mirrored = read_mirror(clients.ssm(name), environment, SOURCE_LAYERS + OPTIONAL_LAYERS)
             return build(mirrored, f"the contract mirror in {name}")
         except MissingOutput as missing:
-            misses.append((name, f"has a mirror without {missing.layer}.{missing.key}" if mirrored else ""))
-        except (*AWS_ERRORS, MirrorValueError) as error:
-            misses.append((name, f"unreadable ({one_line(error)})"))
+            raise MissingOutput(missing.layer, missing.key, environment,
+                                f"has a mirror without {missing.layer}.{missing.key}" if mirrored
+                                else NO_MIRROR) from None
+
+    outcomes = first_good({name: (lambda n=name: from_mirror(n)) for name in names},  # type: ignore[misc]
+                          MIRROR_READ_SECONDS)
+    for name, outcome in outcomes.items():
+        if outcome.ok and outcome.value is not None:
+            return outcome.value
+        if isinstance(outcome.error, MissingOutput):
+            misses.append((name, "" if outcome.error.summary == NO_MIRROR else outcome.error.summary))
+        elif isinstance(outcome.error, (*AWS_ERRORS, MirrorValueError, NoAnswer)):
+            misses.append((name, f"unreadable ({one_line(outcome.error)})"))
+        elif outcome.error is not None:
+            raise outcome.error
     pulumi = resolve_backend(backend)
     try:
         if not pulumi.may_hold(environment):

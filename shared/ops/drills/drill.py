@@ -27,6 +27,8 @@ from shared.ops.drills.drill_sections import (
     outage_table,
     outages,
     rpo_lines,
+    strategy_facts,
+    strategy_line,
     write_report,
 )
 from shared.ops.drills.heartbeat import Heartbeat, Rpo
@@ -58,6 +60,7 @@ class DrillReport:
     # entry point -> window ("failover", "failback") -> the user-visible outage in it
     user_outage: dict[str, dict[str, Outage]] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
+    strategy: str = "hot-standby"  # dr:strategy as deployed (the mirror's data/dr_strategy)
 
     @property
     def lag_seen(self) -> dict[str, float | None]:
@@ -71,6 +74,7 @@ class DrillReport:
         return {
             "kind": self.kind, "environment": self.environment, "started_at": self.started_at,
             "finished_at": self.finished_at, "outcome": self.outcome, "error": self.error,
+            **strategy_facts(self.strategy, self.failover),
             "recovery_seconds": self.failover.recovery_seconds if self.failover else None,
             "failback_seconds": self.failback.recovery_seconds if self.failback else None,
             "replication_lag": self.lag_seen,
@@ -97,6 +101,7 @@ class DrillReport:
             + (f"**{self.failover.recovery_seconds:.1f} s**" if self.failover else "not reached"),
             "- Failback time: "
             + (f"{self.failback.recovery_seconds:.1f} s" if self.failback else "not reached"),
+            strategy_line(strategy_facts(self.strategy, self.failover)),
             f"- Replication lag seen: {seconds(lag['before_failover_max_seconds'])} before the failover, "
             f"{seconds(lag['before_failback_max_seconds'])} before the failback",
             *rpo_lines(self.rpo),
@@ -130,7 +135,7 @@ def run_drill(topology: DrTopology, clients: AwsClients, failover: Engine, *, ye
         raise Refused(f"environment {topology.environment} is protected (dr:protectData): a drill "
                       "switches its database and moves its traffic twice; rerun with --yes to go ahead")
     _require_primary_writer(topology, clients)
-    report = DrillReport(topology.environment, utc_now())
+    report = DrillReport(topology.environment, utc_now(), strategy=topology.strategy)
     directory = report_dir or failover.store.directory / topology.environment
     measured = _Measure(topology, prober, heartbeat, settle_seconds, echo)
     try:

@@ -58,6 +58,26 @@ def move_table(title: str, result: FailoverResult) -> list[str]:
                for s in result.steps])
 
 
+# The steps that bring a standing-by region up (dr:strategy): the client-side engine's and the
+# Region switch plan's custom action (shared/ops/engines/bring_up.py, bring_up_step.py).
+BRING_UP_STEPS = ("bring-up", "bring-up-database")
+
+
+def strategy_facts(strategy: str, failover: FailoverResult | None) -> dict[str, Any]:
+    """The strategy and the seconds the failover spent bringing the secondary up (None: no such
+    step ran), so a team sees the recovery time its strategy buys."""
+    steps = [s for s in failover.steps if s.name in BRING_UP_STEPS] if failover else []
+    return {"strategy": strategy,
+            "bring_up_seconds": round(sum(s.seconds for s in steps), 1) if steps else None}
+
+
+def strategy_line(facts: dict[str, Any]) -> str:
+    seconds = facts["bring_up_seconds"]
+    spent = ("no bring-up step ran" if seconds is None
+             else f"bringing the secondary up took **{seconds:.1f} s** of the recovery time")
+    return f"- DR strategy: {facts['strategy']}; {spent}"
+
+
 def write_report(directory: Path, prefix: str, started_at: str, markdown: str,
                  data: dict[str, Any]) -> tuple[Path, Path]:
     """`<prefix>-<start>.md` and `.json` in `directory` (created), named by the drill's start."""

@@ -71,7 +71,8 @@ class OutageDrill:
         if flag.current() == IMPAIRED:
             raise Refused(f"{flag.name} is already true in {primary.region} (a drill that never finished?): "
                           f"the primary is impaired now; clear it first: {flag.command}")
-        report = OutageReport(topology.environment, utc_now(), primary.region, secondary.region, flag.name)
+        report = OutageReport(topology.environment, utc_now(), primary.region, secondary.region, flag.name,
+                              strategy=topology.strategy)
         directory = report_dir or self.failover.store.directory / topology.environment
         try:
             with ExitStack() as running:
@@ -133,7 +134,7 @@ class OutageDrill:
         if restore.failed:
             raise OpsError(f"cannot clear {flag.name} in {primary.region} ({restore.detail}); not "
                            "failing back onto an impaired primary")
-        self._wait_for_primary()
+        report.returned_standby_seconds, report.returned_role = self._wait_for_primary()
         self.echo(f"== outage drill 5/5: failback to {primary.region} (planned)")
         ack, report.lost_writes_acknowledged = self._acknowledgement()
         self._since["failback"] = prober.now()
@@ -194,20 +195,34 @@ class OutageDrill:
             return False
         return True
 
-    def _wait_for_primary(self) -> None:
+    def _wait_for_primary(self) -> tuple[float | None, str | None]:
         """Failback's preflight judges the primary by its health: wait out the flag's cache and
-        Aurora rebuilding the old primary, so it is not refused as unhealthy."""
+        Aurora rebuilding the old primary, so it is not refused as unhealthy. The returning
+        primary must also report standby (the authority record names the secondary, see
+        docs/architecture/authority.md): how long that took is the return's measure, None when
+        it never did."""
         primary, engine = self.topology.primary, self.failover
+        started, standby_at, last_role = engine.waiter.clock(), None, None
 
         def answers() -> tuple[bool, str]:
+            nonlocal standby_at, last_role
             seen = engine.prober(primary.health_url, 5.0)
-            return seen.healthy, seen.describe()
+            last_role = seen.role or last_role
+            if seen.healthy and seen.role == "standby" and standby_at is None:
+                standby_at = engine.waiter.clock()
+            # A prober that reads no role (an entry without the health body) is judged on 2xx.
+            return seen.healthy and seen.role in (None, "standby"), seen.describe() + (
+                f", role {seen.role}" if seen.role else "")
 
         try:
-            engine.waiter.until(f"{primary.region}'s health to answer 2xx again", answers,
+            engine.waiter.until(f"{primary.region}'s health to answer 2xx as standby again", answers,
                                 self.timeouts.recovery)
         except WaitTimedOut as error:
             raise OpsError(f"{error}; fail back by hand once it does (invoke failback)") from None
+        took = None if standby_at is None else round(standby_at - started, 1)
+        self.echo(f"    {primary.region} returned: " + (f"standby after {took:g} s" if took is not None
+                                                        else f"never reported standby (role {last_role})"))
+        return took, last_role
 
     def _acknowledgement(self) -> tuple[str | None, str | None]:
         """What the failback passes as --ack-snapshot. The drill's lost writes are its own (an

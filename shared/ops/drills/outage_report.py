@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from shared.ops.drills.drill_flag import FlagRestore
-from shared.ops.drills.drill_sections import move_table, outage_table, rpo_lines, write_report
+from shared.ops.drills.drill_sections import (
+    move_table,
+    outage_table,
+    rpo_lines,
+    strategy_facts,
+    strategy_line,
+    write_report,
+)
 from shared.ops.drills.heartbeat import Rpo
 from shared.ops.drills.timeline import gantt
 from shared.ops.drills.user_probe import ACCELERATOR, GOOD, IMPAIRED, Answer, Outage
@@ -79,17 +86,24 @@ class OutageReport:
     # entry point -> window ("impairment", "failback") -> the user-visible outage in it
     user_outage: dict[str, dict[str, Outage]] = field(default_factory=dict)
     answers: list[Answer] = field(default_factory=list)
+    # The return: seconds from clearing the impairment until the primary's health answered
+    # standby (None: it never did before the failback), and the last role it answered.
+    returned_standby_seconds: float | None = None
+    returned_role: str | None = None
+    strategy: str = "hot-standby"  # dr:strategy as deployed (the mirror's data/dr_strategy)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind, "environment": self.environment, "started_at": self.started_at,
             "finished_at": self.finished_at, "outcome": self.outcome, "error": self.error,
+            **strategy_facts(self.strategy, self.failover),
             "primary_region": self.primary_region, "secondary_region": self.secondary_region,
             "flag": {"name": self.flag_name, "region": self.primary_region, "set_at": self.flag_set_at,
                      "restore": self.flag_restore.to_json() if self.flag_restore else None},
             "detection": self.detection.to_json() if self.detection else None,
             "recovery_seconds": self.failover.recovery_seconds if self.failover else None,
             "failback_seconds": self.failback.recovery_seconds if self.failback else None,
+            "returned_standby_seconds": self.returned_standby_seconds, "returned_role": self.returned_role,
             "lost_writes_acknowledged": self.lost_writes_acknowledged,
             "rpo": {move: [r.to_json() for r in stores] for move, stores in self.rpo.items()},
             "user_outage": {entry: {window: outage.to_json() for window, outage in windows.items()}
@@ -127,8 +141,13 @@ class OutageReport:
             lines += [f"- note: {note}" for note in d.notes]
         lines += ["", "- Observed recovery time (failover): "
                   + (f"**{self.failover.recovery_seconds:.1f} s**" if self.failover else "not reached"),
+                  f"- The return: {self.primary_region} reported standby "
+                  + (f"{self.returned_standby_seconds:.1f} s after the impairment was cleared"
+                     if self.returned_standby_seconds is not None
+                     else f"never (last role: {self.returned_role or 'unknown'})"),
                   "- Failback time: " + (f"{self.failback.recovery_seconds:.1f} s" if self.failback
-                                         else "not reached")]
+                                         else "not reached"),
+                  strategy_line(strategy_facts(self.strategy, self.failover))]
         if self.lost_writes_acknowledged:
             lines.append(f"- Lost writes: {self.lost_writes_acknowledged}")
         lines += rpo_lines(self.rpo)

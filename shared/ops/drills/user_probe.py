@@ -1,5 +1,5 @@
 """What users see during a drill: every entry point asked for its health once a `interval`, in
-the background, from the operator's machine, the way a client would (plain HTTP, no AWS API).
+the background, from the operator's machine, the way a client would (HTTP(S), no AWS API).
 
 Each answer records its HTTP status, latency, the region the health body names and a verdict:
 - good: 2xx from a region whose writes are not fenced (it serves reads and writes);
@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from shared.ops.aws.entry import probe_tls
 from shared.ops.aws.topology import DrTopology
 
 GOOD, FENCED, IMPAIRED, FAILED = "good", "fenced", "impaired", "failed"
@@ -51,7 +52,8 @@ def http_get(url: str, timeout: float) -> Reply:
     request = urllib.request.Request(url, method="GET", headers={
         "User-Agent": "dr-drill-user-probe", "Cache-Control": "no-cache"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) by design)
+        with urllib.request.urlopen(request, timeout=timeout,  # noqa: S310 (http(s) by design)
+                                    context=probe_tls()) as response:
             return Reply(int(response.status), response.read(BODY_LIMIT), f"HTTP {response.status}")
     except urllib.error.HTTPError as error:
         try:

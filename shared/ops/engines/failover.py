@@ -17,7 +17,7 @@ from typing import Protocol
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.entry import Prober, http_probe
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
-from shared.ops.aws.parallel import together
+from shared.ops.aws.parallel import interrupted, together
 from shared.ops.aws.topology import DrTopology
 from shared.ops.aws.waiting import Timeouts, Waiter, WaitTimedOut
 from shared.ops.engines.lock import OperationLock
@@ -27,6 +27,10 @@ from shared.ops.engines.state import RunState, StateStore, StepRecord
 from shared.ops.engines.steps import Moves, Step
 
 Confirm = Callable[[FailoverRequest, Assessment], None]
+
+
+# One verification: what is checked, how it is read, and whether a failure fails the move.
+Verification = tuple[str, Callable[[], tuple[bool, str]], bool]
 
 
 class Engine(Protocol):
@@ -89,7 +93,7 @@ class Failover:
                              f"{request.operation} towards {target.region} ({request.mode})",
                              state.started_at)
         lock.acquire([target.region] if request.mode == UNPLANNED else [target.region, source.region],
-                     force=request.force, echo=self._say)
+                     break_lock=request.break_lock, echo=self._say)
         moves = Moves(self.topology, self.clients, request, seen, self.timeouts, self._say,
                       sleep=self.waiter.sleep)
         phases = moves.phases()
@@ -179,6 +183,8 @@ class Failover:
                 if earlier and earlier.finished:
                     self._say(f"    {step.name}: recorded as {earlier.outcome} in the earlier run, but AWS "
                               f"now shows {seen}: doing it again")
+                if interrupted():  # Ctrl-C while this step was reading: do not act behind the operator
+                    raise OpsError(f"{step.name}: not done, the run was interrupted")
                 step.act()
                 waited = self.waiter.until(step.title, step.check, step.timeout)
                 seen = f"done after {waited:.0f} s of waiting"
@@ -202,10 +208,12 @@ class Failover:
 
     # --- the end state, read back ---
 
-    def _verify(self, moves: Moves) -> tuple[list[str], list[str]]:
+    def _verify(self, moves: Moves, checks: list[Verification] | None = None) -> tuple[list[str], list[str]]:
+        """Each check (what, read, required) judged, then the target's entry point; the plan engine
+        passes its own checks (the authority with its fences through one function)."""
         problems: list[str] = []
         checked: list[str] = []
-        checks: list[tuple[str, Callable[[], tuple[bool, str]], bool]] = [
+        checks = checks or [
             ("Aurora writer", moves.database_settled, True),
             # Unplanned: dials Global Accelerator's API cannot report are already a by-hand item.
             ("traffic dials", moves.dials_settled, moves.request.mode == PLANNED),
@@ -214,9 +222,9 @@ class Failover:
             ("write fence", (moves.reopen() if moves.request.restore_deployed_dials else moves.fence()).check,
              True),
         ]
-        for what, check, required in checks:
+        for what, read, required in checks:
             try:
-                ok, seen = check()
+                ok, seen = read()
             except AWS_ERRORS as error:
                 ok, seen = False, f"unreadable: {one_line(error)}"
             if ok:

@@ -41,16 +41,16 @@ class OperationLock:
         return json.dumps({"run_id": self.run_id, "holder": self.holder, "operation": self.description,
                            "started_at": self.started_at}, sort_keys=True)
 
-    def acquire(self, regions: list[str], *, force: bool, echo: Callable[[str], None]) -> None:
+    def acquire(self, regions: list[str], *, break_lock: bool, echo: Callable[[str], None]) -> None:
         for region in regions:
             try:
-                self._take(region, force=force, echo=echo)
+                self._take(region, break_lock=break_lock, echo=echo)
             except Refused:
                 self.release()
                 raise
             self.held_in.append(region)
 
-    def _take(self, region: str, *, force: bool, echo: Callable[[str], None]) -> None:
+    def _take(self, region: str, *, break_lock: bool, echo: Callable[[str], None]) -> None:
         ssm = self.clients.ssm(region)
         try:
             ssm.put_parameter(Name=self.name, Value=self._value(), Type="String", Overwrite=False)
@@ -62,10 +62,10 @@ class OperationLock:
         if held.get("run_id") != self.run_id:
             who = (f"{held.get('holder', '?')} ({held.get('operation', '?')}, since "
                    f"{held.get('started_at', '?')})")
-            if not force:
+            if not break_lock:
                 raise Refused(f"another DR operation holds the lock {self.name} in {region}: {who}; "
-                              "wait for it to finish, or rerun with --force to break the lock")
-            echo(f"warning: breaking the lock {self.name} in {region} held by {who} (--force)")
+                              "wait for it to finish, or rerun with --break-lock if it is orphaned")
+            echo(f"warning: breaking the lock {self.name} in {region} held by {who} (--break-lock)")
         ssm.put_parameter(Name=self.name, Value=self._value(), Type="String", Overwrite=True)
 
     def _read(self, region: str) -> dict[str, str]:
@@ -90,4 +90,4 @@ class OperationLock:
             self.release()
         except AWS_ERRORS as error:
             echo(f"warning: could not release the lock {self.name}: {one_line(error)}; the next run "
-                 "needs --force")
+                 "needs --break-lock")

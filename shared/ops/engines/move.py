@@ -27,6 +27,9 @@ class FailoverRequest:
     catch_up_wait: bool = False  # wait (Timeouts.catch_up) for the lag instead of refusing
     check_lost_writes: bool = False  # failback: an unplanned failover's snapshot must be kept first
     ack_snapshot: str | None = None
+    # Take over the operation lock another run holds (an orphaned one): separate from --force, so
+    # breaking a lock never also turns off the safety checks.
+    break_lock: bool = False
 
 
 @dataclass

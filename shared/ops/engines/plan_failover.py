@@ -18,38 +18,33 @@ ARC's first call, the list of executions under way, never reached it).
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.entry import Prober, http_probe
-from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
-from shared.ops.aws.probes import parameter_value
+from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
 from shared.ops.aws.region_switch import (
     ACTIVATE,
     GRACEFUL,
-    MONITORING,
     UNGRACEFUL,
-    ExecutionView,
-    duration_seconds,
     executions_under_way,
     read_evaluation,
+    require_model,
     unavailable,
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
 from shared.ops.aws.waiting import Timeouts, Waiter
 from shared.ops.engines.failover import Confirm, Failover
 from shared.ops.engines.lock import OperationLock, operator
-from shared.ops.engines.lost_writes import UnplannedRecord, delete_record, write_record
 from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest, FailoverResult
+from shared.ops.engines.plan_complete import complete, execution_request, plan_result, promotion_recorder
 from shared.ops.engines.plan_follow import Ask, Follower, tty_ask
 from shared.ops.engines.preflight import Assessment, Preflight
-from shared.ops.engines.state import RunState, StateStore, StepRecord, utc_now
+from shared.ops.engines.state import RunState, StateStore, StepRecord
 
 __all__ = ["Ask", "PlanFailover", "tty_ask"]
-
-OUTCOMES = {"completed": "done", "skipped": "skipped", "failed": "failed", "canceled": "canceled",
-            "notStarted": "not started", "pendingApproval": "pending approval"}
 
 
 class _ArcDown(Exception):
@@ -66,6 +61,7 @@ class PlanFailover:
         if not topology.plan_arn:
             raise OpsError(f"no Region switch plan is deployed for {topology.environment}; "
                            "run the client-side sequence with --local")
+        require_model()
         self.topology = topology
         self.plan_arn: str = topology.plan_arn
         self.plan_name = topology.plan_name or topology.plan_arn.rsplit("/", 1)[-1]
@@ -121,24 +117,30 @@ class PlanFailover:
                                "" if seen else "following an execution under way", phase=0)
 
         state = RunState(self.topology.environment, request.operation, request.target, request.mode)
+        previous = self.store.load(self.topology.environment)
+        if previous and not previous.completed and previous.target == request.target:
+            state.run_id = previous.run_id  # a lock an interrupted run left is this rerun's to take back
         lock = OperationLock(self.clients, self.topology.lock_parameter_name, state.run_id,
                              f"{request.operation} towards {region} ({request.mode}, plan execution)",
                              state.started_at)
-        lock.acquire([region] if request.mode == UNPLANNED else [region, source.region],
-                     force=request.force, echo=self._say)
+        # An ungraceful execution (asked now, or already under way) may have lost the source region.
+        leaving_lost = request.mode == UNPLANNED or (followed or {}).get("mode") == UNGRACEFUL
+        lock.acquire([region] if leaving_lost else [region, source.region], break_lock=request.break_lock,
+                     echo=self._say)
         self.store.save(state)
         try:
             if followed is None:
-                execution_id = self._start(request, region, arc_mode, state.run_id)
+                execution_id = self._start(request, region, arc_mode, uuid.uuid4().hex)
             else:
                 execution_id = str(followed["executionId"])
-                if seen is not None:  # an unplanned rerun turns a graceful execution ungraceful
-                    self._arc(region).update_plan_execution(
-                        planArn=self.plan_arn, executionId=execution_id, action="switchToUngraceful",
-                        comment=self._comment(request, source, target))
-                    self._say(f"execution {execution_id} switched to ungraceful")
+                self._rerun(request, followed, seen is not None)
             view = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
-                            self._say, self.approve, self.ask).follow()
+                            self._say, self.approve, self.ask,
+                            on_view=promotion_recorder(self, request),
+                            approval_role=self.topology.approval_role_arn).follow()
+            effective = execution_request(request, view)
+            seen = seen or self._preflight(effective, target)
+            done = complete(self.local(), effective, seen, state, len(view.steps) + 1)
         except KeyboardInterrupt:
             self._say(f"interrupted: a started execution goes on in ARC ({region}); rerun the same command "
                       "to follow it, or cancel it in the ARC console")
@@ -150,12 +152,33 @@ class PlanFailover:
             raise
         finally:
             lock.release_or_warn(self._say)
+        if done.problems:
+            state.failed_step, state.error = "verify", "; ".join(done.problems)
+            self.store.save(state)
+            raise StepFailed("verify", f"plan execution {view.execution_id} {view.state}, but the move is "
+                                       f"not done: {state.error}; rerun the same command to finish it "
+                                       "client-side, or inspect with invoke status")
         state.completed = True
         self.store.save(state)
-        result = self._result(request, source, target, view, preflight, seen)
+        result = plan_result(self.topology, effective, view, preflight, seen, done)
         self._say(result.render())
         return result
 
+    def _rerun(self, request: FailoverRequest, followed: dict[str, Any], turn_ungraceful: bool) -> None:
+        """An unplanned rerun over an execution under way: ungraceful from now on, and resumed when a
+        failed step paused it (the usual case: fence-writes failed because the source region died)."""
+        if request.mode != UNPLANNED:
+            return
+        execution_id, region = str(followed["executionId"]), str(followed["executionRegion"])
+        source, target = self.topology.other(request.target), self.topology.role(request.target)
+        actions = (["switchToUngraceful"] if turn_ungraceful else []) + (
+            ["resume"] if followed.get("executionState") == "pausedByFailedStep" else [])
+        for action in actions:  # API_UpdatePlanExecution: switchToUngraceful | resume
+            self._arc(region).update_plan_execution(
+                planArn=self.plan_arn, executionId=execution_id, action=action,
+                comment=self._comment(request, source, target))
+            self._say(f"execution {execution_id}: "
+                      + ("resumed" if action == "resume" else "switched to ungraceful"))
 
     def _under_way(self, request: FailoverRequest, region: str) -> dict[str, Any] | None:
         """The execution this run should follow rather than start a second one, if any."""
@@ -232,66 +255,3 @@ class PlanFailover:
         execution_id = str(answer["executionId"])
         self._say(f"started execution {execution_id} of plan {self.plan_name} ({mode}, activate {region})")
         return execution_id
-
-    # --- the report ---
-
-    def _result(self, request: FailoverRequest, source: RegionTopology, target: RegionTopology,
-                view: ExecutionView, preflight: StepRecord, seen: Assessment | None) -> FailoverResult:
-        records = [preflight] + [
-            StepRecord(step.name, OUTCOMES.get(step.status, step.status), step.seconds or 0.0,
-                       f"{step.mode or view.mode}, ARC's times "
-                       f"{step.started.isoformat() if step.started else '?'} to "
-                       f"{step.ended.isoformat() if step.ended else '?'}",
-                       at=step.started.isoformat() if step.started else utc_now(), phase=number)
-            for number, step in enumerate(view.steps, 1)]
-        result = FailoverResult(self.topology.environment, request.operation, request.mode, source.region,
-                                target.region, records, None, seen.lag if seen else None,
-                                topology_source=self.topology.source, plan_execution_id=view.execution_id)
-        actual = duration_seconds(view.recovery_time)
-        if actual is not None:
-            result.measured_seconds = actual
-            result.measured_by = (f"ARC's actualRecoveryTime {view.recovery_time} of execution "
-                                  f"{view.execution_id}: the plan's run until its alarms were healthy")
-        elif view.seconds is not None:
-            result.measured_seconds = view.seconds
-            result.measured_by = f"ARC's start to end of execution {view.execution_id}"
-        else:
-            result.measured_seconds = round(sum(r.seconds for r in records[1:]), 1)
-            result.measured_by = f"sum of ARC's step times of execution {view.execution_id}"
-        if view.state == MONITORING:
-            result.notes.append("ARC still watches the plan's alarms: its actualRecoveryTime is not settled "
-                                "yet (see the execution in the ARC console)")
-        if view.state == "completedWithExceptions":
-            result.notes.append(f"ARC completed execution {view.execution_id} with exceptions: see its "
-                                "events in the ARC console")
-        self._verify(result, target)
-        self._settle_lost_writes(request, source, target, result, seen)
-        return result
-
-    def _verify(self, result: FailoverResult, target: RegionTopology) -> None:
-        """Read back what users depend on, from the target alone; informational, ARC is the authority."""
-        name = self.topology.active_region_parameter_name
-        try:
-            value = parameter_value(self.clients, target.region, name)
-            line = f"active-region parameter: {target.region}={value}"
-            (result.verification if value == target.region else result.by_hand).append(
-                line if value == target.region else f"{line}, expected {target.region}: set it")
-        except AWS_ERRORS as error:
-            result.verification.append(f"active-region parameter: NOT confirmed ({one_line(error)})")
-        entry = self.prober(target.health_url, self.timeouts.probe)
-        result.verification.append(f"{target.region} entry point: {entry.describe()}")
-
-    def _settle_lost_writes(self, request: FailoverRequest, source: RegionTopology, target: RegionTopology,
-                            result: FailoverResult, seen: Assessment | None) -> None:
-        """The same record of unreplicated writes as the client-side sequence keeps (lost_writes.py)."""
-        name = self.topology.unplanned_record_parameter_name
-        try:
-            if request.mode == UNPLANNED:
-                record = UnplannedRecord(source.cluster_id, source.region, target.region, utc_now())
-                write_record(self.clients, name, record)
-                cluster = seen.target.cluster if seen else None
-                result.lost_writes = record.notice(cluster.backup_retention_days if cluster else None)
-            elif request.check_lost_writes and seen is not None and seen.lost_writes is not None:
-                delete_record(self.clients, name, source.region)
-        except AWS_ERRORS as error:
-            result.by_hand.append(f"the unplanned-failover record {name}: {one_line(error)}")

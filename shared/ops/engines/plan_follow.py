@@ -55,6 +55,8 @@ class Follower:
     say: Callable[[str], None]
     approve: bool = False
     ask: Ask | None = tty_ask
+    on_view: Callable[[ExecutionView], None] | None = None  # every answer read, as it is read
+    approval_role: str | None = None  # the plan's approval role, assumed to answer an approval
     _printed: dict[str, str] = field(default_factory=dict)
     _answered: set[str] = field(default_factory=set)
     _pending_since: dict[str, float] = field(default_factory=dict)
@@ -77,6 +79,8 @@ class Follower:
             elapsed = clock() - start
             if view is not None:
                 self._progress(view, elapsed)
+                if self.on_view:
+                    self.on_view(view)
                 if view.state in SUCCEEDED:
                     return view
                 if view.state in FAILED:
@@ -107,18 +111,43 @@ class Follower:
             self.say(f"{stamp} {step.name}: {step.status}{took}")
 
     def _answer(self, step: str, approval: str, how: str) -> None:
-        self.clients.arc_region_switch(self.region).approve_plan_execution_step(
-            planArn=self.plan_arn, executionId=self.execution_id, stepName=step, approval=approval,
-            comment=f"{approval} by {operator()} ({how})")
+        """ApprovePlanExecutionStep as the plan's approval role when it has one: the guide's "anyone
+        who has access to the role defined in the execution block can approve or decline"
+        (r53recovery/latest/dg/manual-approval-block.html), not the operator's own credentials."""
+        clients, who = self.clients, "own credentials"
+        try:
+            if self.approval_role:
+                who = f"as {self.approval_role}"
+                clients = self.clients.assumed(self.approval_role, self.region, f"dr-approve-{how[:20]}")
+            clients.arc_region_switch(self.region).approve_plan_execution_step(
+                planArn=self.plan_arn, executionId=self.execution_id, stepName=step, approval=approval,
+                comment=f"{approval} by {operator()} ({how}, {who})")
+        except AWS_ERRORS as error:
+            raise StepFailed(step, f"cannot {approval} step {step} of execution {self.execution_id} ({who}): "
+                                   f"{one_line(error)}; approve it from a terminal allowed to: "
+                                   f"{self._command(step)}") from None
         self._answered.add(step)
-        self.say(f"    {step}: {approval}d ({how})")
+        self.say(f"    {step}: {approval}d ({how}, {who})")
+
+    def _command(self, step: str) -> str:
+        command = approve_command(self.plan_arn, self.execution_id, step, self.region)
+        if not self.approval_role:
+            return command
+        return (f"{command}, with the approval role's credentials (aws sts assume-role --region "
+                f"{self.region} --role-arn {self.approval_role} --role-session-name approve)")
 
     def _approval(self, view: ExecutionView, step: str, elapsed: float) -> None:
+        # Four eyes: whoever started a protected move (the plan has an approval role) does not also
+        # approve it; they are not asked, and the command is printed for someone else.
+        starter = self.approval_role is not None and f" by {operator()}:" in view.comment
         if self.approve:
+            if starter:
+                raise StepFailed(step, f"execution {view.execution_id} was started by {operator()}: its "
+                                       f"approval must come from someone else: {self._command(step)}")
             self._answer(step, "approve", "--approve")
             return
         question = f"Plan step {step} of execution {view.execution_id} waits for approval. Approve it?"
-        reply = self.ask(question) if self.ask else None
+        reply = self.ask(question) if self.ask and not starter else None
         if reply == "approve":
             self._answer(step, "approve", "at the prompt")
             return
@@ -126,7 +155,7 @@ class Follower:
             self._answer(step, "decline", "at the prompt")
             raise StepFailed(step, f"step {step} declined: ARC does not go on with execution "
                                    f"{view.execution_id}; nothing else was changed by this command")
-        command = approve_command(self.plan_arn, view.execution_id, step, self.region)
+        command = self._command(step)
         first = self._pending_since.setdefault(step, elapsed)
         if first == elapsed:
             self.say(f"    {step} waits for approval; rerun with --approve, or approve it from any "

@@ -103,8 +103,7 @@ class Preflight:
             else:
                 self._unplanned_needed(request, seen, source)
             if member.synchronization == "pending-resync" and not request.force:
-                raise Refused(f"cluster {target.cluster_id} is resynchronising with the writer; wait for "
-                              "it (invoke status), or rerun with --force")
+                seen.cluster = self._resynchronised(request, target, seen.cluster)
             if request.require_caught_up:
                 seen.lag = self._require_caught_up(request, target, cluster, seen.lag)
         return seen
@@ -147,8 +146,11 @@ class Preflight:
                     source.cluster_id: seen.source.cluster.engine_version}
         if len(set(versions.values())) != 1:
             listed = ", ".join(f"{name} {version}" for name, version in versions.items())
+            # Not --unplanned: Aurora's managed failover needs the same major, minor and patch level
+            # too (AmazonRDS/latest/AuroraUserGuide/aurora-global-database-upgrade.html).
             raise Refused(f"a switchover needs the same engine version in both clusters ({listed}); upgrade "
-                          f"the older one first, or {RERUN_UNPLANNED}")
+                          "the older one first (a managed failover, --unplanned, needs the same versions "
+                          "too; with the writer's region lost, detach and promote the secondary by hand)")
         if seen.cluster.status == "available" and not seen.cluster.failover:
             return
 
@@ -163,6 +165,27 @@ class Preflight:
                               self.timeouts.planned_ready)
         except WaitTimedOut as error:
             raise Refused(f"a planned switchover cannot start: {error}; {RERUN_UNPLANNED}") from None
+
+    def _resynchronised(self, request: FailoverRequest, target: RegionTopology,
+                        cluster: GlobalClusterState) -> GlobalClusterState:
+        """A member rebuilt after a failover is `pending-resync` for a while: a drill waits for it
+        (bounded, printed); any other move refuses and says to wait."""
+        message = f"cluster {target.cluster_id} is resynchronising with the writer"
+        if not request.catch_up_wait:
+            raise Refused(f"{message}; wait for it (invoke status), or rerun with --force")
+
+        def resynchronised() -> tuple[bool, str]:
+            nonlocal cluster
+            cluster = global_cluster(self.clients, self.topology, target.region)
+            member = cluster.member(target.cluster_arn)
+            state = member.synchronization if member else "not a member"
+            return state != "pending-resync", f"{target.cluster_id} {state}"
+
+        try:
+            self.waiter.until(f"{target.cluster_id} to resynchronise", resynchronised, self.timeouts.catch_up)
+        except WaitTimedOut as error:
+            raise Refused(f"{message}: {error}; wait for it (invoke status), or rerun with --force") from None
+        return cluster
 
     def _require_caught_up(self, request: FailoverRequest, target: RegionTopology,
                            cluster: GlobalClusterState, lag: LagReading | None) -> LagReading | None:

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from shared.ops.aws.authority import DRAIN_SECONDS, activate, read_in, try_read
 from shared.ops.aws.clients import GA_API_REGION, AwsClients
-from shared.ops.aws.errors import AWS_ERRORS, one_line
-from shared.ops.aws.fence import FENCED, OPEN, by_hand, fence_value, handler_cache_seconds, set_fence
+from shared.ops.aws.fence import OPEN, fence_value, set_fence
 from shared.ops.aws.probes import (
     GlobalClusterState,
     accelerator_status,
@@ -24,8 +24,10 @@ from shared.ops.aws.probes import (
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
 from shared.ops.aws.waiting import Timeouts
+from shared.ops.engines.bring_up import BringUp
+from shared.ops.engines.fence_step import FenceStep
 from shared.ops.engines.lost_writes import UnplannedRecord, delete_record, read_record, write_record
-from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest
+from shared.ops.engines.move import PLANNED, FailoverRequest
 from shared.ops.engines.preflight import RERUN_UNPLANNED, Assessment
 from shared.ops.engines.state import utc_now
 
@@ -46,7 +48,7 @@ class Step:
 
 
 @dataclass
-class Moves:
+class Moves(FenceStep):
     topology: DrTopology
     clients: AwsClients
     request: FailoverRequest
@@ -54,30 +56,23 @@ class Moves:
     timeouts: Timeouts
     echo: Callable[[str], None]
     sleep: Callable[[float], None] = time.sleep
-    # How long the source's API may go on serving its cached "true" once fenced (handlers/fence.py).
-    fence_cache_seconds: float = field(default_factory=handler_cache_seconds)
-    fence_note: str = ""  # what the fence step did about that cache, for the report
-    _fence_failed: bool = False  # unplanned: the source answered but its fence could not be written
+    # How long the source may go on writing once its replica holds the record that stops it
+    # (handlers/authority.py: its last good read stands in that long while reads fail).
+    drain_seconds: float = DRAIN_SECONDS
+    fence_note: str = ""  # what the fence step did about that bound, for the report
+    _fence_failed: bool = False  # unplanned: the source answered but its fence could not be read or written
     _at: str = field(default_factory=utc_now)  # when the unplanned failover happened
     # What each step's check last read; its action works from that instead of reading again.
     _cluster_seen: GlobalClusterState | None = None
     _dials_seen: dict[str, float] = field(default_factory=dict)
     @property
-    def target(self) -> RegionTopology:
-        return self.topology.role(self.request.target)
-
-    @property
-    def source(self) -> RegionTopology:
-        return self.topology.other(self.request.target)
-
-    @property
-    def unplanned(self) -> bool:
-        return self.request.mode == UNPLANNED
-
-    @property
     def source_reachable(self) -> bool:
         """Planned: both regions answer (the preflight made sure). Unplanned: only if its entry answered."""
         return not self.unplanned or self.seen.source.answers
+
+    def fence(self) -> Step:
+        title, check, act = self.fence_parts()
+        return Step("fence", title, check, act, self.timeouts.parameter)
 
     def phases(self) -> list[list[Step]]:
         phases = [[self.fence()], [self.database()], [self.traffic(), self.parameter()]]
@@ -85,68 +80,10 @@ class Moves:
             phases.append([self.record()])
         if self.request.restore_deployed_dials:  # failback: back to the deployed shape
             phases.append([self.reopen()])
+        up = BringUp(self.topology, self.clients, self.target)
+        if up.needed:  # a pilot light or warm standby is brought up before anything moves
+            phases.insert(0, [Step("bring-up", up.title, up.check, up.act, self.timeouts.database)])
         return phases
-
-    # --- fence: the source stops taking writes before the writer moves ---
-
-    def fence(self) -> Step:
-        name = self.topology.writes_enabled_parameter_name
-
-        def fences_source() -> bool:
-            return self.source_reachable and not self._fence_failed
-
-        def check() -> tuple[bool, str]:
-            seen = {self.target.region: fence_value(self.clients, self.target.region, name)}
-            if fences_source():
-                seen[self.source.region] = fence_value(self.clients, self.source.region, name)
-            ok = seen[self.target.region] == OPEN and seen.get(self.source.region, FENCED) == FENCED
-            return ok, ", ".join(f"{region}={value}" for region, value in seen.items())
-
-        def act() -> None:
-            fenced_now = False
-            if fences_source():
-                try:
-                    set_fence(self.clients, self.source.region, name, FENCED)
-                    fenced_now = True
-                except AWS_ERRORS as error:
-                    if not self.unplanned:
-                        raise
-                    # Best effort when leaving a lost region: the report says to finish it by hand.
-                    self._fence_failed = True
-                    self.echo(f"    cannot fence {self.source.region}: {one_line(error)}; going on")
-            set_fence(self.clients, self.target.region, name, OPEN)
-            if fenced_now:
-                self._drain_cached_fence()
-            elif self._fence_failed:
-                self.fence_note = self._no_wait("its fence could not be written")
-
-        where = f"{self.target.region}={OPEN}" + (f", {self.source.region}={FENCED}" if fences_source()
-                                                   else f" ({self.source.region} unreachable: not fenced)")
-        if not fences_source():
-            self.fence_note = self._no_wait("it is unreachable")
-        return Step("fence", f"{name}: {where}", check, act, self.timeouts.parameter)
-
-    def _no_wait(self, why: str) -> str:
-        return (f"no wait for the API's {self.fence_cache_seconds:g} s fence cache: {self.source.region} "
-                f"was not fenced ({why})")
-
-    def _drain_cached_fence(self) -> None:
-        # Until its cache expires the source's API still answers writes from the old "true":
-        # a write taken then lands behind the new writer's back once the database moves.
-        seconds = self.fence_cache_seconds
-        self.fence_note = (f"waited {seconds:g} s after fencing {self.source.region} for its API's cached "
-                           "writes-enabled flag to expire before moving the writer")
-        self.echo(f"    waiting {seconds:g} s: {self.source.region}'s API caches the fence that long")
-        self.sleep(seconds)
-
-    def unfenced_source(self) -> str | None:
-        """What is left to do by hand when the source could not be fenced."""
-        if self.source_reachable and not self._fence_failed:
-            return None
-        name = self.topology.writes_enabled_parameter_name
-        return (f"fence {self.source.region} as soon as it answers (rerun this command, or "
-                f"{by_hand(self.source.region, name, FENCED)}); until then its flag still says "
-                f"{OPEN}, so a recovering {self.source.region} would take writes through its own API")
 
     # --- database: the target's cluster becomes the writer ---
 
@@ -224,7 +161,8 @@ class Moves:
                 f"command, or {commands}; meanwhile the accelerator already sends no traffic to endpoints "
                 "its health checks see as unhealthy")
 
-    # --- parameter: the active-region flag the application reads ---
+    # --- parameter: the authority record names the target (it writes from now on), and the
+    # active-region parameter applications may read follows it ---
 
     def parameter_regions(self) -> list[RegionTopology]:
         return [self.target] if self.unplanned else [self.target, self.source]
@@ -233,16 +171,24 @@ class Moves:
         name = self.topology.active_region_parameter_name
         sides = self.parameter_regions()
         where = " and ".join(side.region for side in sides)
-        return Step("parameter", f"{name} = {self.target.region} in {where}", self.parameters_settled,
-                    self._write_parameters, self.timeouts.parameter)
+        return Step("parameter", f"authority: {self.target.region} writes; {name} = {self.target.region} "
+                                 f"in {where}", self.parameters_settled, self._write_parameters,
+                    self.timeouts.parameter)
 
     def parameters_settled(self) -> tuple[bool, str]:
+        record = read_in(self.clients, self.topology, self.target.region)
         name, value = self.topology.active_region_parameter_name, self.target.region
         seen = {side.region: parameter_value(self.clients, side.region, name)
                 for side in self.parameter_regions()}
-        return all(v == value for v in seen.values()), ", ".join(f"{r}={v}" for r, v in seen.items())
+        ok = record.active_region == value and all(v == value for v in seen.values())
+        return ok, f"authority {record.describe()}; " + ", ".join(f"{r}={v}" for r, v in seen.items())
 
     def _write_parameters(self) -> None:
+        # The record first, in the target: from here on the target's functions take writes.
+        seen = [try_read(self.clients, self.topology, side.region) for side in self.topology.regions
+                if side is self.target or not self.unplanned]
+        activate(self.clients, self.topology, self.target.region, seen,
+                           f"{self.request.operation} ({self.request.mode})")
         name, value = self.topology.active_region_parameter_name, self.target.region
         for side in self.parameter_regions():
             if parameter_value(self.clients, side.region, name) != value:

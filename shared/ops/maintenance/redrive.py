@@ -25,6 +25,12 @@ from shared.ops.aws.errors import AWS_ERRORS, one_line
 # Long enough that a message whose replay failed is not received again in the same run.
 _HIDE_SECONDS = 300
 _BATCH = 10
+# Long polling: a receive that waits queries every SQS server, so an empty answer means an empty
+# queue; a short poll samples some servers and can answer empty while messages remain.
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-short-and-long-polling.html
+_WAIT_SECONDS = 1
+# Empty answers while the queue still counts visible messages, before the run gives up on them.
+_EMPTY_TRIES = 3
 
 
 @dataclass
@@ -64,17 +70,31 @@ def _redrive_queue(environment: str, region: str, module: str, clients: AwsClien
     except AWS_ERRORS as error:
         result.unread = one_line(error)
         return result
+    empty = 0
     while True:
         try:
-            messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=_BATCH,
-                                           VisibilityTimeout=_HIDE_SECONDS).get("Messages", [])
+            messages = sqs.receive_message(
+                QueueUrl=url, MaxNumberOfMessages=_BATCH, VisibilityTimeout=_HIDE_SECONDS,
+                WaitTimeSeconds=_WAIT_SECONDS).get("Messages", [])
+            waiting = 0 if messages else _visible(sqs, url)
         except AWS_ERRORS as error:
             result.unread = f"receive failed: {one_line(error)}"
             return result
-        if not messages:
+        if not messages and not waiting:
             return result
+        if not messages:
+            empty += 1
+            if empty == _EMPTY_TRIES:
+                result.failures.append(f"{waiting} messages still visible after {empty} empty receives")
+                return result
         for message in messages:
             _replay(sqs, functions, url, message, result)
+
+
+def _visible(sqs: Any, url: str) -> int:
+    """The queue's own count of visible messages (approximate, but never sampled)."""
+    found = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(found["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def _replay(sqs: Any, functions: Any, url: str, message: dict[str, Any], result: QueueRedrive) -> None:

@@ -24,6 +24,7 @@ from shared.settings import Settings
 
 # FailoverState.Status while a switchover or failover is still moving the writer.
 _MOVING = ("pending", "failing-over", "cancelling")
+_CLUSTER_MOVING = ("switching-over", "failing-over")
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,12 @@ def prepare_global_database_destroy(clients: AwsClients, environment: str, prima
     if found is None:
         return []
     state = found.get("FailoverState") or {}
-    if state.get("Status") in _MOVING:
+    # A switchover shows in the global cluster's own Status ("switching-over"), a failover in both.
+    moving = state.get("Status") if state.get("Status") in _MOVING else (
+        found.get("Status") if found.get("Status") in _CLUSTER_MOVING else None)
+    if moving:
         raise Refused(
-            f"the global database {identifier} is {state['Status']} (to "
+            f"the global database {identifier} is {moving} (to "
             f"{state.get('ToDbClusterArn', '?')}): nothing destroyed; wait until it completes "
             f"(invoke status --env {environment}), then re-run invoke destroy-all --env {environment}")
     members = [Member(m["DBClusterArn"], bool(m.get("IsWriter")))

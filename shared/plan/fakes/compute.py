@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.plan.fakes.core import ACCOUNT_ID, APIGW_ZONES, Fake, builds, digest
+from shared.plan.fakes.core import ACCOUNT_ID, APIGW_ZONES, Fake, answers, builds, digest
 
 _ALPHANUMERIC = "abcdefghijklmnopqrstuvwxyz0123456789"
 
@@ -86,3 +86,26 @@ def _endpoint(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[s
     state.update(arn=f"arn:aws:events:{fake.region}:{ACCOUNT_ID}:endpoint/{name}",
                  endpointUrl=f"https://{_api_id(fake)}.{fake.hex(4)}.endpoint.events.amazonaws.com")
     return name, state
+
+
+@builds("aws:wafv2/webAcl:WebAcl", "aws:wafv2/ipSet:IpSet")
+def _waf(fake: Fake, name: str, state: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    # arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id> (ipset likewise).
+    kind = "webacl" if fake.kind == "WebAcl" else "ipset"
+    resource_id = f"{fake.hex(8)}-{fake.hex(4)}-{fake.hex(4)}-{fake.hex(4)}-{fake.hex(12)}"
+    state.update(arn=f"arn:aws:wafv2:{fake.region}:{ACCOUNT_ID}:regional/{kind}/{name}/{resource_id}",
+                 lockToken=fake.hex(8))
+    return resource_id, state
+
+
+# A few of the ROUTE53_HEALTHCHECKS ranges AWS publishes in ip-ranges.json.
+ROUTE53_CHECKER_RANGES = ["15.177.0.0/18", "54.243.31.192/26", "107.23.255.0/26",
+                          "54.244.52.192/26", "54.245.168.0/26"]
+
+
+@answers("aws:index/getIpRanges:getIpRanges")
+def _ip_ranges(args: dict[str, Any], region: str) -> dict[str, Any]:
+    services = [str(s).lower() for s in args.get("services", [])]
+    ranges = ROUTE53_CHECKER_RANGES if services == ["route53_healthchecks"] else []
+    return {"id": "1733300000", "services": services, "cidrBlocks": ranges, "ipv6CidrBlocks": [],
+            "createDate": "2026-12-01-00-00-00", "syncToken": 1733300000}

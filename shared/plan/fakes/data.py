@@ -134,11 +134,16 @@ def _password(fake: Fake, name: str, state: dict[str, Any]) -> State:
 # the engine version AWS runs), and every version is offered unless a test retires it.
 RUNNING_GLOBAL_CLUSTERS: dict[str, str] = {}
 RETIRED_ENGINE_VERSIONS: set[str] = set()
+# Regions whose RDS endpoint does not answer (an outage), for the reads above.
+UNREACHABLE_REGIONS: set[str] = set()
 
 
 @answers("aws:rds/getGlobalCluster:getGlobalCluster")
 def _running_global_cluster(args: dict[str, Any], region: str) -> dict[str, Any]:
     identifier = str(args.get("identifier"))
+    if region in UNREACHABLE_REGIONS:
+        raise LookupError(f"reading RDS Global Cluster ({identifier}): dial tcp: lookup "
+                          f"rds.{region}.amazonaws.com: i/o timeout")
     if identifier not in RUNNING_GLOBAL_CLUSTERS:
         raise LookupError("no matching RDS Global Cluster found")  # the provider's words
     return {"identifier": identifier, "engine": "aurora-postgresql",

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
+import time
 from datetime import UTC, datetime
 from typing import Any
 
+from auth import HEADER, KEY, KeyUnavailable
 from botocore.exceptions import BotoCoreError, ClientError
 from clients import client, own_region, required_env
-from fence import FENCE, RETRY_AFTER_SECONDS
+from fence import RETRY_AFTER_SECONDS, writes_enabled
 from log import get_logger
 from web import HttpError, Request, Response, serve
 
@@ -27,6 +30,7 @@ METHODS = ("GET", "PUT")
 MAX_ID_LENGTH = 200
 # DynamoDB items are at most 400 KB; leave room for the key and the other attributes.
 MAX_DOCUMENT_BYTES = 350 * 1024
+METRICS_NAMESPACE = "DR/Application"
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -34,22 +38,51 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
 
 
 def route(request: Request) -> Response:
+    if request.via == "alb":
+        # API Gateway checks the key itself on the REST door (apiKeyRequired + usage plan).
+        require_api_key(request)
     item_id = _item_id(request)
     if request.method == "GET":
         return get_item(item_id)
     if request.method == "PUT":
-        refuse_if_fenced()
+        refuse_if_fenced(request.via)
         return put_item(item_id, request)
     raise HttpError(405, f"{request.method} is not allowed on /items/{{id}}; use GET or PUT",
                     {"allow": ", ".join(METHODS)})
 
 
-def refuse_if_fenced() -> None:
-    """Writes stop while this region is fenced (fence.py); reads go on."""
-    if not FENCE.writes_enabled(client("ssm", fast=True)):
+def require_api_key(request: Request) -> None:
+    """Reads and writes on the ALB door need the REST door's API key, in the same header."""
+    try:
+        allowed = KEY.matches(request.headers.get(HEADER), client("ssm", fast=True))
+    except KeyUnavailable:
+        raise HttpError(503, "the API key cannot be checked in this region right now; retry "
+                             "shortly") from None
+    if not allowed:
+        # 403 with the same body API Gateway sends for a missing or wrong key.
+        raise HttpError(403, "Forbidden")
+
+
+def refuse_if_fenced(door: str) -> None:
+    """Writes go only where the authority record says this region writes (fence.py); reads go on."""
+    if not writes_enabled():
+        count_fenced_write(door)
         raise HttpError(503, f"writes are paused in {own_region()} while the service moves between "
                              f"regions; retry in {RETRY_AFTER_SECONDS} s",
                         {"retry-after": str(RETRY_AFTER_SECONDS)})
+
+
+def count_fenced_write(door: str) -> None:
+    """One FencedWrites count in CloudWatch's embedded metric format: the 5XX alarms subtract
+    these deliberate 503s (monitoring's metrics.fenced_writes names the same metric)."""
+    document = {
+        "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
+            "Namespace": METRICS_NAMESPACE, "Dimensions": [["Environment", "Door"]],
+            "Metrics": [{"Name": "FencedWrites", "Unit": "Count"}]}]},
+        "Environment": os.environ.get("DR_ENVIRONMENT", ""), "Door": door, "FencedWrites": 1}
+    # A line of its own on stdout, which Lambda sends to the function's log group as it is.
+    sys.stdout.write(json.dumps(document) + "\n")
+    sys.stdout.flush()
 
 
 def _item_id(request: Request) -> str:
@@ -71,7 +104,7 @@ def _key(item_id: str) -> dict[str, Any]:
 
 def get_item(item_id: str) -> Response:
     try:
-        found = client("dynamodb", fast=True).get_item(
+        found = client("dynamodb", retry_once=True).get_item(
             TableName=required_env("TABLE_NAME"), Key=_key(item_id), ConsistentRead=True)
     except (BotoCoreError, ClientError) as error:
         raise _unavailable(error) from error
@@ -88,7 +121,7 @@ def put_item(item_id: str, request: Request) -> Response:
     item = {**_key(item_id), "data": {"S": document},
             "updated_at": {"S": datetime.now(UTC).isoformat()}, "region": {"S": own_region()}}
     try:
-        previous = client("dynamodb", fast=True).put_item(
+        previous = client("dynamodb", retry_once=True).put_item(
             TableName=required_env("TABLE_NAME"), Item=item, ReturnValues="ALL_OLD")
     except (BotoCoreError, ClientError) as error:
         raise _unavailable(error) from error

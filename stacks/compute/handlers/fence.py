@@ -1,60 +1,45 @@
-"""This region's write fence: the parameter named by WRITES_ENABLED_PARAMETER
-(`/dr/<env>/regional/writes-enabled`), "true" or "false", which `invoke failover` and `failback`
-flip. Writes go ahead only on "true": a missing, unreadable or other value fences the region
-(fail closed), because a write taken in a region the operator fenced lands in the global table
-behind the new writer's back, while a refused write is a visible 503 the client retries.
+"""This region's write fence, derived from the authority record (authority.py): writes go ahead
+only while the record, as this environment last read it, names this region as the active one.
 
-The answer is cached TTL_SECONDS per execution environment: one GetParameter per request would
-add a round trip to every write and spend Parameter Store's per-region throughput (shared by
-the account) at the API's request rate. The cache bounds how long a fenced region may still
-take writes after the flip, so the failover waits that long before it moves the writer.
+A read that fails (throttling, a timeout, an impaired replica) does not close the fence at once:
+the last good record stands for authority.STALE_SECONDS, read again after a jittered refresh
+with one retry. Past that bound, or when no record could ever be read in this environment,
+writes are refused (fail closed): a write taken in a region that is no longer the writer lands
+in the global table behind the new writer's back, while a refused write is a visible 503 the
+client retries. The operations wait out that bound before they move the writer.
 """
 
 from __future__ import annotations
 
-import time
-from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
-from clients import required_env
+from authority import AuthorityCache, Reading
+from clients import client, own_region, required_env
 from log import get_logger
 
 log = get_logger("fence")
 
-# A literal: `invoke failover` reads it from this file (shared/ops/aws/fence.py) to wait it out.
-TTL_SECONDS = 5.0
 # What a refused write tells the client: about the time a failover takes to move the writer.
 RETRY_AFTER_SECONDS = 30
-clock = time.monotonic
+AUTHORITY = AuthorityCache()
 
 
-class WriteFence:
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
-        self.ttl = ttl
-        self._enabled = False
-        self._read_at: float | None = None
-
-    def forget(self) -> None:
-        self._read_at = None
-
-    def writes_enabled(self, ssm: Any) -> bool:
-        now = clock()
-        if self._read_at is not None and now - self._read_at < self.ttl:
-            return self._enabled
-        name = required_env("WRITES_ENABLED_PARAMETER")
-        try:
-            value = str(ssm.get_parameter(Name=name)["Parameter"]["Value"]).strip().lower()
-            self._enabled = value == "true"
-            if value not in ("true", "false"):
-                log.error("write fence has an unexpected value; writes refused",
-                          extra={"parameter": name, "value": value})
-        except (BotoCoreError, ClientError) as error:
-            # Cached like an answer: a throttled Parameter Store is not retried by every write.
-            log.error("write fence unreadable; writes refused",
-                      extra={"parameter": name, "error": str(error)})
-            self._enabled = False
-        self._read_at = now
-        return self._enabled
+def current() -> Reading:
+    """The authority record as this execution environment knows it (cached, fail-safe)."""
+    return AUTHORITY.get(client("dynamodb", fast=True), required_env("TABLE_NAME"),
+                         required_env("PRIMARY_REGION"))
 
 
-FENCE = WriteFence()
+def known() -> Reading:
+    """What this environment knows now, without asking (a read may still be under way)."""
+    return AUTHORITY.peek()
+
+
+def writes_enabled() -> bool:
+    reading = current()
+    if reading.authority is None:
+        log.error("authority unreadable past its staleness bound; writes refused",
+                  extra={"error": reading.error})
+        return False
+    if reading.stale:
+        log.warning("authority unreadable; deciding on the last good record",
+                    extra={"error": reading.error, "age_seconds": round(reading.age, 1)})
+    return reading.authority.may_write(own_region())

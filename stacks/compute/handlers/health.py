@@ -17,18 +17,22 @@ cold init: BUDGET_SECONDS + COLD_START_ALLOWANCE_SECONDS stays under Route 53's 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any
 
+from authority import ACTIVE, MOVING, STANDBY, Reading
+from botocore.exceptions import ClientError
 from clients import client, own_region, required_env
 from drill import CLEAR, FLAG, IMPAIRED
-from fence import FENCE
+from fence import current, known
 from log import get_logger
 from web import HttpError, Request, Response, serve
 
@@ -45,7 +49,41 @@ clock = time.monotonic
 # A key no item uses: reading it proves the table answers data-plane reads in this region.
 PROBE_KEY = {"pk": {"S": "health#probe"}}
 OK = "ok"
-ENABLED = "enabled"
+THROTTLED = ("ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded")
+UNKNOWN = "unknown"
+# However many callers (the NLB's, Route 53's and GA's checks, people), one answer a second at
+# most per execution environment: each answer costs a few AWS reads.
+ANSWER_SECONDS = 1.0
+
+
+def _clients() -> tuple[Any, Any]:
+    # boto3's default session is not thread-safe: clients are built before any probe thread.
+    return client("dynamodb", fast=True), client("ssm", fast=True)
+
+
+# At init, outside the budget of the first check (Lambda runs init before the first call); with
+# no region at import (local runs) they are built on first use instead.
+with contextlib.suppress(Exception):
+    _clients()
+
+
+class AnswerCache:
+    """The last answer and when it was computed; callers during a computation wait for it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.answer: Response | None = None
+        self.at = 0.0
+
+    def forget(self) -> None:
+        with self.lock:
+            self.answer = None
+
+
+ANSWER = AnswerCache()
+# A pilot light's standby Aurora cluster is headless by design (shared/strategy.py): no
+# instance answers until a failover brings it up, which is no reason to call the region down.
+PILOT_LIGHT, HEADLESS = "pilot-light", "headless (pilot light standby)"
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -56,28 +94,37 @@ def check(request: Request) -> Response:
     if request.method not in ("GET", "HEAD"):
         raise HttpError(405, f"{request.method} is not allowed on the health endpoint; use GET",
                         {"allow": "GET, HEAD"})
+    with ANSWER.lock:
+        if ANSWER.answer is None or clock() - ANSWER.at >= ANSWER_SECONDS:
+            ANSWER.answer, ANSWER.at = compute(), clock()
+        return ANSWER.answer
+
+
+def compute() -> Response:
     started = clock()
-    # Clients are built here, not in the probe threads: boto3's default session is not thread-safe.
-    # Building them (first call only) counts against the budget like the probes do.
-    dynamodb, ssm = client("dynamodb", fast=True), client("ssm", fast=True)
+    dynamodb, ssm = _clients()
     remaining = max(0.0, BUDGET_SECONDS - (clock() - started))
     results = run_within_budget({
         "dynamodb": partial(check_dynamodb, dynamodb), "database": check_database,
-        "active_region": partial(active_region, ssm), "writes": partial(writes, ssm),
-        "drill": partial(drill, ssm)}, remaining)
+        "authority": partial(authority, current), "drill": partial(drill, ssm)}, remaining)
     checks = {name: results[name] for name in ("dynamodb", "database")}
     # Fails open: only a "true" read in time impairs; an error or a timeout leaves the region as is.
     impaired = results["drill"] == IMPAIRED
-    healthy = all(result == OK for result in checks.values()) and not impaired
     region = own_region()
-    active = results["active_region"]
-    role = "unknown" if active.startswith("error") else "active" if active == region else "standby"
-    writes_enabled = results["writes"] == ENABLED
+    # What the probe read, or, when it is still reading past the budget, the last good record
+    # within its staleness bound: never an older one.
+    record = known().authority
+    role = record.role(region) if record else UNKNOWN
+    if role == STANDBY and os.environ.get("DR_STRATEGY") == PILOT_LIGHT and checks["database"] != OK:
+        checks["database"] = HEADLESS
+    healthy = all(result in (OK, HEADLESS) for result in checks.values()) and not impaired
     body = {"region": region, "environment": os.environ.get("DR_ENVIRONMENT"), "role": role,
-            "active_region": None if role == "unknown" else active, "checks": checks,
-            "healthy": healthy, "writes_enabled": writes_enabled,
+            "active_region": record.active_region or None if record else None,
+            "generation": record.generation if record else None, "checks": checks,
+            "healthy": healthy, "writes_enabled": bool(record and record.may_write(region)),
+            "authority": results["authority"],
             "drill": IMPAIRED if impaired else CLEAR,
-            "dns": dns_answer(healthy, writes_enabled, role),
+            "dns": dns_answer(healthy, role),
             "duration_ms": round((clock() - started) * 1000)}
     if impaired:
         body["message"] = ("drill impairment: this region's drill flag says impaired, so health "
@@ -111,7 +158,13 @@ def _guarded(name: str, probe: Callable[[], str]) -> str:
 
 
 def check_dynamodb(dynamodb: Any) -> str:
-    dynamodb.get_item(TableName=required_env("TABLE_NAME"), Key=PROBE_KEY)
+    try:
+        dynamodb.get_item(TableName=required_env("TABLE_NAME"), Key=PROBE_KEY)
+    except ClientError as error:
+        # Throttled is answered: the table is there and serving. A brownout that turned health
+        # 503 would move every user out of a region whose writes still work.
+        if error.response.get("Error", {}).get("Code") not in THROTTLED:
+            raise
     return OK
 
 
@@ -122,25 +175,27 @@ def check_database() -> str:
         return OK
 
 
-def active_region(ssm: Any) -> str:
-    parameter = ssm.get_parameter(Name=required_env("ACTIVE_REGION_PARAMETER"))
-    return str(parameter["Parameter"]["Value"]).strip()
-
-
-def writes(ssm: Any) -> str:
-    return ENABLED if FENCE.writes_enabled(ssm) else "fenced"
+def authority(read: Any) -> str:
+    """The authority record (fence.current: cached, kept on errors within its bound)."""
+    reading: Reading = read()
+    if reading.authority is None:
+        return f"error: {reading.error or 'no answer'}"
+    return f"stale ({reading.error})" if reading.stale else OK
 
 
 def drill(ssm: Any) -> str:
     return IMPAIRED if FLAG.impaired(ssm) else CLEAR
 
 
-def dns_answer(healthy: bool, writes_enabled: bool, role: str) -> str:
+def dns_answer(healthy: bool, role: str) -> str:
     """What the failover DNS records' Route 53 checks look for (shared/components/failover_dns.py):
-    `serve-active` in the region the operations made active, `serve-standby` in one ready to take
-    over; a fenced or unhealthy region matches neither."""
+    `serve-active` in the region the authority record names, `serve-standby` in one ready to take
+    over, `fenced` while a move is under way; an unhealthy region matches neither. It moves away
+    from `serve-active` on a positive read only: with the record unreadable past its staleness
+    bound (role unknown) the answer stays `serve-active`, so an API blip in the healthy writer
+    never sends DNS clients to the other region (its writes stay refused meanwhile: fence.py)."""
     if not healthy:
         return "unhealthy"
-    if not writes_enabled:
+    if role == MOVING:
         return "fenced"
-    return "serve-active" if role == "active" else "serve-standby"
+    return "serve-active" if role in (ACTIVE, UNKNOWN) else "serve-standby"

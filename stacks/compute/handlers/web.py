@@ -45,6 +45,7 @@ class Request:
     resource: str | None  # API Gateway's route template, e.g. /items/{id}
     path_parameters: Mapping[str, str]
     body: str | None
+    headers: Mapping[str, str] = field(default_factory=dict)  # names lowercased
 
     def json_body(self) -> Any:
         if self.body is None or not self.body.strip():
@@ -107,6 +108,11 @@ def parse(event: Any) -> Request:
         if len(body.encode()) > MAX_BODY_BYTES:
             raise HttpError(413, f"the request body is larger than {MAX_BODY_BYTES} bytes")
     parameters = event.get("pathParameters")
+    headers = event.get("headers")
+    if not isinstance(headers, dict):  # an ALB target group with multi-value headers on
+        multi = event.get("multiValueHeaders")
+        headers = {k: v[-1] for k, v in multi.items() if isinstance(v, list) and v} \
+            if isinstance(multi, dict) else {}
     path = event.get("path")
     resource = event.get("resource")
     return Request(
@@ -116,7 +122,7 @@ def parse(event: Any) -> Request:
         resource=resource if isinstance(resource, str) else None,
         path_parameters={str(k): str(v) for k, v in parameters.items()}
         if isinstance(parameters, dict) else {},
-        body=body)
+        body=body, headers={str(k).lower(): str(v) for k, v in headers.items()})
 
 
 def render(event: Any, response: Response) -> dict[str, Any]:

@@ -9,21 +9,28 @@ success only does what is left.
 The plan's step runs with `regionToRun = activatingRegion`, so the function's own region is the
 one being activated and its peer (PEER_REGION) the one being deactivated.
 
-- fence-writes (before the Aurora step): the deactivating region's write fence set to "false",
-  then the API's cache of it waited out (FENCE_CACHE_SECONDS), so no write lands in the old
-  writer once Aurora moves. The execution's mode comes from GetPlanExecution in this region:
-  graceful fails the step when the peer cannot be fenced (the Aurora switchover must not run
-  behind a region still taking writes); ungraceful records that the peer was unreachable and
-  goes on (the plan must not wait for a region that is gone), fencing it whenever it answers.
-- move-traffic (after the Aurora step): Global Accelerator's dials (this region's endpoint group
-  to its deployed dial, or 100 when deployed passive at 0; the peer's to 0; raised before
-  lowered), the active-region flag in this region (must succeed) and the peer (best effort), and
-  this region's writes opened. Activating the primary is the failback (RESTORE_DEPLOYED_SHAPE):
-  the peer's dial then goes back to its deployed value and its writes are reopened (best
-  effort), the shape `invoke failback --local` restores.
+- fence-writes (before the Aurora step): the authority record (authority.py, packaged beside
+  this file) written in this region first with the next generation, naming nobody as the writer
+  (moving here); then, once the peer's replica of the table holds it, the peer's writers' staleness
+  bound (authority.STALE_SECONDS) waited out, so no write lands in the old writer once Aurora
+  moves. The peer's region-specific `writes-enabled` flag is set to "false" too, for tools that
+  still read it. The execution's mode comes from GetPlanExecution in this region: graceful
+  fails the step while the peer cannot be fenced or has not received the record (the Aurora
+  switchover must not run behind a region still taking writes); ungraceful records that the
+  peer was unreachable and goes on (the plan must not wait for a region that is gone): that
+  region stops by itself once its replica catches up with the record.
+- move-traffic (after the Aurora step): the authority record naming this region (the next
+  generation, written here: must succeed), the active-region flag in this region (must succeed)
+  and the peer (best effort) and this region's writes opened first: they need only the
+  activating region. Then Global Accelerator's dials (this region's endpoint group to its
+  deployed dial, or 100 when deployed passive at 0; the peer's to 0; raised before lowered) with
+  a short client config: a slow or failing API returns "dials_left_to_do" rather than failing
+  the step, and invoke failover sets them after the plan. Activating the primary is the
+  failback (RESTORE_DEPLOYED_SHAPE): the peer's dial then goes back to its deployed value and its
+  writes are reopened (best effort), the shape `invoke failback --local` restores.
 
-Packaged alone (no shared code in the zip): its configuration comes from environment variables
-the RegionActions component sets.
+Packaged with authority.py only (no shared code in the zip): its configuration comes from
+environment variables the RegionActions component sets.
 """
 
 from __future__ import annotations
@@ -36,9 +43,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import authority
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from bring_up_step import BRING_UP_STEP, bring_up_database
 
 FENCE_STEP = "fence-writes"
 TRAFFIC_STEP = "move-traffic"
@@ -114,27 +123,74 @@ def put(ssm: Any, name: str, value: str) -> bool:
     return True
 
 
+def records(peer: str) -> tuple[Any, Any, str]:
+    """The authority record here (must be readable) and in the peer (None and why, when not)."""
+    table, primary = env("TABLE_NAME"), env("PRIMARY_REGION")
+    try:
+        mine = authority.read(client("dynamodb", own_region()), table, primary)
+    except (BotoCoreError, ClientError) as error:
+        raise StepFailed(f"cannot read the authority record in {own_region()} ({reason(error)}); "
+                         "the step is retried") from None
+    try:
+        return mine, authority.read(client("dynamodb", peer, peer=True), table, primary), ""
+    except (BotoCoreError, ClientError) as error:
+        return mine, None, reason(error)
+
+
+def record_here(record: Any) -> None:
+    try:
+        authority.write(client("dynamodb", own_region()), env("TABLE_NAME"), record)
+    except authority.Superseded as error:
+        raise StepFailed(f"{error}: the plan reruns the step") from None
+    except (BotoCoreError, ClientError) as error:
+        raise StepFailed(f"cannot write the authority record in {own_region()} ({reason(error)}); "
+                         "the step is retried") from None
+
+
+def stop_writers(event: dict[str, Any], peer: str) -> tuple[Any, Any, str]:
+    """Nobody writes (the record moving here), written here first; the peer's record before it."""
+    own = own_region()
+    mine, theirs, peer_error = records(peer)
+    current = authority.newest(mine, theirs) or mine
+    if not (current.active_region == own or (not current.active_region and current.moving_to == own)):
+        current = authority.successor(current, "", own, f"region switch {event.get('ExecutionId')}")
+        record_here(current)
+    return current, theirs, peer_error
+
+
 def fence_writes(event: dict[str, Any]) -> dict[str, Any]:
     peer, name = env("PEER_REGION"), env("WRITES_ENABLED_PARAMETER")
-    cache = float(env("FENCE_CACHE_SECONDS"))
     mode = execution_mode(event)
-    summary: dict[str, Any] = {"step": FENCE_STEP, "mode": mode, "fenced_region": peer, "parameter": name}
+    record, _, peer_error = stop_writers(event, peer)
+    summary: dict[str, Any] = {"step": FENCE_STEP, "mode": mode, "fenced_region": peer, "parameter": name,
+                               "authority": record.describe()}
     try:
+        if peer_error:
+            raise StepFailed(peer_error)
         changed = put(client("ssm", peer, peer=True), name, FENCED)
-    except (BotoCoreError, ClientError) as error:
+    except (BotoCoreError, ClientError, StepFailed) as error:
         if mode == "ungraceful":
             log.warning("deactivating region unreachable; not fenced",
                         extra={"region": peer, "error": reason(error)})
             return {**summary, "fenced": False,
-                    "note": f"{peer} unreachable ({reason(error)}): not fenced, set {name} to "
-                            f"{FENCED} there when it answers"}
+                    "note": f"{peer} unreachable ({reason(error)}): not confirmed stopped; it stops by "
+                            "itself once its replica of the table holds the authority record (check "
+                            f"with `invoke status`), then set {name} to {FENCED} there"}
         raise StepFailed(f"cannot fence writes in {peer} ({reason(error)}): a graceful switch "
                          "needs the old writer fenced first; run the plan ungraceful if "
                          f"{peer} is down") from None
-    # The API caches the fence this long: until then a fenced region may still take writes. A
-    # retry after the flag is set waits again, since the first wait may have been cut short.
-    sleep(cache)
-    return {**summary, "fenced": True, "changed": changed, "waited_seconds": cache}
+    # The peer stops writing once its replica holds the record and its last good read of the
+    # old one has aged out. A rerun waits again, since the first wait may have been cut short.
+    _, theirs, _ = records(peer)  # read again: written here a moment ago, replicated in about a second
+    held = theirs is not None and theirs.generation >= record.generation
+    if not held and mode != "ungraceful":
+        raise StepFailed(f"{peer}'s replica does not hold authority generation {record.generation} "
+                         "yet (DynamoDB replication); the step is retried")
+    if not held:
+        return {**summary, "fenced": True, "changed": changed,
+                "note": f"{peer}'s replica does not show the record yet: not waited for"}
+    sleep(authority.STALE_SECONDS)
+    return {**summary, "fenced": True, "changed": changed, "waited_seconds": authority.STALE_SECONDS}
 
 
 def serving_dial(deployed: float) -> float:
@@ -156,27 +212,42 @@ def best_effort(action: Callable[[], bool], done: str, already: str) -> str:
         return f"not {done} ({reason(error)})"
 
 
+def move_dials(dials: dict[str, float], groups: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Global Accelerator's dials, activating region first (raising it before lowering the other
+    never leaves users without one). Its API lives in us-west-2 and may be slow when the step
+    runs: with the short client config a slow API leaves "dials left to do" (invoke failover
+    finishes them after the plan) instead of failing a step that runs after the database moved."""
+    ga = client("globalaccelerator", GA_API_REGION, peer=True)  # peer=True: the short config
+    moved: dict[str, str] = {}
+    try:
+        for region, dial in dials.items():
+            group = ga.describe_endpoint_group(EndpointGroupArn=groups[region])["EndpointGroup"]
+            if float(group["TrafficDialPercentage"]) != dial:
+                ga.update_endpoint_group(EndpointGroupArn=groups[region], TrafficDialPercentage=dial)
+                moved[region] = "moved"
+            else:
+                moved[region] = "already"
+    except (BotoCoreError, ClientError) as error:
+        log.warning("dials left to do", extra={"error": reason(error)})
+        return moved, [f"{region} to {dial:g}% (Global Accelerator's API, {GA_API_REGION}: {reason(error)})"
+                       for region, dial in dials.items() if region not in moved]
+    return moved, []
+
+
 def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
     own, peer = own_region(), env("PEER_REGION")
     failback = restores_deployed_shape()
     dials = {own: serving_dial(float(env("OWN_TRAFFIC_DIAL"))),
              peer: float(env("PEER_TRAFFIC_DIAL")) if failback else 0.0}
     groups = {own: env("OWN_ENDPOINT_GROUP_ARN"), peer: env("PEER_ENDPOINT_GROUP_ARN")}
-    ga = client("globalaccelerator", GA_API_REGION)
-    moved: dict[str, str] = {}
-    try:
-        # Activating region first: raising it before lowering the other never leaves users without one.
-        for region in (own, peer):
-            group = ga.describe_endpoint_group(EndpointGroupArn=groups[region])["EndpointGroup"]
-            if float(group["TrafficDialPercentage"]) != dials[region]:
-                ga.update_endpoint_group(EndpointGroupArn=groups[region],
-                                         TrafficDialPercentage=dials[region])
-                moved[region] = "moved"
-            else:
-                moved[region] = "already"
-    except (BotoCoreError, ClientError) as error:
-        raise StepFailed(f"cannot set the traffic dials through Global Accelerator's API "
-                         f"({GA_API_REGION}): {reason(error)}; the step is retried") from None
+    # The authority record, the active-region flag and this region's writes first: they need only
+    # the activating region.
+    mine, theirs, _ = records(peer)
+    current = authority.newest(mine, theirs) or mine
+    if current.active_region != own:
+        # From here on this region writes: the record first, in this region.
+        current = authority.successor(current, own, "", f"region switch {event.get('ExecutionId')}")
+        record_here(current)
     flag, writes = env("ACTIVE_REGION_PARAMETER"), env("WRITES_ENABLED_PARAMETER")
     try:
         flag_changed = put(client("ssm", own), flag, own)
@@ -190,14 +261,19 @@ def move_traffic(event: dict[str, Any]) -> dict[str, Any]:
     if failback:
         # The deployed shape takes writes in both regions (the fence step closed the peer).
         writes_enabled[peer] = best_effort(lambda: put(peer_ssm, writes, OPEN), "opened", "already open")
-    return {"step": TRAFFIC_STEP, "active_region": own, "failback": failback,
-            "dials": {region: f"{dials[region]:g}% ({state})" for region, state in moved.items()},
-            "active_region_flag": {own: "set" if flag_changed else "already", peer: peer_flag},
-            "writes_enabled": writes_enabled}
+    moved, left = move_dials(dials, groups)
+    summary = {"step": TRAFFIC_STEP, "active_region": own, "failback": failback,
+               "authority": current.describe(),
+               "dials": {region: f"{dials[region]:g}% ({state})" for region, state in moved.items()},
+               "active_region_flag": {own: "set" if flag_changed else "already", peer: peer_flag},
+               "writes_enabled": writes_enabled}
+    return {**summary, "dials_left_to_do": left} if left else summary
 
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    FENCE_STEP: fence_writes, TRAFFIC_STEP: move_traffic}
+    FENCE_STEP: fence_writes, TRAFFIC_STEP: move_traffic,
+    # Pilot light only (the plan has the step only then): the headless cluster gets an instance.
+    BRING_UP_STEP: lambda _event: bring_up_database(client("rds", own_region()), env("OWN_CLUSTER_ID"))}
 
 
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:

@@ -1,0 +1,97 @@
+"""What moto lacks, held as state and answered through botocore's Stubber (`Answering`, every
+request and answer checked against the model): Aurora's global cluster (who writes, switchover
+and failover move it), Global Accelerator's dials, Route 53's checker, CloudWatch's RPO lag.
+
+Unlike queued answers, these follow what the code (and the emulated plan) did: a dial set is the
+dial read next, a failover makes the target the writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+
+from shared.ops.aws.clients import GA_API_REGION, ROUTE53_API_REGION
+from shared.ops.aws.topology import DrTopology
+from tests.ops.arc_emulation import Answering, Refusal
+
+
+@dataclass
+class World:
+    topology: DrTopology
+    writer: str = "primary"  # the role whose cluster writes
+    dials: dict[str, float] = field(default_factory=dict)  # endpoint group ARN -> dial
+    versions: dict[str, str] = field(default_factory=dict)  # role -> engine version
+    sync: str = "connected"  # the secondary member's SynchronizationStatus
+    resync_reads: int = 0  # how many more global cluster reads see the secondary pending-resync
+    lag_ms: float = 700.0
+    calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (region, operation, params)
+
+    def install(self, clients: Any) -> None:
+        for side in self.topology.regions:
+            self.dials.setdefault(side.endpoint_group_arn, side.deployed_dial)
+            self.versions.setdefault(side.role, "16.4")
+            for service in ("rds", "cloudwatch"):
+                self._serve(clients, service, side.region)
+        self._serve(clients, "globalaccelerator", GA_API_REGION)
+        self._serve(clients, "route53", ROUTE53_API_REGION)
+
+    def _serve(self, clients: Any, service: str, region: str) -> None:
+        client = boto3.client(service, region_name=region)
+        Answering(client, lambda operation, params: self._answer(region, operation, params)).activate()
+        clients.use(service, region, client)
+
+    def dial(self, role: str) -> float:
+        return self.dials[self.topology.role(role).endpoint_group_arn]
+
+    def _answer(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((region, operation, params))
+        side = {s.cluster_arn: s for s in self.topology.regions}
+        if operation == "DescribeGlobalClusters":
+            sync = "pending-resync" if self.resync_reads > 0 else self.sync
+            self.resync_reads -= 1
+            members = [{"DBClusterArn": s.cluster_arn, "IsWriter": s.role == self.writer, "Readers": [],
+                        **({} if s.role == self.writer else {"SynchronizationStatus": sync})}
+                       for s in self.topology.regions]
+            return {"GlobalClusters": [{
+                "GlobalClusterIdentifier": self.topology.global_cluster_id, "Status": "available",
+                "Engine": "aurora-postgresql", "EngineVersion": self.versions["primary"],
+                "GlobalClusterMembers": members}]}
+        if operation == "DescribeDBClusters":
+            [found] = [s for s in self.topology.regions if s.cluster_id == params["DBClusterIdentifier"]]
+            return {"DBClusters": [{
+                "DBClusterIdentifier": found.cluster_id, "DBClusterArn": found.cluster_arn,
+                "Status": "available", "Engine": "aurora-postgresql",
+                "EngineVersion": self.versions[found.role], "BackupRetentionPeriod": 7}]}
+        if operation in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
+            target = side[params["TargetDbClusterIdentifier"]]
+            if operation == "SwitchoverGlobalCluster" and len(set(self.versions.values())) != 1:
+                raise Refusal("InvalidGlobalClusterStateFault", "engine versions differ")
+            self.writer = target.role
+            return {"GlobalCluster": {"Status": "available"}}
+        if operation == "DescribeDBClusterSnapshots":
+            return {"DBClusterSnapshots": []}
+        if operation == "DescribeEndpointGroup":
+            arn = params["EndpointGroupArn"]
+            group_side = next(s for s in self.topology.regions if s.endpoint_group_arn == arn)
+            return {"EndpointGroup": {
+                "EndpointGroupArn": arn, "EndpointGroupRegion": group_side.region,
+                "TrafficDialPercentage": self.dials[arn],
+                "EndpointDescriptions": [{"EndpointId": f"nlb-{group_side.region}",
+                                          "HealthState": "HEALTHY"}]}}
+        if operation == "UpdateEndpointGroup":
+            self.dials[params["EndpointGroupArn"]] = float(params["TrafficDialPercentage"])
+            return {"EndpointGroup": {"EndpointGroupArn": params["EndpointGroupArn"]}}
+        if operation == "DescribeAccelerator":
+            return {"Accelerator": {"AcceleratorArn": params["AcceleratorArn"], "Name": "dr",
+                                    "Status": "DEPLOYED", "Enabled": True, "IpAddressType": "IPV4"}}
+        if operation == "GetHealthCheckStatus":
+            return {"HealthCheckObservations": [{
+                "Region": "us-west-2", "IPAddress": "15.177.0.10", "StatusReport": {
+                    "Status": "Success: HTTP Status Code 200, OK", "CheckedTime": datetime.now(UTC)}}]}
+        if operation == "GetMetricStatistics":
+            return {"Label": params["MetricName"], "Datapoints": [
+                {"Timestamp": datetime.now(UTC), "Maximum": self.lag_ms, "Unit": "Milliseconds"}]}
+        raise AssertionError(f"the emulated world does not answer {operation} in {region}")
