@@ -30,6 +30,13 @@ TAGS = "dr:tags"
 _NAMES = {key.removeprefix("dr:"): key for key in KEYS}
 
 
+def runs_root() -> Path:
+    """Where runs leave their files: layer logs, the failover progress file, drill and proof
+    reports, the plan cache. `.runs/` in the repository (gitignored) unless DR_RUNS_DIR says
+    otherwise; read at each use, so every task and its child processes agree."""
+    return Path(os.environ.get("DR_RUNS_DIR") or REPO_ROOT / ".runs")
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.relative_to(REPO_ROOT))
@@ -216,7 +223,8 @@ def merge_config(environment: str, stack_config: Mapping[str, Any] | None = None
         for key, value in values.items():
             merged[key] = _merge_tags(merged.get(key), value) if key == TAGS else value
     if isinstance(merged.get(TAGS), Mapping):
-        merged[TAGS] = {k: v for k, v in merged[TAGS].items() if v is not None}
+        # null removes a tag, except Environment, which is never set here: dr:tags refuses it.
+        merged[TAGS] = {k: v for k, v in merged[TAGS].items() if v is not None or k == "Environment"}
     return merged
 
 

@@ -220,15 +220,17 @@ def _tags(key: str, value: Any) -> dict[str, str]:
             value = json.loads(value)
         except json.JSONDecodeError:
             raise _fail(key, f"{value!r} is not a map", 'give e.g. {"Team": "platform"}') from None
+    if isinstance(value, Mapping) and "Environment" in value:
+        # Every resource's Environment tag is the stack's name, which cost reports and the
+        # guardrails key on; an override (or a null removing it) would be silently ignored, so it
+        # is refused instead.
+        shown = "null" if value["Environment"] is None else repr(value["Environment"])
+        raise _fail(key, f"Environment: {shown} cannot be set, it is always the environment's name",
+                    "remove Environment from dr:tags")
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str | int | float) for k, v in value.items()
     ):
         raise _fail(key, "is not a map of tag names to values", "give e.g. {Team: platform}")
-    if "Environment" in value:
-        # Every resource's Environment tag is the stack's name, which cost reports and the
-        # guardrails key on; an override would be silently replaced, so it is refused instead.
-        raise _fail(key, f"Environment: {value['Environment']!r} cannot be set, it is always the "
-                    "environment's name", "remove Environment from dr:tags")
     return {k: str(v) for k, v in value.items()}
 
 

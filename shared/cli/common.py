@@ -1,11 +1,16 @@
-"""What every task shares: exit codes, short flags, and bad input as a one-line error."""
+"""What every task shares: exit codes, short flags, bad input as a one-line error, and Ctrl-C as
+one line and exit 130."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import multiprocessing
 import os
+import signal
 import sys
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import invoke
@@ -30,7 +35,18 @@ SHORT_FLAGS = {"env": "e", "layer": "l", "yes": "y"}
 
 
 class Task(invoke.Task):
-    """invoke's Task with the short flags of SHORT_FLAGS instead of derived ones."""
+    """invoke's Task with the short flags of SHORT_FLAGS instead of derived ones, and a Ctrl-C
+    that reaches the end of a task as one line and exit 130 (invoke itself exits 1 without a word).
+
+    Tasks that must undo or report something on Ctrl-C (deploy-all's graceful cancel, the
+    failover lock's release, the drill flag's restore) do it inside their body, so by the time
+    the KeyboardInterrupt gets here what was running has been stopped."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise fail(f"{self.name.replace('_', '-')} interrupted (Ctrl-C)", code=EXIT_INTERRUPTED) from None
 
     def arg_opts(self, name: str, default: str, taken_names: set[str]) -> dict[str, Any]:
         self.auto_shortflags = False
@@ -102,6 +118,44 @@ def parse_layers(value: str | None, option: str = "--layer") -> list[str]:
     return names
 
 
+@contextlib.contextmanager
+def exit_on_interrupt(what: str, cleanups: list[Callable[[], None]]) -> Iterator[None]:
+    """While inside: SIGINT runs `cleanups` (appended to as things start), prints one line and
+    exits 130 at once, without unwinding through Pulumi's runtime.
+
+    The offline plan runs each layer program on an asyncio loop with worker threads; a
+    KeyboardInterrupt raised in the middle of that can be swallowed by a task, leave a thread that
+    keeps the interpreter alive, or reach invoke, which exits 1 without a word. The offline tasks
+    change nothing outside their own process (--out is written last), so the honest answer to
+    Ctrl-C is to clean up what they started and leave immediately. Nested, the outer handler
+    (which knows more to clean up) stays; off the main thread there is no signal to handle."""
+    if threading.current_thread() is not threading.main_thread() or getattr(
+            signal.getsignal(signal.SIGINT), "exits_on_interrupt", False):
+        yield
+        return
+
+    owner = os.getpid()
+
+    def stop(signum: int, frame: object) -> None:
+        if os.getpid() != owner:  # a forked planning worker (a terminal signals them all): quietly
+            os._exit(EXIT_INTERRUPTED)
+        for worker in multiprocessing.active_children():  # they would outlive us, holding stderr
+            worker.kill()
+        for cleanup in cleanups:
+            with contextlib.suppress(Exception):  # leaving anyway; the line below says what stopped
+                cleanup()
+        sys.stderr.write(f"error: {what} interrupted (Ctrl-C); nothing was written\n")
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    stop.exits_on_interrupt = True  # type: ignore[attr-defined]
+    previous = signal.signal(signal.SIGINT, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] | None = None,
                  cached: bool = False, progress: Callable[[str], None] | None = None) -> Plan:
     """The offline plan for a task: bad settings exit as usage errors, a failing program as a failure."""
@@ -110,8 +164,9 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
     from shared.settings import SettingsError
 
     try:
-        return build_plan(environment, overrides, layers, cached=cached, progress=progress,
-                          workers=os.cpu_count() or 1)
+        with exit_on_interrupt(f"planning {environment}", []):
+            return build_plan(environment, overrides, layers, cached=cached, progress=progress,
+                              workers=os.cpu_count() or 1)
     except SettingsError as error:
         raise fail(str(error)) from None
     except LayerFailed as error:

@@ -198,7 +198,7 @@ def outputs(c: Context, env: str = "", layer: str | None = None, format: str = "
         return
     values = {}
     missing = []
-    if not _has_local_stacks(resolve_backend(backend or None).url, env):
+    if not resolve_backend(backend or None).may_hold(env):
         raise fail(f"nothing is deployed in {env}: run `invoke deploy-all --env {env}`")
     try:
         cli = PulumiCli(resolve_backend(backend or None))
@@ -216,17 +216,6 @@ def outputs(c: Context, env: str = "", layer: str | None = None, format: str = "
     except OrchestratorError as error:
         raise fail(str(error)) from None
     _print_outputs(values, missing, env, format, single=len(chosen) == 1)
-
-
-def _has_local_stacks(url: str, env: str) -> bool:
-    """False only when a file:// backend holds no stack of `env` in any project, so `outputs` says
-    nothing is deployed instead of asking for the passphrase it would not need. A DIY backend
-    keeps each stack as .pulumi/stacks/<project>/<stack>.json (gzipped: .json.gz)
-    https://www.pulumi.com/docs/iac/operations/stack-management/using-a-diy-backend/"""
-    if not url.startswith("file://"):
-        return True
-    stacks = Path(url.removeprefix("file://")).expanduser() / ".pulumi" / "stacks"
-    return any(stacks.glob(f"*/{env}.json")) or any(stacks.glob(f"*/{env}.json.gz"))
 
 
 def _mirrored(env: str, region: str, layers: list[str]) -> dict[str, dict[str, Any]]:

@@ -16,6 +16,7 @@ from shared.cli.common import (
     ENV_HELP,
     EXIT_FAILED,
     SET_HELP,
+    exit_on_interrupt,
     fail,
     offline_plan,
     parse_layers,
@@ -23,7 +24,6 @@ from shared.cli.common import (
     read_env,
     task,
 )
-from shared.cli.interrupt import exit_on_interrupt
 from shared.config import REPO_ROOT
 
 if TYPE_CHECKING:

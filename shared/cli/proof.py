@@ -6,20 +6,39 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke import Context
 from invoke.exceptions import Exit
 
-from shared.cli.common import EXIT_FAILED, REQUIRED_ENV_HELP, fail, offline_plan, require_env, task
-from shared.config import REPO_ROOT
-from shared.ops.engines.state import DEFAULT_RUNS_DIR
+from shared.cli.common import (
+    EXIT_FAILED,
+    REQUIRED_ENV_HELP,
+    aws_clients,
+    fail,
+    offline_plan,
+    require_env,
+    task,
+)
+from shared.config import REPO_ROOT, runs_root
 from shared.proof.run import Step, default_steps
 
-# The steps to run for an environment; tests hand in quick stand-ins for the real commands.
+if TYPE_CHECKING:  # both import Pulumi or boto3: not on every `invoke` start
+    from shared.plan.plan import Plan
+    from shared.proof.account import Finding
+
+
+def _account(plan: Plan) -> list[Finding]:
+    from shared.proof.account import account_findings, reserved_by_region
+
+    resources = [resource for run in plan.runs for resource in run.resources]
+    return account_findings(aws_clients(), plan.settings.regions, reserved_by_region(resources))
+
+
+# The steps to run for an environment, and the account's checked prerequisites; tests hand in
+# quick stand-ins for the real commands and emulated AWS.
 STEPS: Callable[[str], list[Step]] = default_steps
-# Where the drills write their reports (shared.ops.engines.state) and the proof writes its own.
-RUNS: Path = DEFAULT_RUNS_DIR
+ACCOUNT: Callable[[Plan], list[Finding]] = _account
 
 
 @task(help={"env": REQUIRED_ENV_HELP + " (use a throw-away sandbox account)",
@@ -39,10 +58,17 @@ def prove(c: Context, env: str = "", record: bool = False, yes: bool = False) ->
     if not yes:
         raise fail(f"invoke prove deploys {env} (about ${monthly:,.2f} a month while it stands), drills it "
                    "and destroys it: rerun with --yes in a sandbox account")
+    findings = ACCOUNT(plan)
+    for finding in findings:
+        print(finding.line)
+    missing = sum(not finding.ok for finding in findings)
+    if missing:
+        raise fail(f"the account lacks {missing} prerequisite(s) listed above (docs/sandbox-proof.md); "
+                   "nothing was deployed")
     started_at = datetime.now(UTC).replace(microsecond=0).isoformat()
     since = time.time()
     outcomes = run_steps(STEPS(env), REPO_ROOT)
-    runs = RUNS / env
+    runs = runs_root() / env  # where the drill steps (child processes) wrote their reports too
     proof = ProofRecord(env, started_at, outcomes, monthly, book.hours_per_month,
                         drill_results(runs, since) if runs.is_dir() else [], versions(REPO_ROOT))
     if record:

@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from shared.config import runs_root
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
-from shared.orchestrator.runs import runs_root
 
 
 def retained_export(environment: str, layer: str) -> Path:

@@ -33,6 +33,16 @@ class Backend:
     def local(self) -> bool:
         return self.url.startswith("file://")
 
+    def may_hold(self, environment: str) -> bool:
+        """False only when a file:// backend holds no stack of `environment` in any project: then
+        nothing of it is deployed from here, which needs neither the CLI nor the passphrase to
+        say. A DIY backend keeps each stack as .pulumi/stacks/<project>/<stack>.json (gzipped:
+        .json.gz) https://www.pulumi.com/docs/iac/operations/stack-management/using-a-diy-backend/"""
+        if not self.local:
+            return True
+        stacks = Path(self.url.removeprefix("file://")).expanduser() / ".pulumi" / "stacks"
+        return any(stacks.glob(f"*/{environment}.json")) or any(stacks.glob(f"*/{environment}.json.gz"))
+
     @property
     def organization(self) -> str:
         """What `pulumi.get_organization()` returns on a self-managed backend."""

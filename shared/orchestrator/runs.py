@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from shared.config import REPO_ROOT
+from shared.config import REPO_ROOT, runs_root
 from shared.orchestrator.backend import layer_dir
 from shared.orchestrator.program_files import program_files
 
@@ -27,10 +26,6 @@ SETTINGS_FILES = ("requirements.txt",)
 # What `pulumi stack select --create --secrets-provider passphrase` writes into the stack file:
 # the backend's business, not the program's input (a fresh checkout and CI hold other salts).
 SECRETS_KEYS = ("encryptionsalt", "secretsprovider", "encryptedkey")
-
-
-def runs_root() -> Path:
-    return Path(os.environ.get("DR_RUNS_DIR") or REPO_ROOT / ".runs")
 
 
 def log_path(environment: str, layer: str) -> Path:

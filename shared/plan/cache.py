@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from shared.config import REPO_ROOT
+from shared.config import REPO_ROOT, runs_root
 from shared.orchestrator.program_files import program_files
 from shared.plan.runtime import LayerRun, StackOutputs
 
@@ -34,8 +34,7 @@ def cache_dir() -> Path:
     configured = os.environ.get("DR_PLAN_CACHE")
     if configured:
         return Path(configured)
-    runs = os.environ.get("DR_RUNS_DIR")
-    return (Path(runs) if runs else REPO_ROOT / ".runs") / "plan-cache"
+    return runs_root() / "plan-cache"
 
 
 @cache

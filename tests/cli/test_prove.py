@@ -20,19 +20,17 @@ from shared.cli.proof import prove
 from shared.proof.run import DESTROY, LIVE_TESTS, PREFLIGHT, Step, default_steps, run_steps
 
 DRILL = """
-import sys
-from pathlib import Path
 from shared.ops.drills.drill import DrillReport
 from shared.ops.drills.user_probe import Outage
 from shared.ops.engines.move import FailoverResult
-from shared.ops.engines.state import StepRecord
+from shared.ops.engines.state import StateStore, StepRecord
 move = FailoverResult("dev", "failover", "planned", "us-east-1", "us-east-2",
                       [StepRecord("fence-writes", "done", 42.0)], None, None)
 seen = {"failover": Outage("accelerator", "us-east-2", 0, 7.5, "moved"),
         "failback": Outage("accelerator", "us-east-1", 0, None, "not back")}
 DrillReport("dev", "2026-12-04T10:00:00+00:00", outcome="passed", failover=move, failback=move,
             user_outage={"accelerator": seen, "api-us-east-1": {"failover": Outage("x", "y", 0, 9.0, "")}}
-            ).write(Path(sys.argv[1]))
+            ).write(StateStore().directory / "dev")  # where `invoke drill` writes its report
 """
 
 
@@ -40,12 +38,12 @@ def _exits(code: int) -> tuple[str, ...]:
     return (sys.executable, "-c", f"import sys; sys.exit({code})")
 
 
-def _steps(codes: dict[str, int], drill_dir=None) -> list[Step]:
+def _steps(codes: dict[str, int], drill: bool = False) -> list[Step]:
     steps = []
     for real in default_steps("dev"):
         argv = _exits(codes.get(real.name, 0))
-        if drill_dir is not None and real.name == "planned drill":
-            argv = (sys.executable, "-c", DRILL, str(drill_dir))
+        if drill and real.name == "planned drill":
+            argv = (sys.executable, "-c", DRILL)
         steps.append(Step(real.name, argv, deployed=real.deployed))
     return steps
 
@@ -85,9 +83,10 @@ def test_prove_needs_env_and_yes():
 
 def test_record_writes_a_dated_report_with_times_costs_drill_results_and_versions(tmp_path, monkeypatch,
                                                                                   capsys):
-    runs = tmp_path / "runs"
-    monkeypatch.setattr(shared.cli.proof, "RUNS", runs)
-    monkeypatch.setattr(shared.cli.proof, "STEPS", lambda env: _steps({}, runs / env))
+    runs = tmp_path / "runs"  # DR_RUNS_DIR moves every run's files, the drills' and the proof's
+    monkeypatch.setenv("DR_RUNS_DIR", str(runs))
+    monkeypatch.setattr(shared.cli.proof, "STEPS", lambda env: _steps({}, drill=True))
+    monkeypatch.setattr(shared.cli.proof, "ACCOUNT", lambda plan: [])  # tests/cli/test_prove_account.py
     prove(Context(), env="dev", record=True, yes=True)
     (markdown,) = (runs / "dev").glob("proof-*.md")
     data = json.loads(markdown.with_suffix(".json").read_text())
@@ -108,8 +107,9 @@ def test_record_writes_a_dated_report_with_times_costs_drill_results_and_version
 
 
 def test_a_failed_proof_exits_1_naming_the_step(tmp_path, monkeypatch):
-    monkeypatch.setattr(shared.cli.proof, "RUNS", tmp_path)
+    monkeypatch.setenv("DR_RUNS_DIR", str(tmp_path))
     monkeypatch.setattr(shared.cli.proof, "STEPS", lambda env: _steps({"deploy": 3}))
+    monkeypatch.setattr(shared.cli.proof, "ACCOUNT", lambda plan: [])  # tests/cli/test_prove_account.py
     with pytest.raises(Exit) as stopped:
         prove(Context(), env="dev", yes=True)
     assert stopped.value.code == EXIT_FAILED

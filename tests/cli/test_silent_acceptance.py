@@ -57,6 +57,21 @@ def test_an_environment_tag_override_is_refused_not_dropped():
             r"remove Environment from dr:tags$", tags='{"Environment": "production", "Team": "data"}')
 
 
+@pytest.mark.parametrize("tags", ['{"Environment": null}', {"Environment": None, "Team": "data"}])
+def test_an_environment_tag_set_to_null_is_refused_not_ignored(tags):
+    # null removes a tag elsewhere; Environment is always the environment's name, never removed.
+    refused(r"^dr:tags: Environment: null cannot be set, it is always the environment's name; "
+            r"remove Environment from dr:tags$", tags=tags)
+
+
+def test_an_environment_tag_set_to_null_in_the_base_file_is_refused(monkeypatch, tmp_path):
+    text = (REPO_ROOT / "Pulumi.base.yaml").read_text()
+    staging = "  staging:\n    dr:tags: {Environment: null}\n"
+    _base(monkeypatch, tmp_path, text.replace("  staging: {}\n", staging))
+    with pytest.raises(SettingsError, match=r"^dr:tags: Environment: null cannot be set"):
+        settings("staging")
+
+
 @pytest.mark.parametrize("value", ["", " , "])
 def test_an_empty_layer_selection_is_refused_not_everything(value):
     with pytest.raises(Exit) as stopped:

@@ -15,7 +15,9 @@ from invoke import Context
 from invoke.exceptions import Exit
 from moto import mock_aws
 
+from shared.cli.common import EXIT_USAGE
 from shared.cli.deploy import outputs as cli_outputs
+from shared.cli.ops import failover, status
 from shared.contracts import LAYERS
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import OpsError
@@ -168,19 +170,60 @@ def test_without_the_optional_layers_the_topology_has_no_plan_and_no_api_urls(
     assert topology.accelerator_health_url.endswith(".awsglobalaccelerator.com:80/health")
 
 
-def test_no_mirror_and_no_pulumi_is_one_line_naming_what_to_do(account, outage, no_pulumi, monkeypatch):
+def _stack(backend: Path, layer: str = "data") -> str:
+    """A file:// backend holding one stack of dev (its content is never read here)."""
+    state = backend / ".pulumi" / "stacks" / layer / "dev.json"
+    state.parent.mkdir(parents=True)
+    state.write_text("{}")
+    return f"file://{backend}"
+
+
+def test_no_mirror_and_pulumi_unusable_is_one_line_with_pulumis_own_fix(account, outage, no_pulumi,
+                                                                          monkeypatch, tmp_path):
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "set, so the missing CLI is what stops Pulumi")
     outage.take_down(PRIMARY)
     with pytest.raises(OpsError) as raised:
-        load_topology("dev", clients=clients())
+        load_topology("dev", clients=clients(), backend=_stack(tmp_path))
+    assert str(raised.value) == (
+        "no contract mirror (SSM /dr/dev/contract/) in us-east-2; us-east-1 unreadable (Could not connect "
+        'to the endpoint URL: "https://ssm.us-east-1.amazonaws.com"), and Pulumi\'s outputs failed: the '
+        "pulumi CLI is not on PATH; install it: curl -fsSL https://get.pulumi.com | sh "
+        "(then open a new shell)")
+
+
+def test_status_before_any_deployment_is_one_short_line_saying_so(account, monkeypatch, tmp_path):
+    """Credentials, both regions answer, nothing deployed: not the passphrase nor the CLI it would
+    not need (it printed ~470 characters of both)."""
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    for call in (lambda: status(Context(), env="dev", backend=f"file://{tmp_path}"),
+                 lambda: failover(Context(), env="dev", to="secondary", backend=f"file://{tmp_path}")):
+        with pytest.raises(Exit) as stopped:
+            call()
+        assert stopped.value.code == EXIT_USAGE
+        assert stopped.value.message == (
+            "error: dev is not deployed: no contract mirror (SSM /dr/dev/contract/) in us-east-1 or "
+            f"us-east-2, and no Pulumi stack of it in file://{tmp_path}; deploy it with `invoke deploy-all "
+            "--env dev`")
+
+
+def test_a_partial_mirror_and_a_missing_stack_say_not_completely_deployed(account, no_pulumi, tmp_path):
+    deployed(SECONDARY)
+    clients().ssm(SECONDARY).delete_parameter(Name="/dr/dev/contract/data/table_name")
+    with pytest.raises(OpsError, match=r"^dev is not completely deployed: us-east-2 has a mirror without "
+                                       r"data\.table_name, and no Pulumi stack of it in file://.*; deploy it "
+                                       r"with `invoke deploy-all --env dev`, or leave out --region to read "
+                                       r"both DR regions$"):
+        load_topology("dev", SECONDARY, clients=clients(), backend=f"file://{tmp_path}")
+
+
+def test_no_region_readable_and_no_stack_does_not_claim_nothing_is_deployed(account, outage, tmp_path):
+    outage.take_down(PRIMARY, SECONDARY)
+    with pytest.raises(OpsError) as raised:
+        load_topology("dev", clients=clients(), backend=f"file://{tmp_path}")
     message = str(raised.value)
-    assert "\n" not in message
-    assert message.startswith("no contract mirror of dev (us-east-1 unreadable: Could not connect to the "
-                              "endpoint URL")
-    assert "; us-east-2 has none) and no Pulumi outputs (" in message
-    assert "the pulumi CLI is not on PATH" in message
-    assert message.endswith("deploy with `invoke deploy-all --env dev`, which writes the mirror, or name "
-                            "the region that has it with --region")
+    assert message.startswith("dev's deployment could not be read: us-east-1 unreadable (")
+    assert message.endswith(f"no Pulumi stack of it in file://{tmp_path}; fix the access to SSM shown, or "
+                            "name the state backend that has it with --backend")
 
 
 # --- invoke outputs --from-region: the app teams' view, without Pulumi ---

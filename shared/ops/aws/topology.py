@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.components.parameters import DRILL_IMPAIRED, WRITES_ENABLED, regional_prefix
-from shared.contracts.mirror import MirrorValueError
+from shared.contracts.mirror import MirrorValueError, contract_prefix
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
 from shared.ops.aws.mirror import read_mirror
@@ -22,6 +22,7 @@ SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data
 # the Region switch plan (recovery); without them the operations run as before.
 OPTIONAL_LAYERS = ("compute", "recovery")
 PULUMI_SOURCE = "Pulumi stack outputs"
+NO_MIRROR = "has none"  # a region that answered without any contract mirror
 # No command waits longer than this on a region whose mirror does not answer.
 MIRROR_READ_SECONDS = 10.0
 
@@ -206,7 +207,8 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
     Pulumi outputs can be read.
     """
     from shared.config import layer_settings
-    from shared.orchestrator.errors import OrchestratorError
+    from shared.orchestrator.backend import resolve_backend
+    from shared.orchestrator.errors import OrchestratorError, StackMissing
     from shared.orchestrator.outputs import stack_outputs
 
     settings = layer_settings("data", environment)  # the layer that holds the stores
@@ -217,7 +219,7 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
             environment, outputs, replication_lag_limit_seconds=settings.replication_lag_alarm_seconds,
             protect_data=settings.protect_data, health_path=settings.health_check_path, source=source)
 
-    misses = []
+    misses: list[tuple[str, str]] = []  # (region, what was wrong with its mirror; "" when it has none)
     names = mirror_regions(settings.regions, region, clients.profile_region)
     # Side by side, one short try each: a lost or hanging region costs seconds, and a region
     # whose mirror is incomplete is passed over for the other one.
@@ -229,8 +231,8 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
             return build(mirrored, f"the contract mirror in {name}")
         except MissingOutput as missing:
             raise MissingOutput(missing.layer, missing.key, environment,
-                                f"{name} lacks {missing.layer}.{missing.key}" if mirrored
-                                else f"{name} has none") from None
+                                f"has a mirror without {missing.layer}.{missing.key}" if mirrored
+                                else NO_MIRROR) from None
 
     outcomes = first_good({name: (lambda n=name: from_mirror(n)) for name in names},  # type: ignore[misc]
                           MIRROR_READ_SECONDS)
@@ -238,18 +240,44 @@ def load_topology(environment: str, region: str | None = None, *, clients: AwsCl
         if outcome.ok and outcome.value is not None:
             return outcome.value
         if isinstance(outcome.error, MissingOutput):
-            misses.append(outcome.error.summary)
+            misses.append((name, "" if outcome.error.summary == NO_MIRROR else outcome.error.summary))
         elif isinstance(outcome.error, (*AWS_ERRORS, MirrorValueError, NoAnswer)):
-            misses.append(f"{name} unreadable: {one_line(outcome.error)}")
+            misses.append((name, f"unreadable ({one_line(outcome.error)})"))
         elif outcome.error is not None:
             raise outcome.error
+    pulumi = resolve_backend(backend)
     try:
+        if not pulumi.may_hold(environment):
+            raise StackMissing(f"no stack {environment}")
         outputs = {layer: stack_outputs(layer, environment, backend=backend) for layer in SOURCE_LAYERS}
+    except StackMissing:
+        raise _not_deployed(environment, misses, pulumi.url, named=region is not None) from None
     except OrchestratorError as error:
-        raise OpsError(f"no contract mirror of {environment} ({'; '.join(misses)}) and no Pulumi outputs "
-                       f"({error}); deploy with `invoke deploy-all --env {environment}`, which writes the "
-                       "mirror, or name the region that has it with --region") from None
+        raise OpsError(f"{_mirror_seen(environment, misses)}, and Pulumi's outputs failed: {error}") from None
     for layer in OPTIONAL_LAYERS:
         with contextlib.suppress(OrchestratorError):  # not deployed: run without what it adds
             outputs[layer] = stack_outputs(layer, environment, backend=backend)
     return build(outputs, PULUMI_SOURCE)
+
+
+def _mirror_seen(environment: str, misses: Sequence[tuple[str, str]]) -> str:
+    """What the regions read said, e.g. `no contract mirror (SSM /dr/dev/contract/) in us-east-1
+    or us-east-2`."""
+    empty = [name for name, problem in misses if not problem]
+    seen = [f"{name} {problem}" for name, problem in misses if problem]
+    if empty:
+        seen.insert(0, f"no contract mirror (SSM {contract_prefix(environment)}) in {' or '.join(empty)}")
+    return "; ".join(seen)
+
+
+def _not_deployed(environment: str, misses: Sequence[tuple[str, str]], backend: str, named: bool) -> OpsError:
+    """Neither a mirror nor a Pulumi stack: one line saying what was read where, and what to do."""
+    seen = f"{_mirror_seen(environment, misses)}, and no Pulumi stack of it in {backend}"
+    if all(problem.startswith("unreadable") for _, problem in misses):
+        return OpsError(f"{environment}'s deployment could not be read: {seen}; fix the access to SSM "
+                        "shown, or name the state backend that has it with --backend")
+    deploy = f"deploy it with `invoke deploy-all --env {environment}`"
+    if named:
+        deploy += ", or leave out --region to read both DR regions"
+    complete = "not completely" if any(problem.startswith("has") for _, problem in misses) else "not"
+    return OpsError(f"{environment} is {complete} deployed: {seen}; {deploy}")

@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.config import REPO_ROOT
-
-DEFAULT_RUNS_DIR = REPO_ROOT / ".runs"  # gitignored
+from shared.config import runs_root
 
 
 def utc_now() -> str:
@@ -59,8 +57,8 @@ class RunState:
 class StateStore:
     """`<directory>/<env>/failover.json`: one in-flight DR operation per environment."""
 
-    def __init__(self, directory: Path = DEFAULT_RUNS_DIR) -> None:
-        self.directory = directory
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or runs_root()
         self._lock = threading.Lock()  # steps running side by side save the same file
 
     def path(self, environment: str) -> Path:
