@@ -50,7 +50,9 @@ class Emulated:
                 "fences": {r: self.aws.fence_in(r) for r in (PRIMARY, SECONDARY)}}
 
 
-def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, **settings: str) -> Iterator[Emulated]:
+def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, down: set[str],
+          **settings: str) -> Iterator[Emulated]:
+    """`down`: the outage's regions, which receive no replication while down."""
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -59,6 +61,8 @@ def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, **settings: str) -> It
     topology = topology_from_outputs("dev", layers, replication_lag_limit_seconds=60, protect_data=False)
     with mock_aws():
         aws = deployed(monkeypatch, topology)
+        assert aws.replication is not None
+        aws.replication.paused = down
         world = World(topology)
         world.install(aws.clients)
         module = handler_module()
@@ -82,7 +86,7 @@ def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, **settings: str) -> It
 
 @pytest.fixture
 def emulated(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
-    yield from build(monkeypatch, tmp_path)
+    yield from build(monkeypatch, tmp_path, outage.down)
 
 
 MOVED = {"writer": "secondary", "dials": {"primary": 0.0, "secondary": 100.0},
@@ -188,7 +192,7 @@ def test_the_report_carries_arcs_own_step_times_and_the_execution_duration(emula
 @pytest.fixture
 def approving(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
     """The plan as protected environments deploy it: a manual approval first."""
-    yield from build(monkeypatch, tmp_path, protectData="true")
+    yield from build(monkeypatch, tmp_path, outage.down, protectData="true")
 
 
 def started_by_someone_else(emulated: Emulated, mode: str = "graceful") -> None:
