@@ -248,15 +248,22 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Aws]:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
-        emulated = Aws(planned_topology())
-        # The authority record replicates as DynamoDB would; the heartbeat tests replicate their
-        # beats themselves, beat by beat, to model what never arrived.
-        emulated.replication = replicate_table(monkeypatch, emulated.topology.table_name,
-                                               (PRIMARY, SECONDARY), keys=("dr#authority",))
-        emulated.tables()
-        emulated.active_region(PRIMARY)
-        emulated.fences()
-        yield emulated
+        yield deployed(monkeypatch, planned_topology())
+
+
+def deployed(monkeypatch: pytest.MonkeyPatch, topology: DrTopology) -> Aws:
+    """The account as a deploy leaves it (inside mock_aws): the global table's replicas with no
+    authority record yet (generation 0, the deployed primary writes: handlers/authority.py), the
+    active-region flag naming the primary and writes enabled in both regions."""
+    emulated = Aws(topology)
+    # The authority record replicates as DynamoDB would; the heartbeat tests replicate their
+    # beats themselves, beat by beat, to model what never arrived.
+    emulated.replication = replicate_table(monkeypatch, topology.table_name,
+                                           (PRIMARY, SECONDARY), keys=("dr#authority",))
+    emulated.tables()
+    emulated.active_region(PRIMARY)
+    emulated.fences()
+    return emulated
 
 
 @pytest.fixture

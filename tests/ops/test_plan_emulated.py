@@ -23,7 +23,7 @@ from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest
 from shared.ops.engines.plan_failover import PlanFailover
 from shared.ops.engines.state import StateStore
 from tests.ops.arc_emulation import RegionSwitch
-from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock
+from tests.ops.conftest import PRIMARY, SECONDARY, Aws, FakeClock, deployed
 from tests.ops.emulated_world import World
 from tests.recovery.conftest import handler_module
 from tests.support import outputs, plan_of
@@ -43,11 +43,16 @@ class Emulated:
         """Where the move left what users depend on."""
         return {"writer": self.world.writer,
                 "dials": {role: self.world.dial(role) for role in ("primary", "secondary")},
-                "authority": {r: self.aws.active_region_in(r) for r in (PRIMARY, SECONDARY)},
+                # Who writes: the authority record in each replica (handlers/authority.py), and
+                # the active-region flag the moves still set for compatibility.
+                "authority": {r: self.aws.authority_in(r).active_region for r in (PRIMARY, SECONDARY)},
+                "flag": {r: self.aws.active_region_in(r) for r in (PRIMARY, SECONDARY)},
                 "fences": {r: self.aws.fence_in(r) for r in (PRIMARY, SECONDARY)}}
 
 
-def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, **settings: str) -> Iterator[Emulated]:
+def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, down: set[str],
+          **settings: str) -> Iterator[Emulated]:
+    """`down`: the outage's regions, which receive no replication while down."""
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -55,9 +60,9 @@ def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, **settings: str) -> It
     layers = {layer: outputs(plan, layer) for layer in SOURCE_LAYERS + OPTIONAL_LAYERS}
     topology = topology_from_outputs("dev", layers, replication_lag_limit_seconds=60, protect_data=False)
     with mock_aws():
-        aws = Aws(topology)
-        aws.active_region(PRIMARY)
-        aws.fences()
+        aws = deployed(monkeypatch, topology)
+        assert aws.replication is not None
+        aws.replication.paused = down
         world = World(topology)
         world.install(aws.clients)
         module = handler_module()
@@ -81,11 +86,12 @@ def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, **settings: str) -> It
 
 @pytest.fixture
 def emulated(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
-    yield from build(monkeypatch, tmp_path)
+    yield from build(monkeypatch, tmp_path, outage.down)
 
 
 MOVED = {"writer": "secondary", "dials": {"primary": 0.0, "secondary": 100.0},
-         "authority": {PRIMARY: SECONDARY, SECONDARY: SECONDARY}}
+         "authority": {PRIMARY: SECONDARY, SECONDARY: SECONDARY},
+         "flag": {PRIMARY: SECONDARY, SECONDARY: SECONDARY}}
 
 
 def test_a_graceful_execution_runs_every_deployed_step_and_the_action_function(emulated):
@@ -121,12 +127,13 @@ def test_an_ungraceful_execution_skips_the_lambda_steps_and_the_tool_finishes_th
     # The plan left dials and authority where they were: the tool moved them, from us-east-2 only.
     assert emulated.world.writer == "secondary"
     assert {role: emulated.world.dial(role) for role in ("primary", "secondary")} == MOVED["dials"]
+    assert emulated.aws.authority_in(SECONDARY).active_region == SECONDARY
     assert emulated.aws.active_region_in(SECONDARY) == SECONDARY
     assert outage.refused_in(PRIMARY) == []
     outcomes = {s.name: s.outcome for s in result.steps}
     assert outcomes["after plan: traffic"] == outcomes["after plan: parameter"] == "done here"
     assert outcomes[FENCE] == "skipped"
-    assert result.by_hand and f"fence {PRIMARY}" in result.by_hand[0]
+    assert result.by_hand and result.by_hand[0].startswith(f"when {PRIMARY} answers again")
     assert read_record(emulated.aws.clients, emulated.aws.topology.unplanned_record_parameter_name,
                        SECONDARY) is not None
     assert "rds:unplanned-global-failover-" in (result.lost_writes or "")
@@ -185,7 +192,7 @@ def test_the_report_carries_arcs_own_step_times_and_the_execution_duration(emula
 @pytest.fixture
 def approving(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
     """The plan as protected environments deploy it: a manual approval first."""
-    yield from build(monkeypatch, tmp_path, protectData="true")
+    yield from build(monkeypatch, tmp_path, outage.down, protectData="true")
 
 
 def started_by_someone_else(emulated: Emulated, mode: str = "graceful") -> None:
@@ -282,7 +289,8 @@ def test_what_cannot_be_finished_is_listed_by_hand_not_reported_done(emulated, o
     assert emulated.world.writer == "secondary" and emulated.world.dial("secondary") == 0.0
     assert {s.name: s.outcome for s in result.steps}["after plan: traffic"] == "by hand"
     assert any("set the traffic dials" in item for item in result.by_hand)
-    assert any(item.startswith(f"fence {PRIMARY}") for item in result.by_hand)
+    assert any(item.startswith(f"when {PRIMARY} answers again") for item in result.by_hand)
+    assert emulated.aws.authority_in(SECONDARY).active_region == SECONDARY
     assert emulated.aws.active_region_in(SECONDARY) == SECONDARY
 
 
@@ -303,6 +311,7 @@ def test_failback_after_an_ungraceful_failover_activates_the_primary_and_restore
     assert [e["StepName"] for e in back.invocations] == [FENCE, TRAFFIC]  # us-east-1's own function
     assert emulated.ends() == {"writer": "primary", "dials": {"primary": 100.0, "secondary": 0.0},
                                "authority": {PRIMARY: PRIMARY, SECONDARY: PRIMARY},
+                               "flag": {PRIMARY: PRIMARY, SECONDARY: PRIMARY},
                                "fences": {PRIMARY: "true", SECONDARY: "true"}}
     name = emulated.aws.topology.unplanned_record_parameter_name
     assert read_record(emulated.aws.clients, name, SECONDARY) is None  # settled by the failback
@@ -323,6 +332,7 @@ def test_a_drill_with_the_plan_deployed_runs_both_moves_as_plan_executions(emula
     assert report.failback and report.failback.plan_execution_id == back.execution_id
     assert emulated.ends() == {"writer": "primary", "dials": {"primary": 100.0, "secondary": 0.0},
                                "authority": {PRIMARY: PRIMARY, SECONDARY: PRIMARY},
+                               "flag": {PRIMARY: PRIMARY, SECONDARY: PRIMARY},
                                "fences": {PRIMARY: "true", SECONDARY: "true"}}
 
 
