@@ -74,16 +74,8 @@ class Failover:
                   f"({request.mode}: {how}); identifiers from {self.topology.source}")
         clock = self.waiter.clock
         started = clock()
-        preflight = Preflight(self.topology, self.clients, self.prober, self.waiter, self.timeouts, self._say)
-        try:
-            seen = preflight.assess(request)
-        except AWS_ERRORS as error:
-            raise OpsError(f"preflight could not read the {request.target} region {target.region}: "
-                           f"{one_line(error)}") from None
-        for note in seen.notes:
-            self._say(f"note: {note}")
-        if seen.lost_writes_verdict:
-            self._say(f"unreplicated writes: {seen.lost_writes_verdict}")
+        seen = Preflight(self.topology, self.clients, self.prober, self.waiter, self.timeouts,
+                         self._say).checked(request)
         if confirm:
             confirm(request, seen)
         state, resumed_from = self._resume_or_start(request)

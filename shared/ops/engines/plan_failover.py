@@ -212,17 +212,8 @@ class PlanFailover:
         return None
 
     def _preflight(self, request: FailoverRequest, target: RegionTopology) -> Assessment:
-        preflight = Preflight(self.topology, self.clients, self.prober, self.waiter, self.timeouts, self._say)
-        try:
-            seen = preflight.assess(request)
-        except AWS_ERRORS as error:
-            raise OpsError(f"preflight could not read the {request.target} region {target.region}: "
-                           f"{one_line(error)}") from None
-        for note in seen.notes:
-            self._say(f"note: {note}")
-        if seen.lost_writes_verdict:
-            self._say(f"unreplicated writes: {seen.lost_writes_verdict}")
-        return seen
+        return Preflight(self.topology, self.clients, self.prober, self.waiter, self.timeouts,
+                         self._say).checked(request)
 
     def _evaluation_note(self, region: str) -> None:
         try:

@@ -61,6 +61,20 @@ class Preflight:
     timeouts: Timeouts
     echo: Callable[[str], None]
 
+    def checked(self, request: FailoverRequest) -> Assessment:
+        """What both engines run before anything moves: the assessment, its notes said, and one
+        line (not a traceback) when the target region cannot be read."""
+        try:
+            seen = self.assess(request)
+        except AWS_ERRORS as error:
+            raise OpsError(f"preflight could not read the {request.target} region "
+                           f"{self.topology.role(request.target).region}: {one_line(error)}") from None
+        for note in seen.notes:
+            self.echo(f"note: {note}")
+        if seen.lost_writes_verdict:
+            self.echo(f"unreplicated writes: {seen.lost_writes_verdict}")
+        return seen
+
     def assess(self, request: FailoverRequest) -> Assessment:
         target = self.topology.role(request.target)
         source = self.topology.other(request.target)
