@@ -79,3 +79,12 @@ def test_a_missing_table_raises_so_lambda_retries(processor):
     """Who writes is unreadable too: the event is kept for Lambda's retries, never dropped."""
     with pytest.raises(processor.AuthorityUnknown, match="unreadable"):
         processor.handler(events.bus_event({"orderId": "o-19"}), None)
+
+
+def test_an_event_during_a_move_is_kept_for_lambdas_retries_not_acknowledged(processor, table):
+    """While the record names nobody (a move under way) neither region would record the event:
+    acknowledging it as skipped in both would lose it."""
+    record_authority("", 1, moving_to=SECONDARY)
+    with pytest.raises(processor.AuthorityUnknown, match="move is under way"):
+        processor.handler(events.bus_event({"orderId": "o-23"}, app_id="order-23"), None)
+    assert stored(table, "order-23") is None

@@ -194,3 +194,14 @@ def test_a_record_read_hanging_past_the_budget_never_revives_an_expired_one(tabl
     finally:
         release.set()
     assert body["role"] == "unknown" and body["dns"] == "serve-active"
+
+
+def test_a_malformed_record_is_a_failed_read_and_the_next_refresh_reads_again(api, table, clock):
+    """A hand-edited item without a generation must not freeze the environment's view."""
+    authority = handler_module("authority")
+    aws_client("dynamodb").put_item(TableName=TABLE, Item={**authority.KEY, "active_region": {"S": PRIMARY}})
+    assert put(api)["statusCode"] == 503  # no record could be read: writes fail closed
+    aws_client("dynamodb").delete_item(TableName=TABLE, Key=authority.KEY)  # the operator's repair
+    record_authority(PRIMARY, 3)
+    later(clock, authority.REFRESH_SECONDS)
+    assert put(api, "w-2")["statusCode"] == 201  # read again, not stuck "in flight"

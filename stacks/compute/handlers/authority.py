@@ -177,11 +177,16 @@ class AuthorityCache:
                 # Jittered down, never up: the staleness bound the moves wait out holds.
                 self._next_read = now + self.refresh * (1 - JITTER * self.jitter())
         if mine:
-            found, error = self._read(dynamodb, table, primary_region)
-            with self._lock:
-                if found is not None:
-                    self._good, self._read_at = found, now
-                self._error, self._refreshing = error, False
+            found, error = None, "the read did not finish"
+            try:
+                found, error = self._read(dynamodb, table, primary_region)
+            finally:
+                # Whatever the read raised, the next caller due may read again: a refresh left
+                # marked "in flight" would freeze this environment on its last record for good.
+                with self._lock:
+                    if found is not None:
+                        self._good, self._read_at = found, now
+                    self._error, self._refreshing = error, False
         with self._lock:
             return self._reading(self.clock())
 
@@ -200,6 +205,9 @@ class AuthorityCache:
                 error_text = str(error).splitlines()[0] if str(error) else type(error).__name__
                 if not retried(error):
                     break
+            except (KeyError, ValueError, TypeError) as error:
+                # A malformed item (hand-edited, a missing generation) is a failed read, not a crash.
+                return None, f"malformed authority record: {type(error).__name__}: {error}"
         return None, error_text
 
     def _reading(self, now: float) -> Reading:

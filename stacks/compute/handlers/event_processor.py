@@ -22,6 +22,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from authority import MOVING
 from botocore.exceptions import ClientError
 from clients import client, own_region, required_env
 from fence import current
@@ -44,6 +45,12 @@ def handler(event: Any, context: Any) -> dict[str, str]:
     if authority is None:
         raise AuthorityUnknown(f"the authority record is unreadable in {own_region()}: event "
                                f"{application_id} is left to Lambda's retries")
+    if authority.role(own_region()) == MOVING:
+        # Nobody writes while a move is under way; the event must not be acknowledged as handled:
+        # Lambda's retries (then the dead-letter queue, replayed by `invoke redrive`) keep it
+        # until the new writer is recorded.
+        raise AuthorityUnknown(f"a move is under way ({authority.describe()}): event {application_id} "
+                               "is left to Lambda's retries until the new writer is recorded")
     if not authority.may_write(own_region()):
         log.info("event skipped: another region writes", extra={
             "event_id": application_id, "authority": authority.describe()})
