@@ -70,6 +70,13 @@ def duration_seconds(text: str | None) -> float | None:
     return round(((days * 24 + hours) * 60 + minutes) * 60 + seconds, 1)
 
 
+def span_seconds(started: datetime | None, ended: datetime | None) -> float | None:
+    """ARC's start-to-end time of a step or an execution, once both ends are known."""
+    if started is None or ended is None:
+        return None
+    return round((ended - started).total_seconds(), 1)
+
+
 @dataclass(frozen=True)
 class StepView:
     name: str
@@ -80,9 +87,7 @@ class StepView:
 
     @property
     def seconds(self) -> float | None:
-        if self.started is None or self.ended is None:
-            return None
-        return round((self.ended - self.started).total_seconds(), 1)
+        return span_seconds(self.started, self.ended)
 
 
 @dataclass(frozen=True)
@@ -114,9 +119,7 @@ class ExecutionView:
 
     @property
     def seconds(self) -> float | None:
-        if self.started is None or self.ended is None:
-            return None
-        return round((self.ended - self.started).total_seconds(), 1)
+        return span_seconds(self.started, self.ended)
 
 
 @dataclass(frozen=True)
