@@ -306,7 +306,10 @@ class HangingRegions:
         region = request_region(client)
 
         def divert(request: Any, **_: Any) -> None:
-            if region in self.hanging:
+            # By the client's region, or by the URL's when a request was redirected to another
+            # region (S3's region redirector resends to the bucket's regional endpoint).
+            if region in self.hanging or any(f".{lost}." in urlparse(request.url).netloc
+                                             for lost in self.hanging):
                 target = request.headers.get("X-Amz-Target", b"?")  # JSON protocols name the operation
                 self.sent.append((region, (target.decode() if isinstance(target, bytes) else target)))
                 parsed = urlparse(request.url)

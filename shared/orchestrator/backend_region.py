@@ -6,6 +6,13 @@ HeadBucket reports (`BucketRegion`, the x-amz-bucket-region header, returned whe
 caller may read the bucket; AWS recommends it over GetBucketLocation:
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html), asked of the
 surviving region's endpoint. gs:// and azblob:// are outside AWS.
+
+That HeadBucket is never sent on to the bucket's region: asked of the wrong regional endpoint,
+S3 answers 301 with the bucket's region in x-amz-bucket-region, and botocore's S3 region
+redirector would resend it there (botocore/utils.py, S3RegionRedirectorv2.redirect_from_error),
+which during --region-down is the lost region: minutes of hanging before a wrong message. The
+301 already says where the bucket lives, so the request is marked as redirected (the flag the
+redirector itself checks) and the answer read as it is; short timeouts bound the rest.
 """
 
 from __future__ import annotations
@@ -16,12 +23,30 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.orchestrator.backend import Backend
 from shared.orchestrator.errors import OrchestratorError, Refused
 
 GUIDE = "docs/on-call/region-down.md"
+# The surviving region answers HeadBucket within a second; a hanging endpoint costs at most
+# two attempts of CONNECT + READ seconds (plus the standard mode's backoff, under 1 s).
+CONNECT_SECONDS, READ_SECONDS = 3, 5
+QUICK = Config(connect_timeout=CONNECT_SECONDS, read_timeout=READ_SECONDS,
+               retries={"total_max_attempts": 2, "mode": "standard"})
+
+
+def _no_redirect(context: dict[str, Any], **_: Any) -> None:
+    # The redirector annotates the request (before-parameter-build) and skips any request whose
+    # annotation says it was already redirected: the 301 then comes back as the answer.
+    context.setdefault("s3_redirect", {})["redirected"] = True
+
+
+def _client(region: str, endpoint: str | None) -> Any:
+    s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint, config=QUICK)
+    s3.meta.events.register("before-call.s3.HeadBucket", _no_redirect)
+    return s3
 
 
 def s3_bucket(backend: Backend) -> tuple[str, str | None] | None:
@@ -44,7 +69,7 @@ def backend_region(backend: Backend, ask_from: str, environ: Mapping[str, str] |
         return region
     env = os.environ if environ is None else environ
     endpoint = env.get("AWS_ENDPOINT_URL_S3") or env.get("AWS_ENDPOINT_URL") or None
-    s3 = client or boto3.client("s3", region_name=ask_from, endpoint_url=endpoint)
+    s3 = client or _client(ask_from, endpoint)
     try:
         answer = s3.head_bucket(Bucket=bucket)
     except ClientError as error:
@@ -55,8 +80,10 @@ def backend_region(backend: Backend, ask_from: str, environ: Mapping[str, str] |
         raise OrchestratorError(f"the state bucket {bucket} could not be found from {ask_from} ({code}); "
                                 f"check the backend URL {backend.url}") from None
     except BotoCoreError as error:
-        raise Refused(f"the state bucket {bucket} does not answer from {ask_from} ({error}); if it "
-                      f"lives in the region that is down, switch to its replica ({GUIDE})") from None
+        first = str(error).splitlines()[0]
+        raise Refused(f"the state bucket {bucket} did not answer from {ask_from} ({first}): add "
+                      f"?region=<the bucket's region> to the backend URL ({backend.url}) so it is not "
+                      f"asked; if it lives in the region that is down, switch to its replica ({GUIDE})") from None
     region = answer.get("BucketRegion") or answer.get("ResponseMetadata", {}).get(
         "HTTPHeaders", {}).get("x-amz-bucket-region")
     return str(region) if region else None
