@@ -12,7 +12,13 @@ from shared.components import metrics
 from shared.components.metrics import Metric
 from shared.components.monitored import RegionView
 from shared.components.rate_alarms import ErrorRate, error_rate_alarm
+from shared.components.region_switch import AURORA_TIMEOUT_MINUTES, LAMBDA_TIMEOUT_MINUTES
 from shared.naming import physical_name
+
+# The authority record says "moving" (nobody writes) from a move's fence step until the target is
+# recorded: in the Region switch plan at most the fence and traffic steps' timeouts around
+# Aurora's, client-side less (tests/stacks/test_authority_alarms.py pins both). Longer is stuck.
+STUCK_MOVE_SECONDS = (2 * LAMBDA_TIMEOUT_MINUTES + AURORA_TIMEOUT_MINUTES) * 60 + 600
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,7 @@ class RegionalAlarms(pulumi.ComponentResource):
             Condition("GreaterThanThreshold", 0, "notBreaching"),
             f"Every NLB node in {region} sees an unhealthy target")
         api_errors, alb_errors = self._door_error_rates()
+        unreadable = self._authority_alarms()
         for role, function_name in sorted(view.function_names.items()):
             for metric_name in ("Errors", "Throttles"):
                 self._alarm(
@@ -129,7 +136,9 @@ class RegionalAlarms(pulumi.ComponentResource):
         # right dependency for DR: the secondary's "impaired" signal must keep working when
         # us-east-1, the region it stands in for, is down. The health-check alarm still
         # notifies the us-east-1 topic and shows on the dashboards.
-        members = [a for a in (health, healthy, unhealthy, api_errors, alb_errors)
+        # An unreadable authority refuses every write in this region alone (the other region's
+        # replica may answer): users are hurt here. A stuck move is not in it (see below).
+        members = [a for a in (health, healthy, unhealthy, api_errors, alb_errors, unreadable)
                    if a.region == region]
         self.composite_name = physical_name("region-impaired", args.environment, region)
         composite = aws.cloudwatch.CompositeAlarm(
@@ -176,6 +185,29 @@ class RegionalAlarms(pulumi.ComponentResource):
             refs.append(AlarmRef(alarm_name, region, arn))
             self.alarms.append(refs[-1])
         return refs[0], refs[1]
+
+    def _authority_alarms(self) -> AlarmRef:
+        """Who-writes alarms, from the metrics the functions publish (handlers/emf.py); returns
+        the unreadable-authority one, which joins the composite. The stuck-move alarm does not:
+        a stuck move refuses writes in both regions at once and no region switch fixes it (it
+        starts from the same record); the operator finishes the move or runs `invoke unfence`."""
+        env, region = self._args.environment, self._args.view.region
+        # Not breaching: the metric is published only while the record cannot be read. Two of
+        # three minutes: health publishes about once a second while it lasts.
+        unreadable = self._alarm(
+            "authority-unreadable", metrics.authority_unreadable(env, region),
+            Condition("GreaterThanOrEqualToThreshold", 1, "notBreaching"),
+            f"The authority record (who writes) has been unreadable in {region} past its staleness "
+            "bound: every write there is refused; check DynamoDB in that region")
+        self._alarm(
+            "authority-move-stuck", metrics.authority_move_seconds(env, region),
+            # Published only while a move is under way: missing data is no move.
+            Condition("GreaterThanThreshold", STUCK_MOVE_SECONDS, "notBreaching",
+                      evaluation_periods=1, datapoints_to_alarm=1),
+            f"The authority record has said a move is under way for over {STUCK_MOVE_SECONDS // 60} "
+            "minutes (nobody writes): finish the move (rerun invoke failover) or clear it with "
+            f"`invoke unfence --env {env}` (docs/on-call/runbook.md)")
+        return unreadable
 
     def _alarm(self, what: str, metric: Metric, condition: Condition,
                description: str) -> AlarmRef:

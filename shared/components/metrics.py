@@ -150,7 +150,7 @@ def waf_requests(metric: str, web_acl_name: pulumi.Input[str], region: str, labe
                   "Sum", region, label)
 
 
-# The api function's embedded metrics (handlers/api.py METRICS_NAMESPACE, `count_fenced_write`).
+# The functions' embedded metrics (stacks/compute/handlers/emf.py: namespace, names, dimensions).
 APPLICATION_NAMESPACE = "DR/Application"
 
 
@@ -159,6 +159,20 @@ def fenced_writes(environment: str, door: str, region: str) -> Metric:
     ("alb" or "apigateway"): deliberate, so the 5XX rate alarms subtract them."""
     return Metric(APPLICATION_NAMESPACE, "FencedWrites", {"Environment": environment, "Door": door},
                   "Sum", region, f"fenced writes ({door})")
+
+
+def authority_unreadable(environment: str, region: str) -> Metric:
+    """Decisions taken in `region` with no authority record past its staleness bound: writes the
+    api refused for it, and health answers (about one a second per environment) that saw it."""
+    return Metric(APPLICATION_NAMESPACE, "AuthorityUnreadable", {"Environment": environment},
+                  "Sum", region, "authority unreadable")
+
+
+def authority_move_seconds(environment: str, region: str) -> Metric:
+    """How long the authority record has said "moving" (nobody writes), as `region`'s health
+    function sees it on each answer; published only while a move is under way."""
+    return Metric(APPLICATION_NAMESPACE, "AuthorityMoveSeconds", {"Environment": environment},
+                  "Maximum", region, "move under way (s)")
 
 
 def console_url(region: str, dashboard_name: str) -> str:

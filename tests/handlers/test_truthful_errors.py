@@ -38,9 +38,10 @@ def test_a_fenced_write_is_counted_for_its_door(api, table, capsys, event, door)
     [document] = emitted(capsys.readouterr().out)
     directive = document["_aws"]["CloudWatchMetrics"][0]
     assert directive["Namespace"] == api.METRICS_NAMESPACE
-    assert directive["Dimensions"] == [["Environment", "Door"]]
+    assert directive["Dimensions"] == [["Environment", "Door"], ["Environment", "Door", "Reason"]]
     assert directive["Metrics"] == [{"Name": "FencedWrites", "Unit": "Count"}]
     assert (document["Environment"], document["Door"], document["FencedWrites"]) == ("dev", door, 1)
+    assert document["Reason"] == "standby"  # the record, read, names the other region
 
 
 def test_reads_and_open_writes_count_nothing(api, table, capsys):

@@ -10,15 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
-import time
 from datetime import UTC, datetime
 from typing import Any
 
 from auth import HEADER, KEY, KeyUnavailable
 from botocore.exceptions import BotoCoreError, ClientError
 from clients import client, own_region, required_env
-from fence import RETRY_AFTER_SECONDS, writes_enabled
+from emf import AUTHORITY_UNREADABLE, FENCED_WRITES, NAMESPACE, emit
+from fence import RETRY_AFTER_SECONDS, UNREADABLE, refusal
 from log import get_logger
 from web import HttpError, Request, Response, serve
 
@@ -30,7 +29,7 @@ METHODS = ("GET", "PUT")
 MAX_ID_LENGTH = 200
 # DynamoDB items are at most 400 KB; leave room for the key and the other attributes.
 MAX_DOCUMENT_BYTES = 350 * 1024
-METRICS_NAMESPACE = "DR/Application"
+METRICS_NAMESPACE = NAMESPACE
 
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
@@ -65,24 +64,33 @@ def require_api_key(request: Request) -> None:
 
 def refuse_if_fenced(door: str) -> None:
     """Writes go only where the authority record says this region writes (fence.py); reads go on."""
-    if not writes_enabled():
-        count_fenced_write(door)
-        raise HttpError(503, f"writes are paused in {own_region()} while the service moves between "
-                             f"regions; retry in {RETRY_AFTER_SECONDS} s",
+    why = refusal()
+    if not why:
+        return
+    if why == UNREADABLE:
+        # Not a deliberate refusal: who writes cannot be read. Counted apart, so the 5XX rate
+        # alarms count these 503s as the errors they are and AuthorityUnreadable alarms.
+        count_unreadable(door)
+        raise HttpError(503, f"writes are refused in {own_region()}: who writes cannot be read there "
+                             f"right now; retry in {RETRY_AFTER_SECONDS} s",
                         {"retry-after": str(RETRY_AFTER_SECONDS)})
+    count_fenced_write(door, why)
+    raise HttpError(503, f"writes are paused in {own_region()} while the service moves between "
+                         f"regions; retry in {RETRY_AFTER_SECONDS} s",
+                    {"retry-after": str(RETRY_AFTER_SECONDS)})
 
 
-def count_fenced_write(door: str) -> None:
-    """One FencedWrites count in CloudWatch's embedded metric format: the 5XX alarms subtract
-    these deliberate 503s (monitoring's metrics.fenced_writes names the same metric)."""
-    document = {
-        "_aws": {"Timestamp": int(time.time() * 1000), "CloudWatchMetrics": [{
-            "Namespace": METRICS_NAMESPACE, "Dimensions": [["Environment", "Door"]],
-            "Metrics": [{"Name": "FencedWrites", "Unit": "Count"}]}]},
-        "Environment": os.environ.get("DR_ENVIRONMENT", ""), "Door": door, "FencedWrites": 1}
-    # A line of its own on stdout, which Lambda sends to the function's log group as it is.
-    sys.stdout.write(json.dumps(document) + "\n")
-    sys.stdout.flush()
+def count_unreadable(door: str) -> None:
+    """One AuthorityUnreadable count (monitoring's metrics.authority_unreadable alarms on the
+    [Environment] set; Source says which door or function saw it)."""
+    emit(AUTHORITY_UNREADABLE, 1, "Count", [[], ["Source"]], {"Source": door})
+
+
+def count_fenced_write(door: str, reason: str) -> None:
+    """One FencedWrites count: the 5XX alarms subtract these deliberate 503s (monitoring's
+    metrics.fenced_writes names the [Environment, Door] set); Reason (standby or moving) is
+    published as a second dimension set, for the dashboards."""
+    emit(FENCED_WRITES, 1, "Count", [["Door"], ["Door", "Reason"]], {"Door": door, "Reason": reason})
 
 
 def _item_id(request: Request) -> str:

@@ -11,7 +11,7 @@ client retries. The operations wait out that bound before they move the writer.
 
 from __future__ import annotations
 
-from authority import AuthorityCache, Reading
+from authority import ACTIVE, AuthorityCache, Reading
 from clients import client, own_region, required_env
 from log import get_logger
 
@@ -20,6 +20,7 @@ log = get_logger("fence")
 # What a refused write tells the client: about the time a failover takes to move the writer.
 RETRY_AFTER_SECONDS = 30
 AUTHORITY = AuthorityCache()
+UNREADABLE = "unreadable"
 
 
 def current() -> Reading:
@@ -33,13 +34,20 @@ def known() -> Reading:
     return AUTHORITY.peek()
 
 
-def writes_enabled() -> bool:
+def refusal() -> str:
+    """Why a write must be refused here now ("" when it may go ahead): STANDBY or MOVING when the
+    record, read positively, names another writer or none; UNREADABLE when no record stands."""
     reading = current()
     if reading.authority is None:
         log.error("authority unreadable past its staleness bound; writes refused",
                   extra={"error": reading.error})
-        return False
+        return UNREADABLE
     if reading.stale:
         log.warning("authority unreadable; deciding on the last good record",
                     extra={"error": reading.error, "age_seconds": round(reading.age, 1)})
-    return reading.authority.may_write(own_region())
+    role = reading.authority.role(own_region())
+    return "" if role == ACTIVE else role
+
+
+def writes_enabled() -> bool:
+    return not refusal()

@@ -25,13 +25,15 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-from authority import ACTIVE, MOVING, STANDBY, Reading
+from authority import ACTIVE, MOVING, STANDBY, Authority, Reading
 from botocore.exceptions import ClientError
 from clients import client, own_region, required_env
 from drill import CLEAR, FLAG, IMPAIRED
+from emf import AUTHORITY_UNREADABLE, MOVE_SECONDS, emit
 from fence import current, known
 from log import get_logger
 from web import HttpError, Request, Response, serve
@@ -115,6 +117,7 @@ def compute() -> Response:
     # within its staleness bound: never an older one.
     record = known().authority
     role = record.role(region) if record else UNKNOWN
+    publish_authority(record, role)
     if role == STANDBY and os.environ.get("DR_STRATEGY") == PILOT_LIGHT and checks["database"] != OK:
         checks["database"] = HEADLESS
     healthy = all(result in (OK, HEADLESS) for result in checks.values()) and not impaired
@@ -181,6 +184,21 @@ def authority(read: Any) -> str:
     if reading.authority is None:
         return f"error: {reading.error or 'no answer'}"
     return f"stale ({reading.error})" if reading.stale else OK
+
+
+def publish_authority(record: Authority | None, role: str) -> None:
+    """What monitoring alarms on, from the one function every checker calls all the time (at
+    most once a second per environment): no authority past its staleness bound here, or a
+    record that has said "moving" for longer than a move can take (a stuck move)."""
+    if record is None:
+        emit(AUTHORITY_UNREADABLE, 1, "Count", [[], ["Source"]], {"Source": "health"})
+    elif role == MOVING:
+        try:
+            started = datetime.fromisoformat(record.written_at)
+        except ValueError:
+            return  # a record without its time cannot be aged; the drill and status show it
+        seconds = max(0.0, (datetime.now(UTC) - started).total_seconds())
+        emit(MOVE_SECONDS, round(seconds), "Seconds", [[]], {})
 
 
 def drill(ssm: Any) -> str:
