@@ -82,8 +82,9 @@ def backend_region(backend: Backend, ask_from: str, environ: Mapping[str, str] |
     except BotoCoreError as error:
         first = str(error).splitlines()[0]
         raise Refused(f"the state bucket {bucket} did not answer from {ask_from} ({first}): add "
-                      f"?region=<the bucket's region> to the backend URL ({backend.url}) so it is not "
-                      f"asked; if it lives in the region that is down, switch to its replica ({GUIDE})") from None
+                      f"?region=<the bucket's region> to the backend URL ({backend.url}) so it is "
+                      "not asked; if it lives in the region that is down, switch to its replica "
+                      f"({GUIDE})") from None
     region = answer.get("BucketRegion") or answer.get("ResponseMetadata", {}).get(
         "HTTPHeaders", {}).get("x-amz-bucket-region")
     return str(region) if region else None

@@ -106,7 +106,8 @@ def test_each_alarmed_metric_is_published_under_exactly_its_dimensions(api, caps
     health.publish_authority(authority.Authority("", 3, SECONDARY, "test", "2026-01-01T00:00:00+00:00"),
                              authority.MOVING)
     documents = {published(d)[1]: d for d in emitted(capsys.readouterr().out)}
-    for alarmed in (metrics.fenced_writes("dev", "alb", PRIMARY), metrics.authority_unreadable("dev", PRIMARY),
+    for alarmed in (metrics.fenced_writes("dev", "alb", PRIMARY),
+                    metrics.authority_unreadable("dev", PRIMARY),
                     metrics.authority_move_seconds("dev", PRIMARY)):
         document = documents[alarmed.name]
         namespace, _, dimension_sets = published(document)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from shared.orchestrator.backend import Backend
 from shared.orchestrator import backend_region as checked
+from shared.orchestrator.backend import Backend
 from shared.orchestrator.backend_region import backend_region, refuse_backend_in
 from shared.orchestrator.errors import Refused
 from tests.outage import watch_every_client
