@@ -11,7 +11,8 @@ step name ARC passes in the event; the plan's custom-action steps must be named 
   function asks ARC (GetPlanExecution, in its own region) for the execution's mode: graceful
   fails the step while the peer cannot be fenced; ungraceful goes on without it. So the step
   needs no ungraceful `skip` (which would also skip fencing a peer that still answers), and its
-  timeout must exceed the staleness bound plus the peer's connection timeouts (TIMEOUT_SECONDS).
+  timeout must exceed the staleness bound plus every call's timeouts (TIMEOUT_SECONDS, derived
+  from the handler's own timing.py).
 - TRAFFIC_STEP ("move-traffic"), after the Aurora step: Global Accelerator's dials (own group
   to its deployed dial, or 100 when deployed passive at 0; peer's to 0), the active-region flag
   (own region required, peer best effort) and this region's writes opened; the primary's
@@ -26,7 +27,12 @@ plan's ARN cannot be an input, since the plan itself is created with this functi
 
 from __future__ import annotations
 
+import importlib.util
+import math
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pulumi
@@ -41,11 +47,28 @@ TRAFFIC_STEP = "move-traffic"
 # In workflow order: the fence before the Aurora step, the traffic after it.
 STEPS = (FENCE_STEP, TRAFFIC_STEP)
 MODULE = "region_action"
-# The writers' staleness bound (30 s, handlers/authority.py), the peer's timeouts (2 s connect,
-# 5 s read, twice, for each of its few calls) and the traffic step's calls, with room to spare;
-# the plan's step timeout (minutes) is well above it.
-TIMEOUT_SECONDS = 90
 AUTHORITY_MODULE = HANDLERS_DIR / "authority.py"
+
+
+def _handler_module(name: str, path: Path) -> ModuleType:
+    """A handler module that is standard library only, loaded from its file (it is packaged alone)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses resolve their module by name
+    spec.loader.exec_module(module)
+    return module
+
+
+TIMING = _handler_module("dr_recovery_timing", RECOVERY_HANDLERS_DIR / "timing.py")
+# The longest a step waits on purpose: the fence's wait for the peer's writers' staleness bound.
+DRAIN_SECONDS = float(_handler_module("dr_recovery_authority", AUTHORITY_MODULE).STALE_SECONDS)
+# Lambda must let the longest run of any step finish (every call to its timeouts, the fence's
+# drain), with room for the function's init; ARC's step timeout (minutes) is well above it.
+MARGIN_SECONDS = 30
+TIMEOUT_SECONDS = math.ceil(max(
+    TIMING.step_seconds(step, DRAIN_SECONDS if step == FENCE_STEP else 0.0)
+    for step in TIMING.STEP_CALLS) + MARGIN_SECONDS)
 
 
 @dataclass

@@ -80,6 +80,18 @@ def test_graceful_fence_fails_the_step_when_the_deactivating_region_is_down(worl
     assert message.startswith(f"cannot fence writes in {DEACTIVATING} (")
     assert "run the plan ungraceful" in message
     assert world.outage.refused_in(DEACTIVATING) and world.slept == []
+    # Checked before anyone was stopped: no record names nobody, the old writer still writes.
+    assert world.authority(ACTIVATING).generation == 0
+    assert [c for c in world.calls if c.operation == "PutItem"] == []
+
+
+def test_graceful_fence_writes_nothing_when_the_peer_flag_cannot_be_set(world: World, degraded) -> None:
+    """The peer answers reads but refuses the flag (a policy, a grey Parameter Store)."""
+    degraded.fail(DEACTIVATING, "ssm", "PutParameter", code="AccessDeniedException", status=400)
+    world.mode_is("graceful")
+    with pytest.raises(world.module.StepFailed, match=f"cannot fence writes in {DEACTIVATING}"):
+        world.run("fence-writes")
+    assert world.authority(ACTIVATING).generation == 0
 
 
 def test_ungraceful_fence_goes_on_without_a_region_that_is_gone(world: World) -> None:

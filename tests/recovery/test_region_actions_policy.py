@@ -123,7 +123,8 @@ def test_the_role_allows_every_call_the_handler_makes_and_nothing_on_everything(
         assert variables["RESTORE_DEPLOYED_SHAPE"] == "false"  # the secondary's activation is a failover
         # Packaged with the authority module and the pilot light's bring-up step it dispatches to,
         # imported as top-level modules as in tests.
-        assert set(function.inputs["code"].assets) == {"region_action.py", "authority.py", "bring_up_step.py"}
+        assert set(function.inputs["code"].assets) == {"region_action.py", "authority.py", "bring_up_step.py",
+                                                         "timing.py"}
         assert variables["TABLE_NAME"] == TABLE and variables["PRIMARY_REGION"] == DEACTIVATING
         logs = next(a for a in recorder.created if a.typ == "aws:cloudwatch/logGroup:LogGroup")
         assert logs.inputs["retentionInDays"] == 30 and logs.inputs["region"] == ACTIVATING

@@ -14,7 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from shared.ops.aws.authority import RegionRecord, begin_move, read_in, try_read
+from shared.ops.aws.authority import (
+    RegionRecord,
+    Superseded,
+    activate,
+    begin_move,
+    newest,
+    read_in,
+    try_read,
+)
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
 from shared.ops.aws.fence import FENCED, OPEN, by_hand, fence_value, set_fence
@@ -79,20 +87,24 @@ class FenceStep:
                 self.clients, self.topology, self.target.region))]
             if fences_source():
                 seen.append(self._source_record())
+            planned = fences_source() and not self.unplanned
+            if planned:
+                # A planned move checks it can fence the source before it stops every writer: an
+                # error here fails the step with nothing written, instead of leaving a record
+                # that names nobody and a source nobody fenced.
+                set_fence(self.clients, self.source.region, name, FENCED)
             record = begin_move(self.clients, self.topology, self.target.region, seen,
-                                          f"{self.request.operation} ({self.request.mode})")
-            fenced_now = False
-            if fences_source():
+                                f"{self.request.operation} ({self.request.mode})")
+            fenced_now = planned
+            if fences_source() and self.unplanned:
                 try:
-                    set_fence(self.clients, self.source.region, name, FENCED, quick=self.unplanned)
+                    set_fence(self.clients, self.source.region, name, FENCED, quick=True)
                     fenced_now = True
                 except AWS_ERRORS as error:
-                    if not self.unplanned:
-                        raise
                     self._lose_source(f"cannot fence {self.source.region}: {one_line(error)}")
             set_fence(self.clients, self.target.region, name, OPEN)
             if fenced_now:
-                self._drain(record)
+                self._drain(record, seen)
             elif self._fence_failed:
                 self.fence_note = self._no_wait("its APIs failed")
 
@@ -133,7 +145,7 @@ class FenceStep:
                 f"confirmed stopped ({why}); it stops by itself once its replica of the table holds "
                 "the new authority record")
 
-    def _drain(self, record: Any) -> None:
+    def _drain(self, record: Any, seen: list[RegionRecord]) -> None:
         """Wait until the source's replica holds the record, then for its readers' staleness bound:
         only then has every writer there stopped (docs/architecture/authority.md)."""
         waited = 0.0
@@ -143,10 +155,11 @@ class FenceStep:
                 break
             if waited >= self.timeouts.parameter:
                 if not self.unplanned:
+                    undone = self._roll_back(record, seen)
                     raise OpsError(f"{self.source.region}'s replica of {self.topology.table_name} did not "
                                    f"receive authority generation {record.generation} within "
-                                   f"{self.timeouts.parameter:g} s ({found.describe()}); check DynamoDB "
-                                   "replication there, or rerun unplanned if that region is lost")
+                                   f"{self.timeouts.parameter:g} s ({found.describe()}); {undone}; check "
+                                   "DynamoDB replication there, or rerun unplanned if that region is lost")
                 self._lose_source(f"{self.source.region}'s replica does not show the new record yet")
                 self.fence_note = self._no_wait("its replica lags")
                 return
@@ -158,6 +171,23 @@ class FenceStep:
         self.echo(f"    waiting {seconds:g} s: {self.source.region}'s functions may act on their last good "
                   "read of the authority record that long")
         self.sleep(seconds)
+
+    def _roll_back(self, record: Any, seen: list[RegionRecord]) -> str:
+        """A planned move that cannot stop the source gives it its writes back, so a failed
+        switchover never leaves nobody writing. The source never saw the record that stopped it,
+        so it never stopped: the next generation names it again, written there first."""
+        before = newest(*seen)
+        source = self.source.region
+        if before is None or before.active_region != source or record.generation <= before.generation:
+            return "the record was left as it is (`invoke unfence` clears a stuck move)"
+        try:
+            back = activate(self.clients, self.topology, source, [RegionRecord(source, record)],
+                            f"{self.request.operation} rolled back")
+            set_fence(self.clients, source, self.topology.writes_enabled_parameter_name, OPEN)
+        except (*AWS_ERRORS, Superseded) as error:
+            return (f"rolling the record back to {source} failed ({one_line(error)}): nobody writes "
+                    "until `invoke unfence` clears it")
+        return f"rolled back: {back.describe()}"
 
     def unfenced_source(self) -> str | None:
         """What is left to do by hand when the source could not be confirmed stopped."""

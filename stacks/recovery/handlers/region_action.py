@@ -45,6 +45,7 @@ from typing import Any
 
 import authority
 import boto3
+import timing
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from bring_up_step import BRING_UP_STEP, bring_up_database
@@ -56,8 +57,11 @@ OPEN, FENCED = "true", "false"
 GA_API_REGION = "us-west-2"
 # A region that does not answer must fail fast, well inside the step's timeout; ARC's retry
 # interval reruns the whole step.
-PEER = Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 2, "mode": "standard"})
-OWN = Config(retries={"max_attempts": 3, "mode": "standard"})
+PEER = Config(connect_timeout=timing.PEER_CONNECT_SECONDS, read_timeout=timing.PEER_READ_SECONDS,
+              retries={"total_max_attempts": timing.PEER_ATTEMPTS, "mode": "standard"})
+# The activating region: bounded too, so the function's timeout (timing.py) covers every call.
+OWN = Config(connect_timeout=timing.OWN_CONNECT_SECONDS, read_timeout=timing.OWN_READ_SECONDS,
+             retries={"total_max_attempts": timing.OWN_ATTEMPTS, "mode": "standard"})
 
 log = logging.getLogger("dr.region_action")
 log.setLevel(logging.INFO)
@@ -147,38 +151,53 @@ def record_here(record: Any) -> None:
                          "the step is retried") from None
 
 
-def stop_writers(event: dict[str, Any], peer: str) -> tuple[Any, Any, str]:
+def stop_writers(event: dict[str, Any], mine: Any, theirs: Any) -> Any:
     """Nobody writes (the record moving here), written here first; the peer's record before it."""
     own = own_region()
-    mine, theirs, peer_error = records(peer)
     current = authority.newest(mine, theirs) or mine
     if not (current.active_region == own or (not current.active_region and current.moving_to == own)):
         current = authority.successor(current, "", own, f"region switch {event.get('ExecutionId')}")
         record_here(current)
-    return current, theirs, peer_error
+    return current
+
+
+def fence_peer(peer: str, name: str, peer_error: str) -> bool:
+    """The peer's flag closed; True when it was changed. Raises when the peer cannot be fenced."""
+    if peer_error:
+        raise StepFailed(peer_error)
+    return put(client("ssm", peer, peer=True), name, FENCED)
 
 
 def fence_writes(event: dict[str, Any]) -> dict[str, Any]:
     peer, name = env("PEER_REGION"), env("WRITES_ENABLED_PARAMETER")
     mode = execution_mode(event)
-    record, _, peer_error = stop_writers(event, peer)
+    mine, theirs, peer_error = records(peer)
+    changed, unreachable = False, ""
+    if mode != "ungraceful":
+        # Graceful: the peer is fenced before the record stops every writer, so a peer that cannot
+        # be fenced fails the step with nothing written, never leaving nobody writing.
+        try:
+            changed = fence_peer(peer, name, peer_error)
+        except (BotoCoreError, ClientError, StepFailed) as error:
+            raise StepFailed(f"cannot fence writes in {peer} ({reason(error)}): a graceful switch "
+                             "needs the old writer fenced first; run the plan ungraceful if "
+                             f"{peer} is down") from None
+    record = stop_writers(event, mine, theirs)
     summary: dict[str, Any] = {"step": FENCE_STEP, "mode": mode, "fenced_region": peer, "parameter": name,
                                "authority": record.describe()}
-    try:
-        if peer_error:
-            raise StepFailed(peer_error)
-        changed = put(client("ssm", peer, peer=True), name, FENCED)
-    except (BotoCoreError, ClientError, StepFailed) as error:
-        if mode == "ungraceful":
-            log.warning("deactivating region unreachable; not fenced",
-                        extra={"region": peer, "error": reason(error)})
-            return {**summary, "fenced": False,
-                    "note": f"{peer} unreachable ({reason(error)}): not confirmed stopped; it stops by "
-                            "itself once its replica of the table holds the authority record (check "
-                            f"with `invoke status`), then set {name} to {FENCED} there"}
-        raise StepFailed(f"cannot fence writes in {peer} ({reason(error)}): a graceful switch "
-                         "needs the old writer fenced first; run the plan ungraceful if "
-                         f"{peer} is down") from None
+    if mode == "ungraceful":
+        # Ungraceful: the record first (it needs only this region), then the peer as it can.
+        try:
+            changed = fence_peer(peer, name, peer_error)
+        except (BotoCoreError, ClientError, StepFailed) as error:
+            unreachable = reason(error)
+    if unreachable:
+        log.warning("deactivating region unreachable; not fenced",
+                    extra={"region": peer, "error": unreachable})
+        return {**summary, "fenced": False,
+                "note": f"{peer} unreachable ({unreachable}): not confirmed stopped; it stops by "
+                        "itself once its replica of the table holds the authority record (check "
+                        f"with `invoke status`), then set {name} to {FENCED} there"}
     # The peer stops writing once its replica holds the record and its last good read of the
     # old one has aged out. A rerun waits again, since the first wait may have been cut short.
     _, theirs, _ = records(peer)  # read again: written here a moment ago, replicated in about a second
