@@ -13,7 +13,8 @@ from shared.cli.leftovers import clean_leftovers
 from shared.cli.ops import drill, failback, failover, redrive, status
 from shared.cli.plan import docs, graph, lint, plan, test
 from shared.cli.proof import prove
+from shared.cli.unfence import unfence
 
 __all__ = ["adopt", "check", "clean_leftovers", "cost", "deploy_all", "deployer_policy", "destroy",
            "destroy_all", "docs", "drill", "failback", "failover", "graph", "lint", "outputs", "plan",
-           "preview_all", "prove", "redrive", "status", "test", "up"]
+           "preview_all", "prove", "redrive", "status", "test", "unfence", "up"]

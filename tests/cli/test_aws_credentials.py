@@ -11,6 +11,7 @@ from shared.cli.common import EXIT_USAGE
 from shared.cli.cost import cost
 from shared.cli.deploy import outputs
 from shared.cli.ops import drill, failback, failover, redrive, status
+from shared.cli.unfence import unfence
 
 CALLS = {
     "status": lambda: status(Context()),
@@ -18,6 +19,7 @@ CALLS = {
     "failback": lambda: failback(Context(), env="dev", yes=True),
     "drill": lambda: drill(Context(), env="dev"),
     "redrive": lambda: redrive(Context(), env="dev"),
+    "unfence": lambda: unfence(Context(), env="dev", yes=True),
     "outputs --from-region": lambda: outputs(Context(), from_region="us-east-1"),
     "cost --live": lambda: cost(Context(), live=True),
 }

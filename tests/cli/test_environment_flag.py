@@ -14,7 +14,7 @@ from shared.cli.plan import graph
 # Every task that moves traffic or data, or creates or destroys resources.
 CHANGING = {"deploy-all": {}, "destroy-all": {}, "up": {"layer": "data"}, "destroy": {"layer": "data"},
             "failover": {"to": "secondary"}, "failback": {}, "drill": {}, "redrive": {},
-            "clean-leftovers": {}, "prove": {}, "adopt": {}}
+            "clean-leftovers": {}, "prove": {}, "adopt": {}, "unfence": {}}
 
 
 def _task(name: str):
