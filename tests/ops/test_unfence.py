@@ -75,3 +75,18 @@ def test_another_operation_s_lock_refuses_in_one_line_with_nothing_written(aws, 
     message = str(stopped.value.message)
     assert "\n" not in message and "another DR operation holds the lock" in message
     assert aws.authority_in(SECONDARY).generation == 1
+
+
+def test_a_plan_execution_under_way_is_not_a_stuck_move(aws):
+    from dataclasses import replace
+
+    from tests.ops.test_plan_failover import PLAN_ARN, Arc
+    stuck(aws)
+    Arc(aws, SECONDARY).executions({"planArn": PLAN_ARN, "executionId": "us-east-2/abc",
+                                    "startTime": "2026-12-02T09:00:00Z", "mode": "graceful",
+                                    "executionState": "inProgress", "executionAction": "activate",
+                                    "executionRegion": SECONDARY})
+    with pytest.raises(Refused, match="plan execution us-east-2/abc is inProgress in us-east-2"):
+        clear(replace(aws.topology, plan_arn=PLAN_ARN), aws.clients, print)
+    aws.verify_all_used()
+    assert aws.authority_in(SECONDARY).generation == 1

@@ -5,8 +5,8 @@ switchover whose rollback could not be written).
 The writer is confirmed from Aurora before anything changes: the region whose cluster is the
 global database's writer, with no switchover or failover under way, is the one the record is
 given back to (generation + 1, written in that region first, like every move). Nothing is
-written while another DR operation holds the lock, while Aurora is still moving, or when the
-writer's own replica cannot be read.
+written while another DR operation holds the lock, a Region switch execution is under way,
+Aurora is still moving, or the writer's own replica cannot be read.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, Refused, one_line
 from shared.ops.aws.fence import OPEN, set_fence
 from shared.ops.aws.probes import GlobalClusterState, global_cluster, short_id
+from shared.ops.aws.region_switch import executions_under_way
 from shared.ops.aws.topology import DrTopology
 from shared.ops.engines.lock import OperationLock
 from shared.ops.engines.state import utc_now
@@ -48,6 +49,22 @@ def _writer(clients: AwsClients, topology: DrTopology, first: str) -> tuple[str,
     return writer, cluster
 
 
+def _no_plan_execution(clients: AwsClients, topology: DrTopology, region: str) -> None:
+    """A Region switch execution started from the console takes no operation lock: its own
+    record (in the region it activates, where it runs) says whether the move still runs."""
+    if not topology.plan_arn:
+        return
+    try:
+        running = executions_under_way(clients, topology.plan_arn, region)
+    except AWS_ERRORS as error:
+        raise OpsError(f"the Region switch plan's executions cannot be read in {region} "
+                       f"({one_line(error)}): a running move cannot be ruled out; nothing changed") from None
+    if running:
+        found = running[0]
+        raise Refused(f"plan execution {found.get('executionId')} is {found.get('executionState')} in "
+                      f"{region}: the move is not stuck; let it finish or cancel it first, nothing changed")
+
+
 def unfence(topology: DrTopology, clients: AwsClients, echo: Callable[[str], None]) -> str:
     """Give a stuck move's record back to the database's writer; what was done, as one line."""
     seen = [try_read(clients, topology, side.region, quick=True) for side in topology.regions]
@@ -57,6 +74,7 @@ def unfence(topology: DrTopology, clients: AwsClients, echo: Callable[[str], Non
                        + "; ".join(found.describe() for found in seen) + "): nothing changed")
     if current.active_region:
         return f"nothing to clear: {current.describe()}"
+    _no_plan_execution(clients, topology, current.moving_to or topology.primary.region)
     writer, cluster = _writer(clients, topology, current.moving_to or topology.primary.region)
     mine = next(found for found in seen if found.region == writer)
     if mine.record is None:
