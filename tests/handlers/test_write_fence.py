@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -40,10 +41,12 @@ def health(monkeypatch):
 
 
 @pytest.fixture
-def world(degraded: DegradedRegions) -> DegradedRegions:
-    """Degradations reach the handlers' own clients: they are built again inside the world."""
+def world(degraded: DegradedRegions) -> Iterator[DegradedRegions]:
+    """Degradations reach the handlers' own clients: they are built again inside the world, and
+    once more after it, so no degraded client outlives the test."""
     handler_module("clients")._client.cache_clear()
-    return degraded
+    yield degraded
+    handler_module("clients")._client.cache_clear()
 
 
 def put(api: Any, item_id: str = "w-1") -> dict[str, Any]:
@@ -193,7 +196,20 @@ def test_a_record_read_hanging_past_the_budget_never_revives_an_expired_one(tabl
         body = json.loads(health.handler(events.alb("GET", "/health"), None)["body"])
     finally:
         release.set()
-    assert body["role"] == "unknown" and body["dns"] == "serve-active"
+    # The DNS answer keeps the last positive read's: a read error never moves DNS clients.
+    assert body["role"] == "unknown" and body["dns"] == "serve-standby"
+
+
+def test_a_standby_whose_reads_are_throttled_past_the_bound_keeps_answering_standby(
+        health, table, clock, world):
+    """A brownout in the standby region: its table answers (throttled is an answer, so health
+    stays 200) but no authority read gets through. DNS must not be drawn to it."""
+    record_authority(SECONDARY, 1)
+    assert dns(health) == "serve-standby"
+    world.throttle(PRIMARY, "dynamodb", every=1, operation="GetItem")
+    later(clock, handler_module("authority").STALE_SECONDS + 1)
+    body = json.loads(health.handler(events.alb("GET", "/health"), None)["body"])
+    assert body["role"] == "unknown" and body["dns"] == "serve-standby"
 
 
 def test_a_malformed_record_is_a_failed_read_and_the_next_refresh_reads_again(api, table, clock):

@@ -76,10 +76,13 @@ class AnswerCache:
         self.lock = threading.Lock()
         self.answer: Response | None = None
         self.at = 0.0
+        # The role of the last positive read, for the DNS answer only: it moves on a positive
+        # read, never on a read error, in either direction.
+        self.dns_role = ""
 
     def forget(self) -> None:
         with self.lock:
-            self.answer = None
+            self.answer, self.dns_role = None, ""
 
 
 ANSWER = AnswerCache()
@@ -118,6 +121,8 @@ def compute() -> Response:
     record = known().authority
     role = record.role(region) if record else UNKNOWN
     publish_authority(record, role)
+    if record:
+        ANSWER.dns_role = role  # compute() runs under ANSWER.lock
     if role == STANDBY and os.environ.get("DR_STRATEGY") == PILOT_LIGHT and checks["database"] != OK:
         checks["database"] = HEADLESS
     healthy = all(result in (OK, HEADLESS) for result in checks.values()) and not impaired
@@ -127,7 +132,7 @@ def compute() -> Response:
             "healthy": healthy, "writes_enabled": bool(record and record.may_write(region)),
             "authority": results["authority"],
             "drill": IMPAIRED if impaired else CLEAR,
-            "dns": dns_answer(healthy, role),
+            "dns": dns_answer(healthy, role if record else ANSWER.dns_role or UNKNOWN),
             "duration_ms": round((clock() - started) * 1000)}
     if impaired:
         body["message"] = ("drill impairment: this region's drill flag says impaired, so health "
@@ -210,8 +215,10 @@ def dns_answer(healthy: bool, role: str) -> str:
     `serve-active` in the region the authority record names, `serve-standby` in one ready to take
     over, `fenced` while a move is under way; an unhealthy region matches neither. It moves away
     from `serve-active` on a positive read only: with the record unreadable past its staleness
-    bound (role unknown) the answer stays `serve-active`, so an API blip in the healthy writer
-    never sends DNS clients to the other region (its writes stay refused meanwhile: fence.py)."""
+    bound the caller passes the role of this environment's last positive read, so an API blip in
+    the healthy writer never sends DNS clients to the other region (its writes stay refused
+    meanwhile: fence.py), and a throttled standby never draws them to itself; an environment
+    that never read the record answers `serve-active` (role unknown)."""
     if not healthy:
         return "unhealthy"
     if role == MOVING:
