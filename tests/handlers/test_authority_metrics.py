@@ -114,3 +114,18 @@ def test_each_alarmed_metric_is_published_under_exactly_its_dimensions(api, caps
         assert namespace == alarmed.namespace
         assert sorted(alarmed.dimensions) in [sorted(keys) for keys in dimension_sets]
         assert {key: document[key] for key in alarmed.dimensions} == dict(alarmed.dimensions)
+
+
+def test_a_cold_environment_still_reading_is_not_an_unreadable_authority(database, table, capsys,
+                                                                         monkeypatch):
+    """Its first read outlasts the health budget: no failed read yet, nothing to alarm on."""
+    import threading
+    health = handler_module("health")  # the deployed one-second budget
+    release = threading.Event()
+    monkeypatch.setattr(health, "authority", lambda read: "ok" if release.wait(5) else "late")
+    try:
+        _, body = call(health, events.alb("GET", "/health"))
+    finally:
+        release.set()
+    assert body["role"] == "unknown"
+    assert emitted(capsys.readouterr().out) == []

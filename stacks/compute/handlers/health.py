@@ -118,9 +118,10 @@ def compute() -> Response:
     region = own_region()
     # What the probe read, or, when it is still reading past the budget, the last good record
     # within its staleness bound: never an older one.
-    record = known().authority
+    reading = known()
+    record = reading.authority
     role = record.role(region) if record else UNKNOWN
-    publish_authority(record, role)
+    publish_authority(record, role, failed=bool(reading.error))
     if record:
         ANSWER.dns_role = role  # compute() runs under ANSWER.lock
     if role == STANDBY and os.environ.get("DR_STRATEGY") == PILOT_LIGHT and checks["database"] != OK:
@@ -191,11 +192,13 @@ def authority(read: Any) -> str:
     return f"stale ({reading.error})" if reading.stale else OK
 
 
-def publish_authority(record: Authority | None, role: str) -> None:
+def publish_authority(record: Authority | None, role: str, failed: bool = True) -> None:
     """What monitoring alarms on, from the one function every checker calls all the time (at
-    most once a second per environment): no authority past its staleness bound here, or a
-    record that has said "moving" for longer than a move can take (a stuck move)."""
-    if record is None:
+    most once a second per environment): no authority past its staleness bound here after a
+    failed read (`failed`: a cold environment whose first read is still under way is not
+    unreadable; hundreds start together in a failover), or a record that has said "moving" for
+    longer than a move can take (a stuck move)."""
+    if record is None and failed:
         emit(AUTHORITY_UNREADABLE, 1, "Count", [[], ["Source"]], {"Source": "health"})
     elif role == MOVING:
         try:
