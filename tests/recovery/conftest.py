@@ -83,6 +83,11 @@ class World:
             "TrafficDialPercentage": dial}},
             {"EndpointGroupArn": GROUPS[region], "TrafficDialPercentage": dial})
 
+    def dial_moves(self, region: str, before: float, after: float) -> None:
+        """The step reads `region`'s dial at `before` and sets it to `after`."""
+        self.dial_is(region, before)
+        self.dial_set(region, after)
+
     def authority(self, region: str) -> Any:
         """The authority record in `region`'s replica of the table."""
         return self.module.authority.read(boto3.client("dynamodb", region_name=region), TABLE, DEACTIVATING)

@@ -39,10 +39,8 @@ def test_the_traffic_step_makes_no_more_calls_than_its_time_covers(world: World,
     for region in (ACTIVATING, DEACTIVATING):  # both reopened: every flag written
         boto3.client("ssm", region_name=region).put_parameter(
             Name=WRITES_ENABLED_PARAMETER, Value="false", Overwrite=True, Type="String")
-    world.dial_is(ACTIVATING, 0.0)
-    world.dial_set(ACTIVATING, 100.0)
-    world.dial_is(DEACTIVATING, 0.0)
-    world.dial_set(DEACTIVATING, 100.0)
+    world.dial_moves(ACTIVATING, 0.0, 100.0)
+    world.dial_moves(DEACTIVATING, 0.0, 100.0)
     world.run("move-traffic")
     assert counted(world) == TIMING.STEP_CALLS["move-traffic"]
     assert world.slept == []

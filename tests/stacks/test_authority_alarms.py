@@ -11,16 +11,9 @@ from shared.components.metrics import APPLICATION_NAMESPACE
 from shared.components.region_switch import AURORA_TIMEOUT_MINUTES, LAMBDA_TIMEOUT_MINUTES
 from shared.ops.aws.authority import DRAIN_SECONDS
 from shared.ops.aws.waiting import Timeouts
+from tests.stacks.test_error_rate_alarms import COMPOSITE, ROLES
+from tests.stacks.test_error_rate_alarms import rate_alarm as alarm
 from tests.support import one, resources
-
-ROLES = {"primary": "us-east-1", "secondary": "us-east-2"}
-ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-COMPOSITE = "aws:cloudwatch/compositeAlarm:CompositeAlarm"
-
-
-def alarm(plan, what, region):
-    return one([a for a in resources(plan, "monitoring", ALARM, region)
-                if a["inputs"]["name"].startswith(f"dr-{what}-dev-")])
 
 
 def composite_members(plan, region):
