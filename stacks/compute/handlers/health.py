@@ -200,7 +200,7 @@ def publish_authority(record: Authority | None, role: str, failed: bool = True) 
     longer than a move can take (a stuck move)."""
     if record is None and failed:
         emit(AUTHORITY_UNREADABLE, 1, "Count", [[], ["Source"]], {"Source": "health"})
-    elif role == MOVING:
+    elif record is not None and role == MOVING:
         try:
             started = datetime.fromisoformat(record.written_at)
         except ValueError:
