@@ -374,3 +374,28 @@ def test_a_rerun_takes_back_the_lock_its_interrupted_run_left(emulated):
 
     assert emulated.world.writer == "secondary"
     assert not any("breaking the lock" in line for line in emulated.printed)
+
+
+def test_a_scaling_step_that_fails_without_the_source_does_not_hold_back_the_ungraceful_promotion(
+        emulated, outage):
+    outage.take_down(PRIMARY)
+    emulated.aws.entries.set("primary", "down")
+    emulated.arc.fail_scaling = "cannot read the source cluster's capacity in us-east-1"
+
+    result = emulated.engine.run(FailoverRequest("secondary", UNPLANNED))
+
+    [run] = emulated.arc.executions
+    assert [(s.name, s.status) for s in run.steps] == [
+        (SCALE, "skipped"), (FENCE, "skipped"), (PROMOTE, "completed"), (TRAFFIC, "skipped")]
+    assert emulated.world.writer == "secondary" and emulated.world.dial("secondary") == 100.0
+    assert emulated.aws.authority_in(SECONDARY).active_region == SECONDARY
+    [item] = [i for i in result.by_hand if i.startswith(f"plan step {SCALE} failed")]
+    assert "cannot read the source cluster's capacity" in item and "serverless-v2-scaling" in item
+
+
+def test_a_failed_scaling_step_in_a_graceful_execution_still_stops_the_run(emulated):
+    emulated.arc.fail_scaling = "throttled"
+
+    with pytest.raises(StepFailed, match=r"pausedByFailedStep: step scale-database failed \(throttled\)"):
+        emulated.engine.run(FailoverRequest("secondary", PLANNED))
+    assert emulated.world.writer == "primary"

@@ -134,13 +134,14 @@ class PlanFailover:
             else:
                 execution_id = str(followed["executionId"])
                 self._rerun(request, followed, seen is not None)
-            view = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
-                            self._say, self.approve, self.ask,
-                            on_view=promotion_recorder(self, request),
-                            approval_role=self.topology.approval_role_arn).follow()
+            follower = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
+                                self._say, self.approve, self.ask, on_view=promotion_recorder(self, request),
+                                approval_role=self.topology.approval_role_arn)
+            view = follower.follow()
             effective = execution_request(request, view)
             seen = seen or self._preflight(effective, target)
             done = complete(self.local(), effective, seen, state, len(view.steps) + 1)
+            done.by_hand.extend(follower.skipped)
         except KeyboardInterrupt:
             self._say(f"interrupted: a started execution goes on in ARC ({region}); rerun the same command "
                       "to follow it, or cancel it in the ARC console")
