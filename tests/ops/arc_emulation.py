@@ -165,6 +165,9 @@ class RegionSwitch:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []  # (region, operation, params)
         self.approvals: list[tuple[str, str, str]] = []  # (step, approve|decline, caller's access key)
         self.fail_scaling = ""  # a reason the scaling block fails with, "" to succeed
+        # Executions that have run their steps go on watching the plan's alarms (a lost region's
+        # alarm keeps firing): completedMonitoringApplicationHealth, never completed.
+        self.alarms_firing = False
         # Steps ARC reports failed without pausing, ending the execution completedWithExceptions.
         self.exceptions: set[str] = set()
         # Called with the step's name just before a step runs (a test takes a region down there).
@@ -302,6 +305,8 @@ class RegionSwitch:
         if step is None:
             failed = any(s.status == "failed" for s in run.steps)
             run.state, run.ended = "completedWithExceptions" if failed else "completed", self.clock
+            if self.alarms_firing and not failed:
+                run.state, run.ended = "completedMonitoringApplicationHealth", None
             return
         step.mode = run.mode
         step.started = step.started or self.clock

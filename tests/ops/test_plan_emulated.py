@@ -399,3 +399,24 @@ def test_a_failed_scaling_step_in_a_graceful_execution_still_stops_the_run(emula
     with pytest.raises(StepFailed, match=r"pausedByFailedStep: step scale-database failed \(throttled\)"):
         emulated.engine.run(FailoverRequest("secondary", PLANNED))
     assert emulated.world.writer == "primary"
+
+
+def test_an_execution_still_watching_the_lost_regions_alarm_does_not_hold_back_the_failback(
+        emulated, outage):
+    emulated.arc.alarms_firing = True  # us-east-1's "region impaired" alarm fires while it is down
+    outage.take_down(PRIMARY)
+    emulated.aws.entries.set("primary", "down")
+    emulated.engine.run(FailoverRequest("secondary", UNPLANNED))
+    [there] = emulated.arc.executions
+    assert there.state == "completedMonitoringApplicationHealth"
+    outage.restore(PRIMARY)
+    emulated.aws.entries.set("primary", "healthy")
+    emulated.arc.alarms_firing = False
+
+    emulated.engine.run(FailoverRequest("primary", PLANNED, check_lost_writes=True, ack_snapshot="none",
+                                        **FAILBACK))
+
+    [_, back] = emulated.arc.executions
+    assert (back.region, back.state) == (PRIMARY, "completed") and emulated.world.writer == "primary"
+    assert any(f"execution {there.execution_id}" in line and "does not hold back" in line
+               for line in emulated.printed)

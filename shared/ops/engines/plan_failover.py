@@ -28,6 +28,7 @@ from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
 from shared.ops.aws.region_switch import (
     ACTIVATE,
     GRACEFUL,
+    MONITORING,
     UNGRACEFUL,
     executions_under_way,
     read_evaluation,
@@ -203,8 +204,18 @@ class PlanFailover:
                           f"({item.get('executionState')}, {item.get('mode')}, started "
                           f"{item.get('startTime')}) instead of starting a second one")
                 return item
-        if found:
-            other = found[0]
+        # An execution that only watches its alarms has done its steps; it may do so as long as the
+        # lost region's "region impaired" alarm fires (actualRecoveryTime runs "until the application
+        # health alarms that you've specified are healthy again", API_GetPlanExecution), which
+        # must not hold back the failback. If ARC itself refuses the start, its answer is printed.
+        blocking = [item for item in found if item.get("executionState") != MONITORING]
+        for item in found:
+            if item not in blocking:
+                self._say(f"note: execution {item['executionId']} ({item.get('executionAction')} "
+                          f"{item.get('executionRegion')}) has done its steps and still watches the plan's "
+                          "alarms; it does not hold back this move")
+        if blocking:
+            other = blocking[0]
             raise OpsError(f"plan {self.plan_name} has execution {other['executionId']} under way "
                            f"({other.get('executionAction')} {other.get('executionRegion')}, "
                            f"{other.get('executionState')}): wait for it, or cancel it (aws "
