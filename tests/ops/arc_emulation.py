@@ -25,7 +25,8 @@ Per block, as the guide documents it:
   down is not documented; a test can make it fail with `fail_scaling`).
 A step that fails pauses the execution (pausedByFailedStep); UpdatePlanExecution `resume` runs the
 failed step again and `switchToUngraceful` applies ungraceful behaviour to the steps still to run
-(API_UpdatePlanExecution); UpdatePlanExecutionStep `skip` skips one step (API_UpdatePlanExecutionStep). One GetPlanExecution runs one step, so a follower sees each transition.
+(API_UpdatePlanExecution); UpdatePlanExecutionStep `skip` skips one step
+(API_UpdatePlanExecutionStep). One GetPlanExecution runs one step, so a follower sees each transition.
 """
 
 from __future__ import annotations

@@ -112,17 +112,18 @@ class Follower:
         scaling step is the one expected here (SCALE_STEP); a step failed twice is not skipped again."""
         bad = next((s for s in view.steps if s.status == "failed"), None)
         if (view.state != "pausedByFailedStep" or view.mode != UNGRACEFUL or bad is None
-                or bad.name == PROMOTE_STEP or any(item.startswith(f"plan step {bad.name} ") for item in self.skipped)):
+                or bad.name == PROMOTE_STEP
+                or any(item.startswith(f"plan step {bad.name} ") for item in self.skipped)):
             return False
         why = step_error(self.clients, self.plan_arn, self.region, view.execution_id, bad.name)
         try:
             skip_failed_step(self.clients, self.plan_arn, self.region, view.execution_id, bad.name,
-                             f"skipped by {operator()}: ungraceful, the promotion must not wait for {bad.name}")
+                             f"skipped by {operator()}: ungraceful, the promotion does not wait for it")
         except AWS_ERRORS as error:
             self.say(f"    {bad.name} failed and cannot be skipped: {one_line(error)}")
             return False
-        left = (f"size the activating cluster's Serverless v2 capacity (min/max ACU) like the old "
-                f"writer's (aws rds modify-db-cluster --serverless-v2-scaling-configuration)"
+        left = ("size the activating cluster's Serverless v2 capacity (min/max ACU) like the old "
+                "writer's (aws rds modify-db-cluster --serverless-v2-scaling-configuration)"
                 if bad.name == SCALE_STEP else f"do what step {bad.name} does")
         self.skipped.append(f"plan step {bad.name} failed{f' ({why})' if why else ''} and was skipped so "
                             f"the promotion could run: {left}")
