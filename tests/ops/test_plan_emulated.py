@@ -15,6 +15,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
+from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import StepFailed
 from shared.ops.aws.topology import OPTIONAL_LAYERS, SOURCE_LAYERS, topology_from_outputs
 from shared.ops.aws.waiting import Waiter
@@ -50,9 +51,10 @@ class Emulated:
                 "fences": {r: self.aws.fence_in(r) for r in (PRIMARY, SECONDARY)}}
 
 
-def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, down: set[str],
+def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, down: set[str], clients: AwsClients | None = None,
           **settings: str) -> Iterator[Emulated]:
-    """`down`: the outage's regions, which receive no replication while down."""
+    """`down`: the outage's regions, which receive no replication while down; `clients`: the
+    engine's clients (the operations' own timeouts) instead of botocore's defaults."""
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -61,6 +63,7 @@ def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, down: set[str],
     topology = topology_from_outputs("dev", layers, replication_lag_limit_seconds=60, protect_data=False)
     with mock_aws():
         aws = deployed(monkeypatch, topology)
+        aws.clients = clients or aws.clients
         assert aws.replication is not None
         aws.replication.paused = down
         world = World(topology)
