@@ -423,3 +423,31 @@ def test_an_execution_still_watching_the_lost_regions_alarm_does_not_hold_back_t
     assert (back.region, back.state) == (PRIMARY, "completed") and emulated.world.writer == "primary"
     assert any(f"execution {there.execution_id}" in line and "does not hold back" in line
                for line in emulated.printed)
+
+
+@pytest.fixture
+def mfa_profile(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
+    """The protected plan, run from a profile that names an MFA device (~/.aws/config mfa_serial)."""
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nmfa_serial = arn:aws:iam::123456789012:mfa/bob\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    yield from build(monkeypatch, tmp_path, outage.down, protectData="true")
+
+
+def test_the_approval_role_is_assumed_with_the_profiles_mfa_device_and_code(mfa_profile):
+    """The approver role trusts only with MFA: STS denies an AssumeRole without it (AssumeRole,
+    TokenCode), so the profile's mfa_serial and the code the operator types are sent."""
+    started_by_someone_else(mfa_profile)
+    mfa_profile.engine.approve = True
+    asked: list[str] = []
+    mfa_profile.engine.mfa_code = lambda serial: asked.append(serial) or "123456"
+    sent: list[dict[str, Any]] = []
+    mfa_profile.aws.clients._session.events.register(
+        "provide-client-params.sts.AssumeRole", lambda params, **_: sent.append(dict(params)))
+
+    mfa_profile.engine.run(FailoverRequest("secondary", PLANNED))
+
+    assert asked == ["arn:aws:iam::123456789012:mfa/bob"]
+    [call] = sent
+    assert (call["SerialNumber"], call["TokenCode"]) == ("arn:aws:iam::123456789012:mfa/bob", "123456")
+    assert mfa_profile.world.writer == "secondary"

@@ -41,7 +41,7 @@ from shared.ops.engines.failover import Confirm, Failover
 from shared.ops.engines.lock import OperationLock, operator
 from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest, FailoverResult
 from shared.ops.engines.plan_complete import complete, execution_request, plan_result, promotion_recorder
-from shared.ops.engines.plan_follow import Ask, Follower, tty_ask
+from shared.ops.engines.plan_follow import Ask, Follower, MfaCode, tty_ask, tty_mfa_code
 from shared.ops.engines.preflight import Assessment, Preflight
 from shared.ops.engines.state import RunState, StateStore, StepRecord
 
@@ -58,7 +58,8 @@ class PlanFailover:
     def __init__(self, topology: DrTopology, clients: AwsClients, *, store: StateStore,
                  waiter: Waiter | None = None, timeouts: Timeouts | None = None,
                  echo: Callable[[str], None] = print, prober: Prober = http_probe,
-                 approve: bool = False, ask: Ask | None = tty_ask) -> None:
+                 approve: bool = False, ask: Ask | None = tty_ask,
+                 mfa_code: MfaCode | None = tty_mfa_code) -> None:
         if not topology.plan_arn:
             raise OpsError(f"no Region switch plan is deployed for {topology.environment}; "
                            "run the client-side sequence with --local")
@@ -74,6 +75,7 @@ class PlanFailover:
         self.prober = prober
         self.approve = approve
         self.ask = ask
+        self.mfa_code = mfa_code
         self._echo_lock = threading.Lock()
 
     def _say(self, line: str) -> None:
@@ -137,7 +139,7 @@ class PlanFailover:
                 self._rerun(request, followed, seen is not None)
             follower = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
                                 self._say, self.approve, self.ask, on_view=promotion_recorder(self, request),
-                                approval_role=self.topology.approval_role_arn)
+                                approval_role=self.topology.approval_role_arn, mfa_code=self.mfa_code)
             view = follower.follow()
             effective = execution_request(request, view)
             seen = seen or self._preflight(effective, target)

@@ -48,6 +48,20 @@ def tty_ask(question: str) -> str | None:
             return answer
 
 
+# The current code of an MFA device (its serial given), or None when it cannot be asked.
+MfaCode = Callable[[str], str | None]
+
+
+def tty_mfa_code(serial: str) -> str | None:
+    """Ask for the code on the terminal; None without one."""
+    if not sys.stdin.isatty():
+        return None
+    try:
+        return input(f"MFA code for {serial} (the approval role requires MFA): ").strip() or None
+    except EOFError:
+        return None
+
+
 @dataclass
 class Follower:
     clients: AwsClients
@@ -61,6 +75,7 @@ class Follower:
     ask: Ask | None = tty_ask
     on_view: Callable[[ExecutionView], None] | None = None  # every answer read, as it is read
     approval_role: str | None = None  # the plan's approval role, assumed to answer an approval
+    mfa_code: MfaCode | None = None  # the profile's MFA code, asked when it names a device
     # Steps of an ungraceful execution skipped past here after they failed: what each left by hand.
     skipped: list[str] = field(default_factory=list)
     _printed: dict[str, str] = field(default_factory=dict)
@@ -151,7 +166,10 @@ class Follower:
         try:
             if self.approval_role:
                 who = f"as {self.approval_role}"
-                clients = self.clients.assumed(self.approval_role, self.region, f"dr-approve-{how[:20]}")
+                serial = self.clients.mfa_serial
+                code = self.mfa_code(serial) if serial and self.mfa_code else None
+                clients = self.clients.assumed(self.approval_role, self.region, f"dr-approve-{how[:20]}",
+                                               mfa=(serial, code) if serial and code else None)
             clients.arc_region_switch(self.region).approve_plan_execution_step(
                 planArn=self.plan_arn, executionId=self.execution_id, stepName=step, approval=approval,
                 comment=f"{approval} by {operator()} ({how}, {who})")
