@@ -37,6 +37,7 @@ from shared.ops.aws.region_switch import (
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
 from shared.ops.aws.waiting import Timeouts, Waiter
+from shared.ops.engines.bring_up import BringUp
 from shared.ops.engines.failover import Confirm, Failover
 from shared.ops.engines.lock import OperationLock, operator
 from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest, FailoverResult
@@ -44,6 +45,7 @@ from shared.ops.engines.plan_complete import complete, execution_request, plan_r
 from shared.ops.engines.plan_follow import Ask, Follower, MfaCode, tty_ask, tty_mfa_code
 from shared.ops.engines.preflight import Assessment, Preflight
 from shared.ops.engines.state import RunState, StateStore, StepRecord
+from shared.ops.engines.steps import Step
 
 __all__ = ["Ask", "PlanFailover", "tty_ask"]
 
@@ -132,6 +134,7 @@ class PlanFailover:
                      echo=self._say)
         self.store.save(state)
         try:
+            brought_up = self._bring_up_first(state, target) if leaving_lost else None
             if followed is None:
                 execution_id = self._start(request, region, arc_mode, uuid.uuid4().hex)
             else:
@@ -145,6 +148,7 @@ class PlanFailover:
             seen = seen or self._preflight(effective, target)
             done = complete(self.local(), effective, seen, state, len(view.steps) + 1)
             done.by_hand.extend(follower.skipped)
+            done.records[:0] = [brought_up] if brought_up else []
         except KeyboardInterrupt:
             self._say(f"interrupted: a started execution goes on in ARC ({region}); rerun the same command "
                       "to follow it, or cancel it in the ARC console")
@@ -167,6 +171,17 @@ class PlanFailover:
         result = plan_result(self.topology, effective, view, preflight, seen, done)
         self._say(result.render())
         return result
+
+    def _bring_up_first(self, state: RunState, target: RegionTopology) -> StepRecord | None:
+        """Ungraceful: "Region switch skips the Lambda execution block step"
+        (r53recovery/latest/dg/custom-action-lambda-block.html), the plan's bring-up-database among
+        them, so a pilot light's headless cluster (a warm standby's capacity) is brought up here,
+        from the activating region, before the execution promotes it."""
+        up = BringUp(self.topology, self.clients, target)
+        if not up.needed:
+            return None
+        step = Step("bring-up", up.title, up.check, up.act, self.timeouts.database)
+        return self.local()._run_step(step, state, 0)
 
     def _rerun(self, request: FailoverRequest, followed: dict[str, Any], turn_ungraceful: bool) -> None:
         """An unplanned rerun over an execution under way: ungraceful from now on, and resumed when a
