@@ -49,9 +49,10 @@ class OperationLock:
                 # A planned move locks both regions: one whose Parameter Store fails (a grey
                 # region) stops it in one line, with nothing half-taken.
                 self.release_or_warn(echo)
-                raise OpsError(f"cannot take the lock {self.name} in {region}: {one_line(error)}; a "
-                               "planned move needs both regions: if that region is failing, run the move "
-                               "--unplanned") from None
+                way_out = ("a planned move needs both regions: if that region is failing, run the move "
+                           "--unplanned" if len(regions) > 1 else "retry once Parameter Store answers there")
+                raise OpsError(f"cannot take the lock {self.name} in {region}: {one_line(error)}; "
+                               f"{way_out}") from None
             except Refused:
                 self.release()
                 raise
