@@ -36,7 +36,7 @@ import pulumi_aws as aws
 from shared.components.bring_up_action import BRING_UP_STEP, BRING_UP_TIMEOUT_MINUTES
 from shared.components.iam import service_role
 from shared.components.region_actions import FENCE_STEP, TRAFFIC_STEP, plan_arn_patterns
-from shared.ops.aws.region_switch import PROMOTE_STEP
+from shared.ops.aws.region_switch import PROMOTE_STEP, SCALE_STEP
 
 SERVICE = "arc-region-switch.amazonaws.com"
 # AWS's own policy for plan evaluation and execution: reading the plan and its executions,
@@ -45,7 +45,7 @@ EXECUTION_POLICY = ("arn:aws:iam::aws:policy/"
                     "AmazonApplicationRecoveryControllerRegionSwitchPlanExecutionPolicy")
 # The custom-action steps carry the names the action function dispatches on.
 APPROVE, FENCE, SCALE, PROMOTE, TRAFFIC = (
-    "approve", FENCE_STEP, "scale-database", PROMOTE_STEP, TRAFFIC_STEP)
+    "approve", FENCE_STEP, SCALE_STEP, PROMOTE_STEP, TRAFFIC_STEP)
 LAMBDA, APPROVAL, AURORA, AURORA_SCALING = (
     "CustomActionLambda", "ManualApproval", "AuroraGlobalDatabase", "AuroraServerlessScaling")
 REPORT_PREFIX = "region-switch-reports"

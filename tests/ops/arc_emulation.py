@@ -25,7 +25,8 @@ Per block, as the guide documents it:
   down is not documented; a test can make it fail with `fail_scaling`).
 A step that fails pauses the execution (pausedByFailedStep); UpdatePlanExecution `resume` runs the
 failed step again and `switchToUngraceful` applies ungraceful behaviour to the steps still to run
-(API_UpdatePlanExecution). One GetPlanExecution runs one step, so a follower sees each transition.
+(API_UpdatePlanExecution); UpdatePlanExecutionStep `skip` skips one step
+(API_UpdatePlanExecutionStep). One GetPlanExecution runs one step, so a follower sees each transition.
 """
 
 from __future__ import annotations
@@ -165,6 +166,9 @@ class RegionSwitch:
         self.calls: list[tuple[str, str, dict[str, Any]]] = []  # (region, operation, params)
         self.approvals: list[tuple[str, str, str]] = []  # (step, approve|decline, caller's access key)
         self.fail_scaling = ""  # a reason the scaling block fails with, "" to succeed
+        # Executions that have run their steps go on watching the plan's alarms (a lost region's
+        # alarm keeps firing): completedMonitoringApplicationHealth, never completed.
+        self.alarms_firing = False
         # Steps ARC reports failed without pausing, ending the execution completedWithExceptions.
         self.exceptions: set[str] = set()
         # Called with the step's name just before a step runs (a test takes a region down there).
@@ -202,6 +206,7 @@ class RegionSwitch:
             operations = {"StartPlanExecution": self._start, "ListPlanExecutions": self._list,
                           "GetPlanExecution": self._get, "GetPlanEvaluationStatus": self._evaluation,
                           "ListPlanExecutionEvents": self._events, "UpdatePlanExecution": self._update,
+                          "UpdatePlanExecutionStep": self._update_step,
                           "ApprovePlanExecutionStep": self._approve}
             return operations[operation](region, params)
         return answer
@@ -260,6 +265,19 @@ class RegionSwitch:
             run.state = "pausedByOperator"
         return {}
 
+    def _update_step(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
+        """`skip` marks a step not run yet, or one that failed, skipped; the execution stays as it is
+        (a paused one is resumed with UpdatePlanExecution; API_UpdatePlanExecutionStep)."""
+        run = self.execution(params["executionId"])
+        step = next((s for s in run.steps if s.name == params["stepName"]), None)
+        if step is None or step.status not in ("notStarted", "failed"):
+            raise Refusal("IllegalStateException", f"step {params['stepName']} cannot be updated now")
+        if params["actionToTake"] == "skip":
+            step.status, step.ended = "skipped", self.clock
+        else:
+            step.mode = "ungraceful"
+        return {}
+
     def _approve(self, region: str, params: dict[str, Any]) -> dict[str, Any]:
         run = self.execution(params["executionId"])
         step = next((s for s in run.steps if s.name == params["stepName"]), None)
@@ -288,6 +306,8 @@ class RegionSwitch:
         if step is None:
             failed = any(s.status == "failed" for s in run.steps)
             run.state, run.ended = "completedWithExceptions" if failed else "completed", self.clock
+            if self.alarms_firing and not failed:
+                run.state, run.ended = "completedMonitoringApplicationHealth", None
             return
         step.mode = run.mode
         step.started = step.started or self.clock

@@ -127,12 +127,12 @@ class Aws:
                 "BackupRetentionPeriod": retention}]},
             {"DBClusterIdentifier": side.cluster_id})
 
-    def snapshots(self, role: str, kind: str, *snapshots: dict[str, Any]) -> None:
-        """`describe_db_cluster_snapshots` of `role`'s cluster, automated or manual ones."""
+    def snapshots(self, role: str, *snapshots: dict[str, Any]) -> None:
+        """`describe_db_cluster_snapshots` of `role`'s cluster: automated and manual ones alike."""
         side = self.side(role)
         self.stub("rds", side.region).add_response(
             "describe_db_cluster_snapshots", {"DBClusterSnapshots": list(snapshots)},
-            {"DBClusterIdentifier": side.cluster_id, "SnapshotType": kind})
+            {"DBClusterIdentifier": side.cluster_id})
 
     def switchover(self, region: str, target: str) -> None:
         self.stub("rds", region).add_response(

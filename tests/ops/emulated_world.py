@@ -15,6 +15,7 @@ import boto3
 
 from shared.ops.aws.clients import GA_API_REGION, ROUTE53_API_REGION
 from shared.ops.aws.topology import DrTopology
+from shared.strategy import PILOT_LIGHT
 from tests.ops.arc_emulation import Answering, Refusal
 
 
@@ -27,12 +28,19 @@ class World:
     sync: str = "connected"  # the secondary member's SynchronizationStatus
     resync_reads: int = 0  # how many more global cluster reads see the secondary pending-resync
     lag_ms: float = 700.0
+    # role -> its cluster's instances (a pilot light's secondary is deployed headless), min ACU
+    instances: dict[str, list[str]] = field(default_factory=dict)
+    min_acu: dict[str, float] = field(default_factory=dict)
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (region, operation, params)
+    promoted_with: list[list[str]] = field(default_factory=list)  # the target's instances at each promotion
 
     def install(self, clients: Any) -> None:
         for side in self.topology.regions:
             self.dials.setdefault(side.endpoint_group_arn, side.deployed_dial)
             self.versions.setdefault(side.role, "16.4")
+            headless = side.role == "secondary" and self.topology.strategy == PILOT_LIGHT
+            self.instances.setdefault(side.role, [] if headless else [f"{side.cluster_id}-1"])
+            self.min_acu.setdefault(side.role, 0.5)
             for service in ("rds", "cloudwatch"):
                 self._serve(clients, service, side.region)
         self._serve(clients, "globalaccelerator", GA_API_REGION)
@@ -45,6 +53,21 @@ class World:
 
     def dial(self, role: str) -> float:
         return self.dials[self.topology.role(role).endpoint_group_arn]
+
+    def _instance_answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """A cluster's instances (available at once) and its Serverless v2 minimum."""
+        cluster_id = (params.get("DBClusterIdentifier")
+                      or next(iter(f["Values"][0] for f in params.get("Filters", []))))
+        [side] = [s for s in self.topology.regions if s.cluster_id == cluster_id]
+        if operation == "CreateDBInstance":
+            self.instances[side.role].append(params["DBInstanceIdentifier"])
+            return {"DBInstance": {"DBInstanceIdentifier": params["DBInstanceIdentifier"],
+                                   "DBInstanceStatus": "creating"}}
+        if operation == "ModifyDBCluster":
+            self.min_acu[side.role] = float(params["ServerlessV2ScalingConfiguration"]["MinCapacity"])
+            return {"DBCluster": {"DBClusterIdentifier": cluster_id}}
+        return {"DBInstances": [{"DBInstanceIdentifier": i, "DBInstanceStatus": "available"}
+                                for i in self.instances[side.role]]}
 
     def _answer(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((region, operation, params))
@@ -64,9 +87,16 @@ class World:
             return {"DBClusters": [{
                 "DBClusterIdentifier": found.cluster_id, "DBClusterArn": found.cluster_arn,
                 "Status": "available", "Engine": "aurora-postgresql",
-                "EngineVersion": self.versions[found.role], "BackupRetentionPeriod": 7}]}
+                "EngineVersion": self.versions[found.role], "BackupRetentionPeriod": 7,
+                "DBClusterMembers": [{"DBInstanceIdentifier": i, "IsClusterWriter": found.role == self.writer}
+                                     for i in self.instances[found.role]],
+                "ServerlessV2ScalingConfiguration": {"MinCapacity": self.min_acu[found.role],
+                                                     "MaxCapacity": 16.0}}]}
+        if operation in ("CreateDBInstance", "DescribeDBInstances", "ModifyDBCluster"):
+            return self._instance_answer(operation, params)
         if operation in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
             target = side[params["TargetDbClusterIdentifier"]]
+            self.promoted_with.append(list(self.instances[target.role]))
             if operation == "SwitchoverGlobalCluster" and len(set(self.versions.values())) != 1:
                 raise Refusal("InvalidGlobalClusterStateFault", "engine versions differ")
             self.writer = target.role

@@ -33,8 +33,7 @@ def kept(**extra: Any) -> dict[str, Any]:
 def test_failback_refuses_while_the_snapshot_of_the_lost_writes_is_not_copied(aws, engine):
     after_an_unplanned_failover(aws)
     queue_failback_preflight(aws, read_lag=False)  # refused before the lag matters
-    aws.snapshots("primary", "automated", kept())
-    aws.snapshots("primary", "manual")
+    aws.snapshots("primary", kept())
 
     with pytest.raises(Refused, match=rf"{KEPT} in us-east-1 holds the writes the unplanned failover of "
                                       r"2026-12-02T05:00:00\+00:00 did not replicate; it expires about "
@@ -49,9 +48,9 @@ def test_failback_goes_on_once_a_manual_copy_exists_and_settles_the_record(aws, 
     after_an_unplanned_failover(aws)
     aws.fences("false")
     queue_failback_preflight(aws)
-    aws.snapshots("primary", "automated", kept())
-    aws.snapshots("primary", "manual", {"DBClusterSnapshotIdentifier": "lost-writes-copy",
-                                        "SourceDBClusterSnapshotArn": kept()["DBClusterSnapshotArn"]})
+    aws.snapshots("primary", kept(), {"DBClusterSnapshotIdentifier": "lost-writes-copy",
+                                      "SnapshotType": "manual",
+                                      "SourceDBClusterSnapshotArn": kept()["DBClusterSnapshotArn"]})
     aws.cluster(PRIMARY, writer="secondary")
     aws.switchover(PRIMARY, target="primary")
     aws.cluster(PRIMARY, writer="primary")
@@ -77,12 +76,31 @@ def test_an_acknowledgement_must_name_what_aurora_kept(aws, engine, snapshots, a
     after_an_unplanned_failover(aws)
     # Lagging: a run the gate lets through stops right after it, at the lag.
     queue_failback_preflight(aws, lag_ms=120_000, read_lag=refusal is None)
-    aws.snapshots("primary", "automated", *snapshots)
-    if snapshots:
-        aws.snapshots("primary", "manual")
+    aws.snapshots("primary", *snapshots)
     request = FailoverRequest(**{**FAILBACK.__dict__, "ack_snapshot": ack})
 
     # Past the gate, the next refusal is the primary's lag: proof the snapshot check let it through.
     with pytest.raises(Refused, match=refusal or "has not caught up"):
         engine.run(request)
+    aws.verify_all_used()
+
+
+def test_failback_with_no_record_still_finds_the_snapshot_aurora_kept_and_refuses(aws, engine):
+    aws.active_region(SECONDARY)  # an unplanned failover whose run never wrote its record
+    queue_failback_preflight(aws, read_lag=False)
+    aws.snapshots("primary", kept())
+
+    with pytest.raises(Refused, match=rf"{KEPT} in us-east-1 holds the writes an unplanned failover nobody "
+                                      rf"recorded did not replicate; .*--ack-snapshot {KEPT}"):
+        engine.run(FAILBACK)
+    aws.verify_all_used()
+
+
+def test_the_snapshot_is_found_by_its_name_whatever_type_rds_lists_it_under(aws, engine):
+    after_an_unplanned_failover(aws)
+    queue_failback_preflight(aws, read_lag=False)
+    aws.snapshots("primary", kept(SnapshotType="manual"))  # not confirmed "automated" by AWS
+
+    with pytest.raises(Refused, match=rf"{KEPT} in us-east-1 holds the writes"):
+        engine.run(FAILBACK)
     aws.verify_all_used()

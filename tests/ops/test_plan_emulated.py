@@ -15,6 +15,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
+from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import StepFailed
 from shared.ops.aws.topology import OPTIONAL_LAYERS, SOURCE_LAYERS, topology_from_outputs
 from shared.ops.aws.waiting import Waiter
@@ -50,9 +51,10 @@ class Emulated:
                 "fences": {r: self.aws.fence_in(r) for r in (PRIMARY, SECONDARY)}}
 
 
-def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, down: set[str],
+def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, down: set[str], clients: AwsClients | None = None,
           **settings: str) -> Iterator[Emulated]:
-    """`down`: the outage's regions, which receive no replication while down."""
+    """`down`: the outage's regions, which receive no replication while down; `clients`: the
+    engine's clients (the operations' own timeouts) instead of botocore's defaults."""
     for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.setenv(key, "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
@@ -61,6 +63,7 @@ def build(monkeypatch: pytest.MonkeyPatch, tmp_path: Any, down: set[str],
     topology = topology_from_outputs("dev", layers, replication_lag_limit_seconds=60, protect_data=False)
     with mock_aws():
         aws = deployed(monkeypatch, topology)
+        aws.clients = clients or aws.clients
         assert aws.replication is not None
         aws.replication.paused = down
         world = World(topology)
@@ -374,3 +377,106 @@ def test_a_rerun_takes_back_the_lock_its_interrupted_run_left(emulated):
 
     assert emulated.world.writer == "secondary"
     assert not any("breaking the lock" in line for line in emulated.printed)
+
+
+def test_a_scaling_step_that_fails_without_the_source_does_not_hold_back_the_ungraceful_promotion(
+        emulated, outage):
+    outage.take_down(PRIMARY)
+    emulated.aws.entries.set("primary", "down")
+    emulated.arc.fail_scaling = "cannot read the source cluster's capacity in us-east-1"
+
+    result = emulated.engine.run(FailoverRequest("secondary", UNPLANNED))
+
+    [run] = emulated.arc.executions
+    assert [(s.name, s.status) for s in run.steps] == [
+        (SCALE, "skipped"), (FENCE, "skipped"), (PROMOTE, "completed"), (TRAFFIC, "skipped")]
+    assert emulated.world.writer == "secondary" and emulated.world.dial("secondary") == 100.0
+    assert emulated.aws.authority_in(SECONDARY).active_region == SECONDARY
+    [item] = [i for i in result.by_hand if i.startswith(f"plan step {SCALE} failed")]
+    assert "cannot read the source cluster's capacity" in item and "serverless-v2-scaling" in item
+
+
+def test_a_failed_scaling_step_in_a_graceful_execution_still_stops_the_run(emulated):
+    emulated.arc.fail_scaling = "throttled"
+
+    with pytest.raises(StepFailed, match=r"pausedByFailedStep: step scale-database failed \(throttled\)"):
+        emulated.engine.run(FailoverRequest("secondary", PLANNED))
+    assert emulated.world.writer == "primary"
+
+
+def test_an_execution_still_watching_the_lost_regions_alarm_does_not_hold_back_the_failback(
+        emulated, outage):
+    emulated.arc.alarms_firing = True  # us-east-1's "region impaired" alarm fires while it is down
+    outage.take_down(PRIMARY)
+    emulated.aws.entries.set("primary", "down")
+    emulated.engine.run(FailoverRequest("secondary", UNPLANNED))
+    [there] = emulated.arc.executions
+    assert there.state == "completedMonitoringApplicationHealth"
+    outage.restore(PRIMARY)
+    emulated.aws.entries.set("primary", "healthy")
+    emulated.arc.alarms_firing = False
+
+    emulated.engine.run(FailoverRequest("primary", PLANNED, check_lost_writes=True, ack_snapshot="none",
+                                        **FAILBACK))
+
+    [_, back] = emulated.arc.executions
+    assert (back.region, back.state) == (PRIMARY, "completed") and emulated.world.writer == "primary"
+    assert any(f"execution {there.execution_id}" in line and "does not hold back" in line
+               for line in emulated.printed)
+
+
+@pytest.fixture
+def mfa_profile(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
+    """The protected plan, run from a profile that names an MFA device (~/.aws/config mfa_serial)."""
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nmfa_serial = arn:aws:iam::123456789012:mfa/bob\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    yield from build(monkeypatch, tmp_path, outage.down, protectData="true")
+
+
+def test_the_approval_role_is_assumed_with_the_profiles_mfa_device_and_code(mfa_profile):
+    """The approver role trusts only with MFA: STS denies an AssumeRole without it (AssumeRole,
+    TokenCode), so the profile's mfa_serial and the code the operator types are sent."""
+    started_by_someone_else(mfa_profile)
+    mfa_profile.engine.approve = True
+    asked: list[str] = []
+    mfa_profile.engine.mfa_code = lambda serial: asked.append(serial) or "123456"
+    sent: list[dict[str, Any]] = []
+    mfa_profile.aws.clients._session.events.register(
+        "provide-client-params.sts.AssumeRole", lambda params, **_: sent.append(dict(params)))
+
+    mfa_profile.engine.run(FailoverRequest("secondary", PLANNED))
+
+    assert asked == ["arn:aws:iam::123456789012:mfa/bob"]
+    [call] = sent
+    assert (call["SerialNumber"], call["TokenCode"]) == ("arn:aws:iam::123456789012:mfa/bob", "123456")
+    assert mfa_profile.world.writer == "secondary"
+
+
+@pytest.fixture
+def pilot_light(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
+    """dr:strategy pilot-light: the secondary's cluster is headless; the plan has bring-up-database."""
+    yield from build(monkeypatch, tmp_path, outage.down, strategy="pilot-light")
+
+
+def test_a_pilot_light_gets_its_instance_before_an_ungraceful_execution_promotes_it(pilot_light, outage):
+    outage.take_down(PRIMARY)
+    pilot_light.aws.entries.set("primary", "down")
+
+    result = pilot_light.engine.run(FailoverRequest("secondary", UNPLANNED))
+
+    [run] = pilot_light.arc.executions
+    assert ("bring-up-database", "skipped") in [(s.name, s.status) for s in run.steps]  # ARC skipped it
+    [instances] = pilot_light.world.promoted_with
+    assert instances, "the headless cluster was promoted before it had an instance"
+    assert pilot_light.world.writer == "secondary"
+    assert {s.name: s.outcome for s in result.steps}["bring-up"] == "done"  # by the tool, before ARC
+
+
+def test_a_pilot_light_graceful_execution_brings_itself_up_through_the_plan(pilot_light):
+    pilot_light.engine.run(FailoverRequest("secondary", PLANNED))
+
+    [run] = pilot_light.arc.executions
+    assert ("bring-up-database", "completed") in [(s.name, s.status) for s in run.steps]
+    [instances] = pilot_light.world.promoted_with
+    assert [i.endswith("-up") for i in instances] == [True]  # the plan's own step made it

@@ -268,3 +268,23 @@ def test_a_failover_leaves_the_deactivated_region_fenced(world: World) -> None:
     world.dial_is(DEACTIVATING, 0.0)
     world.run("move-traffic")
     assert world.parameter(DEACTIVATING, WRITES_ENABLED_PARAMETER) == "false"
+
+
+def test_a_runtime_sdk_without_region_switch_fences_as_graceful(world: World, monkeypatch) -> None:
+    """The python3.12 runtime's bundled boto3 may not know arc-region-switch: the step then runs
+    as graceful (ARC skips custom-action steps in ungraceful mode), never as ungraceful."""
+    from botocore.exceptions import UnknownServiceError
+
+    made = world.module._client
+
+    def factory(service: str, region: str, peer: bool) -> Any:
+        if service == "arc-region-switch":  # what boto3.client raises without the service's model
+            raise UnknownServiceError(service_name=service, known_service_names="ssm, dynamodb")
+        return made(service, region, peer)
+
+    monkeypatch.setattr(world.module, "_client", factory)
+    assert world.run("fence-writes")["mode"] == "graceful"
+    assert world.parameter(DEACTIVATING, WRITES_ENABLED_PARAMETER) == "false"
+    world.outage.take_down(DEACTIVATING)
+    with pytest.raises(world.module.StepFailed, match="run the plan ungraceful"):
+        world.run("fence-writes")  # the strict branch: a peer that cannot be fenced fails the step

@@ -80,12 +80,22 @@ class AwsClients:
     def globalaccelerator(self) -> Any:
         return self.client("globalaccelerator", GA_API_REGION)
 
-    def assumed(self, role_arn: str, region: str, session_name: str) -> AwsClients:
+    @property
+    def mfa_serial(self) -> str | None:
+        """The MFA device the credentials' profile names (`mfa_serial` in ~/.aws/config), if any."""
+        serial = self._session._session.get_scoped_config().get("mfa_serial")
+        return str(serial) if serial else None
+
+    def assumed(self, role_arn: str, region: str, session_name: str,
+                mfa: tuple[str, str] | None = None) -> AwsClients:
         """Clients acting as `role_arn`, assumed through `region`'s own STS endpoint (so an
-        approval in us-east-2 does not depend on us-east-1)."""
+        approval in us-east-2 does not depend on us-east-1). `mfa` (device serial, current code)
+        for a role whose trust requires MFA: without it STS denies callers whose own credentials
+        carry no MFA context (STS API reference, AssumeRole, TokenCode)."""
         sts = self._session.client("sts", region_name=region, config=self._config,
                                    endpoint_url=f"https://sts.{region}.amazonaws.com")
-        found = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64])["Credentials"]
+        extra = {"SerialNumber": mfa[0], "TokenCode": mfa[1]} if mfa else {}
+        found = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64], **extra)["Credentials"]
         session = boto3.Session(aws_access_key_id=found["AccessKeyId"],
                                 aws_secret_access_key=found["SecretAccessKey"],
                                 aws_session_token=found["SessionToken"])

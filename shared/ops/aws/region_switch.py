@@ -1,7 +1,7 @@
 """ARC Region switch: reading a plan's executions and evaluation from the regional data plane.
 
 Every call here is a data-plane operation (StartPlanExecution, GetPlanExecution,
-ApprovePlanExecutionStep, ListPlanExecutions, ListPlanExecutionEvents, UpdatePlanExecution,
+ApprovePlanExecutionStep, ListPlanExecutions, ListPlanExecutionEvents, UpdatePlanExecution(Step),
 GetPlanEvaluationStatus): botocore's endpoint rules send only the control-plane operations
 (CreatePlan, UpdatePlan, GetPlan, ListPlans...) to the partition's leader region, so a client
 named for the region being activated reaches that region alone. With us-east-1 gone, an
@@ -39,6 +39,11 @@ ACTIVATE = "activate"
 # The deployed plan's Aurora Global Database step (shared/components/region_switch.py names it so):
 # once it completed in an ungraceful execution, writes were left behind in the old writer.
 PROMOTE_STEP = "promote-database"
+# Its AuroraServerlessScaling step, before the promotion: it has no ungraceful setting (botocore's
+# AuroraServerlessScalingConfiguration) and sizes from the source cluster's last 24 hours of use
+# (r53recovery/latest/dg/aurora-serverless-scaling-block.html), so with the source gone it may
+# fail and pause an ungraceful execution before the promotion: the tool then skips past it.
+SCALE_STEP = "scale-database"
 GRACEFUL, UNGRACEFUL = "graceful", "ungraceful"
 LIST_PAGE = 20  # the newest executions, enough to find one under way
 
@@ -179,6 +184,20 @@ def step_error(clients: AwsClients, plan_arn: str, region: str, execution_id: st
         return f"its events unreadable: {one_line(error)}"
     errors = [e for e in answer.get("items") or [] if e.get("stepName") == step and e.get("error")]
     return one_line(Exception(errors[-1]["error"])) if errors else ""
+
+
+def skip_failed_step(clients: AwsClients, plan_arn: str, region: str, execution_id: str, step: str,
+                     comment: str) -> str:
+    """Skip `step`, which failed and paused the execution, and resume it if the skip alone did not
+    (API_UpdatePlanExecutionStep `skip`, then API_UpdatePlanExecution `resume`): the state read last."""
+    arc = clients.arc_region_switch(region)
+    arc.update_plan_execution_step(planArn=plan_arn, executionId=execution_id, stepName=step,
+                                   actionToTake="skip", comment=comment[:1024])
+    state = str(arc.get_plan_execution(planArn=plan_arn, executionId=execution_id)["executionState"])
+    if state == "pausedByFailedStep":
+        arc.update_plan_execution(planArn=plan_arn, executionId=execution_id, action="resume",
+                                  comment=comment[:1024])
+    return state
 
 
 def unavailable(error: BaseException) -> bool:

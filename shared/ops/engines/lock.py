@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from botocore.exceptions import ClientError
 
 from shared.ops.aws.clients import AwsClients
-from shared.ops.aws.errors import AWS_ERRORS, Refused, one_line
+from shared.ops.aws.errors import AWS_ERRORS, OpsError, Refused, one_line
 
 
 def operator() -> str:
@@ -45,6 +45,14 @@ class OperationLock:
         for region in regions:
             try:
                 self._take(region, break_lock=break_lock, echo=echo)
+            except AWS_ERRORS as error:
+                # A planned move locks both regions: one whose Parameter Store fails (a grey
+                # region) stops it in one line, with nothing half-taken.
+                self.release_or_warn(echo)
+                way_out = ("a planned move needs both regions: if that region is failing, run the move "
+                           "--unplanned" if len(regions) > 1 else "retry once Parameter Store answers there")
+                raise OpsError(f"cannot take the lock {self.name} in {region}: {one_line(error)}; "
+                               f"{way_out}") from None
             except Refused:
                 self.release()
                 raise

@@ -8,7 +8,9 @@ is an automated (system) snapshot, so it expires with the old cluster's backup r
 
 The unplanned failover records itself in the surviving region (a parameter under
 `/dr/<env>/regional/`, never replicated), and failback refuses to go on until that snapshot is
-copied to a manual snapshot or explicitly acknowledged.
+copied to a manual snapshot or explicitly acknowledged. A failback that finds no record (a run
+killed before its record step, an execution nobody followed) still looks for the snapshot of
+the cluster it makes the writer again (`unrecorded`), and refuses the same way when it exists.
 """
 
 from __future__ import annotations
@@ -49,6 +51,11 @@ class UnplannedRecord:
                 "refuses until it is copied or acknowledged with --ack-snapshot ID")
 
 
+def unrecorded(old_cluster_id: str, old_region: str, new_region: str) -> UnplannedRecord:
+    """What failback looks for when no record was left: that cluster's snapshot, if Aurora took one."""
+    return UnplannedRecord(old_cluster_id, old_region, new_region, at="")
+
+
 def write_record(clients: AwsClients, name: str, record: UnplannedRecord) -> None:
     clients.ssm(record.new_region).put_parameter(
         Name=name, Value=json.dumps(asdict(record), sort_keys=True), Type="String", Overwrite=True)
@@ -84,22 +91,23 @@ class KeptSnapshot:
 
 
 def kept_snapshot(clients: AwsClients, record: UnplannedRecord) -> KeptSnapshot | None:
-    """The newest `rds:unplanned-global-failover-*` snapshot of the old primary, with its copies."""
-    rds = clients.rds(record.old_region)
+    """The newest `rds:unplanned-global-failover-*` snapshot of the old primary, with its copies.
 
-    def snapshots(kind: str) -> list[dict[str, Any]]:
-        answer = rds.describe_db_cluster_snapshots(DBClusterIdentifier=record.old_cluster_id,
-                                                   SnapshotType=kind)
-        return list(answer.get("DBClusterSnapshots", []))
-
-    kept = [s for s in snapshots("automated")
+    No AWS page says under which SnapshotType Aurora lists that snapshot, so none is asked for:
+    "If you don't specify a SnapshotType value, then both automated and manual DB cluster
+    snapshots are returned" (RDS API reference, DescribeDBClusterSnapshots); it is found by its
+    name, whatever its type, and its copies by their SourceDBClusterSnapshotArn."""
+    pages = clients.rds(record.old_region).get_paginator("describe_db_cluster_snapshots").paginate(
+        DBClusterIdentifier=record.old_cluster_id)
+    found: list[dict[str, Any]] = [s for page in pages for s in page.get("DBClusterSnapshots", [])]
+    kept = [s for s in found
             if str(s.get("DBClusterSnapshotIdentifier", "")).startswith(record.snapshot_prefix)]
     if not kept:
         return None
     newest = max(kept, key=lambda s: s.get("SnapshotCreateTime") or datetime.min)
     arn = str(newest.get("DBClusterSnapshotArn", ""))
-    copies = tuple(str(s["DBClusterSnapshotIdentifier"]) for s in snapshots("manual")
-                   if s.get("SourceDBClusterSnapshotArn") == arn)
+    copies = tuple(str(s["DBClusterSnapshotIdentifier"]) for s in found
+                   if arn and s.get("SourceDBClusterSnapshotArn") == arn)
     return KeptSnapshot(str(newest["DBClusterSnapshotIdentifier"]), arn,
                         newest.get("SnapshotCreateTime"), copies)
 
@@ -121,8 +129,10 @@ def require_kept(record: UnplannedRecord, snapshot: KeptSnapshot | None, ack: st
         return f"{snapshot.snapshot_id} acknowledged (--ack-snapshot)"
     expires = snapshot.expires(retention_days)
     when = f"; it expires about {expires:%Y-%m-%d %H:%M} UTC" if expires else ""
-    raise Refused(f"{snapshot.snapshot_id} in {record.old_region} holds the writes the unplanned failover of "
-                  f"{record.at} did not replicate{when} ({retention_days} days of backup retention); copy it "
+    failover = (f"the unplanned failover of {record.at}" if record.at
+                else "an unplanned failover nobody recorded")
+    raise Refused(f"{snapshot.snapshot_id} in {record.old_region} holds the writes {failover} "
+                  f"did not replicate{when} ({retention_days} days of backup retention); copy it "
                   f"(aws rds copy-db-cluster-snapshot --region {record.old_region} "
                   f"--source-db-cluster-snapshot-identifier {snapshot.snapshot_id} "
                   f"--target-db-cluster-snapshot-identifier <name>) or rerun with --ack-snapshot "

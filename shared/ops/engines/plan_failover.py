@@ -28,6 +28,7 @@ from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
 from shared.ops.aws.region_switch import (
     ACTIVATE,
     GRACEFUL,
+    MONITORING,
     UNGRACEFUL,
     executions_under_way,
     read_evaluation,
@@ -36,13 +37,15 @@ from shared.ops.aws.region_switch import (
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
 from shared.ops.aws.waiting import Timeouts, Waiter
+from shared.ops.engines.bring_up import BringUp
 from shared.ops.engines.failover import Confirm, Failover
 from shared.ops.engines.lock import OperationLock, operator
 from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest, FailoverResult
 from shared.ops.engines.plan_complete import complete, execution_request, plan_result, promotion_recorder
-from shared.ops.engines.plan_follow import Ask, Follower, tty_ask
+from shared.ops.engines.plan_follow import Ask, Follower, MfaCode, tty_ask, tty_mfa_code
 from shared.ops.engines.preflight import Assessment, Preflight
 from shared.ops.engines.state import RunState, StateStore, StepRecord
+from shared.ops.engines.steps import Step
 
 __all__ = ["Ask", "PlanFailover", "tty_ask"]
 
@@ -57,7 +60,8 @@ class PlanFailover:
     def __init__(self, topology: DrTopology, clients: AwsClients, *, store: StateStore,
                  waiter: Waiter | None = None, timeouts: Timeouts | None = None,
                  echo: Callable[[str], None] = print, prober: Prober = http_probe,
-                 approve: bool = False, ask: Ask | None = tty_ask) -> None:
+                 approve: bool = False, ask: Ask | None = tty_ask,
+                 mfa_code: MfaCode | None = tty_mfa_code) -> None:
         if not topology.plan_arn:
             raise OpsError(f"no Region switch plan is deployed for {topology.environment}; "
                            "run the client-side sequence with --local")
@@ -73,6 +77,7 @@ class PlanFailover:
         self.prober = prober
         self.approve = approve
         self.ask = ask
+        self.mfa_code = mfa_code
         self._echo_lock = threading.Lock()
 
     def _say(self, line: str) -> None:
@@ -129,18 +134,21 @@ class PlanFailover:
                      echo=self._say)
         self.store.save(state)
         try:
+            brought_up = self._bring_up_first(state, target) if leaving_lost else None
             if followed is None:
                 execution_id = self._start(request, region, arc_mode, uuid.uuid4().hex)
             else:
                 execution_id = str(followed["executionId"])
                 self._rerun(request, followed, seen is not None)
-            view = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
-                            self._say, self.approve, self.ask,
-                            on_view=promotion_recorder(self, request),
-                            approval_role=self.topology.approval_role_arn).follow()
+            follower = Follower(self.clients, self.plan_arn, region, execution_id, self.waiter, self.timeouts,
+                                self._say, self.approve, self.ask, on_view=promotion_recorder(self, request),
+                                approval_role=self.topology.approval_role_arn, mfa_code=self.mfa_code)
+            view = follower.follow()
             effective = execution_request(request, view)
             seen = seen or self._preflight(effective, target)
             done = complete(self.local(), effective, seen, state, len(view.steps) + 1)
+            done.by_hand.extend(follower.skipped)
+            done.records[:0] = [brought_up] if brought_up else []
         except KeyboardInterrupt:
             self._say(f"interrupted: a started execution goes on in ARC ({region}); rerun the same command "
                       "to follow it, or cancel it in the ARC console")
@@ -163,6 +171,17 @@ class PlanFailover:
         result = plan_result(self.topology, effective, view, preflight, seen, done)
         self._say(result.render())
         return result
+
+    def _bring_up_first(self, state: RunState, target: RegionTopology) -> StepRecord | None:
+        """Ungraceful: "Region switch skips the Lambda execution block step"
+        (r53recovery/latest/dg/custom-action-lambda-block.html), the plan's bring-up-database among
+        them, so a pilot light's headless cluster (a warm standby's capacity) is brought up here,
+        from the activating region, before the execution promotes it."""
+        up = BringUp(self.topology, self.clients, target)
+        if not up.needed:
+            return None
+        step = Step("bring-up", up.title, up.check, up.act, self.timeouts.database)
+        return self.local()._run_step(step, state, 0)
 
     def _rerun(self, request: FailoverRequest, followed: dict[str, Any], turn_ungraceful: bool) -> None:
         """An unplanned rerun over an execution under way: ungraceful from now on, and resumed when a
@@ -202,8 +221,18 @@ class PlanFailover:
                           f"({item.get('executionState')}, {item.get('mode')}, started "
                           f"{item.get('startTime')}) instead of starting a second one")
                 return item
-        if found:
-            other = found[0]
+        # An execution that only watches its alarms has done its steps; it may do so as long as the
+        # lost region's "region impaired" alarm fires (actualRecoveryTime runs "until the application
+        # health alarms that you've specified are healthy again", API_GetPlanExecution), which
+        # must not hold back the failback. If ARC itself refuses the start, its answer is printed.
+        blocking = [item for item in found if item.get("executionState") != MONITORING]
+        for item in found:
+            if item not in blocking:
+                self._say(f"note: execution {item['executionId']} ({item.get('executionAction')} "
+                          f"{item.get('executionRegion')}) has done its steps and still watches the plan's "
+                          "alarms; it does not hold back this move")
+        if blocking:
+            other = blocking[0]
             raise OpsError(f"plan {self.plan_name} has execution {other['executionId']} under way "
                            f"({other.get('executionAction')} {other.get('executionRegion')}, "
                            f"{other.get('executionState')}): wait for it, or cancel it (aws "

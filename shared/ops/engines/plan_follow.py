@@ -18,10 +18,14 @@ from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
 from shared.ops.aws.region_switch import (
     FAILED,
     MONITORING,
+    PROMOTE_STEP,
+    SCALE_STEP,
     SUCCEEDED,
+    UNGRACEFUL,
     ExecutionView,
     approve_command,
     read_execution,
+    skip_failed_step,
     step_error,
 )
 from shared.ops.aws.waiting import Timeouts, Waiter
@@ -44,6 +48,20 @@ def tty_ask(question: str) -> str | None:
             return answer
 
 
+# The current code of an MFA device (its serial given), or None when it cannot be asked.
+MfaCode = Callable[[str], str | None]
+
+
+def tty_mfa_code(serial: str) -> str | None:
+    """Ask for the code on the terminal; None without one."""
+    if not sys.stdin.isatty():
+        return None
+    try:
+        return input(f"MFA code for {serial} (the approval role requires MFA): ").strip() or None
+    except EOFError:
+        return None
+
+
 @dataclass
 class Follower:
     clients: AwsClients
@@ -57,6 +75,9 @@ class Follower:
     ask: Ask | None = tty_ask
     on_view: Callable[[ExecutionView], None] | None = None  # every answer read, as it is read
     approval_role: str | None = None  # the plan's approval role, assumed to answer an approval
+    mfa_code: MfaCode | None = None  # the profile's MFA code, asked when it names a device
+    # Steps of an ungraceful execution skipped past here after they failed: what each left by hand.
+    skipped: list[str] = field(default_factory=list)
     _printed: dict[str, str] = field(default_factory=dict)
     _answered: set[str] = field(default_factory=set)
     _pending_since: dict[str, float] = field(default_factory=dict)
@@ -84,6 +105,8 @@ class Follower:
                 if view.state in SUCCEEDED:
                     return view
                 if view.state in FAILED:
+                    if self._skip_past(view):
+                        continue
                     raise self._failure(view)
                 if view.state == MONITORING:
                     monitoring_since = elapsed if monitoring_since is None else monitoring_since
@@ -97,6 +120,31 @@ class Follower:
                 raise OpsError(f"execution {self.execution_id} not finished after {limit:.0f} s ({seen}); "
                                "it goes on in ARC: rerun this command to follow it, or see it in the console")
             self.waiter.sleep(min(self.waiter.interval, limit - elapsed))
+
+    def _skip_past(self, view: ExecutionView) -> bool:
+        """An ungraceful execution (the source is gone) paused by a failed step other than the
+        promotion: skip that step so the promotion runs, and say what it leaves by hand. The
+        scaling step is the one expected here (SCALE_STEP); a step failed twice is not skipped again."""
+        bad = next((s for s in view.steps if s.status == "failed"), None)
+        if (view.state != "pausedByFailedStep" or view.mode != UNGRACEFUL or bad is None
+                or bad.name == PROMOTE_STEP
+                or any(item.startswith(f"plan step {bad.name} ") for item in self.skipped)):
+            return False
+        why = step_error(self.clients, self.plan_arn, self.region, view.execution_id, bad.name)
+        try:
+            skip_failed_step(self.clients, self.plan_arn, self.region, view.execution_id, bad.name,
+                             f"skipped by {operator()}: ungraceful, the promotion does not wait for it")
+        except AWS_ERRORS as error:
+            self.say(f"    {bad.name} failed and cannot be skipped: {one_line(error)}")
+            return False
+        left = ("size the activating cluster's Serverless v2 capacity (min/max ACU) like the old "
+                "writer's (aws rds modify-db-cluster --serverless-v2-scaling-configuration)"
+                if bad.name == SCALE_STEP else f"do what step {bad.name} does")
+        self.skipped.append(f"plan step {bad.name} failed{f' ({why})' if why else ''} and was skipped so "
+                            f"the promotion could run: {left}")
+        self.say(f"    {bad.name}: failed in an ungraceful execution, skipped so the promotion runs"
+                 + (f" ({why})" if why else ""))
+        return True
 
     def _progress(self, view: ExecutionView, elapsed: float) -> None:
         stamp = f"  [{elapsed:>5.0f} s]"
@@ -118,7 +166,10 @@ class Follower:
         try:
             if self.approval_role:
                 who = f"as {self.approval_role}"
-                clients = self.clients.assumed(self.approval_role, self.region, f"dr-approve-{how[:20]}")
+                serial = self.clients.mfa_serial
+                code = self.mfa_code(serial) if serial and self.mfa_code else None
+                clients = self.clients.assumed(self.approval_role, self.region, f"dr-approve-{how[:20]}",
+                                               mfa=(serial, code) if serial and code else None)
             clients.arc_region_switch(self.region).approve_plan_execution_step(
                 planArn=self.plan_arn, executionId=self.execution_id, stepName=step, approval=approval,
                 comment=f"{approval} by {operator()} ({how}, {who})")

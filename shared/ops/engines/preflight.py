@@ -27,7 +27,13 @@ from shared.ops.aws.probes import (
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
 from shared.ops.aws.waiting import Timeouts, Waiter, WaitTimedOut
-from shared.ops.engines.lost_writes import UnplannedRecord, kept_snapshot, read_record, require_kept
+from shared.ops.engines.lost_writes import (
+    UnplannedRecord,
+    kept_snapshot,
+    read_record,
+    require_kept,
+    unrecorded,
+)
 from shared.ops.engines.move import PLANNED, FailoverRequest
 
 RERUN_UNPLANNED = "re-run with --unplanned to fail over allowing data loss"
@@ -237,13 +243,18 @@ class Preflight:
             raise OpsError(f"cannot read the unplanned-failover record "
                            f"{self.topology.unplanned_record_parameter_name}: {one_line(read.error)}")
         record: UnplannedRecord | None = read.value
-        if record is None:
-            return
+        target, source = self.topology.role(request.target), self.topology.other(request.target)
+        # No record: the failover may still have left writes behind (its run never wrote the
+        # record): the cluster failback makes the writer again is looked at for Aurora's snapshot.
+        looked = record or unrecorded(target.cluster_id, target.region, source.region)
         retention = seen.target.cluster.backup_retention_days if seen.target.cluster else 0
         try:
-            snapshot = kept_snapshot(self.clients, record)
+            snapshot = kept_snapshot(self.clients, looked)
         except AWS_ERRORS as error:
-            raise OpsError(f"cannot look for the {record.snapshot_prefix}* snapshot in {record.old_region}: "
+            raise OpsError(f"cannot look for the {looked.snapshot_prefix}* snapshot in {looked.old_region}: "
                            f"{one_line(error)}") from None
+        if record is None and snapshot is None:
+            return
+        record = looked
         seen.lost_writes = record
         seen.lost_writes_verdict = require_kept(record, snapshot, request.ack_snapshot, retention)

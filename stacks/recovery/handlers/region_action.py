@@ -47,12 +47,13 @@ import authority
 import boto3
 import timing
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, UnknownServiceError
 from bring_up_step import BRING_UP_STEP, bring_up_database
 
 FENCE_STEP = "fence-writes"
 TRAFFIC_STEP = "move-traffic"
 OPEN, FENCED = "true", "false"
+GRACEFUL = "graceful"
 # Global Accelerator's API has one home, whatever region calls it.
 GA_API_REGION = "us-west-2"
 # A region that does not answer must fail fast, well inside the step's timeout; ARC's retry
@@ -109,10 +110,19 @@ def execution_mode(event: dict[str, Any]) -> str:
     try:
         found = client("arc-region-switch", own_region()).get_plan_execution(
             planArn=plan_arn, executionId=execution_id)
+    except UnknownServiceError:
+        # The runtime's own SDK may predate the service (botocore 1.40.0 has no model for it; the
+        # python3.12 runtime's version is only in Lambda's "Runtime-included SDK versions" table,
+        # lambda/latest/dg/lambda-python.html, which changes). Not knowing is safe: "In ungraceful
+        # execution mode, Region switch skips the Lambda execution block step"
+        # (r53recovery/latest/dg/custom-action-lambda-block.html), so a step that runs is
+        # graceful, the strict branch, unless the execution was switched while it retried.
+        log.warning("this runtime's boto3 has no arc-region-switch model; the step runs as graceful")
+        return GRACEFUL
     except (BotoCoreError, ClientError) as error:
         raise StepFailed(f"cannot read execution {execution_id} of {plan_arn} to learn its mode "
                          f"({reason(error)}); the step is retried") from None
-    return str(found.get("mode", "graceful"))
+    return str(found.get("mode", GRACEFUL))
 
 
 def put(ssm: Any, name: str, value: str) -> bool:
