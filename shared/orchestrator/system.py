@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from shared import graph
+from shared.certificates import settings_problems
 from shared.orchestrator.backend import child_environment, resolve_backend
 from shared.orchestrator.backend_region import backend_warning
 from shared.orchestrator.errors import OrchestratorError, PreflightFailed
@@ -60,6 +61,11 @@ def preflight(environment: str, layers: Sequence[str], backend: str | None = Non
         account = attempt(lambda: check_aws(sts_region or primary, environ))
         if sts_region is None and account is not None:
             notes += [note for note in [backend_warning(chosen, primary, environ)] if note]
+    if settings is not None:
+        # Placeholders and another account's certificates fail only at compute's listener,
+        # after network and data changed: refused here, before any layer runs.
+        problems += sorted({line for found in settings.values()
+                            for line in settings_problems(found, account)})
     if problems or settings is None or cli is None:
         raise PreflightFailed(problems)
     return Prepared(cli, settings, account, notes)
