@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from invoke import Context
 
+from shared import ci_settings
 from shared.cli.common import (
     DEFAULT_ENV,
     ENV_HELP,
@@ -24,7 +25,6 @@ from shared.cli.common import (
     read_env,
     task,
 )
-from shared import ci_settings
 from shared.config import REPO_ROOT
 
 if TYPE_CHECKING:

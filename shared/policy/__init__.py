@@ -8,8 +8,8 @@ from shared.policy import certificates, encryption, limits, recovery_time, relia
 from shared.policy.engine import Context, Finding, Report, Rule, evaluate, records_from_plan
 
 RULES: list[Rule] = [
-    *encryption.RULES, *security.RULES, *certificates.RULES, *reliability.RULES, *recovery_time.RULES, *limits.RULES,
-    *safety.RULES, *tags.RULES,
+    *encryption.RULES, *security.RULES, *certificates.RULES, *reliability.RULES,
+    *recovery_time.RULES, *limits.RULES, *safety.RULES, *tags.RULES,
 ]
 
 __all__ = ["RULES", "Context", "Finding", "Report", "Rule", "evaluate", "records_from_plan"]

@@ -40,7 +40,8 @@ def test_another_accounts_certificates_are_refused_naming_both_accounts(standin)
     with pytest.raises(Exit) as stopped:
         deploy_all(Context(), env="dev", yes=True, backend=standin.backend)
     lines = str(stopped.value.message).splitlines()
-    assert [line.split(" ")[1] for line in lines] == ["dr:primaryCertificateArn", "dr:secondaryCertificateArn"]
+    assert [line.split(" ")[1] for line in lines] == [
+        "dr:primaryCertificateArn", "dr:secondaryCertificateArn"]
     assert all(f"belongs to account {TEST_ACCOUNT}, not 123456789012" in line for line in lines)
     assert standin.ran("up") == []
 
