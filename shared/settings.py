@@ -280,9 +280,9 @@ KEYS: dict[str, _Key] = {
     # Lambda keeps 100 of a region's concurrency unreserved; the health function needs a few
     # (the NLB nodes, Route 53's checkers and people, each answered within a second).
     "dr:healthReservedConcurrency": _Key("health_reserved_concurrency", _int_in(4, 100)),
-    # ARC Region switch (the recovery layer): the plan has a monthly price, so dev may go without.
     # API Gateway's logging role is one setting per account and region: one environment owns it.
     "dr:apiGatewayAccountOwner": _Key("api_gateway_account_owner", _as_bool, required=False),
+    # ARC Region switch (the recovery layer): the plan has a monthly price, so dev may go without.
     "dr:regionSwitchPlan": _Key("region_switch_plan", _as_bool),
     "dr:regionSwitchReports": _Key("region_switch_reports", _as_bool),
     "dr:recoveryTimeObjectiveMinutes": _Key("recovery_time_objective_minutes", _int_in(1, 1440)),
