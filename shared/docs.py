@@ -53,6 +53,10 @@ SETTING_DOCS = {
     "dr:healthReservedConcurrency": "Concurrency reserved for each region's health function "
     "(4-100), so api bursts cannot throttle the NLB's and Route 53's checks; API Gateway's "
     "`GET /health` is throttled to half of it",
+    "dr:apiGatewayAccountOwner": "This environment sets the account's API Gateway logging role "
+    "(one setting per account and region, which every REST API there logs through): true in exactly "
+    "one environment per account (dev and prod by default, staging uses dev's); see "
+    "[compute](../architecture/compute.md)",
     "dr:regionSwitchPlan": "Deploy the ARC Region switch plan (recovery layer) that `invoke failover` "
     "executes; off: the client-side sequence only (on in prod; the plan has a monthly price)",
     "dr:regionSwitchReports": "ARC writes a report of each plan execution to the secondary bucket "

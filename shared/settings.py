@@ -280,6 +280,8 @@ KEYS: dict[str, _Key] = {
     # Lambda keeps 100 of a region's concurrency unreserved; the health function needs a few
     # (the NLB nodes, Route 53's checkers and people, each answered within a second).
     "dr:healthReservedConcurrency": _Key("health_reserved_concurrency", _int_in(4, 100)),
+    # API Gateway's logging role is one setting per account and region: one environment owns it.
+    "dr:apiGatewayAccountOwner": _Key("api_gateway_account_owner", _as_bool, required=False),
     # ARC Region switch (the recovery layer): the plan has a monthly price, so dev may go without.
     "dr:regionSwitchPlan": _Key("region_switch_plan", _as_bool),
     "dr:regionSwitchReports": _Key("region_switch_reports", _as_bool),
@@ -350,6 +352,7 @@ class Settings:
     failover_record_name: str | None = None
     api_record_name: str | None = None
     alert_email: str | None = None
+    api_gateway_account_owner: bool = False
     primary_aurora_min_acu: float | None = None
     primary_aurora_max_acu: float | None = None
     secondary_aurora_min_acu: float | None = None

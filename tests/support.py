@@ -9,13 +9,15 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from shared import ci_settings
 from shared.config import REPO_ROOT
 from shared.plan.plan import Plan, build_plan
 
 
 @cache
 def _plan(environment: str, overrides: tuple[tuple[str, str], ...]) -> Plan:
-    return build_plan(environment, dict(overrides))
+    # As CI plans it: prod with the explicit test certificates (shared/ci_settings.py).
+    return build_plan(environment, {**ci_settings.overrides(environment), **dict(overrides)})
 
 
 def plan_of(environment: str = "dev", **overrides: str) -> Plan:

@@ -14,6 +14,7 @@ from invoke import Collection
 from invoke.parser import ParseError, Parser
 
 import tasks
+from shared import ci_settings
 from shared.config import REPO_ROOT
 
 IAM_SECTION = "## The deployer's IAM permissions"
@@ -79,7 +80,11 @@ def test_pull_requests_test_check_and_post_the_plan_diff(workflow: dict[str, Any
     calls = _invoke_calls(workflow)
     # the README's test command (Quick start), as .ci/run runs it
     assert "pull_request" in workflow["jobs"]["test"]["if"] and ("test", ["test"]) in calls
-    assert ("plan-diff", ["check", "--env", "prod"]) in calls
+    # prod is checked and planned with CI's explicit test certificates, exactly those
+    prod_flags = ci_settings.set_flags("prod").split()
+    assert ("plan-diff", ["check", "--env", "prod", *prod_flags]) in calls
+    prod_plans = [argv for job, argv in calls if argv[:3] == ["plan", "--env", "prod"]]
+    assert prod_plans and all(argv[-len(prod_flags):] == prod_flags for argv in prod_plans)
     diff = [argv for job, argv in calls if job == "plan-diff" and argv[0] == "plan"]
     assert diff and all(argv[argv.index("--compare") + 1] == "$BASE" for argv in diff)
     assert all(argv[argv.index("--format") + 1] == "markdown" for argv in diff)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from invoke import Context
 
+from shared import ci_settings
 from shared.cli.common import (
     DEFAULT_ENV,
     ENV_HELP,
@@ -243,4 +244,7 @@ def test(c: Context, pytest_args: str = "") -> None:
     lint(c)
     c.run(f"{sys.executable} -m pytest {pytest_args}", echo=True, pty=False)
     for environment in ("dev", "prod"):
-        c.run(f"{sys.executable} -m invoke check --env {environment}", echo=True, pty=False)
+        # Prod with CI's explicit test certificates: its base config names none (ci_settings.py).
+        flags = ci_settings.set_flags(environment)
+        c.run(f"{sys.executable} -m invoke check --env {environment} {flags}".rstrip(), echo=True,
+              pty=False)

@@ -53,6 +53,7 @@ class RegionalApplicationArgs:
     route53_checker_cidrs: pulumi.Input[Sequence[str]] = ()
     # The ALB's certificate (HTTPS entry); None keeps the NLB -> ALB path plain HTTP.
     entry_certificate_arn: str | None = None
+    owns_api_gateway_account: bool = False  # dr:apiGatewayAccountOwner
     tags: dict[str, str] = field(default_factory=dict)
     strategy: str = "hot-standby"  # dr:strategy: a pilot light's standby database is headless
 
@@ -129,7 +130,8 @@ class RegionalApplication(pulumi.ComponentResource):
             throttle_rate_limit=args.throttle_rate_limit,
             throttle_burst_limit=args.throttle_burst_limit, log_kms_key_arn=side.kms_key_arn,
             log_retention_days=args.log_retention_days, domain=args.domain,
-            shared_domain=args.shared_domain, tags=args.tags),
+            shared_domain=args.shared_domain,
+            owns_account_setting=args.owns_api_gateway_account, tags=args.tags),
             opts=pulumi.ResourceOptions(parent=self))
         self.firewall = RegionalFirewall(f"{name}-waf", RegionalFirewallArgs(
             args.environment, side.region, args.health_check_path,

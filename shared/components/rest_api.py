@@ -55,6 +55,8 @@ class RegionalRestApiArgs:
     domain: CustomDomain | None = None
     # The name both regions serve (dr:apiRecordName), which Route 53 fails over between them.
     shared_domain: CustomDomain | None = None
+    # dr:apiGatewayAccountOwner: this environment sets the region's API Gateway logging role.
+    owns_account_setting: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -130,21 +132,7 @@ class RegionalRestApi(pulumi.ComponentResource):
     def _stage(self, name: str, args: RegionalRestApiArgs,
                deployment: aws.apigateway.Deployment) -> aws.apigateway.Stage:
         child = pulumi.ResourceOptions(parent=self)
-        # Access logs need the region's API Gateway account setting to name a role that may write
-        # logs. It is one setting per account and region, shared with every other API there
-        # (other environments included), and the provider resets it on delete. So it is set on
-        # deploy and kept on destroy, with the role it names: whoever deployed last owns it, and
-        # no destroy takes logging away from the APIs still running. The leftovers are one
-        # role per region and environment, with AWS's push-to-logs policy only.
-        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
-        role = service_role(f"{name}-cloudwatch-role", "apigateway.amazonaws.com", args.tags, kept,
-                            description=f"API Gateway logging in {args.region}")
-        attachment = aws.iam.RolePolicyAttachment(
-            f"{name}-cloudwatch-role-policy", role=role.name, policy_arn=LOGS_PUSH_POLICY,
-            opts=kept)
-        account = aws.apigateway.Account(
-            f"{name}-account", cloudwatch_role_arn=role.arn, region=args.region,
-            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[attachment])))
+        account = self._account_setting(name, args) if args.owns_account_setting else None
         # API Gateway writes execution logs (logging_level below) to a group it would create
         # itself, unencrypted, never expiring and outliving the stack: declared here first.
         execution_logs = aws.cloudwatch.LogGroup(
@@ -160,7 +148,7 @@ class RegionalRestApi(pulumi.ComponentResource):
             f"{name}-stage", rest_api=self.api.id, deployment=deployment.id, stage_name=STAGE,
             access_log_settings={"destination_arn": log_group.arn, "format": ACCESS_LOG_FORMAT},
             region=args.region, tags=args.tags,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[account]))
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[account] if account else []))
         after_logs = pulumi.ResourceOptions(parent=self, depends_on=[execution_logs])
         aws.apigateway.MethodSettings(
             f"{name}-throttling", rest_api=self.api.id, stage_name=stage.stage_name,
@@ -181,6 +169,24 @@ class RegionalRestApi(pulumi.ComponentResource):
                         "metrics_enabled": True, "logging_level": "ERROR"},
                     region=args.region, opts=after_logs)
         return stage
+
+    def _account_setting(self, name: str, args: RegionalRestApiArgs) -> aws.apigateway.Account:
+        # Access logs need the region's API Gateway account setting to name a role that may
+        # write logs (API_UpdateAccount: one setting per account and region, shared with every
+        # other API there, other environments' included). Only the owning environment declares
+        # it, so environments sharing an account do not repoint it at each other's roles on
+        # every deploy and refresh. The provider resets it on delete, so it and its role are
+        # kept on destroy: no destroy takes logging away from the APIs still running.
+        # https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
+        kept = pulumi.ResourceOptions(parent=self, retain_on_delete=True)
+        role = service_role(f"{name}-cloudwatch-role", "apigateway.amazonaws.com", args.tags, kept,
+                            description=f"API Gateway logging in {args.region}")
+        attachment = aws.iam.RolePolicyAttachment(
+            f"{name}-cloudwatch-role-policy", role=role.name, policy_arn=LOGS_PUSH_POLICY,
+            opts=kept)
+        return aws.apigateway.Account(
+            f"{name}-account", cloudwatch_role_arn=role.arn, region=args.region,
+            opts=pulumi.ResourceOptions.merge(kept, pulumi.ResourceOptions(depends_on=[attachment])))
 
     def _usage_plan(self, name: str, args: RegionalRestApiArgs, value: pulumi.Input[str]) -> None:
         # API Gateway accepts a key only through a usage plan that covers the stage; the plan's

@@ -89,3 +89,24 @@ def check_aws(region: str, environ: Mapping[str, str] | None = None,
         where = f" at {endpoint}" if endpoint else ""
         raise OrchestratorError(f"could not ask AWS STS{where} who you are: {error}") from None
     return str(identity["Account"])
+
+
+def check_api_gateway_logging(settings: Settings, client_for: Any = None) -> None:
+    """A compute deploy by an environment that does not own API Gateway's account setting
+    (dr:apiGatewayAccountOwner) needs the owner's logging role already set in both regions:
+    API Gateway refuses a stage's access logs while the setting names no role, and that would
+    fail compute after network and data changed. An unreadable setting is left to the deploy."""
+    if settings.api_gateway_account_owner:
+        return
+    make = client_for or (lambda region: boto3.client("apigateway", region_name=region))
+    for region in (settings.primary_region, settings.secondary_region):
+        try:
+            role = make(region).get_account().get("cloudwatchRoleArn")
+        except (BotoCoreError, ClientError):
+            continue
+        if not role:
+            raise OrchestratorError(
+                f"API Gateway in {region} has no logging role for this account, and "
+                f"{settings.environment} does not set it (dr:apiGatewayAccountOwner): deploy the "
+                f"environment that owns it first, or set dr:apiGatewayAccountOwner: true for "
+                f"{settings.environment} if no other environment in this account does")

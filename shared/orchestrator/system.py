@@ -8,11 +8,17 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from shared import graph
+from shared.certificates import settings_problems
 from shared.orchestrator.backend import child_environment, resolve_backend
 from shared.orchestrator.backend_region import backend_warning
 from shared.orchestrator.errors import OrchestratorError, PreflightFailed
 from shared.orchestrator.operations import Operation
-from shared.orchestrator.preflight import check_aws, check_cli, check_settings
+from shared.orchestrator.preflight import (
+    check_api_gateway_logging,
+    check_aws,
+    check_cli,
+    check_settings,
+)
 from shared.orchestrator.pulumi_cli import PulumiCli, executable
 from shared.orchestrator.scheduler import Listener, RunResult, run_graph
 from shared.settings import Settings
@@ -58,8 +64,15 @@ def preflight(environment: str, layers: Sequence[str], backend: str | None = Non
     if aws:
         primary = settings[layers[0]].primary_region if settings else DEFAULT_STS_REGION
         account = attempt(lambda: check_aws(sts_region or primary, environ))
+        if account is not None and settings and "compute" in settings and sts_region is None:
+            attempt(lambda: check_api_gateway_logging(settings["compute"]))
         if sts_region is None and account is not None:
             notes += [note for note in [backend_warning(chosen, primary, environ)] if note]
+    if settings is not None:
+        # Placeholders and another account's certificates fail only at compute's listener,
+        # after network and data changed: refused here, before any layer runs.
+        problems += sorted({line for found in settings.values()
+                            for line in settings_problems(found, account)})
     if problems or settings is None or cli is None:
         raise PreflightFailed(problems)
     return Prepared(cli, settings, account, notes)

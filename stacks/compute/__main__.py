@@ -49,6 +49,7 @@ apps = {role: RegionalApplication(f"app-{role}", RegionalApplicationArgs(
     settings.health_reserved_concurrency, data["api_key"], primary_region=sides["primary"].region,
     domain=custom_domain(role), shared_domain=shared_domain(role),
     route53_checker_cidrs=route53_checkers,
+    owns_api_gateway_account=settings.api_gateway_account_owner,
     entry_certificate_arn=settings.regional(role).certificate_arn if settings.entry_tls else None,
     tags=settings.resource_tags,
     # Only the deployed secondary's cluster is ever headless (a pilot light's standby).

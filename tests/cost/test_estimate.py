@@ -4,6 +4,7 @@ import json
 import subprocess
 import sys
 
+from shared import ci_settings
 from shared.config import REPO_ROOT
 from shared.cost.book import load_price_book
 from shared.cost.estimate import estimate
@@ -94,7 +95,7 @@ def invoke(*args):
 
 def test_invoke_cost_json_matches_the_estimate_and_bad_input_is_one_line():
     _, expected = estimate_of("prod")
-    done = invoke("--env", "prod", "--format", "json")
+    done = invoke("--env", "prod", "--format", "json", *ci_settings.set_flags("prod").split())
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["monthly_total"] == round(expected.total, 2)

@@ -10,6 +10,7 @@ from invoke import Context
 from invoke.exceptions import Exit
 
 import shared.plan.plan
+from shared import ci_settings
 from shared.cli.check import check, render
 from shared.config import REPO_ROOT, settings_for
 from shared.plan.plan import Plan
@@ -53,8 +54,8 @@ def test_bad_override_is_a_one_line_error() -> None:
 
 def test_a_layer_file_that_unprotects_prod_is_a_violation(stacks, capsys: pytest.CaptureFixture[str]) -> None:
     (stacks / "data" / "Pulumi.prod.yaml").write_text("config:\n  dr:protectData: false\n")
-    with pytest.raises(Exit) as raised:
-        check(Context(), env="prod")
+    with pytest.raises(Exit) as raised:  # prod as CI checks it, with its test certificates
+        check(Context(), env="prod", set_=[f"{k}={v}" for k, v in ci_settings.overrides("prod").items()])
     assert raised.value.code == 1
     failed = [line.split()[:2] for line in capsys.readouterr().out.splitlines() if " FAIL " in line]
     assert ["deletion-protection", "data-db-primary"] in failed

@@ -183,6 +183,17 @@ CASES: dict[str, Case] = {
                 "the NLB's TCP pass-through": [res(LISTENER, "nlb", protocol="TCP", port=443)],
                 "dev may stay plain HTTP": [res(LISTENER, "alb", protocol="HTTP", port=80)]},
         context=PROD, contexts={"dev may stay plain HTTP": DEV}),
+    "entry-certificates": Case(
+        fails={"documentation account": [res(LISTENER, "alb", protocol="HTTPS", certificateArn=(
+                   "arn:aws:acm:us-east-1:123456789012:certificate/0f3c7a52-6b5e-4c53-9a3e-1d2f3a4b5c6d"))],
+               "all-zero id": [res(LISTENER, "alb", protocol="HTTPS", certificateArn=(
+                   "arn:aws:acm:us-east-1:210987654321:certificate/00000000-0000-0000-0000-000000000000"))],
+               "example.com custom domain": [res("aws:apigateway/domainName:DomainName", "d",
+                                                 domainName="api.example.com")]},
+        passes={"own certificate in its region": [res(LISTENER, "alb", protocol="HTTPS", certificateArn=(
+                    "arn:aws:acm:us-east-1:210987654321:certificate/0f3c7a52-6b5e-4c53-9a3e-1d2f3a4b5c6d"))],
+                "plain HTTP (entry-tls judges it)": [res(LISTENER, "alb", protocol="HTTP", port=80)]},
+        context=PROD),
     "log-retention": Case(
         fails={"kept forever": [res(LOG_GROUP, "l", name="/dr/x")]},
         passes={"30 days": [res(LOG_GROUP, "l", name="/dr/x", retentionInDays=30)]}),

@@ -19,7 +19,7 @@ import pytest
 from shared.config import REPO_ROOT
 from tests.handlers.conftest import FUNCTIONS, RECORD_TO
 from tests.permissions import Call, denied, requirements
-from tests.support import outputs, resources
+from tests.support import outputs, plan_of, resources
 
 ROLES = {"primary": ("us-east-1", "us-east-2"), "secondary": ("us-east-2", "us-east-1")}
 ACCOUNT = "123456789012"
@@ -91,3 +91,20 @@ def test_a_role_missing_a_permission_its_handler_uses_is_caught(dev_plan, calls,
     _, documents = plan_function(dev_plan, "primary", module)
     missing = denied(without(documents, action), needed(dev_plan, calls, "primary", module))
     assert missing and all(m.startswith(f"{action} on ") and resource in m for m in missing)
+
+
+# Functions whose role is checked against their recorded calls by another test module.
+CHECKED_ELSEWHERE = {"region_action": "tests/recovery/test_region_actions_policy.py"}
+
+
+@pytest.mark.parametrize("overrides", [{}, {"strategy": "pilot-light"}], ids=["as-configured", "pilot-light"])
+@pytest.mark.parametrize("environment", ["dev", "prod"])
+def test_every_planned_function_is_held_to_the_calls_its_handler_makes(environment, overrides):
+    """A function added to any layer without its handler's calls recorded fails here."""
+    plan = plan_of(environment, **overrides)
+    handlers = {r["inputs"]["handler"].split(".")[0] for run in plan.runs for r in run.resources
+                if r["type"] == "aws:lambda/function:Function"}
+    assert set(FUNCTIONS) <= handlers
+    assert handlers <= set(FUNCTIONS) | set(CHECKED_ELSEWHERE)
+    for module, test in CHECKED_ELSEWHERE.items():
+        assert f'"{module}.handler"' in (REPO_ROOT / test).read_text()
