@@ -174,6 +174,20 @@ def test_destroy_one_layer_refuses_while_a_layer_reading_it_is_deployed(standin)
     assert standin.layers("destroy") == ["global-traffic"]
 
 
+def test_destroy_one_layer_refuses_while_a_reader_holds_resources_but_no_outputs(standin, tmp_path):
+    # A reader whose first update failed before the program exported anything still holds what
+    # it created (here: resources brought in by import, which leaves the outputs empty).
+    deploy(standin, only=NETWORKS)
+    standin.by_hand("global-traffic", "stack", "select", "--create", "dev")
+    kept = tmp_path / "import.json"
+    kept.write_text(json.dumps({"resources": [
+        {"type": "aws:globalaccelerator/accelerator:Accelerator", "name": "accelerator", "id": "a-1"}]}))
+    standin.by_hand("global-traffic", "import", "--file", str(kept), "--stack", "dev", "--yes")
+    with pytest.raises(Exit, match="global-traffic still read network-primary"):
+        destroy(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
+    assert standin.layers("destroy") == []
+
+
 def test_destroy_one_layer_refuses_when_it_cannot_tell_whether_a_reader_is_deployed(standin):
     deploy(standin, only=f"{NETWORKS},global-traffic")
     standin.set(output_fail="global-traffic")  # e.g. a wrong passphrase: not "no stack"
