@@ -55,6 +55,19 @@ def test_each_layer_runs_in_its_folder_on_its_env_stack_with_one_backend_and_pas
     assert all(c["argv"][c["argv"].index("--secrets-provider") + 1] == "passphrase" for c in selects)
 
 
+def test_each_pulumi_start_up_is_spent_once(standin):
+    """Every `pulumi` call is a process start on the critical path: a layer's outputs are read
+    once per run however many layers read them at once, and a stack is selected only to
+    create it."""
+    deploy(standin)
+    reads = [c["layer"] for c in standin.calls() if c["argv"][:2] == ["stack", "output"]]
+    assert sorted(reads) == sorted(set(reads)), "a layer's outputs read twice in one run"
+    standin.forget_calls()
+    deploy(standin, fresh=True)  # every layer runs again, on stacks that exist
+    assert [c for c in standin.calls() if c["argv"][:2] == ["stack", "select"]] == []
+    assert set(standin.layers("up")) == set(LAYERS)
+
+
 def test_summary_table_shows_result_duration_and_resources_changed(standin, capsys):
     deploy(standin, report=str(standin.root / "report.json"))
     out = capsys.readouterr().out
