@@ -2,6 +2,7 @@
 
 It answers what the orchestrator and a person at a layer's folder run: version; stack select
 [--create], ls --json, history --json, output --json, rm, export --file; state unprotect --all;
+cancel (deletes the stack's locks, as on a DIY backend);
 import --file (a bulk import file); up [--message], preview, destroy; up/preview take --target
 URN (kept in the recorded argv) and --config-file FILE (which must exist, as the real CLI reads
 it before anything else).
@@ -40,7 +41,8 @@ checks it (pkg/backend/diy/backend.go: only Update, Import, Refresh, Destroy loc
 written only when an operation ends. The first signal, SIGINT or SIGTERM, cancels gracefully
 (pkg/backend/cancellation_scope.go, SIGTERM since CLI 3.136): in-flight work finishes
 (STANDIN_CANCEL_SECONDS), the update is recorded as failed and the lock released; the second
-terminates at once: no history, the lock left behind. Each signal received is recorded
+terminates at once: no history, the lock left behind, the checkpoint (`lastUpdate`) written at
+that moment. Each signal received is recorded
 (`signals`); `cancelling/<layer>.<action>` marks the first.
 """
 
@@ -195,6 +197,11 @@ def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
         return 0
     if argv[:1] == ["import"]:
         return _import(stack, json.loads(Path(_flag(argv, "--file")).read_text()), record)
+    if argv[:1] == ["cancel"]:
+        # DIY: deletes every lock file of the stack and nothing else (CancelCurrentUpdate).
+        for path in stack.locks():
+            path.unlink()
+        return 0
     if argv[:3] == ["state", "unprotect", "--all"]:
         stack.save(stack.load()["outputs"], stack.load()["resources"], int(str(record["start"])))
         return 0
@@ -225,7 +232,16 @@ def operate(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
         return 255
     lock = stack.lock() if action != "preview" else None
     _mark("started", f"{layer}.{action}")
-    code = _operate(argv, stack, cancel, started)
+    try:
+        code = _operate(argv, stack, cancel, started)
+    except Terminated:
+        if lock:
+            # The steps done so far are in the checkpoint (rewritten after each one); no
+            # history entry, and the lock stays behind.
+            state = stack.load()
+            stack.save(state["outputs"], state["resources"], tick(), bool(state.get("protected")),
+                       state.get("deployment"))
+        raise
     if lock:
         lock.unlink()
     return code

@@ -119,3 +119,22 @@ def test_the_standin_cancels_on_a_first_sigterm_and_previews_under_a_lock_as_the
     output, _ = up.communicate(timeout=60)
     assert "SIGTERM received; cancelling" in output
     assert [entry["result"] for entry in history(standin)] == ["failed"] and locks(standin) == []
+
+
+def test_a_killed_update_whose_lock_was_cancelled_is_not_taken_for_the_last_recorded_one(standin, capsys):
+    # `pulumi cancel` on a DIY backend deletes the lock only: history still ends with the old
+    # success, while the killed update rewrote the checkpoint (its `lastUpdate`) half-way.
+    assert deploy_one(standin).outcomes[LAYER].ok
+    clock = standin.root / "clock"
+    clock.write_text(str(int(clock.read_text()) + 3600))  # an hour later, the same code
+    standin.forget_calls()
+    standin.set(sleep=str(HANG_SECONDS), cancel_seconds=str(HANG_SECONDS))
+    press(standin, f"started/{LAYER}.up", f"cancelling/{LAYER}.up")
+    assert deploy_one(standin, resume=False).outcomes[LAYER].status == CANCELLED
+    standin.set(sleep="0")
+    standin.by_hand(LAYER, "cancel", "--stack", "dev", "--yes")
+    assert locks(standin) == [] and [e["result"] for e in history(standin)] == ["succeeded"]
+    standin.forget_calls()
+    result = deploy_one(standin)
+    assert result.outcomes[LAYER].ok and len(standin.ran("up")) == 1, "not 'unchanged'"
+    assert "after its last recorded update" in standin.log("dev", LAYER).read_text()
