@@ -16,6 +16,7 @@ from typing import Any
 
 import pulumi_aws
 import pytest
+import yaml
 
 from shared.plan.compare import ACTIONS, compare_plans, force_new_table, managed
 from shared.plan.compare_report import MARKER
@@ -210,15 +211,15 @@ def test_the_force_new_table_names_real_inputs() -> None:
     assert not unknown
 
 
+SAMPLE = yaml.safe_load((Path(__file__).with_name("force_new_sample.yaml")).read_text(encoding="utf-8"))
+
+
 @pytest.mark.parametrize(("token", "name", "forces"), [
-    # terraform-provider-aws internal/service/cloudwatch/composite_alarm.go: ForceNew
-    ("aws:cloudwatch/compositeAlarm:CompositeAlarm", "actionsEnabled", True),
-    # internal/service/globalaccelerator/accelerator.go: ip_addresses ForceNew
-    ("aws:globalaccelerator/accelerator:Accelerator", "ipAddresses", True),
-    # internal/service/s3/bucket_versioning.go: mfa is sent on every update, not ForceNew
-    ("aws:s3/bucketVersioning:BucketVersioning", "mfa", False),
-])
+    (token, name, forces) for token, entry in SAMPLE.items()
+    for forces, key in ((True, "replaces"), (False, "updates")) for name in entry[key]])
 def test_the_force_new_table_follows_the_provider_schema(token: str, name: str, forces: bool) -> None:
+    """Each (type, input) of tests/force_new_sample.yaml, as the provider source it cites says."""
+    assert re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower() in _sdk_arguments(token), "not an input"
     assert (name in force_new_table()[token]) is forces
 
 

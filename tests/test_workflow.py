@@ -121,10 +121,14 @@ def _layer_venvs() -> set[Path]:
     return found
 
 
-def test_the_deploy_job_installs_into_the_venv_every_layer_names(workflow: dict[str, Any]) -> None:
+@pytest.mark.parametrize("job", ["deploy-dev", "test"])
+def test_jobs_that_start_layer_programs_install_into_the_venv_every_layer_names(
+        workflow: dict[str, Any], job: str) -> None:
+    """deploy-dev's pulumi, and test's tests/stacks/test_as_pulumi_up.py, start each program
+    with the interpreter of the venv its Pulumi.yaml names."""
     (venv,) = _layer_venvs()
     name = str(venv.relative_to(REPO_ROOT))
-    steps = _steps(workflow, "deploy-dev")
+    steps = _steps(workflow, job)
     scripts = [" ".join(step.get("run", "").split()) for step in steps]
     first_invoke = next(i for i, s in enumerate(scripts) if s.startswith("invoke "))
     setup = " ".join(scripts[:first_invoke])

@@ -44,6 +44,7 @@ from shared.orchestrator.progress import Progress, failure_message, summary, wri
 from shared.orchestrator.pulumi_cli import PulumiCli
 from shared.orchestrator.safety import confirm, refuse_protected
 from shared.orchestrator.scheduler import FAILED
+from shared.orchestrator.stack_state import read_state
 from shared.orchestrator.system import preflight, run, stale_dependents
 
 COMMON = {
@@ -266,7 +267,9 @@ def _deployed(env: str, layers: list[str], backend: str) -> list[str]:
     deployed = []
     for layer in layers:
         try:
-            if read_outputs(cli, layer, env):
+            # Outputs, or resources without them: a first update that failed before the program
+            # exported anything still holds what it created, which reads this layer.
+            if read_outputs(cli, layer, env) or read_state(cli, layer, env).resources:
                 deployed.append(layer)
         except StackMissing:
             continue

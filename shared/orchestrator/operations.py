@@ -7,6 +7,7 @@ import signal
 import subprocess
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -19,7 +20,7 @@ from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
 from shared.orchestrator.runs import inputs_fingerprint, log_path
 from shared.orchestrator.scheduler import CANCELLED, DONE, FAILED, SKIPPED, UNCHANGED, Outcome
-from shared.orchestrator.stack_state import read_state, update_message
+from shared.orchestrator.stack_state import StackState, read_state, update_message
 
 # AWS answers that mean "try again shortly", not "this is wrong" (throttling, another update
 # of the same API/stack in flight, a change still propagating).
@@ -59,8 +60,10 @@ class Operation:
     # destroy --allow-data-loss: lift the protection a protected environment puts on what it
     # keeps (retain_on_delete keeps it in AWS; protect only makes a plain `pulumi destroy` refuse).
     unprotect: bool = False
-    # Outputs read or published during this run, so each layer's are read once, not once per reader.
-    _outputs: dict[str, dict[str, Any] | None] = field(default_factory=dict, init=False, repr=False)
+    # Outputs read or published during this run, so each layer's are read once, not once per
+    # reader: one read in flight per layer, which readers arriving meanwhile wait for.
+    _outputs: dict[str, Future[dict[str, Any] | None]] = field(default_factory=dict, init=False,
+                                                                repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __call__(self, layer: str, stop: threading.Event) -> Outcome:
@@ -113,9 +116,15 @@ class Operation:
         return None
 
     def _up(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
-        upstream = {name: self._outputs_of(name) for name in dependencies(layer)}
+        # Each is a `pulumi` start-up (tens to hundreds of ms): the upstream outputs and the
+        # backend's state are independent, so they are read side by side instead of one after
+        # the other on every layer of the critical path.
+        with ThreadPoolExecutor(max_workers=len(dependencies(layer)) + 1) as pool:
+            reads = {name: pool.submit(self._outputs_of, name) for name in dependencies(layer)}
+            reading = pool.submit(self._state_and_stack, layer)
+            upstream = {name: read.result() for name, read in reads.items()}
+            state = reading.result()
         inputs = inputs_fingerprint(layer, self.environment, upstream, self.cli.root)
-        state = read_state(self.cli, layer, self.environment)
         if state.locked:
             _append(log, f"# stack {self.environment} is {state.locked}\n")
             return Outcome(layer, FAILED, message=(
@@ -130,7 +139,6 @@ class Operation:
         why = reason if self.resume and reason else "asked to (--fresh or invoke up)"
         _append(log, f"# pulumi up: {why}\n")
         before = self._outputs_of(layer) if state.exists else None
-        self.cli.select_stack(layer, self.environment)
         outcome = self._attempts(layer, stop, log, ["--message", update_message(inputs)])
         with self._lock:
             self._outputs.pop(layer, None)
@@ -139,18 +147,30 @@ class Operation:
             outcome.outputs_changed = bool(before) and before != self._outputs_of(layer)
         return outcome
 
+    def _state_and_stack(self, layer: str) -> StackState:
+        """What the backend holds for the layer's stack, which is created when it has none
+        (`pulumi up --stack` runs on an existing stack without selecting it)."""
+        state = read_state(self.cli, layer, self.environment)
+        if not state.exists:
+            self.cli.select_stack(layer, self.environment)
+        return state
+
     def _outputs_of(self, layer: str) -> dict[str, Any] | None:
         """The layer's outputs now (None without a stack), read once per run unless it deploys."""
         with self._lock:
-            if layer in self._outputs:
-                return self._outputs[layer]
-        try:
-            found: dict[str, Any] | None = read_outputs(self.cli, layer, self.environment)
-        except OrchestratorError:
-            found = None
-        with self._lock:
-            self._outputs[layer] = found
-        return found
+            pending = self._outputs.get(layer)
+            reader = pending is None
+            if pending is None:
+                pending = self._outputs[layer] = Future()
+        if reader:
+            try:
+                pending.set_result(read_outputs(self.cli, layer, self.environment))
+            except OrchestratorError:
+                pending.set_result(None)
+            except BaseException as error:
+                pending.set_exception(error)
+                raise
+        return pending.result()
 
     def _attempts(self, layer: str, stop: threading.Event, log: Path, extra: list[str]) -> Outcome:
         attempt = 0

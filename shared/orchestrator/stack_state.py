@@ -19,6 +19,7 @@ import re
 import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
@@ -29,6 +30,11 @@ from shared.orchestrator.locks import held_locks
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
 
 MARK = re.compile(r"\bdr:fingerprint=([0-9a-f]+)\b")
+# A DIY update takes its end time (whole seconds) just before its last checkpoint write
+# (pulumi/pulumi pkg/backend/diy/backend.go, apply: `end := time.Now().Unix()`, then
+# `manager.Close()`): a checkpoint this much newer than the newest history entry's end was
+# written by something that recorded no history.
+CHECKPOINT_SLACK = timedelta(seconds=10)
 
 
 def update_message(fingerprint: str) -> str:
@@ -44,6 +50,9 @@ class StackState:
     in_progress: bool = False
     latest: Mapping[str, Any] | None = None  # newest `pulumi stack history --json` entry
     locked_by: tuple[str, ...] = ()  # a DIY backend's lock holders (locks.py)
+    # A DIY backend's `lastUpdate`: when its checkpoint was last written (the snapshot's
+    # manifest time, pulumi/pulumi diy/stack.go), which every step of an update rewrites.
+    written: str | None = None
 
     @property
     def locked(self) -> str | None:
@@ -71,11 +80,28 @@ class StackState:
             return f"its last update {result} ({when})"
         if not self.resources:
             return "its stack holds no resources"
+        if self._written_after_history():
+            return (f"its state was written at {self.written}, after its last recorded update "
+                    "ended: an update was cut short and its lock removed (`pulumi cancel`), "
+                    "or the state was edited by hand")
         found = MARK.search(str(self.latest.get("message") or ""))
         if not found:
             return f"deployed outside invoke ({when})"
         if found.group(1) != fingerprint:
             return f"deployed with other inputs ({when})"
+        return None
+
+    def _written_after_history(self) -> bool:
+        ended = _time(self.latest.get("endTime") if self.latest else None)
+        written = _time(self.written)
+        return bool(ended and written and written > ended + CHECKPOINT_SLACK)
+
+
+def _time(text: object) -> datetime | None:
+    """A time as the CLI prints it (RFC 5424, `2026-01-01T00:00:05.000Z`), or None."""
+    try:
+        return datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
         return None
 
 
@@ -92,7 +118,9 @@ def read_state(cli: PulumiCli, layer: str, stack: str) -> StackState:
     return StackState(exists=True, resources=count if isinstance(count, int) else None,
                       in_progress=bool(entry.get("updateInProgress")),
                       latest=history[0] if history and isinstance(history[0], dict) else None,
-                      locked_by=tuple(locks))
+                      locked_by=tuple(locks),
+                      written=str(entry["lastUpdate"]) if cli.backend.self_managed
+                      and entry.get("lastUpdate") else None)
 
 
 def project_name(cli: PulumiCli, layer: str) -> str:

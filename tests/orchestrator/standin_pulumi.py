@@ -2,6 +2,7 @@
 
 It answers what the orchestrator and a person at a layer's folder run: version; stack select
 [--create], ls --json, history --json, output --json, rm, export --file; state unprotect --all;
+cancel (deletes the stack's locks, as on a DIY backend);
 import --file (a bulk import file); up [--message], preview, destroy; up/preview take --target
 URN (kept in the recorded argv) and --config-file FILE (which must exist, as the real CLI reads
 it before anything else).
@@ -35,11 +36,14 @@ STANDIN_RECORD. `install(folder)` writes it there as an executable `pulumi`.
 Like the real CLI on a DIY backend: `stack select --create --secrets-provider passphrase`
 writes `encryptionsalt` into the project's `Pulumi.<stack>.yaml` (a new random salt per stack);
 `up` and `destroy` hold the stack's lock (`.pulumi/locks/organization/<project>/<stack>/
-<id>.json`) while they run and refuse to start while one is held (previews too); history is
-written only when an operation ends. The first SIGINT cancels gracefully: in-flight work
-finishes (STANDIN_CANCEL_SECONDS), the update is recorded as failed and the lock released;
-a second SIGINT, or a SIGTERM, terminates at once: no history, the lock left behind. Each
-signal received is recorded (`signals`); `cancelling/<layer>.<action>` marks the first.
+<id>.json`) while they run and refuse to start while one is held; a preview neither takes nor
+checks it (pkg/backend/diy/backend.go: only Update, Import, Refresh, Destroy lock). History is
+written only when an operation ends. The first signal, SIGINT or SIGTERM, cancels gracefully
+(pkg/backend/cancellation_scope.go, SIGTERM since CLI 3.136): in-flight work finishes
+(STANDIN_CANCEL_SECONDS), the update is recorded as failed and the lock released; the second
+terminates at once: no history, the lock left behind, the checkpoint (`lastUpdate`) written at
+that moment. Each signal received is recorded
+(`signals`); `cancelling/<layer>.<action>` marks the first.
 """
 
 from __future__ import annotations
@@ -193,6 +197,11 @@ def dispatch(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
         return 0
     if argv[:1] == ["import"]:
         return _import(stack, json.loads(Path(_flag(argv, "--file")).read_text()), record)
+    if argv[:1] == ["cancel"]:
+        # DIY: deletes every lock file of the stack and nothing else (CancelCurrentUpdate).
+        for path in stack.locks():
+            path.unlink()
+        return 0
     if argv[:3] == ["state", "unprotect", "--all"]:
         stack.save(stack.load()["outputs"], stack.load()["resources"], int(str(record["start"])))
         return 0
@@ -215,15 +224,24 @@ def operate(argv: list[str], stack: Stack, record: dict[str, object]) -> int:
     print(f"Updating ({stack.name}) {layer}: {action}")
     cancel = Cancel(record, f"{layer}.{action}")
     signal.signal(signal.SIGINT, cancel.interrupt)
-    signal.signal(signal.SIGTERM, cancel.terminate)
-    if stack.locks():
+    signal.signal(signal.SIGTERM, cancel.interrupt)
+    if stack.locks() and action != "preview":
         print("error: the stack is currently locked by 1 lock(s). Either wait for the other "
               "process(es) to end or delete the lock file with `pulumi cancel`.\n"
               f"  {stack.locks()[0]}")
         return 255
     lock = stack.lock() if action != "preview" else None
     _mark("started", f"{layer}.{action}")
-    code = _operate(argv, stack, cancel, started)
+    try:
+        code = _operate(argv, stack, cancel, started)
+    except Terminated:
+        if lock:
+            # The steps done so far are in the checkpoint (rewritten after each one); no
+            # history entry, and the lock stays behind.
+            state = stack.load()
+            stack.save(state["outputs"], state["resources"], tick(), bool(state.get("protected")),
+                       state.get("deployment"))
+        raise
     if lock:
         lock.unlink()
     return code
@@ -307,7 +325,8 @@ class Terminated(SystemExit):
 
 
 class Cancel:
-    """The real CLI's cancellation scope: the first SIGINT cancels, the next signal terminates."""
+    """The real CLI's cancellation scope: the first signal (SIGINT or SIGTERM) cancels, the
+    next one terminates."""
 
     def __init__(self, record: dict[str, object], marker: str) -> None:
         self.record, self.marker = record, marker
@@ -319,16 +338,15 @@ class Cancel:
         return bool(self.signals)
 
     def interrupt(self, signum: int, frame: FrameType | None) -> None:
-        self.signals.append("SIGINT")
+        name = signal.Signals(signum).name
+        self.signals.append(name)
         if len(self.signals) > 1:
             raise Terminated(255)
         self.record["interrupted"] = True
-        print("^C received; cancelling. If you would like to terminate immediately, press ^C again.")
+        shown = "^C" if name == "SIGINT" else name
+        print(f"{shown} received; cancelling. If you would like to terminate immediately, "
+              f"{'press ^C' if name == 'SIGINT' else 'send SIGTERM'} again.")
         _mark("cancelling", self.marker)
-
-    def terminate(self, signum: int, frame: FrameType | None) -> None:
-        self.signals.append("SIGTERM")
-        raise Terminated(255)
 
     def wait(self, seconds: float) -> bool:
         """Sleep `seconds` unless a graceful cancel starts first; whether one is under way."""

@@ -55,6 +55,19 @@ def test_each_layer_runs_in_its_folder_on_its_env_stack_with_one_backend_and_pas
     assert all(c["argv"][c["argv"].index("--secrets-provider") + 1] == "passphrase" for c in selects)
 
 
+def test_each_pulumi_start_up_is_spent_once(standin):
+    """Every `pulumi` call is a process start on the critical path: a layer's outputs are read
+    once per run however many layers read them at once, and a stack is selected only to
+    create it."""
+    deploy(standin)
+    reads = [c["layer"] for c in standin.calls() if c["argv"][:2] == ["stack", "output"]]
+    assert sorted(reads) == sorted(set(reads)), "a layer's outputs read twice in one run"
+    standin.forget_calls()
+    deploy(standin, fresh=True)  # every layer runs again, on stacks that exist
+    assert [c for c in standin.calls() if c["argv"][:2] == ["stack", "select"]] == []
+    assert set(standin.layers("up")) == set(LAYERS)
+
+
 def test_summary_table_shows_result_duration_and_resources_changed(standin, capsys):
     deploy(standin, report=str(standin.root / "report.json"))
     out = capsys.readouterr().out
@@ -172,6 +185,20 @@ def test_destroy_one_layer_refuses_while_a_layer_reading_it_is_deployed(standin)
         destroy(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
     destroy(Context(), layer="global-traffic", env="dev", yes=True, backend=standin.backend)
     assert standin.layers("destroy") == ["global-traffic"]
+
+
+def test_destroy_one_layer_refuses_while_a_reader_holds_resources_but_no_outputs(standin, tmp_path):
+    # A reader whose first update failed before the program exported anything still holds what
+    # it created (here: resources brought in by import, which leaves the outputs empty).
+    deploy(standin, only=NETWORKS)
+    standin.by_hand("global-traffic", "stack", "select", "--create", "dev")
+    kept = tmp_path / "import.json"
+    kept.write_text(json.dumps({"resources": [
+        {"type": "aws:globalaccelerator/accelerator:Accelerator", "name": "accelerator", "id": "a-1"}]}))
+    standin.by_hand("global-traffic", "import", "--file", str(kept), "--stack", "dev", "--yes")
+    with pytest.raises(Exit, match="global-traffic still read network-primary"):
+        destroy(Context(), layer="network-primary", env="dev", yes=True, backend=standin.backend)
+    assert standin.layers("destroy") == []
 
 
 def test_destroy_one_layer_refuses_when_it_cannot_tell_whether_a_reader_is_deployed(standin):

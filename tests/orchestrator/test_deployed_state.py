@@ -98,9 +98,18 @@ def update(kind: str = "update", result: str = "succeeded", message: str = updat
     (StackState(exists=True, resources=9, latest=update(message="")), "deployed outside invoke"),
     (StackState(exists=True, resources=9, latest=update(message=update_message("fedcba9876543210"))),
      "deployed with other inputs"),
+    (StackState(exists=True, resources=9, latest={**update(), "endTime": "2026-01-01T00:00:11.000Z"},
+                written="2026-01-01T00:05:00.000Z"), "after its last recorded update"),
 ], ids=lambda value: value if isinstance(value, str) else "")
 def test_what_the_backend_says_decides_whether_to_run(state, reason):
     assert reason in (state.why_run(OURS) or "")
+
+
+def test_the_checkpoint_written_as_its_update_ends_is_that_update():
+    # DIY writes the last checkpoint just after taking the end time (whole seconds).
+    ended = {**update(), "endTime": "2026-01-01T00:00:11.000Z"}
+    for written in ("2026-01-01T00:00:11.900Z", "2026-01-01T00:00:19.000Z", None):
+        assert StackState(exists=True, resources=9, latest=ended, written=written).why_run(OURS) is None
 
 
 def test_our_own_succeeded_update_over_resources_is_current():
