@@ -32,6 +32,10 @@ class DeployerPolicyError(ValueError):
 class TypeEntry:
     actions: tuple[str, ...]
     resources: tuple[str, ...] = ANY
+    # Actions IAM authorizes on "*" only (no resource type in the Service Authorization
+    # Reference, e.g. elasticloadbalancing:Describe*, ssm:DescribeParameters): under a scoped
+    # resource they would be denied, so they always go to the unscoped statement.
+    unscoped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
     types: dict[str, TypeEntry | None] = {}
     for token, entry in document["types"].items():
         types[token] = None if entry == "free" else TypeEntry(
-            tuple(entry["actions"]), tuple(entry.get("resources") or ANY))
+            tuple(entry["actions"]), tuple(entry.get("resources") or ANY), tuple(entry.get("unscoped") or ()))
     return Catalogue(types, tuple(document["always"]), dict(document["service_linked_roles"]))
 
 
@@ -84,6 +88,8 @@ def statements(resources: Sequence[dict[str, Any]], environment: str, account: s
         if entry is not None:
             scope = tuple(t.format(account=account, env=environment) for t in entry.resources)
             by_scope[scope].update(entry.actions)
+            if entry.unscoped:
+                by_scope[ANY].update(entry.unscoped)
     found = [_statement(f"Manage{i}", actions, scope)
              for i, (scope, actions) in enumerate(sorted(by_scope.items(), key=lambda kv: kv[0] == ANY))]
     found.append(_statement("ProviderReads", catalogue.always, ANY))
