@@ -140,6 +140,17 @@ def test_a_hanging_cloudwatch_costs_its_timeouts_and_refuses(aws, hanging):
         check(aws, clients=AwsClients())
 
 
+@pytest.mark.parametrize("down", [PRIMARY, SECONDARY])
+def test_a_region_that_does_not_answer_is_no_proof_either(aws, outage, down):
+    # Pending is read in the primary's region, failures in the secondary's: either one gone
+    # leaves the objects unconfirmed.
+    put(aws, PRIMARY, "OperationsPendingReplication", 0)
+    outage.take_down(down)
+    with pytest.raises(Refused, match=r"metrics unreadable: Could not connect to the endpoint URL"):
+        check(aws, clients=AwsClients())
+    assert outage.refused_in(down)
+
+
 # --- the engine: failback moves nothing while the objects lag ---
 
 def test_failback_refuses_before_anything_moves_while_objects_are_pending(aws, engine):
