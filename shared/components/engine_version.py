@@ -39,6 +39,12 @@ def newer_in_same_major(live: str, pinned: str) -> bool:
     return live_key[:1] == pinned_key[:1] and live_key > pinned_key
 
 
+def not_found(error: Exception) -> bool:
+    """terraform-provider-aws reports a singular data source's missing resource as "no matching
+    <type> found" (tfresource.SingularDataSourceFindError); anything else is a failed read."""
+    return "no matching" in str(error).lower()
+
+
 class Unreadable(Exception):
     """No region answered: the version AWS runs is unknown (a region is down)."""
 
@@ -51,9 +57,7 @@ def running_version(identifier: str, regions: Sequence[str], parent: pulumi.Reso
             found = aws.rds.get_global_cluster(identifier=identifier, region=region,
                                                opts=pulumi.InvokeOptions(parent=parent))
         except Exception as error:
-            # terraform-provider-aws reports a singular data source's missing resource as
-            # "no matching <type> found" (tfresource.SingularDataSourceFindError).
-            if "no matching" in str(error).lower():
+            if not_found(error):
                 return None
             continue  # unreachable or refused: ask the next region
         return str(found.engine_version) or None
@@ -71,7 +75,13 @@ def deployable_version(identifier: str, regions: Sequence[str], parent: pulumi.R
         pulumi.log.warn(f"could not read global cluster {identifier} in {', '.join(regions)}: "
                         f"deploying with the pinned {ENGINE_VERSION}", parent)
         return ENGINE_VERSION
-    if live and newer_in_same_major(live, ENGINE_VERSION):
+    if live and version_key(live) > version_key(ENGINE_VERSION):
+        # A downgrade is never possible. A newer major comes from RDS itself when standard
+        # support ends and dr:auroraExtendedSupport is false: keep it, and say the pin is behind.
+        if not newer_in_same_major(live, ENGINE_VERSION):
+            pulumi.log.warn(f"global cluster {identifier} runs {ENGINE} {live}, a major version above "
+                            f"ENGINE_VERSION {ENGINE_VERSION}: kept; raise ENGINE_VERSION in "
+                            "shared/components/engine_version.py to match", parent)
         return live
     if live:
         return ENGINE_VERSION  # running: whatever AWS offers now, nothing is created
@@ -79,7 +89,13 @@ def deployable_version(identifier: str, regions: Sequence[str], parent: pulumi.R
         offered = aws.rds.get_engine_version(
             engine=ENGINE, version=ENGINE_VERSION, include_all=True, region=region,
             opts=pulumi.InvokeOptions(parent=parent))
-    except Exception:
+    except Exception as error:
+        if not not_found(error):
+            # Throttled, denied or unreachable says nothing about the version: do not send the
+            # operator to change a pin that is fine.
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise pulumi.RunError(f"could not read the {ENGINE} {ENGINE_VERSION} engine version in {region} "
+                                  f"({reason}); retry once RDS answers there") from None
         raise pulumi.RunError(
             f"AWS no longer lists {ENGINE} {ENGINE_VERSION} in {region}; raise ENGINE_VERSION in "
             "shared/components/engine_version.py to a version `aws rds describe-db-engine-versions "

@@ -32,6 +32,15 @@ class DeployerPolicyError(ValueError):
 class TypeEntry:
     actions: tuple[str, ...]
     resources: tuple[str, ...] = ANY
+    # Actions IAM authorizes on "*" only (no resource type in the Service Authorization
+    # Reference, e.g. elasticloadbalancing:Describe*, ssm:DescribeParameters): under a scoped
+    # resource they would be denied, so they always go to the unscoped statement.
+    unscoped: tuple[str, ...] = ()
+    # What the service asks of the caller on a customer managed key the resource names (RDS and
+    # DynamoDB: CreateGrant and DescribeKey; Secrets Manager: GenerateDataKey and Decrypt;
+    # Parameter Store's SecureString: Encrypt and Decrypt), granted on "*" (the key's own
+    # policy delegates to IAM) and only when a planned resource of the type names a key.
+    with_key: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,8 +55,22 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
     types: dict[str, TypeEntry | None] = {}
     for token, entry in document["types"].items():
         types[token] = None if entry == "free" else TypeEntry(
-            tuple(entry["actions"]), tuple(entry.get("resources") or ANY))
+            tuple(entry["actions"]), tuple(entry.get("resources") or ANY), tuple(entry.get("unscoped") or ()),
+            tuple(entry.get("with_key") or ()))
     return Catalogue(types, tuple(document["always"]), dict(document["service_linked_roles"]))
+
+
+KEY_INPUTS = ("kmsKeyId", "kmsKeyArn", "keyId")
+
+
+def names_a_key(inputs: Any) -> bool:
+    """Whether the inputs name a KMS key anywhere (nested blocks and replicas included)."""
+    if isinstance(inputs, dict):
+        return any((k in KEY_INPUTS and str(v).startswith("arn:aws:kms:")) or names_a_key(v)
+                   for k, v in inputs.items())
+    if isinstance(inputs, list):
+        return any(names_a_key(item) for item in inputs)
+    return False
 
 
 def _services_trusted(resource: dict[str, Any]) -> set[str]:
@@ -84,6 +107,12 @@ def statements(resources: Sequence[dict[str, Any]], environment: str, account: s
         if entry is not None:
             scope = tuple(t.format(account=account, env=environment) for t in entry.resources)
             by_scope[scope].update(entry.actions)
+            if entry.unscoped:
+                by_scope[ANY].update(entry.unscoped)
+    for resource in resources:
+        entry = catalogue.types.get(resource["type"])
+        if entry is not None and entry.with_key and names_a_key(resource["inputs"]):
+            by_scope[ANY].update(entry.with_key)
     found = [_statement(f"Manage{i}", actions, scope)
              for i, (scope, actions) in enumerate(sorted(by_scope.items(), key=lambda kv: kv[0] == ANY))]
     found.append(_statement("ProviderReads", catalogue.always, ANY))

@@ -157,6 +157,25 @@ class Aws:
              "Dimensions": [{"Name": "DBClusterIdentifier", "Value": side.cluster_id}],
              "StartTime": ANY, "EndTime": ANY, "Period": 60, "Statistics": ["Maximum"]})
 
+    def objects(self, target: str, pending: float | None = 0, failed: float | None = None) -> None:
+        """S3's replication metrics for the rule into `target`'s bucket: operations pending (in
+        the target's region, as S3 publishes them) and failed (in the source's)."""
+        into, source = self.side(target), self.topology.other(target)
+        rule = (self.topology.reverse_replication_rule_id if target == "primary"
+                else self.topology.replication_rule_id)
+        dimensions = [{"Name": "SourceBucket", "Value": source.bucket_name},
+                      {"Name": "DestinationBucket", "Value": into.bucket_name},
+                      {"Name": "RuleId", "Value": rule}]
+        for region, metric, statistic, value, period in (
+                (into.region, "OperationsPendingReplication", "Maximum", pending, 60),
+                (source.region, "OperationsFailedReplication", "Sum", failed, 3600)):
+            points = [] if value is None else [{"Timestamp": datetime.now(UTC), statistic: value,
+                                                "Unit": "Count"}]
+            self.stub("cloudwatch", region).add_response(
+                "get_metric_statistics", {"Label": metric, "Datapoints": points},
+                {"Namespace": "AWS/S3", "MetricName": metric, "Dimensions": dimensions,
+                 "StartTime": ANY, "EndTime": ANY, "Period": period, "Statistics": [statistic]})
+
     # --- Route 53 and Global Accelerator ---
     def health(self, role: str, healthy: bool = True) -> None:
         report = ("Success: HTTP Status Code 200, OK" if healthy

@@ -55,7 +55,8 @@ def queue_promotion(aws: Aws, verb: str = "switchover") -> None:
 
 
 def queue_failback_preflight(aws: Aws, lag_ms: float | None = 500, writer: str = "secondary",
-                             read_lag: bool = True) -> None:
+                             read_lag: bool = True, objects_pending: float | None = 0) -> None:
+    """`read_lag` False: refused before the lag (or the objects) are read."""
     aws.cluster(PRIMARY, writer=writer)
     aws.db_cluster("primary")
     aws.db_cluster("secondary")
@@ -63,6 +64,8 @@ def queue_failback_preflight(aws: Aws, lag_ms: float | None = 500, writer: str =
     aws.group("primary", 0)
     if writer == "secondary" and read_lag:
         aws.lag("primary", lag_ms)
+    if read_lag and (writer == "primary" or lag_ms is not None and lag_ms <= 60_000):
+        aws.objects("primary", pending=objects_pending)
 
 
 def queue_dials_back_and_verify(aws: Aws) -> None:

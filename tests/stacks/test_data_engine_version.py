@@ -79,3 +79,41 @@ def test_extended_support_is_decided_by_the_setting_on_every_member(environment,
     # ModifyGlobalCluster cannot change it: a later change of the setting reaches the members.
     [global_cluster] = resources(plan, "data", AURORA[0])
     assert global_cluster["ignore_changes"] == ["engineLifecycleSupport"]
+
+
+def test_after_rds_upgrades_the_major_a_redeploy_keeps_it_and_says_the_pin_is_behind(monkeypatch):
+    # dr:auroraExtendedSupport false lets RDS move the database to the next major at the end of
+    # standard support; after a refresh the pin would be a downgrade ModifyGlobalCluster refuses.
+    major = int(ENGINE_VERSION.split(".")[0])
+    monkeypatch.setattr(fakes, "RUNNING_GLOBAL_CLUSTERS", {"dr-aurora-dev": f"{major + 1}.2"})
+    plan = data_plan()
+    assert {r["inputs"]["engineVersion"] for r in aurora(plan)} == {f"{major + 1}.2"}
+    [layer] = [run for run in plan.runs if run.name == "data"]
+    assert any(f"a major version above ENGINE_VERSION {ENGINE_VERSION}: kept" in w for w in layer.warnings)
+
+
+def test_an_older_major_running_is_not_kept(monkeypatch):
+    # Raising the pin across a major is how an operator upgrades: the pin wins.
+    major = int(ENGINE_VERSION.split(".")[0])
+    monkeypatch.setattr(fakes, "RUNNING_GLOBAL_CLUSTERS", {"dr-aurora-dev": f"{major - 1}.9"})
+    assert {r["inputs"]["engineVersion"] for r in aurora(data_plan())} == {ENGINE_VERSION}
+
+
+def test_a_failed_engine_version_read_is_not_reported_as_a_retired_version(monkeypatch):
+    monkeypatch.setattr(fakes, "ENGINE_VERSION_READ_ERRORS",
+                        {"us-east-1": "reading RDS Engine Versions: ThrottlingException: Rate exceeded"})
+    with pytest.raises(LayerFailed) as error:
+        data_plan()
+    message = str(error.value)
+    assert "no longer lists" not in message and "raise ENGINE_VERSION" not in message
+    assert message.startswith(f"could not read the aurora-postgresql {ENGINE_VERSION} engine version "
+                              "in us-east-1 (")
+    assert "ThrottlingException: Rate exceeded" in message
+    assert message.endswith("; retry once RDS answers there")
+
+
+def test_a_version_aws_does_not_list_at_all_names_the_pin_to_raise(monkeypatch):
+    monkeypatch.setattr(fakes, "ENGINE_VERSION_READ_ERRORS",
+                        {"us-east-1": "no matching RDS Engine Version found"})
+    with pytest.raises(LayerFailed, match=f"AWS no longer lists aurora-postgresql {ENGINE_VERSION} in "):
+        data_plan()

@@ -70,6 +70,8 @@ class DrTopology:
     # before it existed is the shape it always had) and the capacity a serving writer runs at.
     strategy: str = "hot-standby"
     serving_min_acu: float | None = None
+    # The S3 rule secondary -> primary that failback waits for; "" for a data layer without one.
+    reverse_replication_rule_id: str = ""
 
     @property
     def regions(self) -> tuple[RegionTopology, RegionTopology]:
@@ -178,6 +180,7 @@ def topology_from_outputs(environment: str, outputs: Mapping[str, Mapping[str, A
         approval_role_arn=optional("recovery", "approval_role_arn") or None,
         strategy=optional("data", "dr_strategy") or "hot-standby",
         serving_min_acu=float(optional("data", "serving_min_acu") or 0) or None,
+        reverse_replication_rule_id=optional("data", "reverse_replication_rule_id"),
     )
 
 

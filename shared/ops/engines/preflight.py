@@ -35,6 +35,7 @@ from shared.ops.engines.lost_writes import (
     unrecorded,
 )
 from shared.ops.engines.move import PLANNED, FailoverRequest
+from shared.ops.engines.objects_caught_up import require_objects_caught_up
 
 RERUN_UNPLANNED = "re-run with --unplanned to fail over allowing data loss"
 
@@ -126,6 +127,9 @@ class Preflight:
                 seen.cluster = self._resynchronised(request, target, seen.cluster)
             if request.require_caught_up:
                 seen.lag = self._require_caught_up(request, target, cluster, seen.lag)
+        if request.require_caught_up:  # the objects too, whoever writes the database now
+            seen.notes.append(require_objects_caught_up(self.clients, self.topology, request, self.waiter,
+                                                        self.timeouts, self.echo))
         return seen
 
     def _lag(self, side: RegionTopology, cluster: GlobalClusterState) -> LagReading | None:

@@ -136,6 +136,8 @@ RUNNING_GLOBAL_CLUSTERS: dict[str, str] = {}
 RETIRED_ENGINE_VERSIONS: set[str] = set()
 # Regions whose RDS endpoint does not answer (an outage), for the reads above.
 UNREACHABLE_REGIONS: set[str] = set()
+# Region -> the error the engine-version read fails with there (throttled, denied...).
+ENGINE_VERSION_READ_ERRORS: dict[str, str] = {}
 
 
 @answers("aws:rds/getGlobalCluster:getGlobalCluster")
@@ -153,6 +155,8 @@ def _running_global_cluster(args: dict[str, Any], region: str) -> dict[str, Any]
 @answers("aws:rds/getEngineVersion:getEngineVersion")
 def _engine_version(args: dict[str, Any], region: str) -> dict[str, Any]:
     version = str(args.get("version"))
+    if region in ENGINE_VERSION_READ_ERRORS:
+        raise LookupError(ENGINE_VERSION_READ_ERRORS[region])
     major = version.split(".")[0]
     return {"engine": args.get("engine"), "version": version, "versionActual": version,
             "status": "deprecated" if version in RETIRED_ENGINE_VERSIONS else "available",
