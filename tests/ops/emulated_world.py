@@ -27,12 +27,17 @@ class World:
     sync: str = "connected"  # the secondary member's SynchronizationStatus
     resync_reads: int = 0  # how many more global cluster reads see the secondary pending-resync
     lag_ms: float = 700.0
+    # role -> that cluster's instances (identifier -> status); a pilot light's secondary has none.
+    instances: dict[str, dict[str, str]] = field(default_factory=dict)
+    creating_reads: int = 2  # reads of a created instance that still see it `creating`
+    promoted_headless: list[str] = field(default_factory=list)  # roles promoted with no available instance
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (region, operation, params)
 
     def install(self, clients: Any) -> None:
         for side in self.topology.regions:
             self.dials.setdefault(side.endpoint_group_arn, side.deployed_dial)
             self.versions.setdefault(side.role, "16.4")
+            self.instances.setdefault(side.role, {f"{side.cluster_id}-1": "available"})
             for service in ("rds", "cloudwatch"):
                 self._serve(clients, service, side.region)
         self._serve(clients, "globalaccelerator", GA_API_REGION)
@@ -64,9 +69,29 @@ class World:
             return {"DBClusters": [{
                 "DBClusterIdentifier": found.cluster_id, "DBClusterArn": found.cluster_arn,
                 "Status": "available", "Engine": "aurora-postgresql",
-                "EngineVersion": self.versions[found.role], "BackupRetentionPeriod": 7}]}
+                "EngineVersion": self.versions[found.role], "BackupRetentionPeriod": 7,
+                "DBClusterMembers": [{"DBInstanceIdentifier": i, "IsClusterWriter": found.role == self.writer}
+                                     for i in self.instances[found.role]],
+                "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4.0}}]}
+        if operation == "CreateDBInstance":
+            [found] = [s for s in self.topology.regions if s.cluster_id == params["DBClusterIdentifier"]]
+            self.instances[found.role][params["DBInstanceIdentifier"]] = "creating"
+            return {"DBInstance": {"DBInstanceIdentifier": params["DBInstanceIdentifier"],
+                                   "DBInstanceStatus": "creating"}}
+        if operation == "DescribeDBInstances":
+            [cluster_id] = params["Filters"][0]["Values"]
+            [found] = [s for s in self.topology.regions if s.cluster_id == cluster_id]
+            statuses = self.instances[found.role]
+            for name, status in statuses.items():  # Aurora makes a new instance available in time
+                if status == "creating":
+                    self.creating_reads -= 1
+                    statuses[name] = "creating" if self.creating_reads >= 0 else "available"
+            return {"DBInstances": [{"DBInstanceIdentifier": n, "DBInstanceStatus": st}
+                                    for n, st in statuses.items()]}
         if operation in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
             target = side[params["TargetDbClusterIdentifier"]]
+            if "available" not in self.instances[target.role].values():
+                self.promoted_headless.append(target.role)  # nothing there could take the writes
             if operation == "SwitchoverGlobalCluster" and len(set(self.versions.values())) != 1:
                 raise Refusal("InvalidGlobalClusterStateFault", "engine versions differ")
             self.writer = target.role

@@ -39,6 +39,8 @@ ACTIVATE = "activate"
 # The deployed plan's Aurora Global Database step (shared/components/region_switch.py names it so):
 # once it completed in an ungraceful execution, writes were left behind in the old writer.
 PROMOTE_STEP = "promote-database"
+# A pilot light's custom action that gives the headless cluster an instance (bring_up_action.py).
+BRING_UP_STEP = "bring-up-database"
 GRACEFUL, UNGRACEFUL = "graceful", "ungraceful"
 LIST_PAGE = 20  # the newest executions, enough to find one under way
 
