@@ -37,6 +37,7 @@ from shared.ops.aws.region_switch import (
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
 from shared.ops.aws.waiting import Timeouts, Waiter
+from shared.ops.engines.bring_up import left_standing
 from shared.ops.engines.failover import Confirm, Failover
 from shared.ops.engines.lock import OperationLock, operator
 from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest, FailoverResult
@@ -167,6 +168,9 @@ class PlanFailover:
         state.completed = True
         self.store.save(state)
         result = plan_result(self.topology, effective, view, preflight, seen, done)
+        standing = left_standing(self.topology, source)
+        if standing:
+            result.notes.append(standing)
         if brought_up is not None:
             result.steps.insert(1, brought_up)
             result.measured_seconds = round((result.measured_seconds or 0.0) + brought_up.seconds, 1)
