@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.ops.aws.clients import AwsClients
-from shared.ops.aws.topology import DrTopology, RegionTopology
+from shared.ops.aws.topology import BROUGHT_UP_SUFFIX, DrTopology, RegionTopology
 from shared.strategy import HOT_STANDBY, PILOT_LIGHT
 
 ENGINE, INSTANCE_CLASS = "aurora-postgresql", "db.serverless"
 # Not the data layer's `<cluster>-1`: switching the environment to hot standby later must not
 # collide with the instance a failover created.
-INSTANCE_SUFFIX = "-up"
+INSTANCE_SUFFIX = BROUGHT_UP_SUFFIX
 
 
 @dataclass
