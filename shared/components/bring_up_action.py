@@ -14,7 +14,6 @@ from typing import Any
 
 import pulumi
 
-BRING_UP_STEP = "bring-up-database"  # the handler's step name (bring_up_step.py)
 # ARC reruns the step every retry interval up to this: Aurora creates a db.serverless instance
 # in minutes, more on a busy day.
 BRING_UP_TIMEOUT_MINUTES = 45

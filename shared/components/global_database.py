@@ -161,6 +161,11 @@ class GlobalDatabase(pulumi.ComponentResource):
             engine=aws.rds.EngineType.AURORA_POSTGRESQL, publicly_accessible=False,
             auto_minor_version_upgrade=False, region=side.region, tags=args.tags,
             # Deleting a kept cluster's last instance fails (InvalidDBClusterStateFault) and a
-            # cluster without instances serves nothing: protected environments keep them.
+            # cluster without instances serves nothing: protected environments keep them. The
+            # secondary's is kept but not `protect`ed: switching dr:strategy to pilot-light removes
+            # it from the stack, and Pulumi fails any update that deletes a protected resource
+            # (pulumi.com/docs/iac/concepts/options/protect); it holds no data (storage is the
+            # cluster's), and retain_on_delete leaves it running in AWS.
             opts=pulumi.ResourceOptions.merge(self._kept, pulumi.ResourceOptions(
-                ignore_changes=UPGRADED_BY_GLOBAL_CLUSTER)))
+                ignore_changes=UPGRADED_BY_GLOBAL_CLUSTER,
+                protect=args.protect and role == "primary")))

@@ -33,10 +33,10 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from shared.components.bring_up_action import BRING_UP_STEP, BRING_UP_TIMEOUT_MINUTES
+from shared.components.bring_up_action import BRING_UP_TIMEOUT_MINUTES
 from shared.components.iam import service_role
 from shared.components.region_actions import FENCE_STEP, TRAFFIC_STEP, plan_arn_patterns
-from shared.ops.aws.region_switch import PROMOTE_STEP, SCALE_STEP
+from shared.ops.aws.region_switch import BRING_UP_STEP, PROMOTE_STEP, SCALE_STEP
 
 SERVICE = "arc-region-switch.amazonaws.com"
 # AWS's own policy for plan evaluation and execution: reading the plan and its executions,

@@ -21,6 +21,10 @@ class ReplicationAlarmsArgs:
     topics: Mapping[str, pulumi.Input[str]]  # alert topic ARN per region
     lag_seconds: int
     tags: dict[str, str] = field(default_factory=dict)
+    # dr:strategy pilot-light: the region whose cluster stands by headless (no DB instance). AWS
+    # documents AuroraGlobalDBReplicationLag per cluster but not whether a cluster without
+    # instances publishes it, so its silence there means "not known", never OK nor ALARM.
+    headless_region: str | None = None
 
 
 class ReplicationAlarms(pulumi.ComponentResource):
@@ -42,9 +46,11 @@ class ReplicationAlarms(pulumi.ComponentResource):
         # One per member cluster, in its region: whichever is the secondary now reports lag;
         # the writer reports none, which is no failure (not breaching). So the alarms stay
         # true through a switchover, a failover and a redeploy while swapped.
+        # A headless standby's silence is INSUFFICIENT_DATA ("missing"): no page, and no OK either.
         for region, cluster in view.clusters().items():
+            silence = "missing" if region == args.headless_region else "notBreaching"
             self._alarm("aurora-lag", region, metrics.aurora_global_lag(cluster, region),
-                        Condition("GreaterThanThreshold", lag_ms, "notBreaching",
+                        Condition("GreaterThanThreshold", lag_ms, silence,
                                   evaluation_periods=5, datapoints_to_alarm=3),
                         f"Aurora global database lag above {args.lag_seconds} s in {region} "
                         "(reported by the cluster that is the secondary)")
@@ -91,6 +97,11 @@ class ReplicationAlarms(pulumi.ComponentResource):
         and an alarm watches that where Route 53 publishes."""
         children = []
         for region, cluster in view.clusters().items():
+            # A headless standby (pilot light) may publish no lag at all: its silence is not
+            # known to be a failure, so its signal keeps the last status Route 53 saw (healthy
+            # before any): the check then cannot page for a pilot light whose standby never
+            # reported, which is the price of not paging forever (docs/platform/dr-strategy.md).
+            headless = region == args.headless_region
             signal_name = physical_name("aurora-lag-silent", args.environment, region)
             # A signal, not a page: the writer's is always in ALARM. Any data point (lag is
             # never negative) is OK; no data is ALARM.
@@ -101,12 +112,13 @@ class ReplicationAlarms(pulumi.ComponentResource):
                 namespace="AWS/RDS", metric_name="AuroraGlobalDBReplicationLag",
                 dimensions={"DBClusterIdentifier": cluster}, statistic="Maximum", period=60,
                 evaluation_periods=5, datapoints_to_alarm=5, comparison_operator="LessThanThreshold",
-                threshold=0, treat_missing_data="breaching", actions_enabled=False, region=region,
+                threshold=0, treat_missing_data="missing" if headless else "breaching",
+                actions_enabled=False, region=region,
                 tags={**args.tags, "Name": signal_name}, opts=pulumi.ResourceOptions(parent=self))
             children.append(aws.route53.HealthCheck(
                 f"{name}-aurora-lag-reported-{region_code(region)}", type="CLOUDWATCH_METRIC",
                 cloudwatch_alarm_name=signal_name, cloudwatch_alarm_region=region,
-                insufficient_data_health_status="Unhealthy",
+                insufficient_data_health_status="LastKnownStatus" if headless else "Unhealthy",
                 tags={**args.tags, "Name": f"{signal_name} (inverted)"},
                 # Route 53 refuses a check on an alarm that does not exist yet.
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[signal])))

@@ -15,6 +15,7 @@ from shared.config import current_settings
 from shared.contracts.monitoring import ASYNC_FUNCTION_ROLES, FUNCTION_ROLES
 from shared.naming import physical_name
 from shared.stack_io import Upstream, export_outputs
+from shared.strategy import PILOT_LIGHT
 
 ROLES = ("primary", "secondary")
 
@@ -59,7 +60,8 @@ regional = {role: RegionalAlarms(f"alarms-{role}", RegionalAlarmsArgs(
     env, views[role], topics, settings.lambda_error_alarm_threshold,
     settings.api_5xx_alarm_threshold, tags)) for role in ROLES}
 replicating = ReplicationAlarms("replication", ReplicationAlarmsArgs(
-    env, replication, topics, settings.replication_lag_alarm_seconds, tags))
+    env, replication, topics, settings.replication_lag_alarm_seconds, tags,
+    headless_region=regions["secondary"] if settings.strategy == PILOT_LIGHT else None))
 alarms = [a for role in ROLES for a in regional[role].alarms] + replicating.alarms
 
 # A regional dashboard's alarm strip shows the alarms of its own region only.

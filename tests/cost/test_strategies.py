@@ -41,7 +41,7 @@ def test_only_the_data_layer_differs_and_the_ladder_is_ordered(costs):
 def test_the_table_marks_the_current_strategy_and_states_each_rto(costs):
     table = render_strategies(costs)
     assert "| | pilot-light | warm-standby | hot-standby (current) |" in table
-    assert "| expected recovery time | 10s of minutes to hours | minutes | seconds to minutes |" in table
+    assert "| expected recovery time | tens of minutes | minutes | seconds to minutes |" in table
     assert costs.to_json()["strategies"]["pilot-light"]["monthly_total"] == \
         round(costs.estimates["pilot-light"].total, 2)
 

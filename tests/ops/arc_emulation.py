@@ -347,7 +347,9 @@ class RegionSwitch:
             try:
                 with _function_env(function["variables"], run.region):
                     return self.handler.handler(dict(event), None)
-            except (self.handler.StepFailed, BotoCoreError, ClientError) as error:
+            except AssertionError:
+                raise
+            except Exception as error:  # noqa: BLE001 - Lambda reports any unhandled one as a function error
                 reason = str(error)
             finally:
                 self._invoking = False

@@ -1,7 +1,6 @@
 """What moto lacks, held as state and answered through botocore's Stubber (`Answering`, every
 request and answer checked against the model): Aurora's global cluster (who writes, switchover
-and failover move it), Global Accelerator's dials, Route 53's checker, CloudWatch's RPO lag and S3's
-replication metrics.
+and failover move it), Global Accelerator's dials, Route 53's checker, CloudWatch's RPO lag.
 
 Unlike queued answers, these follow what the code (and the emulated plan) did: a dial set is the
 dial read next, a failover makes the target the writer."""
@@ -29,19 +28,22 @@ class World:
     sync: str = "connected"  # the secondary member's SynchronizationStatus
     resync_reads: int = 0  # how many more global cluster reads see the secondary pending-resync
     lag_ms: float = 700.0
-    # role -> its cluster's instances (a pilot light's secondary is deployed headless), min ACU
-    instances: dict[str, list[str]] = field(default_factory=dict)
+    # role -> its cluster's instances (identifier -> status; a pilot light's secondary is deployed
+    # headless), and its Serverless v2 minimum
+    instances: dict[str, dict[str, str]] = field(default_factory=dict)
+    creating_reads: int = 2  # reads of a created instance that still see it `creating`
     min_acu: dict[str, float] = field(default_factory=dict)
-    objects_pending: float = 0.0  # S3's OperationsPendingReplication; none ever failed
     calls: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (region, operation, params)
-    promoted_with: list[list[str]] = field(default_factory=list)  # the target's instances at each promotion
+    # the target's available instances at each promotion, and the roles promoted with none
+    promoted_with: list[list[str]] = field(default_factory=list)
+    promoted_headless: list[str] = field(default_factory=list)
 
     def install(self, clients: Any) -> None:
         for side in self.topology.regions:
             self.dials.setdefault(side.endpoint_group_arn, side.deployed_dial)
             self.versions.setdefault(side.role, "16.4")
             headless = side.role == "secondary" and self.topology.strategy == PILOT_LIGHT
-            self.instances.setdefault(side.role, [] if headless else [f"{side.cluster_id}-1"])
+            self.instances.setdefault(side.role, {} if headless else {f"{side.cluster_id}-1": "available"})
             self.min_acu.setdefault(side.role, 0.5)
             for service in ("rds", "cloudwatch"):
                 self._serve(clients, service, side.region)
@@ -57,19 +59,25 @@ class World:
         return self.dials[self.topology.role(role).endpoint_group_arn]
 
     def _instance_answer(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
-        """A cluster's instances (available at once) and its Serverless v2 minimum."""
+        """A cluster's instances (a created one is `creating` for a few reads) and its Serverless v2
+        minimum."""
         cluster_id = (params.get("DBClusterIdentifier")
                       or next(iter(f["Values"][0] for f in params.get("Filters", []))))
         [side] = [s for s in self.topology.regions if s.cluster_id == cluster_id]
+        statuses = self.instances[side.role]
         if operation == "CreateDBInstance":
-            self.instances[side.role].append(params["DBInstanceIdentifier"])
+            statuses[params["DBInstanceIdentifier"]] = "creating"
             return {"DBInstance": {"DBInstanceIdentifier": params["DBInstanceIdentifier"],
                                    "DBInstanceStatus": "creating"}}
         if operation == "ModifyDBCluster":
             self.min_acu[side.role] = float(params["ServerlessV2ScalingConfiguration"]["MinCapacity"])
             return {"DBCluster": {"DBClusterIdentifier": cluster_id}}
-        return {"DBInstances": [{"DBInstanceIdentifier": i, "DBInstanceStatus": "available"}
-                                for i in self.instances[side.role]]}
+        for name, status in statuses.items():  # Aurora makes a new instance available in time
+            if status == "creating":
+                self.creating_reads -= 1
+                statuses[name] = "creating" if self.creating_reads >= 0 else "available"
+        return {"DBInstances": [{"DBInstanceIdentifier": n, "DBInstanceStatus": st}
+                                for n, st in statuses.items()]}
 
     def _answer(self, region: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         self.calls.append((region, operation, params))
@@ -98,7 +106,10 @@ class World:
             return self._instance_answer(operation, params)
         if operation in ("SwitchoverGlobalCluster", "FailoverGlobalCluster"):
             target = side[params["TargetDbClusterIdentifier"]]
-            self.promoted_with.append(list(self.instances[target.role]))
+            ready = [n for n, st in self.instances[target.role].items() if st == "available"]
+            self.promoted_with.append(ready)
+            if not ready:
+                self.promoted_headless.append(target.role)  # nothing there could take the writes
             if operation == "SwitchoverGlobalCluster" and len(set(self.versions.values())) != 1:
                 raise Refusal("InvalidGlobalClusterStateFault", "engine versions differ")
             self.writer = target.role
@@ -123,10 +134,6 @@ class World:
             return {"HealthCheckObservations": [{
                 "Region": "us-west-2", "IPAddress": "15.177.0.10", "StatusReport": {
                     "Status": "Success: HTTP Status Code 200, OK", "CheckedTime": datetime.now(UTC)}}]}
-        if operation == "GetMetricStatistics" and params["Namespace"] == "AWS/S3":
-            points = [{"Timestamp": datetime.now(UTC), "Maximum": self.objects_pending, "Unit": "Count"}]
-            return {"Label": params["MetricName"],
-                    "Datapoints": points if params["MetricName"] == "OperationsPendingReplication" else []}
         if operation == "GetMetricStatistics":
             return {"Label": params["MetricName"], "Datapoints": [
                 {"Timestamp": datetime.now(UTC), "Maximum": self.lag_ms, "Unit": "Milliseconds"}]}

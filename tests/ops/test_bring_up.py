@@ -103,3 +103,38 @@ def test_a_hot_standby_has_nothing_to_bring_up(aws, engine):
     moves = Moves(aws.topology, aws.clients, FailoverRequest("secondary", PLANNED), None, engine.timeouts,
                   print)  # type: ignore[arg-type]
     assert [step.name for phase in moves.phases() for step in phase][0] == "fence"
+
+
+def test_a_failback_never_raises_the_primarys_own_range_to_the_secondarys_serving_minimum(aws, standby):
+    # serving_min_acu is the secondary's; the primary (min 0.5 here) stands by at its own range.
+    from shared.ops.engines.bring_up import BringUp
+    standby("warm-standby", 2.0)
+    primary = aws.side("primary")
+    aws.stub("rds", primary.region).add_response("describe_db_clusters", {"DBClusters": [{
+        "DBClusterIdentifier": primary.cluster_id, "DBClusterMembers": [{"DBInstanceIdentifier": "w"}],
+        "ServerlessV2ScalingConfiguration": {"MinCapacity": 0.5, "MaxCapacity": 4.0}}]},
+        {"DBClusterIdentifier": primary.cluster_id})
+    aws.stub("rds", primary.region).add_response("describe_db_instances", {"DBInstances": [
+        {"DBInstanceIdentifier": "w", "DBInstanceStatus": "available"}]},
+        {"Filters": [{"Name": "db-cluster-id", "Values": [primary.cluster_id]}]})
+
+    ready, _ = BringUp(aws.topology, aws.clients, primary).check()
+
+    aws.verify_all_used()
+    assert ready  # nothing to do: no ModifyDBCluster behind the data layer's back
+
+
+@pytest.mark.parametrize(("strategy", "leaving", "says"), [
+    ("pilot-light", "secondary", "aws rds delete-db-instance --region us-east-2 --db-instance-identifier "
+                                 "dr-aurora-dev-use2-up"),
+    ("warm-standby", "secondary", "the next `invoke deploy --layer data` sets the standby range back"),
+    ("pilot-light", "primary", None), ("hot-standby", "secondary", None)])
+def test_what_a_move_leaves_standing_in_the_region_going_back_to_standby(aws, standby, strategy, leaving,
+                                                                        says):
+    from shared.ops.engines.bring_up import left_standing
+    standby(strategy, 0.5)
+    note = left_standing(aws.topology, aws.side(leaving))
+    if says is None:
+        assert note is None
+    else:
+        assert note is not None and says in note

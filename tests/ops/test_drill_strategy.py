@@ -61,6 +61,13 @@ def test_a_pilot_light_drill_reports_the_strategy_and_the_bring_up_time(aws, eng
     assert data["bring_up_seconds"] == bring_up["seconds"] > 0
     assert [s["name"] for s in data["failback"]["steps"]][:2] == ["preflight", "bring-up"]
     assert next(s for s in data["failback"]["steps"] if s["name"] == "bring-up")["outcome"] == "already done"
+    # Failback leaves the primary at its own size and the secondary up (no DeleteDBInstance was
+    # asked: every RDS call is queued), and says how to stand by headless again.
+    assert [n for n in data["failback"]["notes"] if "pilot-light" in n] == [
+        f"dr:strategy pilot-light: {aws.side('secondary').cluster_id} keeps the instance the failover gave "
+        f"it ({new}), billed as compute; to stand by headless again: aws rds delete-db-instance "
+        f"--region {SECONDARY} --db-instance-identifier {new}"]
+    assert not any("pilot-light" in n for n in data["failover"]["notes"])
     text = next((tmp_path / "reports").glob("drill-*.md")).read_text()
     assert (f"- DR strategy: pilot-light; bringing the secondary up took **{bring_up['seconds']:.1f} s** "
             "of the recovery time") in text

@@ -451,32 +451,3 @@ def test_the_approval_role_is_assumed_with_the_profiles_mfa_device_and_code(mfa_
     [call] = sent
     assert (call["SerialNumber"], call["TokenCode"]) == ("arn:aws:iam::123456789012:mfa/bob", "123456")
     assert mfa_profile.world.writer == "secondary"
-
-
-@pytest.fixture
-def pilot_light(monkeypatch, tmp_path, outage) -> Iterator[Emulated]:
-    """dr:strategy pilot-light: the secondary's cluster is headless; the plan has bring-up-database."""
-    yield from build(monkeypatch, tmp_path, outage.down, strategy="pilot-light")
-
-
-def test_a_pilot_light_gets_its_instance_before_an_ungraceful_execution_promotes_it(pilot_light, outage):
-    outage.take_down(PRIMARY)
-    pilot_light.aws.entries.set("primary", "down")
-
-    result = pilot_light.engine.run(FailoverRequest("secondary", UNPLANNED))
-
-    [run] = pilot_light.arc.executions
-    assert ("bring-up-database", "skipped") in [(s.name, s.status) for s in run.steps]  # ARC skipped it
-    [instances] = pilot_light.world.promoted_with
-    assert instances, "the headless cluster was promoted before it had an instance"
-    assert pilot_light.world.writer == "secondary"
-    assert {s.name: s.outcome for s in result.steps}["bring-up"] == "done"  # by the tool, before ARC
-
-
-def test_a_pilot_light_graceful_execution_brings_itself_up_through_the_plan(pilot_light):
-    pilot_light.engine.run(FailoverRequest("secondary", PLANNED))
-
-    [run] = pilot_light.arc.executions
-    assert ("bring-up-database", "completed") in [(s.name, s.status) for s in run.steps]
-    [instances] = pilot_light.world.promoted_with
-    assert [i.endswith("-up") for i in instances] == [True]  # the plan's own step made it

@@ -17,6 +17,7 @@ from shared.ops.maintenance.teardown import (
     before_data_destroy,
     global_cluster_id,
     prepare_global_database_destroy,
+    remove_brought_up_instances,
 )
 from tests.ops.conftest import FakeClock
 from tests.support import outputs, plan_of
@@ -154,3 +155,46 @@ def test_nothing_deployed_is_nothing_to_do(clients, rds):
 def test_a_protected_environment_keeps_its_clusters_and_asks_nothing(clients, rds):
     assert before_data_destroy(layer_settings("data", "prod"), clients) == []
     rds[PRIMARY].assert_no_pending_responses()
+
+
+def members(stub: Stubber, cluster: str, *instances: str) -> None:
+    stub.add_response("describe_db_clusters", {"DBClusters": [{
+        "DBClusterIdentifier": cluster,
+        "DBClusterMembers": [{"DBInstanceIdentifier": i} for i in instances]}]},
+        {"DBClusterIdentifier": cluster})
+
+
+def instances(stub: Stubber, cluster: str, **statuses: str) -> None:
+    stub.add_response("describe_db_instances", {"DBInstances": [
+        {"DBInstanceIdentifier": name, "DBInstanceStatus": status} for name, status in statuses.items()]},
+        {"Filters": [{"Name": "db-cluster-id", "Values": [cluster]}]})
+
+
+def test_a_pilot_lights_failover_instance_is_deleted_and_waited_for_before_the_destroy(
+        clients, rds, arns, monkeypatch):
+    # After a drill the secondary holds `<cluster>-up`, which no stack knows: AWS refuses to delete
+    # a cluster that still has instances, so the destroy of data would stop there.
+    primary, secondary = "dr-aurora-dev-use1", "dr-aurora-dev-use2"
+    clock = FakeClock()
+    monkeypatch.setattr("shared.ops.maintenance.teardown.Waiter",
+                        lambda echo: Waiter(clock=clock, sleep=clock.sleep, echo=echo))
+    expect_describe(rds[PRIMARY], described(arns[PRIMARY], arns[SECONDARY]))  # failed back: as deployed
+    members(rds[PRIMARY], primary, f"{primary}-1")  # the stack's own: Pulumi deletes it
+    members(rds[SECONDARY], secondary, f"{secondary}-up")
+    rds[SECONDARY].add_response("delete_db_instance", {"DBInstance": {}},
+                                {"DBInstanceIdentifier": f"{secondary}-up"})
+    instances(rds[SECONDARY], secondary, **{f"{secondary}-up": "deleting"})
+    instances(rds[SECONDARY], secondary)
+
+    deleted = before_data_destroy(layer_settings("data", "dev"), clients)
+
+    assert deleted == [f"{secondary}-up"]
+    for stub in rds.values():
+        stub.assert_no_pending_responses()
+
+
+def test_a_cluster_already_gone_has_no_failover_instance_to_delete(clients, rds):
+    for region in (PRIMARY, SECONDARY):
+        rds[region].add_client_error("describe_db_clusters", service_error_code="DBClusterNotFoundFault",
+                                     http_status_code=404)
+    assert remove_brought_up_instances(clients, "dev", (PRIMARY, SECONDARY), echo=lambda line: None) == []

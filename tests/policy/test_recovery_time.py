@@ -63,5 +63,5 @@ def test_check_states_the_range_and_fails_a_tight_objective(monkeypatch, capsys)
     out = capsys.readouterr().out
     assert raised.value.code == 1
     assert any(line.split()[:3] == [RULE, "(stack)", "FAIL"] for line in out.splitlines())
-    assert ("DR strategy pilot-light: expected recovery time 10s of minutes to hours (at least 10 "
+    assert ("DR strategy pilot-light: expected recovery time tens of minutes (at least 10 "
             "min;") in out and out.rstrip().endswith("dr:recoveryTimeObjectiveMinutes: 5")

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from shared.components import region_actions
-from shared.components.bring_up_action import BRING_UP_STEP
+from shared.ops.aws.region_switch import BRING_UP_STEP
 from tests.recovery.conftest import (
     ACTIVATING,
     ACTIVE_REGION_PARAMETER,

@@ -107,7 +107,12 @@ def test_a_plain_pulumi_destroy_of_prod_data_refuses_instead_of_deleting(prod_pl
     # exactly what is protected.
     custom = [r for r in resources(prod_plan, "data") if r["type"] not in READS]
     kept = {r["urn"] for r in custom if r["retain_on_delete"]}
-    assert kept == {r["urn"] for r in custom if r["protect"]}
+    # Except the secondary's instance: kept, but a switch to pilot light must be able to drop it
+    # from the stack (tests/strategy/test_strategy_switch.py).
+    [standby_instance] = [r["urn"] for r in
+                          of(prod_plan, "aws:rds/clusterInstance:ClusterInstance", SECONDARY)]
+    assert kept - {standby_instance} == {r["urn"] for r in custom if r["protect"]}
+    assert standby_instance in kept
     parameters = {(r["region"], r["inputs"]["name"].rsplit("/", 1)[-1]) for r in custom
                   if r["type"] == "aws:ssm/parameter:Parameter" and r["urn"] in kept
                   and "/contract/" not in r["inputs"]["name"]}

@@ -18,14 +18,25 @@ STORES = {"aws:rds/cluster:Cluster", "aws:rds/globalCluster:GlobalCluster",
           "aws:backup/vault:Vault", "aws:rds/subnetGroup:SubnetGroup"}
 
 
-def as_json(strategy: str, **settings: str) -> dict[str, Any]:
-    return json.loads(json.dumps(plan_of("dev", strategy=strategy, **settings).to_json(), default=str))
+def as_json(strategy: str, environment: str = "dev", **settings: str) -> dict[str, Any]:
+    plan = plan_of(environment, strategy=strategy, **settings)
+    return json.loads(json.dumps(plan.to_json(), default=str))
 
 
 def changes(before: str, after: str, **settings: str) -> list[tuple[str, str, str, list[str]]]:
     diff = compare_plans(as_json(before, **settings), as_json(after, **settings))
     return [(layer.name, change.action, change.type, change.inputs)
             for layer in diff.layers for change in layer.resources]
+
+
+def test_a_protected_environment_can_switch_to_pilot_light_in_one_deploy():
+    # Pulumi fails any update that deletes a resource marked protected: whatever a switch drops
+    # from prod's stack must be kept (retain_on_delete) but not protected.
+    before = as_json("hot-standby", "prod")
+    diff = compare_plans(before, as_json("pilot-light", "prod"))
+    dropped = {c.urn for layer in diff.layers for c in layer.resources if c.action == "delete"}
+    state = {r["urn"]: r for layer in before["layers"] for r in layer["resources"]}
+    assert dropped and all(not state[u]["protect"] and state[u]["retain_on_delete"] for u in dropped)
 
 
 @pytest.mark.parametrize(("before", "after"), [

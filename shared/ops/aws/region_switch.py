@@ -44,6 +44,8 @@ PROMOTE_STEP = "promote-database"
 # (r53recovery/latest/dg/aurora-serverless-scaling-block.html), so with the source gone it may
 # fail and pause an ungraceful execution before the promotion: the tool then skips past it.
 SCALE_STEP = "scale-database"
+# A pilot light's custom action that gives the headless cluster an instance (bring_up_action.py).
+BRING_UP_STEP = "bring-up-database"
 GRACEFUL, UNGRACEFUL = "graceful", "ungraceful"
 LIST_PAGE = 20  # the newest executions, enough to find one under way
 

@@ -23,6 +23,9 @@ SOURCE_LAYERS = ("network-primary", "network-secondary", "global-traffic", "data
 OPTIONAL_LAYERS = ("compute", "recovery")
 PULUMI_SOURCE = "Pulumi stack outputs"
 NO_MIRROR = "has none"  # a region that answered without any contract mirror
+# The instance a failover adds to a pilot light's headless cluster, `<cluster><suffix>`
+# (shared/ops/engines/bring_up.py; destroy deletes it, shared/ops/maintenance/teardown.py).
+BROUGHT_UP_SUFFIX = "-up"
 # No command waits longer than this on a region whose mirror does not answer.
 MIRROR_READ_SECONDS = 10.0
 

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.ops.aws.clients import AwsClients
-from shared.ops.aws.topology import DrTopology, RegionTopology
-from shared.strategy import HOT_STANDBY
+from shared.ops.aws.topology import BROUGHT_UP_SUFFIX, DrTopology, RegionTopology
+from shared.strategy import HOT_STANDBY, PILOT_LIGHT
 
 ENGINE, INSTANCE_CLASS = "aurora-postgresql", "db.serverless"
 # Not the data layer's `<cluster>-1`: switching the environment to hot standby later must not
 # collide with the instance a failover created.
-INSTANCE_SUFFIX = "-up"
+INSTANCE_SUFFIX = BROUGHT_UP_SUFFIX
 
 
 @dataclass
@@ -69,6 +69,10 @@ class BringUp:
         return {i["DBInstanceIdentifier"]: i["DBInstanceStatus"] for i in found["DBInstances"]}
 
     def _capacity_short(self, cluster: dict[str, Any]) -> bool:
+        # serving_min_acu is the deployed secondary's serving minimum (the data layer's contract);
+        # the primary stands by at its own range, which a failback must not raise behind the stack.
+        if self.target.role != "secondary":
+            return False
         wanted = self.topology.serving_min_acu
         scaling = cluster.get("ServerlessV2ScalingConfiguration") or {}
         return bool(wanted) and float(scaling.get("MinCapacity", 0)) < float(wanted or 0)
@@ -100,3 +104,17 @@ class BringUp:
                                    PubliclyAccessible=False, AutoMinorVersionUpgrade=False,
                                    Tags=[{"Key": "Environment", "Value": self.topology.environment},
                                          {"Key": "CreatedBy", "Value": "dr-failover-bring-up"}])
+
+
+def left_standing(topology: DrTopology, standby: RegionTopology) -> str | None:
+    """What a failback leaves running in the region going back to standby: the failover raised it
+    and nothing lowers it again automatically (the next failover would need it at once)."""
+    if standby.role != "secondary" or topology.strategy == HOT_STANDBY:
+        return None
+    if topology.strategy == PILOT_LIGHT:
+        instance = f"{standby.cluster_id}{INSTANCE_SUFFIX}"
+        return (f"dr:strategy pilot-light: {standby.cluster_id} keeps the instance the failover gave it "
+                f"({instance}), billed as compute; to stand by headless again: aws rds delete-db-instance "
+                f"--region {standby.region} --db-instance-identifier {instance}")
+    return (f"dr:strategy {topology.strategy}: {standby.cluster_id} keeps the minimum capacity the "
+            "failover raised; the next `invoke deploy --layer data` sets the standby range back")

@@ -20,6 +20,7 @@ from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
 from shared.ops.aws.parallel import interrupted, together
 from shared.ops.aws.topology import DrTopology
 from shared.ops.aws.waiting import Timeouts, Waiter, WaitTimedOut
+from shared.ops.engines.bring_up import left_standing
 from shared.ops.engines.lock import OperationLock
 from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest, FailoverResult
 from shared.ops.engines.preflight import Assessment, Preflight
@@ -130,7 +131,8 @@ class Failover:
         result = FailoverResult(self.topology.environment, request.operation, request.mode, source.region,
                                 target.region, records, resumed_from, seen.lag, checked, by_hand,
                                 topology_source=self.topology.source,
-                                notes=[moves.fence_note] if moves.fence_note else [])
+                                notes=[n for n in (moves.fence_note, left_standing(self.topology, source))
+                                       if n])
         if request.mode == UNPLANNED:
             retention = seen.target.cluster.backup_retention_days if seen.target.cluster else None
             result.lost_writes = moves.unplanned_record().notice(retention)

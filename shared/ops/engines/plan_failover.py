@@ -27,6 +27,7 @@ from shared.ops.aws.entry import Prober, http_probe
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, StepFailed, one_line
 from shared.ops.aws.region_switch import (
     ACTIVATE,
+    BRING_UP_STEP,
     GRACEFUL,
     MONITORING,
     UNGRACEFUL,
@@ -37,7 +38,7 @@ from shared.ops.aws.region_switch import (
 )
 from shared.ops.aws.topology import DrTopology, RegionTopology
 from shared.ops.aws.waiting import Timeouts, Waiter
-from shared.ops.engines.bring_up import BringUp
+from shared.ops.engines.bring_up import left_standing
 from shared.ops.engines.failover import Confirm, Failover
 from shared.ops.engines.lock import OperationLock, operator
 from shared.ops.engines.move import PLANNED, UNPLANNED, FailoverRequest, FailoverResult
@@ -45,7 +46,7 @@ from shared.ops.engines.plan_complete import complete, execution_request, plan_r
 from shared.ops.engines.plan_follow import Ask, Follower, MfaCode, tty_ask, tty_mfa_code
 from shared.ops.engines.preflight import Assessment, Preflight
 from shared.ops.engines.state import RunState, StateStore, StepRecord
-from shared.ops.engines.steps import Step
+from shared.ops.engines.steps import bring_up_step
 
 __all__ = ["Ask", "PlanFailover", "tty_ask"]
 
@@ -133,8 +134,10 @@ class PlanFailover:
         lock.acquire([region] if leaving_lost else [region, source.region], break_lock=request.break_lock,
                      echo=self._say)
         self.store.save(state)
+        brought_up: StepRecord | None = None
         try:
-            brought_up = self._bring_up_first(state, target) if leaving_lost else None
+            if leaving_lost:  # the execution is (or turns) ungraceful: the plan's bring-up is skipped
+                brought_up = self._bring_up_first(request, state)
             if followed is None:
                 execution_id = self._start(request, region, arc_mode, uuid.uuid4().hex)
             else:
@@ -169,18 +172,30 @@ class PlanFailover:
         state.completed = True
         self.store.save(state)
         result = plan_result(self.topology, effective, view, preflight, seen, done)
+        standing = left_standing(self.topology, source)
+        if standing:
+            result.notes.append(standing)
+        if brought_up is not None:
+            result.steps.insert(1, brought_up)
+            result.measured_seconds = round((result.measured_seconds or 0.0) + brought_up.seconds, 1)
+            result.measured_by += f", plus {brought_up.seconds:g} s bringing {region} up client-side first"
         self._say(result.render())
         return result
 
-    def _bring_up_first(self, state: RunState, target: RegionTopology) -> StepRecord | None:
-        """Ungraceful: "Region switch skips the Lambda execution block step"
-        (r53recovery/latest/dg/custom-action-lambda-block.html), the plan's bring-up-database among
-        them, so a pilot light's headless cluster (a warm standby's capacity) is brought up here,
-        from the activating region, before the execution promotes it."""
-        up = BringUp(self.topology, self.clients, target)
-        if not up.needed:
+    def _bring_up_first(self, request: FailoverRequest, state: RunState) -> StepRecord | None:
+        """A pilot light's plan gives the headless cluster an instance (a warm standby's, its
+        capacity) in a custom-action step, and "In ungraceful execution mode, Region switch skips
+        the Lambda execution block step" (r53recovery/latest/dg/custom-action-lambda-block.html):
+        the plan's Aurora step would then promote a cluster with no instance to take the writes. So
+        the activating region is brought up here, client-side and in that region only, before the
+        execution starts or turns ungraceful; a rerun finds the instance and moves on."""
+        target = self.topology.role(request.target)
+        step = bring_up_step(self.topology, self.clients, target, self.timeouts)
+        if step is None:
             return None
-        step = Step("bring-up", up.title, up.check, up.act, self.timeouts.database)
+        self._say(f"ungraceful: ARC skips the plan's {BRING_UP_STEP} step, so {target.cluster_id} is "
+                  "brought up client-side before the plan's promotion")
+        self._say(f"[0] {step.name}: {step.title}")
         return self.local()._run_step(step, state, 0)
 
     def _rerun(self, request: FailoverRequest, followed: dict[str, Any], turn_ungraceful: bool) -> None:

@@ -47,6 +47,13 @@ class Step:
     hint: str = ""  # what to do when it fails or times out
 
 
+def bring_up_step(topology: DrTopology, clients: AwsClients, target: RegionTopology,
+                  timeouts: Timeouts) -> Step | None:
+    """The `bring-up` step of a region standing by as a pilot light or warm standby, else None."""
+    up = BringUp(topology, clients, target)
+    return Step("bring-up", up.title, up.check, up.act, timeouts.database) if up.needed else None
+
+
 @dataclass
 class Moves(FenceStep):
     topology: DrTopology
@@ -80,9 +87,9 @@ class Moves(FenceStep):
             phases.append([self.record()])
         if self.request.restore_deployed_dials:  # failback: back to the deployed shape
             phases.append([self.reopen()])
-        up = BringUp(self.topology, self.clients, self.target)
-        if up.needed:  # a pilot light or warm standby is brought up before anything moves
-            phases.insert(0, [Step("bring-up", up.title, up.check, up.act, self.timeouts.database)])
+        up = bring_up_step(self.topology, self.clients, self.target, self.timeouts)
+        if up:  # a pilot light or warm standby is brought up before anything moves
+            phases.insert(0, [up])
         return phases
 
     # --- database: the target's cluster becomes the writer ---

@@ -19,6 +19,7 @@ from typing import Any
 from shared.naming import physical_name
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, Refused, one_line
+from shared.ops.aws.topology import BROUGHT_UP_SUFFIX
 from shared.ops.aws.waiting import Timeouts, Waiter, WaitTimedOut
 from shared.settings import Settings
 
@@ -92,13 +93,49 @@ def prepare_global_database_destroy(clients: AwsClients, environment: str, prima
     return [reader.arn for reader in readers]
 
 
+def remove_brought_up_instances(clients: AwsClients, environment: str, regions: tuple[str, str],
+                                waiter: Waiter | None = None, timeout: float = Timeouts().database,
+                                echo: Callable[[str], None] = print) -> list[str]:
+    """Deletes the instances a pilot light's failover gave its cluster (`<cluster>-up`,
+    shared/ops/engines/bring_up.py), which no stack holds: AWS deletes a cluster only once all its
+    instances are gone ("first delete all DB instances inside the cluster", AWS knowledge center
+    rds-error-delete-aurora-cluster), so the destroy of data would stop at that cluster. Waits
+    until they are gone; the instances it deleted."""
+    deleted: list[tuple[str, str, str]] = []  # (region, cluster, instance)
+    for region in regions:
+        cluster = physical_name("aurora", environment, region)
+        rds = clients.rds(region)
+        try:
+            [found] = rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"]
+        except rds.exceptions.DBClusterNotFoundFault:
+            continue
+        for member in found.get("DBClusterMembers", []):
+            instance = str(member["DBInstanceIdentifier"])
+            if instance == f"{cluster}{BROUGHT_UP_SUFFIX}":
+                echo(f"deleting {instance}, the instance a failover gave {cluster} (in no stack), so "
+                     "the destroy can delete the cluster")
+                rds.delete_db_instance(DBInstanceIdentifier=instance)
+                deleted.append((region, cluster, instance))
+    wait = waiter or Waiter(echo=echo)
+    for region, cluster, instance in deleted:
+        try:
+            wait.until(f"{instance} deleted", partial(_instance_gone, clients, region, cluster, instance),
+                       timeout)
+        except WaitTimedOut as error:
+            raise OpsError(f"{error}: nothing destroyed; re-run invoke destroy-all --env {environment} "
+                           "once it is gone") from None
+    return [instance for _, _, instance in deleted]
+
+
 def before_data_destroy(settings: Settings, clients: AwsClients | None = None) -> list[str]:
     """What `invoke destroy-all` runs before destroying the data layer. A protected environment
     keeps its clusters and instances (retain_on_delete): Pulumi deletes none of them."""
     if settings.protect_data:
         return []
-    return prepare_global_database_destroy(clients or AwsClients(), settings.environment,
-                                           settings.primary_region, settings.secondary_region)
+    clients = clients or AwsClients()
+    detached = prepare_global_database_destroy(clients, settings.environment, settings.primary_region,
+                                               settings.secondary_region)
+    return detached + remove_brought_up_instances(clients, settings.environment, settings.regions)
 
 
 def _describe(clients: AwsClients, identifier: str, regions: tuple[str, str],
@@ -133,3 +170,10 @@ def _detached(clients: AwsClients, identifier: str, writer_region: str,
         DBClusterIdentifier=reader.arn)["DBClusters"][0]
     status = str(cluster.get("Status", "?"))
     return status == "available", f"detached, cluster {status}"
+
+
+def _instance_gone(clients: AwsClients, region: str, cluster: str, instance: str) -> tuple[bool, str]:
+    found = clients.rds(region).describe_db_instances(
+        Filters=[{"Name": "db-cluster-id", "Values": [cluster]}])["DBInstances"]
+    status = next((i["DBInstanceStatus"] for i in found if i["DBInstanceIdentifier"] == instance), None)
+    return status is None, f"{instance} {status or 'gone'}"
