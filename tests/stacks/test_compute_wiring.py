@@ -119,7 +119,8 @@ def test_the_region_impaired_composite_holds_every_user_facing_alarm(dev_plan):
         referenced = set(re.findall(r'ALARM\("([^"]+)"\)', composite["inputs"]["alarmRule"]))
         code = region.replace("us-east-", "use")
         expected = {f"dr-nlb-no-healthy-target-dev-{code}", f"dr-nlb-unhealthy-target-dev-{code}",
-                    f"dr-api-5xx-rate-dev-{code}", f"dr-alb-5xx-rate-dev-{code}"}
+                    f"dr-api-5xx-rate-dev-{code}", f"dr-alb-5xx-rate-dev-{code}",
+                    f"dr-authority-unreadable-dev-{code}"}
         if region == "us-east-1":  # composites see alarms of their own region only
             expected.add(f"dr-health-check-dev-{code}")
         assert referenced == expected
