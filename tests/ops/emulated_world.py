@@ -1,6 +1,7 @@
 """What moto lacks, held as state and answered through botocore's Stubber (`Answering`, every
 request and answer checked against the model): Aurora's global cluster (who writes, switchover
-and failover move it), Global Accelerator's dials, Route 53's checker, CloudWatch's RPO lag.
+and failover move it), Global Accelerator's dials, Route 53's checker, CloudWatch's RPO lag and S3's
+replication metrics.
 
 Unlike queued answers, these follow what the code (and the emulated plan) did: a dial set is the
 dial read next, a failover makes the target the writer."""
@@ -28,6 +29,7 @@ class World:
     sync: str = "connected"  # the secondary member's SynchronizationStatus
     resync_reads: int = 0  # how many more global cluster reads see the secondary pending-resync
     lag_ms: float = 700.0
+    objects_pending: float = 0.0  # S3's OperationsPendingReplication; none ever failed
     # role -> its cluster's instances (identifier -> status; a pilot light's secondary is deployed
     # headless), and its Serverless v2 minimum
     instances: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -134,6 +136,10 @@ class World:
             return {"HealthCheckObservations": [{
                 "Region": "us-west-2", "IPAddress": "15.177.0.10", "StatusReport": {
                     "Status": "Success: HTTP Status Code 200, OK", "CheckedTime": datetime.now(UTC)}}]}
+        if operation == "GetMetricStatistics" and params["Namespace"] == "AWS/S3":
+            points = [{"Timestamp": datetime.now(UTC), "Maximum": self.objects_pending, "Unit": "Count"}]
+            return {"Label": params["MetricName"],
+                    "Datapoints": points if params["MetricName"] == "OperationsPendingReplication" else []}
         if operation == "GetMetricStatistics":
             return {"Label": params["MetricName"], "Datapoints": [
                 {"Timestamp": datetime.now(UTC), "Maximum": self.lag_ms, "Unit": "Milliseconds"}]}

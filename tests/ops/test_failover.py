@@ -4,6 +4,7 @@ idempotency and resuming after a failure. Unconsumed or unexpected AWS calls fai
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -55,13 +56,18 @@ def queue_promotion(aws: Aws, verb: str = "switchover") -> None:
 
 
 def queue_failback_preflight(aws: Aws, lag_ms: float | None = 500, writer: str = "secondary",
-                             read_lag: bool = True, objects_pending: float | None = 0) -> None:
-    """`read_lag` False: refused before the lag (or the objects) are read."""
+                             read_lag: bool = True, objects_pending: float | None = 0,
+                             snapshots: tuple[dict[str, Any], ...] | None = ()) -> None:
+    """`read_lag` False: refused before the lag (or the objects) are read. `snapshots`: what the
+    lost-writes check finds of the primary's cluster (none by default: Aurora kept nothing; None:
+    a move that does not check, as a drill's failback)."""
     aws.cluster(PRIMARY, writer=writer)
     aws.db_cluster("primary")
     aws.db_cluster("secondary")
     aws.health("primary")
     aws.group("primary", 0)
+    if snapshots is not None:
+        aws.snapshots("primary", *snapshots)
     if writer == "secondary" and read_lag:
         aws.lag("primary", lag_ms)
     if read_lag and (writer == "primary" or lag_ms is not None and lag_ms <= 60_000):
@@ -359,7 +365,6 @@ def test_a_lost_global_accelerator_api_leaves_the_dials_to_do_by_hand(aws, engin
 def test_failback_waits_for_the_primary_to_catch_up(aws, engine):
     aws.active_region(SECONDARY)
     queue_failback_preflight(aws, lag_ms=120_000)  # two minutes behind; the limit is 60 s
-    aws.snapshots("primary")  # no record, and Aurora kept no snapshot of lost writes
 
     with pytest.raises(Refused, match=r"has not caught up: lag 120.0 s \(limit 60 s\)"):
         engine.run(FAILBACK)
@@ -370,7 +375,6 @@ def test_failback_restores_the_deployed_dials_and_opens_both_regions(aws, engine
     aws.active_region(SECONDARY)
     aws.fences("false")
     queue_failback_preflight(aws, writer="primary")  # the database already went back
-    aws.snapshots("primary")  # no record, and Aurora kept no snapshot of lost writes
     aws.cluster(PRIMARY, writer="primary")
     queue_dials_back_and_verify(aws)
 
@@ -411,7 +415,6 @@ def test_a_failback_is_excluded_by_a_failover_holding_the_lock_in_the_other_regi
                                              Type="String")
     aws.active_region(SECONDARY)
     queue_failback_preflight(aws)
-    aws.snapshots("primary")  # no record, and Aurora kept no snapshot of lost writes
 
     with pytest.raises(Refused, match=r"holds the lock .* in us-east-2: bob@laptop"):
         engine.run(FAILBACK)

@@ -32,8 +32,7 @@ def kept(**extra: Any) -> dict[str, Any]:
 
 def test_failback_refuses_while_the_snapshot_of_the_lost_writes_is_not_copied(aws, engine):
     after_an_unplanned_failover(aws)
-    queue_failback_preflight(aws, read_lag=False)  # refused before the lag matters
-    aws.snapshots("primary", kept())
+    queue_failback_preflight(aws, read_lag=False, snapshots=(kept(),))  # refused before the lag matters
 
     with pytest.raises(Refused, match=rf"{KEPT} in us-east-1 holds the writes the unplanned failover of "
                                       r"2026-12-02T05:00:00\+00:00 did not replicate; it expires about "
@@ -47,10 +46,9 @@ def test_failback_refuses_while_the_snapshot_of_the_lost_writes_is_not_copied(aw
 def test_failback_goes_on_once_a_manual_copy_exists_and_settles_the_record(aws, engine, printed):
     after_an_unplanned_failover(aws)
     aws.fences("false")
-    queue_failback_preflight(aws)
-    aws.snapshots("primary", kept(), {"DBClusterSnapshotIdentifier": "lost-writes-copy",
+    queue_failback_preflight(aws, snapshots=(kept(), {"DBClusterSnapshotIdentifier": "lost-writes-copy",
                                       "SnapshotType": "manual",
-                                      "SourceDBClusterSnapshotArn": kept()["DBClusterSnapshotArn"]})
+                                      "SourceDBClusterSnapshotArn": kept()["DBClusterSnapshotArn"]},))
     aws.cluster(PRIMARY, writer="secondary")
     aws.switchover(PRIMARY, target="primary")
     aws.cluster(PRIMARY, writer="primary")
@@ -75,8 +73,7 @@ def test_failback_goes_on_once_a_manual_copy_exists_and_settles_the_record(aws, 
 def test_an_acknowledgement_must_name_what_aurora_kept(aws, engine, snapshots, ack, refusal):
     after_an_unplanned_failover(aws)
     # Lagging: a run the gate lets through stops right after it, at the lag.
-    queue_failback_preflight(aws, lag_ms=120_000, read_lag=refusal is None)
-    aws.snapshots("primary", *snapshots)
+    queue_failback_preflight(aws, lag_ms=120_000, read_lag=refusal is None, snapshots=tuple(snapshots))
     request = FailoverRequest(**{**FAILBACK.__dict__, "ack_snapshot": ack})
 
     # Past the gate, the next refusal is the primary's lag: proof the snapshot check let it through.
@@ -87,8 +84,7 @@ def test_an_acknowledgement_must_name_what_aurora_kept(aws, engine, snapshots, a
 
 def test_failback_with_no_record_still_finds_the_snapshot_aurora_kept_and_refuses(aws, engine):
     aws.active_region(SECONDARY)  # an unplanned failover whose run never wrote its record
-    queue_failback_preflight(aws, read_lag=False)
-    aws.snapshots("primary", kept())
+    queue_failback_preflight(aws, read_lag=False, snapshots=(kept(),))
 
     with pytest.raises(Refused, match=rf"{KEPT} in us-east-1 holds the writes an unplanned failover nobody "
                                       rf"recorded did not replicate; .*--ack-snapshot {KEPT}"):
@@ -98,8 +94,7 @@ def test_failback_with_no_record_still_finds_the_snapshot_aurora_kept_and_refuse
 
 def test_the_snapshot_is_found_by_its_name_whatever_type_rds_lists_it_under(aws, engine):
     after_an_unplanned_failover(aws)
-    queue_failback_preflight(aws, read_lag=False)
-    aws.snapshots("primary", kept(SnapshotType="manual"))  # not confirmed "automated" by AWS
+    queue_failback_preflight(aws, read_lag=False, snapshots=(kept(SnapshotType="manual"),))  # not confirmed "automated" by AWS
 
     with pytest.raises(Refused, match=rf"{KEPT} in us-east-1 holds the writes"):
         engine.run(FAILBACK)

@@ -197,8 +197,7 @@ def queue_unplanned_failover(aws: Aws) -> None:
 def queue_failback(aws: Aws) -> None:
     """The drill's own look for the snapshot Aurora kept, then the failback, which looks again."""
     aws.snapshots("primary", kept())
-    queue_failback_preflight(aws, lag_ms=400)
-    aws.snapshots("primary", kept())
+    queue_failback_preflight(aws, lag_ms=400, snapshots=(kept(),))
     aws.cluster(PRIMARY, writer="secondary")
     aws.switchover(PRIMARY, target="primary")
     aws.cluster(PRIMARY, writer="primary")
