@@ -80,14 +80,17 @@ def test_a_region_the_record_does_not_name_refuses_writes_and_serves_reads(api, 
     later(clock, handler_module("authority").REFRESH_SECONDS)
     refused = put(api, "w-2")
     assert refused["statusCode"] == 503 and refused["headers"]["retry-after"] == "30"
-    assert json.loads(refused["body"])["message"].startswith(f"writes are paused in {PRIMARY}")
+    assert json.loads(refused["body"])["message"].startswith(
+        f"{PRIMARY} is the standby region and serves reads only; writes go to {SECONDARY}")
     assert not stored("w-2")
     assert get(api)["statusCode"] == 200
 
 
 def test_nobody_writes_while_a_move_is_under_way(api, table, clock):
     record_authority("", 1, moving_to=SECONDARY)
-    assert put(api)["statusCode"] == 503 and not stored("w-1")
+    refused = put(api)
+    assert refused["statusCode"] == 503 and not stored("w-1")
+    assert json.loads(refused["body"])["message"].startswith(f"writes are paused in {PRIMARY} while")
 
 
 def test_the_record_is_read_once_per_refresh_and_a_change_is_seen_within_it(api, table, clock):

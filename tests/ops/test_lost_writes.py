@@ -94,7 +94,8 @@ def test_failback_with_no_record_still_finds_the_snapshot_aurora_kept_and_refuse
 
 def test_the_snapshot_is_found_by_its_name_whatever_type_rds_lists_it_under(aws, engine):
     after_an_unplanned_failover(aws)
-    queue_failback_preflight(aws, read_lag=False, snapshots=(kept(SnapshotType="manual"),))  # not confirmed "automated" by AWS
+    # Not confirmed "automated" by AWS: found whatever type it is listed under.
+    queue_failback_preflight(aws, read_lag=False, snapshots=(kept(SnapshotType="manual"),))
 
     with pytest.raises(Refused, match=rf"{KEPT} in us-east-1 holds the writes"):
         engine.run(FAILBACK)

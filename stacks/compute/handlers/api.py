@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from auth import HEADER, KEY, KeyUnavailable
+from authority import STANDBY
 from botocore.exceptions import BotoCoreError, ClientError
 from clients import client, own_region, required_env
 from emf import AUTHORITY_UNREADABLE, FENCED_WRITES, NAMESPACE, emit
-from fence import RETRY_AFTER_SECONDS, UNREADABLE, refusal
+from fence import RETRY_AFTER_SECONDS, UNREADABLE, known, refusal
 from log import get_logger
 from web import HttpError, Request, Response, serve
 
@@ -75,6 +76,13 @@ def refuse_if_fenced(door: str) -> None:
                              f"right now; retry in {RETRY_AFTER_SECONDS} s",
                         {"retry-after": str(RETRY_AFTER_SECONDS)})
     count_fenced_write(door, why)
+    writer = known().authority
+    if why == STANDBY and writer is not None:
+        # The steady state of a standby (every write that reaches it under dr:trafficMode
+        # active-active): no move is under way, so say where writes go instead of "retry".
+        raise HttpError(503, f"{own_region()} is the standby region and serves reads only; writes go "
+                             f"to {writer.active_region}: send them to the failover name, which "
+                             "answers with the writer", {"retry-after": str(RETRY_AFTER_SECONDS)})
     raise HttpError(503, f"writes are paused in {own_region()} while the service moves between "
                          f"regions; retry in {RETRY_AFTER_SECONDS} s",
                     {"retry-after": str(RETRY_AFTER_SECONDS)})
