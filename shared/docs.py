@@ -36,7 +36,8 @@ SETTING_DOCS = {
     "dr:secondaryAuroraMaxAcu": "The secondary cluster's own maximum, raise-only (at least dr:auroraMaxAcu)",
     "dr:backupRetentionDays": "Days AWS Backup keeps recovery points, in both regions",
     "dr:protectData": "Deletion protection, final snapshots and retained stores (true in prod)",
-    "dr:trafficMode": "active-passive (secondary dial 0) or active-active (both 100; the standby serves reads, writes go to the writer): initial accelerator dials",
+    "dr:trafficMode": ("active-passive (secondary dial 0) or active-active (both 100; the standby serves "
+                       "reads, writes go to the writer): initial accelerator dials"),
     "dr:appPort": "Port the NLB and ALB listen on (the one world-open port)",
     "dr:healthCheckPath": "Application health path probed by the NLB, ALB and Route 53",
     "dr:healthCheckIntervalSeconds": "Route 53 and NLB health check interval: 10 or 30 (fixed once created)",
