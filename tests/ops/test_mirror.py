@@ -94,6 +94,12 @@ def test_the_lost_region_is_asked_once_beside_the_survivor_and_costs_it_nothing(
     emulated = deployed(PRIMARY, SECONDARY)
     outage.take_down(PRIMARY)
     assert load_topology("dev", clients=emulated).source == f"the contract mirror in {SECONDARY}"
+    # The two reads run side by side and the survivor's may win before the lost region's is even
+    # sent: wait for that one try (on its daemon thread), then make sure no second one follows.
+    deadline = time.monotonic() + 5
+    while not outage.refused and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
     assert [call.operation for call in outage.refused] == ["GetParametersByPath"]  # one short try
 
 
