@@ -7,6 +7,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,14 +117,18 @@ class Operation:
         return None
 
     def _up(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
-        # Each is a `pulumi` start-up (tens to hundreds of ms): the upstream outputs and the
-        # backend's state are independent, so they are read side by side instead of one after
-        # the other on every layer of the critical path.
-        with ThreadPoolExecutor(max_workers=len(dependencies(layer)) + 1) as pool:
+        # Each is a `pulumi` start-up (tens to hundreds of ms): the upstream outputs, the
+        # backend's state and, once the stack is listed, the layer's own outputs before this run
+        # (only to say whether the update changed them) are independent, so they are read side by
+        # side instead of one after the other on every layer of the critical path.
+        own: list[Future[dict[str, Any] | None]] = []
+        with ThreadPoolExecutor(max_workers=len(dependencies(layer)) + 2) as pool:
             reads = {name: pool.submit(self._outputs_of, name) for name in dependencies(layer)}
-            reading = pool.submit(self._state_and_stack, layer)
+            reading = pool.submit(self._state_and_stack, layer,
+                                  lambda: own.append(pool.submit(self._outputs_of, layer)))
             upstream = {name: read.result() for name, read in reads.items()}
             state = reading.result()
+            before = own[0].result() if own else None
         inputs = inputs_fingerprint(layer, self.environment, upstream, self.cli.root)
         if state.locked:
             _append(log, f"# stack {self.environment} is {state.locked}\n")
@@ -138,7 +143,6 @@ class Operation:
             return Outcome(layer, UNCHANGED, message="deployed with these inputs, per the backend")
         why = reason if self.resume and reason else "asked to (--fresh or invoke up)"
         _append(log, f"# pulumi up: {why}\n")
-        before = self._outputs_of(layer) if state.exists else None
         outcome = self._attempts(layer, stop, log, ["--message", update_message(inputs)])
         with self._lock:
             self._outputs.pop(layer, None)
@@ -147,10 +151,10 @@ class Operation:
             outcome.outputs_changed = bool(before) and before != self._outputs_of(layer)
         return outcome
 
-    def _state_and_stack(self, layer: str) -> StackState:
+    def _state_and_stack(self, layer: str, listed: Callable[[], object]) -> StackState:
         """What the backend holds for the layer's stack, which is created when it has none
         (`pulumi up --stack` runs on an existing stack without selecting it)."""
-        state = read_state(self.cli, layer, self.environment)
+        state = read_state(self.cli, layer, self.environment, listed)
         if not state.exists:
             self.cli.select_stack(layer, self.environment)
         return state

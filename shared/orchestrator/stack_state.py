@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,13 +105,17 @@ def _time(text: object) -> datetime | None:
         return None
 
 
-def read_state(cli: PulumiCli, layer: str, stack: str) -> StackState:
-    """The backend's view of `layer`'s stack `stack`: two short `pulumi` calls and its lock."""
+def read_state(cli: PulumiCli, layer: str, stack: str,
+               listed_hook: Callable[[], object] | None = None) -> StackState:
+    """The backend's view of `layer`'s stack `stack`: two short `pulumi` calls and its lock.
+    `listed_hook` is called (to start reads that need the stack) once `stack ls` shows it exists."""
     listed = _json(cli, ["stack", "ls", "--json"], layer)
     entry = next((s for s in listed if isinstance(s, dict)
                   and str(s.get("name", "")).rsplit("/", 1)[-1] == stack), None)
     if entry is None:
         return StackState(exists=False)
+    if listed_hook is not None:
+        listed_hook()
     history = _json(cli, ["stack", "history", "--json", "--page-size", "1", "--stack", stack], layer)
     count = entry.get("resourceCount")
     locks = held_locks(cli.backend, project_name(cli, layer), stack) if cli.backend.self_managed else []
