@@ -181,37 +181,31 @@ def _domain(key: str, value: Any) -> str:
     return text
 
 
-def _certificate(key: str, value: Any) -> str:
-    text = str(value)
-    if not _CERT_ARN_RE.match(text):
-        raise _fail(key, f"{text!r} is not an ACM certificate ARN",
-                    "use arn:aws:acm:<region>:<account>:certificate/<id>")
-    return text
+def _matching(pattern: re.Pattern[str], what: str, hint: str) -> Callable[[str, Any], str]:
+    """A setting whose text must match `pattern`; refused as "<value> is not <what>; <hint>"."""
+    def parse(key: str, value: Any) -> str:
+        text = str(value)
+        if not pattern.match(text):
+            raise _fail(key, f"{text!r} is not {what}", hint)
+        return text
+    return parse
+
+
+_certificate = _matching(_CERT_ARN_RE, "an ACM certificate ARN",
+                         "use arn:aws:acm:<region>:<account>:certificate/<id>")
 
 
 _PRINCIPAL_RE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
 
 
-def _principal(key: str, value: Any) -> str:
-    text = str(value)
-    if not _PRINCIPAL_RE.match(text):
-        raise _fail(key, f"{text!r} is not an IAM role or user ARN",
-                    "use arn:aws:iam::<account>:role/<name> (the people who may approve a prod move)")
-    return text
+_principal = _matching(_PRINCIPAL_RE, "an IAM role or user ARN",
+                       "use arn:aws:iam::<account>:role/<name> (the people who may approve a prod move)")
 
 
-def _zone(key: str, value: Any) -> str:
-    text = str(value)
-    if not _ZONE_RE.match(text):
-        raise _fail(key, f"{text!r} is not a Route 53 hosted zone ID", "use e.g. Z0123456789ABC")
-    return text
+_zone = _matching(_ZONE_RE, "a Route 53 hosted zone ID", "use e.g. Z0123456789ABC")
 
 
-def _email(key: str, value: Any) -> str:
-    text = str(value)
-    if not _EMAIL_RE.match(text):
-        raise _fail(key, f"{text!r} is not an e-mail address", "use e.g. oncall@example.com")
-    return text
+_email = _matching(_EMAIL_RE, "an e-mail address", "use e.g. oncall@example.com")
 
 
 def _tags(key: str, value: Any) -> dict[str, str]:
