@@ -88,7 +88,8 @@ def _plan(env: str, out: str, set_: list[str], layer: str | None, compare: str, 
         if other:
             other.close()
         raise
-    document = json.loads(json.dumps(result.to_json(), default=str))
+    # The JSON document is for --out and --compare only: a plain plan prints its summary.
+    document = json.loads(json.dumps(result.to_json(), default=str)) if out or other else {}
     if out:
         cleanups.append(Path(out).unlink)  # a plan cut short is no plan
         _write(Path(out), json.dumps(document, indent=2) + "\n")

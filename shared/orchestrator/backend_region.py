@@ -22,10 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared import aws_sdk
 from shared.orchestrator.backend import Backend
 from shared.orchestrator.errors import OrchestratorError, Refused
 
@@ -33,8 +32,8 @@ GUIDE = "docs/on-call/region-down.md"
 # The surviving region answers HeadBucket within a second; a hanging endpoint costs at most
 # two attempts of CONNECT + READ seconds (plus the standard mode's backoff, under 1 s).
 CONNECT_SECONDS, READ_SECONDS = 3, 5
-QUICK = Config(connect_timeout=CONNECT_SECONDS, read_timeout=READ_SECONDS,
-               retries={"total_max_attempts": 2, "mode": "standard"})
+QUICK = {"connect_timeout": CONNECT_SECONDS, "read_timeout": READ_SECONDS,
+         "retries": {"total_max_attempts": 2, "mode": "standard"}}
 
 
 def _no_redirect(context: dict[str, Any], **_: Any) -> None:
@@ -44,7 +43,7 @@ def _no_redirect(context: dict[str, Any], **_: Any) -> None:
 
 
 def _client(region: str, endpoint: str | None) -> Any:
-    s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint, config=QUICK)
+    s3 = aws_sdk.client("s3", region_name=region, endpoint_url=endpoint, config=aws_sdk.config(**QUICK))
     s3.meta.events.register("before-call.s3.HeadBucket", _no_redirect)
     return s3
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from shared import aws_sdk
 from shared.orchestrator.backend import Backend
 from shared.orchestrator.errors import OrchestratorError
 
@@ -43,7 +43,7 @@ def _s3_locks(url: str, prefix: str, s3: Any) -> list[str]:
     query = dict(part.split("=", 1) for part in parsed.query.split("&") if "=" in part)
     root = parsed.path.strip("/")
     key_prefix = f"{root}/{prefix}" if root else prefix
-    client = s3 or boto3.client("s3", region_name=query.get("region"))
+    client = s3 or aws_sdk.client("s3", region_name=query.get("region"))
     try:
         listed = client.list_objects_v2(Bucket=parsed.netloc, Prefix=key_prefix)
         return [_holder(client.get_object(Bucket=parsed.netloc, Key=item["Key"])["Body"].read().decode())

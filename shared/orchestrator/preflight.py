@@ -8,7 +8,6 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import boto3
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -19,6 +18,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from shared import aws_sdk
 from shared.config import layer_settings
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.pulumi_cli import INSTALL_HINT, PulumiCli, last_line
@@ -71,7 +71,7 @@ def check_aws(region: str, environ: Mapping[str, str] | None = None,
     endpoint = env.get("AWS_ENDPOINT_URL_STS") or env.get("AWS_ENDPOINT_URL") or None
     fix = "configure credentials (aws configure, aws sso login, or AWS_PROFILE / AWS_ACCESS_KEY_ID)"
     try:
-        sts = client or boto3.client("sts", region_name=region, endpoint_url=endpoint)
+        sts = client or aws_sdk.client("sts", region_name=region, endpoint_url=endpoint)
         identity = sts.get_caller_identity()
     except NoCredentialsError:
         raise OrchestratorError(f"no AWS credentials found; {fix}") from None
@@ -98,7 +98,7 @@ def check_api_gateway_logging(settings: Settings, client_for: Any = None) -> Non
     fail compute after network and data changed. An unreadable setting is left to the deploy."""
     if settings.api_gateway_account_owner:
         return
-    make = client_for or (lambda region: boto3.client("apigateway", region_name=region))
+    make = client_for or (lambda region: aws_sdk.client("apigateway", region_name=region))
     for region in (settings.primary_region, settings.secondary_region):
         try:
             role = make(region).get_account().get("cloudwatchRoleArn")

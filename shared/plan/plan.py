@@ -7,14 +7,16 @@ import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from shared import config
 from shared.contracts import LAYERS
 from shared.graph import deploy_order, upstream_closure, waves
 from shared.plan import cache
+from shared.plan.process import sdk_modules, warm_while
 from shared.plan.runtime import SECRET, LayerRun, StackOutputs, run_layer
 from shared.providers import REGION, provider_config
 from shared.settings import Settings
@@ -117,12 +119,21 @@ def build_plan(environment: str, overrides: dict[str, Any] | None = None,
     layer_settings = {name: config.layer_settings(name, environment, given) for name in order}
     providers = {name: provider_config(name, environment) for name in order}
     started = time.perf_counter()
+    runs = _run_waves(order, environment, given, layer_settings, providers, cached, progress, workers)
+    return Plan(environment, settings, runs, time.perf_counter() - started, given, layer_settings,
+                providers)
+
+
+def _run_waves(order: list[str], environment: str, given: dict[str, Any],
+               layer_settings: dict[str, Settings], providers: dict[str, dict[str, str]],
+               cached: bool, progress: Callable[[str], None] | None, workers: int) -> list[LayerRun]:
     outputs: dict[str, StackOutputs] = {}
     done: dict[str, LayerRun] = {}
     pool = (ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context("fork"),
                                 initializer=_own_event_loop) if workers > 1 else None)
     try:
-        for wave in waves(order):
+        planned_waves = list(waves(order))
+        for index, wave in enumerate(planned_waves):
             jobs: dict[str, tuple[Any, ...]] = {}
             keys: dict[str, str] = {}
             for name in wave:
@@ -143,6 +154,12 @@ def build_plan(environment: str, overrides: dict[str, Any] | None = None,
             for name in names:
                 if name not in futures:
                     done[name] = _plan_layer(*jobs[name])
+            waiting = partial(_any_running, list(futures.values()))
+            if futures and waiting() and index + 1 < len(planned_waves):
+                # Nothing to do here until the workers finish: import the SDK modules of the
+                # layer this process runs next (the first of the next wave).
+                upcoming = planned_waves[index + 1][0]
+                warm_while(waiting, sdk_modules(upcoming, config.STACKS_DIR / upcoming, config.REPO_ROOT))
             for name, future in futures.items():
                 done[name] = future.result()
             for name in wave:
@@ -152,9 +169,11 @@ def build_plan(environment: str, overrides: dict[str, Any] | None = None,
     finally:
         if pool:
             pool.shutdown(wait=True, cancel_futures=True)
-    runs = [done[name] for name in order]
-    return Plan(environment, settings, runs, time.perf_counter() - started, given, layer_settings,
-                providers)
+    return [done[name] for name in order]
+
+
+def _any_running(futures: list[Future[LayerRun]]) -> bool:
+    return not all(future.done() for future in futures)
 
 
 def _own_event_loop() -> None:

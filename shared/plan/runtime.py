@@ -29,6 +29,7 @@ from shared.config import REPO_ROOT
 from shared.plan.compare import force_new_table
 from shared.plan.fakes import Fake, fake_call, is_global
 from shared.plan.fakes.global_traffic import live_dials as fake_dials
+from shared.plan.process import no_source_positions
 from shared.stack_io import reset_references
 
 ORGANIZATION = "organization"  # what a self-managed backend calls the org in stack names
@@ -276,7 +277,7 @@ def run_layer(program_dir: Path, layer: str, environment: str, config: dict[str,
         raise LayerFailed(missing, layer)
     try:
         with (warnings.catch_warnings(record=True) as caught, _in_directory(program_dir),
-              dials_read_by(fake_dials)):
+              dials_read_by(fake_dials), no_source_positions()):
             warnings.simplefilter("always")
             try:
                 _sync_await(run_pulumi_func(lambda: _run_program(program)))

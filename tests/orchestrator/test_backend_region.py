@@ -67,7 +67,7 @@ def test_a_bucket_that_does_not_answer_says_to_put_its_region_in_the_url(hanging
 def test_the_state_bucket_check_is_bounded_by_short_timeouts():
     # Two attempts of (connect + read) is what a hanging endpoint costs: well under a minute.
     quick = checked.QUICK
-    assert quick.retries["total_max_attempts"] * (quick.connect_timeout + quick.read_timeout) <= 20
+    assert quick["retries"]["total_max_attempts"] * (quick["connect_timeout"] + quick["read_timeout"]) <= 20
 
 
 def test_a_region_in_the_url_is_not_asked(hanging, standin):

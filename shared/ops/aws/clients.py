@@ -3,31 +3,38 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
+from shared import aws_sdk
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.config import Config
 
 # Global Accelerator's API endpoint exists only in us-west-2, whichever regions it serves.
 GA_API_REGION = "us-west-2"
 # Route 53 is global; its API endpoint is in us-east-1.
 ROUTE53_API_REGION = "us-east-1"
 # During a regional outage calls to that region must fail in seconds, not hang for minutes.
-_CONFIG = Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 3})
+_CONFIG = {"connect_timeout": 5, "read_timeout": 30, "retries": {"mode": "standard", "max_attempts": 3}}
 # Reads that only inform (Route 53's checker view, served from us-east-1; the contract mirror,
 # read in both regions side by side) get one short try: a hanging region costs seconds.
 # total_max_attempts counts the first try; max_attempts counts retries only (botocore/config.py).
-_INFORMATIONAL = Config(connect_timeout=2, read_timeout=3,
-                        retries={"mode": "standard", "total_max_attempts": 1})
+_INFORMATIONAL = {"connect_timeout": 2, "read_timeout": 3,
+                  "retries": {"mode": "standard", "total_max_attempts": 1}}
+# The configs are made with the first clients (shared/aws_sdk.py: boto3 on first use).
+_DEFAULT: Any = object()
 INFORMATIONAL = "informational"
 
 
 class AwsClients:
-    def __init__(self, session: boto3.Session | None = None, config: Config | None = _CONFIG,
-                 informational: Config | None = _INFORMATIONAL) -> None:
-        self._session = session or boto3.Session()
-        self._config = config
-        self._informational = informational
+    def __init__(self, session: boto3.Session | None = None, config: Config | None = _DEFAULT,
+                 informational: Config | None = _DEFAULT) -> None:
+        """`config` None: botocore's own defaults (tests against moto)."""
+        self._session = session or aws_sdk.session()
+        self._config = aws_sdk.config(**_CONFIG) if config is _DEFAULT else config
+        self._informational = (aws_sdk.config(**_INFORMATIONAL) if informational is _DEFAULT
+                               else informational)
         self._clients: dict[tuple[str, str], Any] = {}
         # Steps run side by side, and a boto3 Session must not create clients concurrently.
         self._lock = threading.Lock()
@@ -96,7 +103,7 @@ class AwsClients:
                                    endpoint_url=f"https://sts.{region}.amazonaws.com")
         extra = {"SerialNumber": mfa[0], "TokenCode": mfa[1]} if mfa else {}
         found = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name[:64], **extra)["Credentials"]
-        session = boto3.Session(aws_access_key_id=found["AccessKeyId"],
+        session = aws_sdk.session(aws_access_key_id=found["AccessKeyId"],
                                 aws_secret_access_key=found["SecretAccessKey"],
                                 aws_session_token=found["SessionToken"])
         return AwsClients(session, self._config, self._informational)

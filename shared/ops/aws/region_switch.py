@@ -18,9 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import botocore
-import botocore.session
 from botocore.exceptions import ClientError, ConnectionError, ConnectTimeoutError, ReadTimeoutError
-from botocore.model import OperationNotFoundError
 
 from shared.ops.aws.clients import AwsClients
 from shared.ops.aws.errors import AWS_ERRORS, OpsError, one_line
@@ -56,6 +54,11 @@ def require_model(model: Any | None = None) -> None:
     """One line, before anything starts, when the installed botocore cannot send what the plan
     engine sends: StartPlanExecution's clientToken (in botocore's arc-region-switch model from
     1.43.54; earlier models reject the parameter before any request leaves)."""
+    # Imported here: botocore's session and model bring its HTTP stack (a fifth of a second),
+    # and the recovery layer's program imports this module for its step names.
+    import botocore.session
+    from botocore.model import OperationNotFoundError
+
     if model is None:
         model = botocore.session.get_session().get_service_model("arc-region-switch")
     try:

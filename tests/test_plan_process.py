@@ -1,0 +1,89 @@
+"""What makes a fresh plan fast without changing it (shared/plan/process.py): fewer collector
+passes and no final scan in a planning task's process, no stack capture per resource, and the
+next layer's SDK modules imported while the process waits for its workers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.runtime import resource as sdk_resource
+
+import shared.plan.plan as plan_module
+from shared.config import REPO_ROOT, STACKS_DIR
+from shared.plan.plan import build_plan
+from shared.plan.process import PLAN_GEN0_THRESHOLD, no_source_positions, sdk_modules
+
+
+def _python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120, check=True)
+    return done.stdout
+
+
+def test_a_planning_process_collects_rarely_and_freezes_what_is_left_at_exit() -> None:
+    printed = _python(
+        "import atexit, gc\n"
+        # Registered first, so it runs last (atexit is last in, first out): after the freeze.
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
+        "from shared.plan.process import tune_for_plan\n"
+        "tune_for_plan(); tune_for_plan()\n"
+        "print('gen0', gc.get_threshold()[0])\n")
+    assert printed.split() == ["gen0", str(PLAN_GEN0_THRESHOLD), "frozen", "True"]
+
+
+def test_the_sdk_still_captures_stacks_and_a_plan_does_not() -> None:
+    # If pulumi drops the hook the plan still works, only slower: this says so on upgrade.
+    capture = sdk_resource._get_stack_trace
+    with no_source_positions():
+        assert sdk_resource._get_stack_trace is not capture
+        assert list(sdk_resource._get_stack_trace().frames) == []
+    assert sdk_resource._get_stack_trace is capture
+
+
+def test_the_sdk_modules_of_a_layer_are_those_its_program_uses() -> None:
+    modules = {layer: sdk_modules(layer, STACKS_DIR / layer, REPO_ROOT)
+               for layer in ("network-primary", "compute", "recovery")}
+    assert "ec2" in modules["network-primary"]
+    assert {"wafv2", "lambda_", "apigateway"} <= set(modules["compute"])
+    assert "arcregionswitch" in modules["recovery"] and "arcregionswitch" not in modules["compute"]
+
+
+def test_warming_imports_only_while_waiting_and_only_what_is_not_loaded() -> None:
+    printed = _python(
+        "import sys\n"
+        "from shared.plan.process import warm_while\n"
+        "answers = iter([True, True, False])\n"
+        "print(warm_while(lambda: next(answers), ['get_region', 'sns', 'sqs', 'wafv2']))\n"
+        "print('pulumi_aws.sqs.queue' in sys.modules, 'pulumi_aws.wafv2.web_acl' in sys.modules)\n"
+        "print(warm_while(lambda: True, ['sns']))\n")
+    # get_region is a function, not a module; wafv2 comes after the process stopped waiting.
+    assert printed.splitlines() == ["['sns', 'sqs']", "True False", "[]"]
+
+
+def test_the_process_waiting_for_its_workers_imports_the_next_layers_modules(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DR_PLAN_CACHE", str(tmp_path / "cache"))
+    parent, real_run, real_warm = os.getpid(), plan_module.run_layer, plan_module.warm_while
+    warmed: list[tuple[bool, list[str]]] = []
+
+    def slow_in_workers(folder: Path, name: str, *args: Any, **kwargs: Any) -> Any:
+        if os.getpid() != parent:
+            time.sleep(1)  # the worker's layer outlasts the one planned here
+        return real_run(folder, name, *args, **kwargs)
+
+    def recording(waiting: Any, modules: list[str]) -> list[str]:
+        warmed.append((waiting(), list(modules)))
+        return real_warm(waiting, modules)
+
+    monkeypatch.setattr(plan_module, "run_layer", slow_in_workers)
+    monkeypatch.setattr(plan_module, "warm_while", recording)
+    build_plan("dev", layers=["global-traffic"], workers=2)
+    # Wave one (both networks) is followed by global-traffic, planned here next.
+    assert warmed and warmed[0][0] is True
+    assert warmed[0][1] == sdk_modules("global-traffic", STACKS_DIR / "global-traffic", REPO_ROOT)
