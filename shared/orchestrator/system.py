@@ -92,7 +92,8 @@ def run(cli: PulumiCli, environment: str, action: str, layers: Sequence[str], *,
         unprotect: bool = False) -> RunResult:
     operation = Operation(cli, environment, action, resume=resume, retry_delay=retry_delay,
                           unprotect=unprotect)
-    return run_graph(layers, waits_for(action), operation, parallel=parallel, listener=listener)
+    with operation.prefetching(layers):
+        return run_graph(layers, waits_for(action), operation, parallel=parallel, listener=listener)
 
 
 def stale_dependents(result: RunResult, selected: Sequence[str]) -> dict[str, list[str]]:

@@ -68,6 +68,26 @@ def test_each_pulumi_start_up_is_spent_once(standin):
     assert set(standin.layers("up")) == set(LAYERS)
 
 
+def test_later_layers_state_is_read_while_the_first_wave_deploys(standin):
+    """A layer's turn waits only for its upstream outputs: the backend's view of its stack was
+    read while the layers before it were deploying."""
+    standin.set(sleep="1")
+    deploy(standin, only="network-primary,network-secondary,global-traffic,data")
+    first_wave_done = min(call["end"] for layer, call in standin.by_layer("up").items()
+                          if layer.startswith("network-"))
+    listed = {c["layer"]: c for c in standin.calls() if c["argv"][:2] == ["stack", "ls"]}
+    assert listed["global-traffic"]["end"] < first_wave_done
+    assert listed["data"]["end"] < first_wave_done
+
+
+def test_a_layer_never_reached_gets_no_stack(standin):
+    standin.set(fail="network-primary")
+    with pytest.raises(Exit):
+        deploy(standin)
+    created = {c["layer"] for c in standin.calls() if c["argv"][:2] == ["stack", "select"]}
+    assert created == set(standin.layers("up")) == {"network-primary", "network-secondary"}
+
+
 def test_summary_table_shows_result_duration_and_resources_changed(standin, capsys):
     deploy(standin, report=str(standin.root / "report.json"))
     out = capsys.readouterr().out
