@@ -9,10 +9,9 @@ and importing `pulumi_aws` modules (wafv2 alone 0.3 s) about half of the compute
 
 from __future__ import annotations
 
-import ast
 import atexit
-import functools
 import gc
+import re
 import types
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -60,25 +59,20 @@ def no_source_positions() -> Iterator[None]:
         sdk_resource._get_stack_trace = capture
 
 
+# `aws.<module>` as the programs write it (`import pulumi_aws as aws`), not `shared.ops.aws.x`
+# or `docs.aws.amazon.com`: a name that is no pulumi_aws module is skipped by warm_while.
+_SDK_ATTRIBUTE = re.compile(r"(?<![\w.])aws\.([a-z][a-z0-9_]*)")
+
+
 def sdk_modules(layer: str, folder: Path, root: Path) -> list[str]:
-    """The `pulumi_aws` modules the layer's program uses (`aws.<module>.<Resource>` in the files
-    it loads), sorted."""
+    """The `pulumi_aws` modules the layer's program may use (`aws.<module>` in the files it
+    loads), sorted. Read with a pattern, not parsed: this runs while a layer's turn may be
+    waiting on it, and a name too many only costs a lookup."""
     found: set[str] = set()
     for _, path in program_files(layer, folder, root):
         if path.suffix == ".py" and path.is_file():
-            stat = path.stat()
-            found.update(_sdk_attributes(path, stat.st_mtime_ns, stat.st_size))
+            found.update(_SDK_ATTRIBUTE.findall(path.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-@functools.lru_cache(maxsize=256)
-def _sdk_attributes(path: Path, mtime: int, size: int) -> frozenset[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    aliases = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-               for alias in node.names if alias.name == SDK}
-    return frozenset(node.attr for node in ast.walk(tree)
-                     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                     and node.value.id in aliases)
 
 
 def warm_while(waiting: Callable[[], bool], modules: Iterable[str]) -> list[str]:
