@@ -87,3 +87,16 @@ def test_the_process_waiting_for_its_workers_imports_the_next_layers_modules(
     # Wave one (both networks) is followed by global-traffic, planned here next.
     assert warmed and warmed[0][0] is True
     assert warmed[0][1] == sdk_modules("global-traffic", STACKS_DIR / "global-traffic", REPO_ROOT)
+
+
+def test_tasks_and_layer_programs_start_without_boto3() -> None:
+    # boto3 and botocore's session, config and model bring its HTTP stack (a fifth of a second
+    # of every task's start); only code that calls AWS imports them, when it does.
+    printed = _python(
+        "import importlib, pkgutil, sys\n"
+        "import tasks, shared.components, shared.plan.plan\n"
+        "for module in pkgutil.iter_modules(shared.components.__path__):\n"
+        "    importlib.import_module(f'shared.components.{module.name}')\n"
+        "print(sorted(m for m in ('boto3', 'botocore.session', 'botocore.config', 'botocore.model')"
+        " if m in sys.modules))\n")
+    assert printed.strip() == "[]"
