@@ -7,6 +7,7 @@ which never calls AWS.
 
 from __future__ import annotations
 
+import copy
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ def session(**kwargs: Any) -> boto3.Session:
 
 
 def config(**kwargs: Any) -> Config:
+    """A botocore Config of a copy of `kwargs`: botocore rewrites the `retries` dict it is given
+    (max_attempts becomes total_max_attempts), which would change the caller's constant."""
     from botocore.config import Config
 
-    return Config(**kwargs)
+    return Config(**copy.deepcopy(kwargs))

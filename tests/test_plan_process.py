@@ -4,6 +4,7 @@ next layer's SDK modules imported while the process waits for its workers."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -13,11 +14,14 @@ from typing import Any
 
 import pytest
 from pulumi.runtime import resource as sdk_resource
+from pulumi.runtime.proto import source_pb2
 
 import shared.plan.plan as plan_module
+from shared.cli import common
 from shared.config import REPO_ROOT, STACKS_DIR
 from shared.plan.plan import build_plan
-from shared.plan.process import PLAN_GEN0_THRESHOLD, no_source_positions, sdk_modules
+from shared.plan.process import PLAN_GEN0_THRESHOLD, sdk_modules
+from shared.plan.runtime import LayerFailed, run_layer
 
 
 def _python(code: str) -> str:
@@ -26,23 +30,50 @@ def _python(code: str) -> str:
     return done.stdout
 
 
-def test_a_planning_process_collects_rarely_and_freezes_what_is_left_at_exit() -> None:
+def test_a_plan_collects_rarely_and_its_process_freezes_what_is_left_at_exit() -> None:
     printed = _python(
         "import atexit, gc\n"
         # Registered first, so it runs last (atexit is last in, first out): after the freeze.
         "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))\n"
-        "from shared.plan.process import tune_for_plan\n"
-        "tune_for_plan(); tune_for_plan()\n"
-        "print('gen0', gc.get_threshold()[0])\n")
-    assert printed.split() == ["gen0", str(PLAN_GEN0_THRESHOLD), "frozen", "True"]
+        "from shared.plan.process import few_collections, skip_final_collection\n"
+        "skip_final_collection(); skip_final_collection()\n"
+        "with few_collections():\n"
+        "    print('inside', gc.get_threshold()[0])\n"
+        "print('after', gc.get_threshold()[0])\n")
+    assert printed.split() == ["inside", str(PLAN_GEN0_THRESHOLD), "after", "700", "frozen", "True"]
 
 
-def test_the_sdk_still_captures_stacks_and_a_plan_does_not() -> None:
+def test_a_plan_task_plans_with_few_collections(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    monkeypatch.setattr(plan_module, "build_plan",
+                        lambda *args, **kwargs: seen.append(gc.get_threshold()[0]))
+    common.offline_plan("dev", {})
+    assert seen == [PLAN_GEN0_THRESHOLD]
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_a_layer_run_captures_no_stacks_and_gives_the_sdk_its_hook_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fails: bool) -> None:
     # If pulumi drops the hook the plan still works, only slower: this says so on upgrade.
-    capture = sdk_resource._get_stack_trace
-    with no_source_positions():
-        assert sdk_resource._get_stack_trace is not capture
-        assert list(sdk_resource._get_stack_trace().frames) == []
+    captured: list[int] = []
+
+    def capture() -> object:
+        captured.append(1)
+        return source_pb2.StackTrace()
+
+    monkeypatch.setattr(sdk_resource, "_get_stack_trace", capture)
+    (tmp_path / "Pulumi.yaml").write_text("name: wire\nruntime: python\n")
+    (tmp_path / "__main__.py").write_text(
+        "import pulumi_aws as aws\n"
+        "aws.sqs.Queue('queue', region='us-east-1')\n"
+        + ("raise ValueError('the program stops')\n" if fails else ""))
+    if fails:
+        with pytest.raises(LayerFailed, match="the program stops"):
+            run_layer(tmp_path, "wire", "dev", {}, {}, default_region="us-east-1")
+    else:
+        run = run_layer(tmp_path, "wire", "dev", {}, {}, default_region="us-east-1")
+        assert [r["type"] for r in run.resources if r["custom"]] == ["aws:sqs/queue:Queue"]
+    assert captured == []
     assert sdk_resource._get_stack_trace is capture
 
 
@@ -71,17 +102,21 @@ def test_the_process_waiting_for_its_workers_imports_the_next_layers_modules(
     monkeypatch.setenv("DR_PLAN_CACHE", str(tmp_path / "cache"))
     parent, real_run, real_warm = os.getpid(), plan_module.run_layer, plan_module.warm_while
     warmed: list[tuple[bool, list[str]]] = []
+    released = tmp_path / "released"
 
-    def slow_in_workers(folder: Path, name: str, *args: Any, **kwargs: Any) -> Any:
-        if os.getpid() != parent:
-            time.sleep(1)  # the worker's layer outlasts the one planned here
+    def held_in_workers(folder: Path, name: str, *args: Any, **kwargs: Any) -> Any:
+        # The worker's layer lasts until the waiting process has started warming.
+        deadline = time.monotonic() + 60
+        while os.getpid() != parent and not released.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
         return real_run(folder, name, *args, **kwargs)
 
     def recording(waiting: Any, modules: list[str]) -> list[str]:
         warmed.append((waiting(), list(modules)))
+        released.touch()
         return real_warm(waiting, modules)
 
-    monkeypatch.setattr(plan_module, "run_layer", slow_in_workers)
+    monkeypatch.setattr(plan_module, "run_layer", held_in_workers)
     monkeypatch.setattr(plan_module, "warm_while", recording)
     build_plan("dev", layers=["global-traffic"], workers=2)
     # Wave one (both networks) is followed by global-traffic, planned here next.

@@ -160,13 +160,13 @@ def offline_plan(environment: str, overrides: dict[str, Any], layers: list[str] 
                  cached: bool = False, progress: Callable[[str], None] | None = None) -> Plan:
     """The offline plan for a task: bad settings exit as usage errors, a failing program as a failure."""
     from shared.plan.plan import build_plan
-    from shared.plan.process import tune_for_plan
+    from shared.plan.process import few_collections, skip_final_collection
     from shared.plan.runtime import LayerFailed
     from shared.settings import SettingsError
 
-    tune_for_plan()
+    skip_final_collection()
     try:
-        with exit_on_interrupt(f"planning {environment}", []):
+        with exit_on_interrupt(f"planning {environment}", []), few_collections():
             return build_plan(environment, overrides, layers, cached=cached, progress=progress,
                               workers=os.cpu_count() or 1)
     except SettingsError as error:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,11 +18,12 @@ from shared.graph import dependencies
 from shared.orchestrator.adopt import save_retained
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.leftovers import clean_before_destroy
+from shared.orchestrator.locks import held_locks
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
 from shared.orchestrator.runs import inputs_fingerprint, log_path
 from shared.orchestrator.scheduler import CANCELLED, DONE, FAILED, SKIPPED, UNCHANGED, Outcome
-from shared.orchestrator.stack_state import StackState, read_state, update_message
+from shared.orchestrator.stack_state import StackState, project_name, read_state, update_message
 
 # AWS answers that mean "try again shortly", not "this is wrong" (throttling, another update
 # of the same API/stack in flight, a change still propagating).
@@ -139,7 +140,8 @@ class Operation:
                 self._before[layer] = pool.submit(self._read_before, layer)
             yield
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # After Ctrl-C the summary must not wait for reads of layers that will not run.
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _up(self, layer: str, stop: threading.Event, log: Path) -> Outcome:
         # Each is a `pulumi` start-up (tens to hundreds of ms): the upstream outputs and the
@@ -177,7 +179,15 @@ class Operation:
         """What the backend holds for the layer's stack (and its outputs before this run); the
         stack is created when it has none (`pulumi up --stack` runs on an existing stack
         without selecting it), only now: a layer never reached gets no empty stack."""
-        state, before = prefetched.result() if prefetched else self._read_before(layer)
+        if prefetched is None:
+            state, before = self._read_before(layer)
+        else:
+            state, before = prefetched.result()
+            if state.exists and self.cli.backend.self_managed:
+                # Read minutes ago: a lock taken since (an update started elsewhere) is looked
+                # for again now, in the backend's files, without a `pulumi` start-up.
+                state = replace(state, locked_by=tuple(held_locks(
+                    self.cli.backend, project_name(self.cli, layer), self.environment)))
         if not state.exists:
             self.cli.select_stack(layer, self.environment)
         return state, before

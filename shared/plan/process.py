@@ -29,13 +29,24 @@ SDK = "pulumi_aws"
 PLAN_GEN0_THRESHOLD = 50_000
 
 
-def tune_for_plan() -> None:
-    """For a process that plans and then exits (an invoke task), from now until it ends: the
-    collector runs about 70 times less often (restoring CPython's 700 afterwards would trigger
-    one pass over everything at once), and Python's shutdown does not scan every object the plan
-    left (half a second): they are frozen first (atexit runs before that scan) and left to the
-    operating system. Forked workers inherit both."""
-    gc.set_threshold(PLAN_GEN0_THRESHOLD, *gc.get_threshold()[1:])
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Inside, the collector runs about 70 times less often; CPython's thresholds come back
+    after (tests and long tasks such as `invoke prove` plan in-process). Forked workers inherit
+    the raised threshold."""
+    previous = gc.get_threshold()
+    gc.set_threshold(PLAN_GEN0_THRESHOLD, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
+def skip_final_collection() -> None:
+    """When this process exits, Python's shutdown would scan every object a plan left (half a
+    second): freeze them first (atexit runs before that scan) and leave them to the operating
+    system. Registered once however many plans the process makes; pool workers end with
+    os._exit and never scan."""
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
 
@@ -45,9 +56,9 @@ _NO_TRACE = source_pb2.StackTrace()
 
 @contextmanager
 def no_source_positions() -> Iterator[None]:
-    """The SDK captures the Python stack of every resource registration (twice) so the engine can
-    point at the program line; the mock runtime has no engine to tell. If the SDK stops having
-    the hook, the plan is only slower (tests/test_plan_process.py notices)."""
+    """The SDK captures the Python stack of every resource registration (and twice for a read)
+    so the engine can point at the program line; the mock runtime has no engine to tell. If the
+    SDK stops having the hook, the plan is only slower (tests/test_plan_process.py notices)."""
     capture = getattr(sdk_resource, "_get_stack_trace", None)
     if capture is None:
         yield

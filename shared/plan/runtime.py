@@ -5,14 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import runpy
 import sys
 import threading
 import traceback
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import chdir
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -201,16 +199,6 @@ class _ListHandler(logging.Handler):
         self.sink.append(record.getMessage())
 
 
-@contextmanager
-def _in_directory(path: Path) -> Iterator[None]:
-    previous = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(previous)
-
-
 def _run_program(program: Path) -> None:
     # As under `pulumi up`, the program imports modules that sit beside it.
     sys.path.insert(0, str(program.parent))
@@ -269,15 +257,16 @@ def run_layer(program_dir: Path, layer: str, environment: str, config: dict[str,
     runtime_settings.ROOT.set(None)
     reset_references()
     pulumi.runtime.set_all_config({"aws:region": default_region, **config})
-    pulumi.runtime.set_mocks(mocks, project=layer, stack=environment, preview=False,
-                             logger=logger, monitor=monitor, organization=ORGANIZATION)
     program = program_dir / "__main__.py"
     missing = _missing_part(program_dir, layer)
     if missing:
         raise LayerFailed(missing, layer)
     try:
-        with (warnings.catch_warnings(record=True) as caught, _in_directory(program_dir),
+        with (warnings.catch_warnings(record=True) as caught, chdir(program_dir),
               dials_read_by(fake_dials), no_source_positions()):
+            # Registers the stack's root resource: inside, so its stack is not captured either.
+            pulumi.runtime.set_mocks(mocks, project=layer, stack=environment, preview=False,
+                                     logger=logger, monitor=monitor, organization=ORGANIZATION)
             warnings.simplefilter("always")
             try:
                 _sync_await(run_pulumi_func(lambda: _run_program(program)))

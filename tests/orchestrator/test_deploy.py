@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -78,6 +80,38 @@ def test_later_layers_state_is_read_while_the_first_wave_deploys(standin):
     listed = {c["layer"]: c for c in standin.calls() if c["argv"][:2] == ["stack", "ls"]}
     assert listed["global-traffic"]["end"] < first_wave_done
     assert listed["data"]["end"] < first_wave_done
+
+
+def test_a_lock_taken_after_the_read_ahead_is_seen_at_the_layers_turn(standin, capsys):
+    deploy(standin)  # the stacks exist
+    standin.forget_calls()
+    standin.set(sleep="1")
+    lock = standin.root / "state" / ".pulumi" / "locks" / "organization" / "global-traffic" / "dev"
+
+    def read_ahead_done() -> bool:
+        try:
+            return any(c["layer"] == "global-traffic" and c["argv"][:2] == ["stack", "history"]
+                       for c in standin.calls())
+        except json.JSONDecodeError:  # a line being written
+            return False
+
+    def lock_after_the_read() -> None:  # an update of global-traffic starts elsewhere meanwhile
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not read_ahead_done():
+            time.sleep(0.01)
+        lock.mkdir(parents=True, exist_ok=True)
+        (lock / "0f3c.json").write_text(json.dumps(
+            {"pid": 4242, "username": "ci", "hostname": "runner-7", "timestamp": "2026-12-05T05:00:00Z"}))
+
+    taker = threading.Thread(target=lock_after_the_read)
+    taker.start()
+    with pytest.raises(Exit):
+        deploy(standin, fresh=True, only="network-primary,network-secondary,global-traffic")
+    taker.join()
+    # The holder and the fix, found at its turn: not Pulumi's refusal after the update started.
+    out = capsys.readouterr().out
+    assert "global-traffic: failed" in out and "locked by ci@runner-7 (pid 4242)" in out
+    assert "pulumi cancel --stack dev --yes" in out
 
 
 def test_a_layer_never_reached_gets_no_stack(standin):

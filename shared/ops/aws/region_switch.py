@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import botocore
 from botocore.exceptions import ClientError, ConnectionError, ConnectTimeoutError, ReadTimeoutError
 
 from shared.ops.aws.clients import AwsClients
