@@ -11,6 +11,7 @@ import json
 import shlex
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from shared.ops.maintenance.teardown import before_data_destroy
 from shared.orchestrator.backend import resolve_backend
 from shared.orchestrator.capacity import refuse_lowering_writer
 from shared.orchestrator.errors import OrchestratorError, Refused, StackMissing
+from shared.orchestrator.operations import Operation
 from shared.orchestrator.outputs import read_outputs
 from shared.orchestrator.progress import Progress, failure_message, summary, write_report
 from shared.orchestrator.pulumi_cli import PulumiCli
@@ -76,28 +78,35 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
     order = graph.destroy_order(layers) if action == "destroy" else graph.deploy_order(layers)
     if parallel < 1:
         raise fail(f"--parallel must be 1 or more (at most that many layers at once), not {parallel}")
-    try:
-        prepared = preflight(env, order, backend or None)
-        if action == "up" and "data" in order:
-            prepared.warnings += refuse_lowering_writer(prepared.settings["data"],
-                                                        prepared.settings["data"].regions)
-        for note in prepared.warnings:
-            print(note, file=sys.stderr)
-        if action == "destroy":
-            refuse_protected(env, prepared.settings, allow_data_loss)
-        if action != "preview":
-            confirm(f"{label} {', '.join(order)} in environment {env!r} (account {prepared.account})?",
-                    env, yes)
-        if action == "destroy" and "data" in order:
-            before_data_destroy(prepared.settings["data"])
-    except (Refused, OpsRefused) as error:
-        raise fail(str(error), code=EXIT_REFUSED) from None
-    except (OrchestratorError, OpsError) as error:
-        raise fail(str(error)) from None
-    print(f"{label} of {env}: {', '.join(order)} (logs in .runs/{env}/)", flush=True)
-    with Progress(label, order) as progress:
-        result = run(prepared.cli, env, action, order, parallel=parallel, resume=resume,
-                     listener=progress, unprotect=action == "destroy" and allow_data_loss)
+    with ExitStack() as reads:
+        try:
+            prepared = preflight(env, order, backend or None)
+            operation = Operation(prepared.cli, env, action, resume=resume,
+                                  unprotect=action == "destroy" and allow_data_loss)
+            # Every layer's stack state is read from now on, while the writer's capacity is
+            # checked and the person confirms: reads change nothing, and a layer's turn then
+            # waits only for its upstream outputs.
+            reads.enter_context(operation.prefetching(order))
+            if action == "up" and "data" in order:
+                prepared.warnings += refuse_lowering_writer(prepared.settings["data"],
+                                                            prepared.settings["data"].regions)
+            for note in prepared.warnings:
+                print(note, file=sys.stderr)
+            if action == "destroy":
+                refuse_protected(env, prepared.settings, allow_data_loss)
+            if action != "preview":
+                confirm(f"{label} {', '.join(order)} in environment {env!r} (account {prepared.account})?",
+                        env, yes)
+            if action == "destroy" and "data" in order:
+                before_data_destroy(prepared.settings["data"])
+        except (Refused, OpsRefused) as error:
+            raise fail(str(error), code=EXIT_REFUSED) from None
+        except (OrchestratorError, OpsError) as error:
+            raise fail(str(error)) from None
+        print(f"{label} of {env}: {', '.join(order)} (logs in .runs/{env}/)", flush=True)
+        with Progress(label, order) as progress:
+            result = run(prepared.cli, env, action, order, parallel=parallel, listener=progress,
+                         operation=operation)
     print(summary(result, order))
     if report:
         write_report(Path(report), env, label, result)

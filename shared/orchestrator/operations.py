@@ -20,8 +20,8 @@ from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.leftovers import clean_before_destroy
 from shared.orchestrator.locks import held_locks
 from shared.orchestrator.outputs import read_outputs
-from shared.orchestrator.pulumi_cli import PulumiCli, last_line
-from shared.orchestrator.runs import inputs_fingerprint, log_path
+from shared.orchestrator.pulumi_cli import PulumiCli, last_line, parse_changes
+from shared.orchestrator.runs import fingerprint, inputs_fingerprint, log_path
 from shared.orchestrator.scheduler import CANCELLED, DONE, FAILED, SKIPPED, UNCHANGED, Outcome
 from shared.orchestrator.stack_state import StackState, project_name, read_state, update_message
 
@@ -31,28 +31,20 @@ TRANSIENT = re.compile(
     r"Throttling|ThrottlingException|Rate exceeded|RequestLimitExceeded|TooManyRequests"
     r"|TooManyUpdates|ConcurrentModification|OperationAbortedException|PriorRequestNotComplete"
 )
-# Pulumi's closing summary: "+ 3 created", "~ 1 updated", "+-1 replaced", "+ 4 to create", ...
-# and "7 changes. 10 unchanged".
-CHANGE = re.compile(
-    r"(\d+)\s+(?:to\s+)?(create|created|update|updated|delete|deleted|replace|replaced|unchanged)\b"
-)
-CANONICAL = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
 STACK_MISSING = ("no stack named", "not found", "does not exist")
 # Layers whose state is read ahead at once: each read is a few `pulumi` calls, and the layers
 # of the first wave are starting their own updates meanwhile.
 PREFETCH_READS = 2
-# A stack's state and its outputs before this run.
-Before = tuple[StackState, dict[str, Any] | None]
 
 
-def parse_changes(text: str) -> dict[str, int]:
-    """Resource counts from the last `Resources:` block of a pulumi run's output."""
-    block = text.rpartition("Resources:")[2] if "Resources:" in text else ""
-    changes: dict[str, int] = {}
-    for match in CHANGE.finditer(block):
-        kind = CANONICAL.get(match.group(2), match.group(2))
-        changes[kind] = changes.get(kind, 0) + int(match.group(1))
-    return changes
+@dataclass(frozen=True)
+class ReadAhead:
+    """What a layer's update is judged by that needs no other layer: the backend's view of its
+    stack, its outputs before this run and the fingerprint of the files its program loads."""
+
+    state: StackState
+    before: dict[str, Any] | None
+    files: str
 
 
 @dataclass
@@ -73,7 +65,7 @@ class Operation:
     _outputs: dict[str, Future[dict[str, Any] | None]] = field(default_factory=dict, init=False,
                                                                 repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
-    _before: dict[str, Future[Before]] = field(default_factory=dict, init=False, repr=False)
+    _ahead: dict[str, Future[ReadAhead]] = field(default_factory=dict, init=False, repr=False)
 
     def __call__(self, layer: str, stop: threading.Event) -> Outcome:
         started = time.monotonic()
@@ -137,7 +129,8 @@ class Operation:
         pool = ThreadPoolExecutor(max_workers=PREFETCH_READS, thread_name_prefix="prefetch")
         try:
             for layer in layers:
-                self._before[layer] = pool.submit(self._read_before, layer)
+                if layer not in self._ahead:  # already being read by an enclosing `prefetching`
+                    self._ahead[layer] = pool.submit(self._read_ahead, layer)
             yield
         finally:
             # After Ctrl-C the summary must not wait for reads of layers that will not run.
@@ -147,13 +140,14 @@ class Operation:
         # Each is a `pulumi` start-up (tens to hundreds of ms): the upstream outputs and the
         # backend's state (read ahead by `prefetching`, or now) are independent, so they are
         # read side by side instead of one after the other on every layer of the critical path.
-        prefetched = self._before.pop(layer, None)
+        prefetched = self._ahead.pop(layer, None)
         with ThreadPoolExecutor(max_workers=len(dependencies(layer)) + 1) as pool:
             reads = {name: pool.submit(self._outputs_of, name) for name in dependencies(layer)}
             reading = pool.submit(self._state_and_stack, layer, prefetched)
             upstream = {name: read.result() for name, read in reads.items()}
-            state, before = reading.result()
-        inputs = inputs_fingerprint(layer, self.environment, upstream, self.cli.root)
+            ahead = reading.result()
+        state, before = ahead.state, ahead.before
+        inputs = inputs_fingerprint(layer, self.environment, upstream, files=ahead.files)
         if state.locked:
             _append(log, f"# stack {self.environment} is {state.locked}\n")
             return Outcome(layer, FAILED, message=(
@@ -175,30 +169,31 @@ class Operation:
             outcome.outputs_changed = bool(before) and before != self._outputs_of(layer)
         return outcome
 
-    def _state_and_stack(self, layer: str, prefetched: Future[Before] | None) -> Before:
+    def _state_and_stack(self, layer: str, prefetched: Future[ReadAhead] | None) -> ReadAhead:
         """What the backend holds for the layer's stack (and its outputs before this run); the
         stack is created when it has none (`pulumi up --stack` runs on an existing stack
         without selecting it), only now: a layer never reached gets no empty stack."""
         if prefetched is None:
-            state, before = self._read_before(layer)
+            ahead = self._read_ahead(layer)
         else:
-            state, before = prefetched.result()
-            if state.exists and self.cli.backend.self_managed:
+            ahead = prefetched.result()
+            if ahead.state.exists and self.cli.backend.self_managed:
                 # Read minutes ago: a lock taken since (an update started elsewhere) is looked
                 # for again now, in the backend's files, without a `pulumi` start-up.
-                state = replace(state, locked_by=tuple(held_locks(
-                    self.cli.backend, project_name(self.cli, layer), self.environment)))
-        if not state.exists:
+                ahead = replace(ahead, state=replace(ahead.state, locked_by=tuple(held_locks(
+                    self.cli.backend, project_name(self.cli, layer), self.environment))))
+        if not ahead.state.exists:
             self.cli.select_stack(layer, self.environment)
-        return state, before
+        return ahead
 
-    def _read_before(self, layer: str) -> Before:
+    def _read_ahead(self, layer: str) -> ReadAhead:
         # The outputs need the stack: started once `stack ls` lists it, beside `stack history`.
         own: list[Future[dict[str, Any] | None]] = []
         with ThreadPoolExecutor(max_workers=1) as pool:
             state = read_state(self.cli, layer, self.environment,
                                lambda: own.append(pool.submit(self._outputs_of, layer)))
-            return state, own[0].result() if own else None
+            files = fingerprint(layer, self.environment, self.cli.root)
+            return ReadAhead(state, own[0].result() if own else None, files)
 
     def _outputs_of(self, layer: str) -> dict[str, Any] | None:
         """The layer's outputs now (None without a stack), read once per run unless it deploys."""

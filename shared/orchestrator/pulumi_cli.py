@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -12,6 +13,12 @@ from shared.orchestrator.backend import Backend, child_environment, layer_dir
 from shared.orchestrator.errors import OrchestratorError
 
 INSTALL_HINT = "install it: curl -fsSL https://get.pulumi.com | sh (then open a new shell)"
+# Pulumi's closing summary: "+ 3 created", "~ 1 updated", "+-1 replaced", "+ 4 to create", ...
+# and "7 changes. 10 unchanged".
+CHANGE = re.compile(
+    r"(\d+)\s+(?:to\s+)?(create|created|update|updated|delete|deleted|replace|replaced|unchanged)\b"
+)
+CANONICAL = {"create": "created", "update": "updated", "delete": "deleted", "replace": "replaced"}
 
 
 def executable(environ: Mapping[str, str]) -> str:
@@ -71,3 +78,13 @@ def log_path_hint(path: Path) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def parse_changes(text: str) -> dict[str, int]:
+    """Resource counts from the last `Resources:` block of a pulumi run's output."""
+    block = text.rpartition("Resources:")[2] if "Resources:" in text else ""
+    changes: dict[str, int] = {}
+    for match in CHANGE.finditer(block):
+        kind = CANONICAL.get(match.group(2), match.group(2))
+        changes[kind] = changes.get(kind, 0) + int(match.group(1))
+    return changes

@@ -65,7 +65,8 @@ def fingerprint(layer: str, environment: str, root: Path | None = None) -> str:
 
 
 def inputs_fingerprint(layer: str, environment: str, upstream_outputs: Mapping[str, Any],
-                       root: Path | None = None) -> str:
-    """`fingerprint` of the layer's files together with the outputs it reads from upstream."""
-    return digest({"files": fingerprint(layer, environment, root),
+                       root: Path | None = None, files: str | None = None) -> str:
+    """`fingerprint` of the layer's files (or `files`, that fingerprint taken before) together
+    with the outputs it reads from upstream."""
+    return digest({"files": files or fingerprint(layer, environment, root),
                    "upstream": {name: digest(value) for name, value in upstream_outputs.items()}})

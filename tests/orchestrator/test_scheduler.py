@@ -12,8 +12,8 @@ from types import CodeType
 from shared import graph
 from shared.contracts import LAYERS
 from shared.orchestrator.backend import resolve_backend
-from shared.orchestrator.operations import Operation, parse_changes
-from shared.orchestrator.pulumi_cli import PulumiCli
+from shared.orchestrator.operations import Operation
+from shared.orchestrator.pulumi_cli import PulumiCli, parse_changes
 from shared.orchestrator.scheduler import CANCELLED, DONE, FAILED, SKIPPED, Outcome, run_graph
 
 WAIT_CODE = concurrent.futures.wait.__code__  # where the scheduler's main loop waits on layers
