@@ -1,8 +1,10 @@
-"""Benchmark: the deploy-all task over the stand-in pulumi, each layer taking SECONDS.
+"""Benchmark: the deploy-all task over the stand-in pulumi, each layer's `up` taking SECONDS
+and every `pulumi` call STARTUP seconds more (the real CLI's own start-up; 0 by default).
 
-Not a test (it sleeps on purpose). Run: .venv/bin/python -m tests.bench.deploy_all [SECONDS]
-It prints the wall time against the critical path (waves x SECONDS) and the serial sum. The
-task runs in this process (STS answered by moto), every `pulumi` call is a real subprocess.
+Not a test (it sleeps on purpose). Run: .venv/bin/python -m tests.bench.deploy_all [SECONDS
+[STARTUP]]. It prints the wall time against the critical path (waves x (SECONDS + STARTUP):
+the updates themselves, one after the other) and the serial sum. The task runs in this
+process (AWS answered by moto), every `pulumi` call is a real subprocess.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ EMULATED = {"sts": ("get_caller_identity", {}), "apigateway": ("get_account", {}
             "rds": ("describe_global_clusters", {})}
 
 
-def main(seconds: float) -> None:
+def main(seconds: float, startup: float = 0.0) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         # Like the real CLI the stand-in writes Pulumi.<env>.yaml into the layer folders: a copy.
@@ -41,7 +43,8 @@ def main(seconds: float) -> None:
         install(root / "bin")
         os.environ.update({"PATH": f"{root / 'bin'}{os.pathsep}{os.environ['PATH']}",
                "STANDIN_RECORD": str(root / "calls.jsonl"),
-               "STANDIN_SLEEP": str(seconds), "PULUMI_CONFIG_PASSPHRASE": "bench",
+               "STANDIN_SLEEP": str(seconds), "STANDIN_STARTUP": str(startup),
+               "PULUMI_CONFIG_PASSPHRASE": "bench",
                "STANDIN_NEEDS": json.dumps({n: list(graph.dependencies(n)) for n in LAYERS}),
                "DR_RUNS_DIR": str(root / "runs"), "AWS_ACCESS_KEY_ID": "bench",
                "AWS_SECRET_ACCESS_KEY": "bench"})
@@ -55,13 +58,13 @@ def main(seconds: float) -> None:
             deploy_all(Context(), env="dev", yes=True, backend=f"file://{root / 'state'}")
             wall = time.monotonic() - started
         calls = len((root / "calls.jsonl").read_text().splitlines())
-    critical = len(graph.waves()) * seconds
-    serial = len(LAYERS) * seconds
+    critical = len(graph.waves()) * (seconds + startup)
+    serial = len(LAYERS) * (seconds + startup)
     ratio = f"{wall / critical:.3f} x the critical path" if critical else "no critical path"
-    print(f"deploy-all, {len(LAYERS)} layers x {seconds:g}s: wall {wall:.2f}s = {ratio} "
+    print(f"deploy-all, {len(LAYERS)} layers x {seconds:g}s, {startup:g}s a call: wall {wall:.2f}s = {ratio} "
           f"({critical:g}s, {len(graph.waves())} waves); overhead {wall - critical:.2f}s for "
           f"{calls} pulumi calls; serial sum {serial:g}s")
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0)
+    main(*(float(value) for value in sys.argv[1:3] or ["2"]))

@@ -21,7 +21,8 @@ present, start/end ticks. Like the real CLI, `up` refuses while a stack it reads
 (STANDIN_NEEDS) has no outputs.
 
 Told by environment variables: STANDIN_SLEEP (seconds per up/preview/destroy, for the
-benchmark and for interrupt tests), STANDIN_FAIL (comma-separated layers whose operations fail),
+benchmark and for interrupt tests), STANDIN_STARTUP (seconds every call takes to start, as the
+real CLI's start-up, for the benchmark), STANDIN_FAIL (comma-separated layers whose operations fail),
 STANDIN_TRANSIENT ("layer:N": the first N operations of that layer fail with AWS throttling),
 STANDIN_VERSION, STANDIN_OUTPUT_SUFFIX (changes what `up` publishes), STANDIN_OUTPUT_FAIL
 (layers whose `stack output` fails with a passphrase error), STANDIN_PROTECTED
@@ -76,6 +77,9 @@ def install(folder: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
+    # The real CLI's own start-up (a Go binary loading its plugins and the backend), which
+    # every call pays before it does anything: STANDIN_STARTUP seconds, for the benchmark.
+    time.sleep(float(os.environ.get("STANDIN_STARTUP", "0")))
     layer = Path.cwd().name
     record = {"argv": argv, "layer": layer, "start": tick(),
               "backend": os.environ.get("PULUMI_BACKEND_URL"),
