@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +27,11 @@ READS: dict[str, tuple[str, ...]] = {
     "shared/ops/drills/drill_flag.py": ("stacks/compute/handlers/drill.py",),
 }
 PACKAGE = "shared"
+# One ast.parse at a time: CPython 3.11 keeps the AST constructor's recursion depth in state the
+# whole interpreter shares, and parses in two threads (deploy-all reads layers ahead while others
+# deploy) can fail with "SystemError: AST constructor recursion depth mismatch"
+# (python/cpython#106905).
+_PARSING = threading.Lock()
 
 
 def program_files(layer: str, folder: Path, root: Path) -> list[tuple[str, Path]]:
@@ -77,7 +83,9 @@ def _import_names(module: Path, root: Path) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=256)
 def _parsed(module: Path, root: Path, mtime: int, size: int) -> tuple[str, ...]:
     """Import names of `module` as of that modification time and size (parsed once per edit)."""
-    tree = ast.parse(module.read_text(encoding="utf-8"))
+    text = module.read_text(encoding="utf-8")
+    with _PARSING:
+        tree = ast.parse(text)
     package = ".".join(module.relative_to(root).parent.parts) if module.is_relative_to(root) else ""
     names: list[str] = []
     for node in ast.walk(tree):

@@ -3,15 +3,17 @@
 Logs live under `.runs/<env>/` (gitignored; `DR_RUNS_DIR` moves it). Nothing here decides
 whether a layer is deployed: that is the state backend's answer (stack_state.py), compared
 against `inputs_fingerprint`: the files the layer's program loads (program_files.py), its
-stack's config, and the outputs of the layers it reads, so a layer whose upstream publishes
-different outputs is updated too.
+stack's config, the SDK and provider versions its virtualenv holds, and the outputs of the
+layers it reads, so a layer whose upstream publishes different outputs is updated too.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,9 @@ from shared.orchestrator.program_files import program_files
 
 # Not read by the program, but what it runs on: a new SDK or provider can change the plan.
 SETTINGS_FILES = ("requirements.txt",)
+# requirements.txt gives ranges: what `pulumi up` really runs with is what the virtualenv named
+# in the layer's Pulumi.yaml holds (an upgrade within a range is a new deployment).
+SDKS = ("pulumi", "pulumi-aws", "pulumi-random", "pulumiverse-time")
 # What `pulumi stack select --create --secrets-provider passphrase` writes into the stack file:
 # the backend's business, not the program's input (a fresh checkout and CI hold other salts).
 SECRETS_KEYS = ("encryptionsalt", "secretsprovider", "encryptedkey")
@@ -61,7 +66,33 @@ def fingerprint(layer: str, environment: str, root: Path | None = None) -> str:
             hasher.update(name.encode())
             hasher.update(path.read_bytes())
     hasher.update(digest(stack_config(layer, environment, root)).encode())
+    hasher.update(installed_sdks(layer, root).encode())
     return hasher.hexdigest()[:16]
+
+
+def installed_sdks(layer: str, root: Path | None = None) -> str:
+    """"pulumi=3.272.0,pulumi-aws=7.51.1,..." as installed in the virtualenv the layer's
+    Pulumi.yaml names (`runtime.options.virtualenv`), "none" for one missing."""
+    folder = layer_dir(layer, root)
+    project = yaml.safe_load((folder / "Pulumi.yaml").read_text(encoding="utf-8"))
+    runtime = project.get("runtime") if isinstance(project, dict) else None
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    venv = options.get("virtualenv") if isinstance(options, dict) else None
+    return _versions((folder / venv).resolve()) if isinstance(venv, str) else "no virtualenv"
+
+
+@functools.lru_cache(maxsize=8)
+def _versions(venv: Path) -> str:
+    # POSIX virtualenvs keep packages under lib/pythonX.Y, Windows ones under Lib.
+    paths = [str(path) for pattern in ("lib/python3*/site-packages", "Lib/site-packages")
+             for path in sorted(venv.glob(pattern))]
+    found = {normalised(dist.metadata["Name"] or ""): dist.version
+             for dist in metadata.distributions(path=paths)} if paths else {}
+    return ",".join(f"{name}={found.get(name, 'none')}" for name in SDKS)
+
+
+def normalised(name: str) -> str:
+    return name.lower().replace("_", "-")
 
 
 def inputs_fingerprint(layer: str, environment: str, upstream_outputs: Mapping[str, Any],

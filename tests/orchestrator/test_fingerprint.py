@@ -12,6 +12,7 @@ import pytest
 from shared.config import REPO_ROOT
 from shared.contracts import LAYERS
 from shared.orchestrator.program_files import program_files
+from shared.orchestrator import runs
 from shared.orchestrator.runs import fingerprint
 
 
@@ -74,3 +75,26 @@ def test_the_salt_pulumi_writes_into_the_stack_file_is_not_an_input_but_its_conf
     # another environment's stack file is not this environment's input
     (checkout / "stacks/data/Pulumi.prod.yaml").write_text("")
     assert changed_by(checkout, "stacks/data/Pulumi.prod.yaml", "config:\n  dr:azCount: '3'\n") == set()
+
+
+def _install(venv: Path, name: str, version: str) -> None:
+    found = list(venv.glob(f"lib/python3.11/site-packages/{name}-*.dist-info"))
+    for old in found:
+        shutil.rmtree(old)
+    info = venv / "lib" / "python3.11" / "site-packages" / f"{name}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+
+
+def test_an_sdk_or_provider_upgrade_within_the_pinned_range_redeploys_every_layer(checkout):
+    # requirements.txt gives ranges; the virtualenv Pulumi.yaml names holds what `pulumi up` runs.
+    venv = checkout / ".venv"
+    _install(venv, "pulumi", "3.272.0")
+    _install(venv, "pulumi_aws", "7.51.1")
+    runs._versions.cache_clear()
+    assert runs.installed_sdks("data", checkout).startswith("pulumi=3.272.0,pulumi-aws=7.51.1,")
+    before = prints(checkout)
+    _install(venv, "pulumi_aws", "7.52.0")
+    runs._versions.cache_clear()
+    after = prints(checkout)
+    assert {layer for layer in LAYERS if before[layer] != after[layer]} == set(LAYERS)
