@@ -11,8 +11,8 @@ import pytest
 
 from shared.config import REPO_ROOT
 from shared.contracts import LAYERS
-from shared.orchestrator.program_files import program_files
 from shared.orchestrator import runs
+from shared.orchestrator.program_files import program_files
 from shared.orchestrator.runs import fingerprint
 
 
