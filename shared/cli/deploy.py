@@ -83,10 +83,12 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
             prepared = preflight(env, order, backend or None)
             operation = Operation(prepared.cli, env, action, resume=resume,
                                   unprotect=action == "destroy" and allow_data_loss)
-            # Every layer's stack state is read from now on, while the writer's capacity is
-            # checked and the person confirms: reads change nothing, and a layer's turn then
-            # waits only for its upstream outputs.
-            reads.enter_context(operation.prefetching(order))
+            # Every layer's stack state is read ahead (a layer's turn then waits only for its
+            # upstream outputs): from now on, beside the writer-capacity check, unless a person
+            # is asked first; a prompt may stay open long enough for the state to change.
+            asks = action != "preview" and not yes
+            if not asks:
+                reads.enter_context(operation.prefetching(order))
             if action == "up" and "data" in order:
                 prepared.warnings += refuse_lowering_writer(prepared.settings["data"],
                                                             prepared.settings["data"].regions)
@@ -97,6 +99,8 @@ def _execute(action: str, env: str, layers: Sequence[str], *, yes: bool, backend
             if action != "preview":
                 confirm(f"{label} {', '.join(order)} in environment {env!r} (account {prepared.account})?",
                         env, yes)
+                if asks:
+                    reads.enter_context(operation.prefetching(order))
             if action == "destroy" and "data" in order:
                 before_data_destroy(prepared.settings["data"])
         except (Refused, OpsRefused) as error:

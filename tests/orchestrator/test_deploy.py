@@ -231,6 +231,8 @@ def test_destructive_tasks_without_yes_and_without_a_terminal_ask_for_yes(standi
     with pytest.raises(Exit, match="pass --yes"):
         deploy_all(Context(), env="dev", backend=standin.backend)
     assert standin.ran("destroy") == [] and standin.ran("up") == []
+    # Nothing is read ahead before a person has answered: a prompt can stay open for long.
+    assert [c for c in standin.calls() if c["argv"][:2] == ["stack", "ls"]] == []
 
 
 def test_destroy_one_layer_refuses_while_a_layer_reading_it_is_deployed(standin):
