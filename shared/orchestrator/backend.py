@@ -12,6 +12,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from shared import config
 from shared.config import REPO_ROOT
@@ -58,6 +61,12 @@ def resolve_backend(explicit: str | None = None, environ: Mapping[str, str] | No
 def layer_dir(layer: str, root: Path | None = None) -> Path:
     """The layer's project folder: in the checkout at `root`, else where settings read stacks/."""
     return (root / "stacks" if root else config.STACKS_DIR) / layer
+
+
+def project_file(layer: str, root: Path | None = None) -> dict[str, Any]:
+    """The layer's Pulumi.yaml, parsed ({} when it holds no mapping)."""
+    project = yaml.safe_load((layer_dir(layer, root) / "Pulumi.yaml").read_text(encoding="utf-8"))
+    return project if isinstance(project, dict) else {}
 
 
 def child_environment(backend: Backend, environ: Mapping[str, str] | None = None) -> dict[str, str]:

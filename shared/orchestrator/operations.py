@@ -118,9 +118,9 @@ class Operation:
 
     @contextmanager
     def prefetching(self, layers: Sequence[str]) -> Iterator[None]:
-        """Inside, each layer's stack state and its outputs before this run are read in the
-        background, in deploy order: neither depends on another layer's update, so a layer's
-        turn waits only for its upstream outputs instead of two or three more `pulumi`
+        """Inside, each layer's stack state, its outputs before this run and its file fingerprint
+        are read in the background, in deploy order: none depends on another layer's update, so
+        a layer's turn waits only for its upstream outputs instead of two or three more `pulumi`
         start-ups on every wave of the critical path. A layer reached before its reads are
         done waits for them (the reads it would have made itself)."""
         if self.action != "up":

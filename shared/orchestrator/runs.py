@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from shared.config import REPO_ROOT, runs_root
-from shared.orchestrator.backend import layer_dir
+from shared.orchestrator.backend import layer_dir, project_file
 from shared.orchestrator.program_files import program_files
 
 # Not read by the program, but what it runs on: a new SDK or provider can change the plan.
@@ -73,12 +73,10 @@ def fingerprint(layer: str, environment: str, root: Path | None = None) -> str:
 def installed_sdks(layer: str, root: Path | None = None) -> str:
     """"pulumi=3.272.0,pulumi-aws=7.51.1,..." as installed in the virtualenv the layer's
     Pulumi.yaml names (`runtime.options.virtualenv`), "none" for one missing."""
-    folder = layer_dir(layer, root)
-    project = yaml.safe_load((folder / "Pulumi.yaml").read_text(encoding="utf-8"))
-    runtime = project.get("runtime") if isinstance(project, dict) else None
+    runtime = project_file(layer, root).get("runtime")
     options = runtime.get("options") if isinstance(runtime, dict) else None
     venv = options.get("virtualenv") if isinstance(options, dict) else None
-    return _versions((folder / venv).resolve()) if isinstance(venv, str) else "no virtualenv"
+    return _versions((layer_dir(layer, root) / venv).resolve()) if isinstance(venv, str) else "no virtualenv"
 
 
 @functools.lru_cache(maxsize=8)
@@ -86,12 +84,12 @@ def _versions(venv: Path) -> str:
     # POSIX virtualenvs keep packages under lib/pythonX.Y, Windows ones under Lib.
     paths = [str(path) for pattern in ("lib/python3*/site-packages", "Lib/site-packages")
              for path in sorted(venv.glob(pattern))]
-    found = {normalised(dist.metadata["Name"] or ""): dist.version
+    found = {_normalised(dist.metadata["Name"] or ""): dist.version
              for dist in metadata.distributions(path=paths)} if paths else {}
     return ",".join(f"{name}={found.get(name, 'none')}" for name in SDKS)
 
 
-def normalised(name: str) -> str:
+def _normalised(name: str) -> str:
     return name.lower().replace("_", "-")
 
 

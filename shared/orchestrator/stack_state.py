@@ -22,9 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import yaml
-
-from shared.orchestrator.backend import layer_dir
+from shared.orchestrator.backend import project_file
 from shared.orchestrator.errors import OrchestratorError
 from shared.orchestrator.locks import held_locks
 from shared.orchestrator.pulumi_cli import PulumiCli, last_line
@@ -129,8 +127,7 @@ def read_state(cli: PulumiCli, layer: str, stack: str,
 
 def project_name(cli: PulumiCli, layer: str) -> str:
     """The `name:` of the layer's Pulumi.yaml: the project its stacks and locks live under."""
-    project = yaml.safe_load((layer_dir(layer, cli.root) / "Pulumi.yaml").read_text(encoding="utf-8"))
-    return str(project.get("name", layer)) if isinstance(project, dict) else layer
+    return str(project_file(layer, cli.root).get("name", layer))
 
 
 def _json(cli: PulumiCli, args: list[str], layer: str) -> list[Any]:

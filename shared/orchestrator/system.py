@@ -90,8 +90,9 @@ def waits_for(action: str) -> Callable[[str], tuple[str, ...]]:
 def run(cli: PulumiCli, environment: str, action: str, layers: Sequence[str], *, parallel: int = 0,
         resume: bool = True, retry_delay: float = 10.0, listener: Listener | None = None,
         unprotect: bool = False, operation: Operation | None = None) -> RunResult:
-    """`operation`: one whose reads ahead already started (the deploy tasks start them before
-    their last checks and the confirmation); otherwise one is made from the other arguments."""
+    """`operation`: one whose reads ahead may already have started (the deploy tasks start them
+    beside their last checks, or once the person confirmed); otherwise one is made from the
+    other arguments."""
     operation = operation or Operation(cli, environment, action, resume=resume,
                                        retry_delay=retry_delay, unprotect=unprotect)
     with operation.prefetching(layers):

@@ -23,10 +23,10 @@ from typing import Any
 
 from shared.config import REPO_ROOT, runs_root
 from shared.orchestrator.program_files import program_files
+from shared.orchestrator.runs import SDKS
 from shared.plan.runtime import LayerRun, StackOutputs
 
 FORMAT = 1  # bump when LayerRun changes shape
-PACKAGES = ("pulumi", "pulumi-aws", "pulumi-random", "pulumiverse-time")
 PLAN_CODE = Path(__file__).parent
 
 
@@ -41,7 +41,7 @@ def cache_dir() -> Path:
 def toolchain() -> str:
     """The SDK and provider versions a plan was made with (they shape every resource's inputs)."""
     found = []
-    for name in PACKAGES:
+    for name in SDKS:
         try:
             found.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
